@@ -1,0 +1,180 @@
+# drover — live-migration control for Pacemaker + libvirt clusters.
+# Plain GNU make + pkg-config.  `make help` lists the targets.
+
+VERSION := 0.1.0
+SOVERSION := 0
+
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+SBINDIR ?= $(PREFIX)/sbin
+DATADIR ?= $(PREFIX)/share
+# Pacemaker looks for agents only under its compiled-in OCF root
+OCF_ROOT ?= /usr/lib/ocf
+DESTDIR ?=
+
+# SANITIZE=1 builds everything with ASan + UBSan in a separate tree
+ifeq ($(SANITIZE),1)
+BUILD ?= build/san
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	     -fno-sanitize-recover=undefined
+else
+BUILD ?= build
+SAN_FLAGS :=
+endif
+
+# Debian 12 packages needed to build and test (installed by `make deps`)
+DEB_BUILD_DEPS := build-essential pkg-config pacemaker-dev libcpg-dev \
+	libquorum-dev libcorosync-common-dev libvirt-dev libxml2-dev \
+	libxml2-utils libglib2.0-dev libjson-glib-dev libqb-dev check \
+	valgrind clang-format
+DEB_LAB_DEPS := pacemaker pacemaker-cli-utils corosync libvirt-daemon \
+	libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 \
+	resource-agents busybox-static iproute2 nftables ethtool \
+	iputils-ping util-linux procps psmisc cpio kmod perl
+DEB_DEPS := $(DEB_BUILD_DEPS) $(DEB_LAB_DEPS)
+
+PKGS := pacemaker pacemaker-cib libcpg libquorum libvirt libxml-2.0 \
+	glib-2.0 gio-2.0 json-glib-1.0 libqb
+# Recursive (=) so that pkg-config runs only after `make deps`
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS))
+
+WARNINGS := -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes \
+	-Wstrict-prototypes -Wwrite-strings
+ifneq ($(CI)$(WERROR),)
+WARNINGS += -Werror
+endif
+
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(CFLAGS) $(SAN_FLAGS) -fPIC \
+	-DDROVER_VERSION='"$(VERSION)"' -Ilib/include -Ilib $(PKG_CFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
+
+LIB_SRCS := $(wildcard lib/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB_A := $(BUILD)/libdrover.a
+LIB_SO := $(BUILD)/libdrover.so.$(VERSION)
+
+AGENT_SRCS := $(wildcard agents/*.c)
+AGENTS := $(AGENT_SRCS:agents/%.c=$(BUILD)/ocf/drover/%)
+
+TOOL_SRCS := $(wildcard tools/*.c)
+TOOL_OBJS := $(TOOL_SRCS:%.c=$(BUILD)/%.o)
+DROVER := $(BUILD)/drover
+
+UNIT_SRCS := $(wildcard tests/unit/check_*.c) tests/unit/unit_main.c
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
+UNIT_TESTS := $(BUILD)/tests/unit-tests
+TEST_AGENT := $(BUILD)/tests/test-agent
+
+HEADERS := $(wildcard lib/include/drover/*.h lib/*.h tests/unit/*.h)
+
+.PHONY: all deps check check-all check-unit check-valgrind check-cli \
+	check-lab demo bench install format format-check clean help
+
+all: $(LIB_A) $(LIB_SO) $(AGENTS) $(DROVER)
+
+help:
+	@echo "make               build libdrover, the agents and the drover CLI"
+	@echo "make deps          install missing Debian packages (as root)"
+	@echo "make check         deps, build, every test (unit, sanitizers, CLI, lab)"
+	@echo "make check-unit    only the unit tests (SANITIZE=1 for ASan+UBSan)"
+	@echo "make demo          a real 3-node lab cluster showing drover at work"
+	@echo "make bench         benchmarks against the stock tools"
+	@echo "make install       DESTDIR=... PREFIX=/usr"
+	@echo "make format-check  clang-format check of all C sources"
+
+deps:
+	@packaging/install-deps $(DEB_DEPS)
+
+$(BUILD)/%.o: %.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB_A): $(LIB_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(LIB_SO): $(LIB_OBJS) lib/libdrover.map
+	$(CC) -shared -o $@ $(LIB_OBJS) -Wl,-soname,libdrover.so.$(SOVERSION) \
+		-Wl,--version-script=lib/libdrover.map $(ALL_LDFLAGS) $(PKG_LIBS)
+	ln -sf libdrover.so.$(VERSION) $(BUILD)/libdrover.so.$(SOVERSION)
+	ln -sf libdrover.so.$(SOVERSION) $(BUILD)/libdrover.so
+
+# Programs link libdrover statically: agents then run from any directory
+# (the lab mounts $(BUILD)/ocf over /usr/lib/ocf/resource.d) without rpath.
+$(BUILD)/ocf/drover/%: $(BUILD)/agents/%.o $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $< $(LIB_A) $(ALL_LDFLAGS) $(PKG_LIBS)
+
+$(DROVER): $(TOOL_OBJS) $(LIB_A)
+	$(CC) -o $@ $(TOOL_OBJS) $(LIB_A) $(ALL_LDFLAGS) $(PKG_LIBS)
+
+$(TEST_AGENT): $(BUILD)/tests/unit/test_agent.o $(LIB_A)
+	$(CC) -o $@ $< $(LIB_A) $(ALL_LDFLAGS) $(PKG_LIBS)
+
+$(UNIT_TESTS): $(UNIT_OBJS) $(LIB_A)
+	$(CC) -o $@ $(UNIT_OBJS) $(LIB_A) $(ALL_LDFLAGS) $(PKG_LIBS) \
+		$(shell pkg-config --libs check)
+
+# The unit tests find their helpers through the environment
+UNIT_ENV = DROVER_TEST_AGENT=$(TEST_AGENT) DROVER_TEST_DATA=tests/unit/data \
+	DROVER_SCHEMAS=schemas DROVER_CLI=$(DROVER)
+
+check-unit: $(UNIT_TESTS) $(TEST_AGENT) $(DROVER)
+	$(UNIT_ENV) $(UNIT_TESTS)
+
+check-valgrind: $(UNIT_TESTS) $(TEST_AGENT) $(DROVER)
+	$(UNIT_ENV) CK_FORK=no valgrind --quiet --error-exitcode=99 \
+		--leak-check=full --errors-for-leak-kinds=definite \
+		$(UNIT_TESTS)
+
+check-cli: $(DROVER)
+	DROVER=$(DROVER) tests/cli/run
+
+check-lab: all
+	prove -v tests/lab/selftest.t
+
+# Everything, in order; `make check` first installs what is missing
+check-all: check-unit check-cli format-check
+	$(MAKE) SANITIZE=1 check-unit
+	$(MAKE) check-valgrind
+	$(MAKE) check-lab
+
+check: deps
+	$(MAKE) check-all
+
+demo: deps
+	$(MAKE) all
+	tests/lab/demo
+
+bench: deps
+	$(MAKE) all
+	tests/bench/run
+
+install: all
+	install -d $(DESTDIR)$(OCF_ROOT)/resource.d/drover $(DESTDIR)$(SBINDIR) \
+		$(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/drover \
+		$(DESTDIR)$(DATADIR)/drover/schemas
+	$(if $(AGENTS),install -m 755 $(AGENTS) \
+		$(DESTDIR)$(OCF_ROOT)/resource.d/drover/)
+	install -m 755 $(DROVER) $(DESTDIR)$(SBINDIR)/drover
+	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf libdrover.so.$(VERSION) \
+		$(DESTDIR)$(LIBDIR)/libdrover.so.$(SOVERSION)
+	ln -sf libdrover.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libdrover.so
+	install -m 644 lib/include/drover/*.h $(DESTDIR)$(INCLUDEDIR)/drover/
+	install -m 644 schemas/*.rng $(DESTDIR)$(DATADIR)/drover/schemas/
+
+C_SOURCES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+
+format:
+	clang-format -i $(C_SOURCES)
+
+format-check:
+	clang-format --dry-run -Werror $(C_SOURCES)
+
+clean:
+	rm -rf build

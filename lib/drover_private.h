@@ -1,0 +1,17 @@
+/*
+ * Shared inside libdrover and its programs, not part of the public API.
+ */
+#ifndef DROVER_PRIVATE__H
+#define DROVER_PRIVATE__H
+
+#include <glib.h>
+
+#include <drover/autoptr.h>
+
+/*!
+ * \brief A value made fit to quote in a message: valid UTF-8, one line,
+ *        at most 80 characters (longer ones end in "...")
+ */
+char *drover__shown(const char *value);
+
+#endif /* DROVER_PRIVATE__H */

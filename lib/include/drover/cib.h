@@ -1,0 +1,116 @@
+/*
+ * Everything drover reads from or writes to Pacemaker.
+ *
+ * Reading works on a snapshot: one query of the whole CIB (through libcib,
+ * so CIB_file=... and CIB_shadow=... work as with every Pacemaker tool),
+ * then plain lookups.  Values are taken as written: rules and multiple
+ * attribute sets are not evaluated, the first matching nvpair wins.
+ */
+#ifndef DROVER_CIB__H
+#define DROVER_CIB__H
+
+#include <stdbool.h>
+
+#include <glib.h>
+#include <libxml/tree.h>
+
+#include <drover/deadline.h>
+
+typedef struct drover_cib_s drover_cib_t;
+
+typedef enum {
+    DROVER_ATTR_PERMANENT,      /* configuration/nodes, crm_attribute */
+    DROVER_ATTR_TRANSIENT,      /* status section, attrd (lifetime reboot) */
+} drover_attr_lifetime_t;
+
+typedef struct {
+    char *name;                 /* uname */
+    char *id;
+    bool remote;                /* a Pacemaker Remote node */
+    bool online;                /* member of the cluster and its controller
+                                   up, per the status section */
+    bool standby;
+} drover_cib_node_t;
+
+/*!
+ * \brief Query the CIB once, within \p deadline
+ *
+ * \return 0, DROVER_RC_UNREACHABLE when the CIB manager does not answer,
+ *         DROVER_RC_TIMEOUT, or another result
+ */
+int drover_cib_query(drover_deadline_t deadline, drover_cib_t **cib);
+
+/*!
+ * \brief A snapshot from XML text (tests, files)
+ */
+int drover_cib_from_xml(const char *xml, drover_cib_t **cib);
+
+void drover_cib_free(drover_cib_t *cib);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(drover_cib_t, drover_cib_free)
+
+/*!
+ * \brief The snapshot's <cib> element, for what has no accessor yet
+ */
+xmlNode *drover_cib_root(const drover_cib_t *cib);
+
+/*!
+ * \brief A cluster property (crm_config), or NULL
+ */
+const char *drover_cib_property(const drover_cib_t *cib, const char *name);
+
+/*!
+ * \brief Every cluster property whose name starts with \p prefix
+ *
+ * \return name -> value; free with g_hash_table_destroy()
+ */
+GHashTable *drover_cib_properties(const drover_cib_t *cib,
+                                  const char *prefix);
+
+/*!
+ * \brief A node attribute, or NULL
+ */
+const char *drover_cib_node_attr(const drover_cib_t *cib, const char *node,
+                                 const char *name,
+                                 drover_attr_lifetime_t lifetime);
+
+/*!
+ * \brief Every attribute of \p node whose name starts with \p prefix
+ *
+ * \return name -> value; free with g_hash_table_destroy()
+ */
+GHashTable *drover_cib_node_attrs(const drover_cib_t *cib, const char *node,
+                                  const char *prefix,
+                                  drover_attr_lifetime_t lifetime);
+
+/*!
+ * \brief The cluster's nodes in configuration order
+ *
+ * \return array of drover_cib_node_t *; free with g_ptr_array_unref()
+ */
+GPtrArray *drover_cib_nodes(const drover_cib_t *cib);
+
+/*!
+ * \brief A primitive's instance attribute (parameter), or NULL
+ */
+const char *drover_cib_resource_param(const drover_cib_t *cib,
+                                      const char *resource, const char *name);
+
+/*!
+ * \brief A primitive's meta attribute, or NULL
+ */
+const char *drover_cib_resource_meta(const drover_cib_t *cib,
+                                     const char *resource, const char *name);
+
+/*!
+ * \brief Set (or with \p value NULL, delete) a node attribute
+ *
+ * Pacemaker 2.1 has no public client API for the attribute manager, so this
+ * runs crm_attribute (argv vector, deadline): it goes through attrd for
+ * transient attributes on a live cluster and edits the file under CIB_file.
+ */
+int drover_cib_set_node_attr(const char *node, const char *name,
+                             const char *value,
+                             drover_attr_lifetime_t lifetime,
+                             drover_deadline_t deadline);
+
+#endif /* DROVER_CIB__H */

@@ -1,0 +1,103 @@
+/*
+ * Logging set-up.  Agents follow ocf-shellfuncs: HA_LOGFILE and HA_DEBUGLOG
+ * name files, HA_LOGFACILITY a syslog facility ("none" for none), and
+ * HA_debug (or PCMK_debug) enables debug messages.  Everything also goes to
+ * stderr, which pacemaker-execd records with the operation.
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <glib.h>
+
+#include <drover/log.h>
+
+static int stderr_priority = LOG_WARNING;
+
+static bool
+debug_wanted(void)
+{
+    const char *ha = getenv("HA_debug");
+    const char *pcmk = getenv("PCMK_debug");
+
+    return (ha != NULL && strcmp(ha, "0") != 0 && ha[0] != '\0')
+           || (pcmk != NULL && strcmp(pcmk, "no") != 0 && pcmk[0] != '\0');
+}
+
+static void
+enable_target(int32_t target, int priority)
+{
+    qb_log_filter_ctl(target, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE, "*",
+                      priority);
+    qb_log_ctl(target, QB_LOG_CONF_ENABLED, QB_TRUE);
+}
+
+static void
+add_file_target(const char *path, int priority)
+{
+    int32_t target;
+
+    if (path == NULL || path[0] == '\0') {
+        return;
+    }
+    target = qb_log_file_open(path);
+    if (target < 0) {
+        qb_log(LOG_WARNING, "Cannot log to %s: %s", path, g_strerror(-target));
+        return;
+    }
+    qb_log_format_set(target, "%t %N[%P]: %p: %b");
+    enable_target(target, priority);
+}
+
+void
+drover_log_init(const char *name, enum drover_log_mode mode)
+{
+    const char *facility = getenv("HA_LOGFACILITY");
+    int file_priority = debug_wanted()? LOG_DEBUG : LOG_INFO;
+
+    qb_log_init(name, LOG_DAEMON, LOG_DEBUG);
+    qb_log_ctl(QB_LOG_SYSLOG, QB_LOG_CONF_ENABLED, QB_FALSE);
+    qb_log_ctl(QB_LOG_BLACKBOX, QB_LOG_CONF_ENABLED, QB_FALSE);
+
+    if (mode == DROVER_LOG_TOOL) {
+        stderr_priority = debug_wanted()? LOG_DEBUG : LOG_WARNING;
+        qb_log_format_set(QB_LOG_STDERR, "%N: %b");
+        enable_target(QB_LOG_STDERR, stderr_priority);
+        return;
+    }
+
+    stderr_priority = file_priority;
+    qb_log_format_set(QB_LOG_STDERR, "%N[%P]: %p: %b");
+    enable_target(QB_LOG_STDERR, stderr_priority);
+    add_file_target(getenv("HA_LOGFILE"), file_priority);
+    add_file_target(getenv("HA_DEBUGLOG"), LOG_DEBUG);
+
+    if (facility != NULL && facility[0] != '\0'
+        && strcmp(facility, "none") != 0) {
+        int32_t code = qb_log_facility2int(facility);
+
+        if (code >= 0) {
+            qb_log_ctl(QB_LOG_SYSLOG, QB_LOG_CONF_FACILITY, code);
+            enable_target(QB_LOG_SYSLOG, file_priority);
+        }
+    }
+}
+
+void
+drover_log_more_verbose(int steps)
+{
+    if (steps <= 0) {
+        return;
+    }
+    stderr_priority = MIN(stderr_priority + steps, LOG_TRACE);
+    qb_log_filter_ctl(QB_LOG_STDERR, QB_LOG_FILTER_CLEAR_ALL,
+                      QB_LOG_FILTER_FILE, "*", LOG_TRACE);
+    enable_target(QB_LOG_STDERR, stderr_priority);
+}
+
+void
+drover_log_fini(void)
+{
+    qb_log_fini();
+}

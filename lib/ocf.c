@@ -1,0 +1,522 @@
+/*
+ * The OCF action dispatcher: meta-data from the parameter table, parameter
+ * validation, probes, per-action exit codes, one exit reason per failure,
+ * and each action's deadline.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/tree.h>
+#include <crm/common/util.h>            /* crm_str_to_boolean() */
+#include <qb/qblog.h>
+
+#include <drover/log.h>
+#include <drover/ocf.h>
+#include <drover/rc.h>
+
+#include "drover_private.h"
+
+struct drover_ocf_s {
+    const drover_ocf_agent_t *agent;
+    const drover_ocf_action_t *action;
+    const char *resource;
+    bool probe;
+    int check_level;
+    drover_deadline_t deadline;
+    GHashTable *values;                 /* parameter name -> value, defaults
+                                           filled in */
+    char *exit_reason;
+};
+
+/* OCF parameters are OCF_RESKEY_<name>; an empty value counts as unset */
+static const char *
+reskey(const char *name)
+{
+    g_autofree char *var = g_strconcat("OCF_RESKEY_", name, NULL);
+    const char *value = getenv(var);
+
+    return (value != NULL && value[0] != '\0')? value : NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Meta-data                                                          */
+/* ------------------------------------------------------------------ */
+
+static const char *
+type_name(drover_param_type_t type)
+{
+    switch (type) {
+        case DROVER_PARAM_INTEGER:  return "integer";
+        case DROVER_PARAM_BOOLEAN:  return "boolean";
+        default:                    return "string";
+    }
+}
+
+static void
+add_descriptions(xmlNode *node, const char *longdesc, const char *shortdesc)
+{
+    xmlNode *child = NULL;
+
+    child = xmlNewTextChild(node, NULL, BAD_CAST "longdesc",
+                            BAD_CAST longdesc);
+    xmlNewProp(child, BAD_CAST "lang", BAD_CAST "en");
+    child = xmlNewTextChild(node, NULL, BAD_CAST "shortdesc",
+                            BAD_CAST shortdesc);
+    xmlNewProp(child, BAD_CAST "lang", BAD_CAST "en");
+}
+
+static void
+add_parameter(xmlNode *parent, const drover_ocf_param_t *param)
+{
+    xmlNode *node = xmlNewChild(parent, NULL, BAD_CAST "parameter", NULL);
+    xmlNode *content = NULL;
+
+    xmlNewProp(node, BAD_CAST "name", BAD_CAST param->name);
+    xmlNewProp(node, BAD_CAST "unique", BAD_CAST (param->unique? "1" : "0"));
+    xmlNewProp(node, BAD_CAST "required",
+               BAD_CAST (param->required? "1" : "0"));
+    if (param->reloadable) {
+        xmlNewProp(node, BAD_CAST "reloadable", BAD_CAST "1");
+    }
+    add_descriptions(node, param->longdesc, param->shortdesc);
+    content = xmlNewChild(node, NULL, BAD_CAST "content", NULL);
+    xmlNewProp(content, BAD_CAST "type", BAD_CAST type_name(param->type));
+    if (param->default_value != NULL) {
+        xmlNewProp(content, BAD_CAST "default",
+                   BAD_CAST param->default_value);
+    }
+}
+
+static void
+add_action(xmlNode *parent, const drover_ocf_action_t *action)
+{
+    xmlNode *node = xmlNewChild(parent, NULL, BAD_CAST "action", NULL);
+    char buf[32];
+
+    xmlNewProp(node, BAD_CAST "name", BAD_CAST action->name);
+    g_snprintf(buf, sizeof(buf), "%us", action->timeout_s);
+    xmlNewProp(node, BAD_CAST "timeout", BAD_CAST buf);
+    if (action->interval_s > 0) {
+        g_snprintf(buf, sizeof(buf), "%us", action->interval_s);
+        xmlNewProp(node, BAD_CAST "interval", BAD_CAST buf);
+    }
+    if (strcmp(action->name, "monitor") == 0) {
+        g_snprintf(buf, sizeof(buf), "%u", action->depth);
+        xmlNewProp(node, BAD_CAST "depth", BAD_CAST buf);
+    }
+    if (action->role != NULL) {
+        xmlNewProp(node, BAD_CAST "role", BAD_CAST action->role);
+    }
+}
+
+int
+drover_ocf_print_metadata(const drover_ocf_agent_t *agent, FILE *out)
+{
+    g_autoptr(xmlDoc) doc = xmlNewDoc(BAD_CAST "1.0");
+    xmlNode *root = xmlNewNode(NULL, BAD_CAST "resource-agent");
+    xmlNode *list = NULL;
+
+    xmlDocSetRootElement(doc, root);
+    xmlCreateIntSubset(doc, BAD_CAST "resource-agent", NULL,
+                       BAD_CAST "ra-api-1.dtd");
+    xmlNewProp(root, BAD_CAST "name", BAD_CAST agent->name);
+    xmlNewProp(root, BAD_CAST "version", BAD_CAST agent->version);
+    xmlNewTextChild(root, NULL, BAD_CAST "version", BAD_CAST "1.1");
+    add_descriptions(root, agent->longdesc, agent->shortdesc);
+
+    list = xmlNewChild(root, NULL, BAD_CAST "parameters", NULL);
+    for (const drover_ocf_param_t *p = agent->params; p->name != NULL; p++) {
+        add_parameter(list, p);
+    }
+    list = xmlNewChild(root, NULL, BAD_CAST "actions", NULL);
+    for (const drover_ocf_action_t *a = agent->actions; a->name != NULL;
+         a++) {
+        add_action(list, a);
+    }
+    return (xmlDocFormatDump(out, doc, 1) < 0)? EIO : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Exit codes and deadlines                                           */
+/* ------------------------------------------------------------------ */
+
+enum ocf_exitcode
+drover_ocf_exit_code(int rc, const char *action, bool probe)
+{
+    bool stop = (strcmp(action, "stop") == 0);
+    bool monitor = (strcmp(action, "monitor") == 0);
+
+    switch (rc) {
+        case 0:
+            return PCMK_OCF_OK;
+        case DROVER_RC_NOT_RUNNING:
+            if (stop) {
+                return PCMK_OCF_OK;
+            }
+            return monitor? PCMK_OCF_NOT_RUNNING : PCMK_OCF_UNKNOWN_ERROR;
+        case DROVER_RC_INSTALLED:
+            /* A probe on a node that lacks the resource's configuration
+             * (shared storage not mounted, say) finds it not running there */
+            return probe? PCMK_OCF_NOT_RUNNING : PCMK_OCF_NOT_INSTALLED;
+        case DROVER_RC_CONFIG:
+            return PCMK_OCF_NOT_CONFIGURED;
+        case DROVER_RC_USAGE:
+            return PCMK_OCF_INVALID_PARAM;
+        case DROVER_RC_UNIMPLEMENTED:
+            return PCMK_OCF_UNIMPLEMENT_FEATURE;
+        case EACCES:
+        case EPERM:
+            return PCMK_OCF_INSUFFICIENT_PRIV;
+        default:
+            return PCMK_OCF_UNKNOWN_ERROR;
+    }
+}
+
+gint64
+drover_ocf_budget_ms(gint64 timeout_ms)
+{
+    gint64 reserve = CLAMP(timeout_ms / 10, 1000, 10000);
+
+    if (timeout_ms <= 0) {
+        return 0;
+    }
+    if (timeout_ms < 2000) {
+        reserve = timeout_ms / 2;
+    }
+    return timeout_ms - reserve;
+}
+
+static drover_deadline_t
+action_deadline(const drover_ocf_action_t *action, gint64 start_us)
+{
+    const char *text = reskey("CRM_meta_timeout");
+    gint64 timeout_ms = (gint64) action->timeout_s * 1000;
+    gint64 value = 0;
+
+    if (text != NULL) {
+        if (g_ascii_string_to_signed(text, 10, 1, G_MAXINT32, &value, NULL)) {
+            timeout_ms = value;
+        } else {
+            qb_log(LOG_WARNING, "Ignoring invalid operation timeout '%s' ms; "
+                   "using %" G_GINT64_FORMAT " ms", text, timeout_ms);
+        }
+    }
+    return start_us + drover_ocf_budget_ms(timeout_ms) * 1000;
+}
+
+/* ------------------------------------------------------------------ */
+/* Parameters                                                         */
+/* ------------------------------------------------------------------ */
+
+static int
+check_value(const drover_ocf_param_t *param, const char *value,
+            GString *reason)
+{
+    g_autofree char *shown = NULL;
+
+    if (!g_utf8_validate(value, -1, NULL)) {
+        g_string_printf(reason, "Parameter '%s' is not valid UTF-8",
+                        param->name);
+        return DROVER_RC_CONFIG;
+    }
+    shown = drover__shown(value);
+    switch (param->type) {
+        case DROVER_PARAM_INTEGER:
+            if (!g_ascii_string_to_signed(value, 10, G_MININT64, G_MAXINT64,
+                                          NULL, NULL)) {
+                g_string_printf(reason, "Parameter '%s' must be an integer, "
+                                "not '%s'", param->name, shown);
+                return DROVER_RC_CONFIG;
+            }
+            break;
+        case DROVER_PARAM_BOOLEAN: {
+            int b = 0;
+
+            if (crm_str_to_boolean(value, &b) < 0) {
+                g_string_printf(reason, "Parameter '%s' must be true or "
+                                "false (yes/no, on/off, 1/0), not '%s'",
+                                param->name, shown);
+                return DROVER_RC_CONFIG;
+            }
+            break;
+        }
+        default:
+            break;
+    }
+    if (param->check != NULL) {
+        int rc = param->check(value, reason);
+
+        if (rc != 0 && reason->len == 0) {
+            g_string_printf(reason, "Parameter '%s' has an invalid value "
+                            "'%s'", param->name, shown);
+        }
+        return rc;
+    }
+    return 0;
+}
+
+/* Read every parameter, fill in defaults, report the first bad one */
+static int
+load_params(drover_ocf_t *ocf)
+{
+    g_autoptr(GString) reason = g_string_new(NULL);
+    int first_rc = 0;
+
+    for (const drover_ocf_param_t *p = ocf->agent->params; p->name != NULL;
+         p++) {
+        const char *value = reskey(p->name);
+        int rc = 0;
+
+        if (value == NULL) {
+            if (p->required) {
+                g_string_printf(reason, "Required parameter '%s' is not set",
+                                p->name);
+                rc = DROVER_RC_CONFIG;
+            }
+            value = p->default_value;
+        } else {
+            rc = check_value(p, value, reason);
+        }
+        if (rc != 0) {
+            qb_log(LOG_ERR, "%s", reason->str);
+            if (first_rc == 0) {
+                first_rc = rc;
+                drover_ocf_exit_reason(ocf, "%s", reason->str);
+            }
+            g_string_truncate(reason, 0);
+            continue;
+        }
+        if (value != NULL) {
+            g_hash_table_insert(ocf->values, (gpointer) p->name,
+                                (gpointer) value);
+        }
+    }
+    return first_rc;
+}
+
+const char *
+drover_ocf_param(const drover_ocf_t *ocf, const char *name)
+{
+    return g_hash_table_lookup(ocf->values, name);
+}
+
+gint64
+drover_ocf_param_int(const drover_ocf_t *ocf, const char *name)
+{
+    const char *value = drover_ocf_param(ocf, name);
+    gint64 n = 0;
+
+    if (value != NULL) {
+        g_ascii_string_to_signed(value, 10, G_MININT64, G_MAXINT64, &n, NULL);
+    }
+    return n;
+}
+
+bool
+drover_ocf_param_bool(const drover_ocf_t *ocf, const char *name)
+{
+    const char *value = drover_ocf_param(ocf, name);
+    int b = 0;
+
+    return (value != NULL) && (crm_str_to_boolean(value, &b) >= 0) && b;
+}
+
+const char *
+drover_ocf_meta(const drover_ocf_t *ocf, const char *name)
+{
+    g_autofree char *key = g_strconcat("CRM_meta_", name, NULL);
+
+    (void) ocf;
+    return reskey(key);
+}
+
+const char *
+drover_ocf_action(const drover_ocf_t *ocf)
+{
+    return ocf->action->name;
+}
+
+const char *
+drover_ocf_resource(const drover_ocf_t *ocf)
+{
+    return ocf->resource;
+}
+
+bool
+drover_ocf_is_probe(const drover_ocf_t *ocf)
+{
+    return ocf->probe;
+}
+
+int
+drover_ocf_check_level(const drover_ocf_t *ocf)
+{
+    return ocf->check_level;
+}
+
+drover_deadline_t
+drover_ocf_deadline(const drover_ocf_t *ocf)
+{
+    return ocf->deadline;
+}
+
+void
+drover_ocf_exit_reason(drover_ocf_t *ocf, const char *format, ...)
+{
+    va_list ap;
+
+    g_free(ocf->exit_reason);
+    va_start(ap, format);
+    ocf->exit_reason = g_strdup_vprintf(format, ap);
+    va_end(ap);
+}
+
+/* ------------------------------------------------------------------ */
+/* Dispatch                                                           */
+/* ------------------------------------------------------------------ */
+
+static void
+print_usage(const drover_ocf_agent_t *agent, FILE *out)
+{
+    fprintf(out, "usage: %s {", agent->name);
+    for (const drover_ocf_action_t *a = agent->actions; a->name != NULL;
+         a++) {
+        fprintf(out, "%s%s", (a == agent->actions)? "" : "|", a->name);
+    }
+    fprintf(out, "}\n");
+}
+
+static const drover_ocf_action_t *
+find_action(const drover_ocf_agent_t *agent, const char *name)
+{
+    for (const drover_ocf_action_t *a = agent->actions; a->name != NULL;
+         a++) {
+        if (strcmp(a->name, name) == 0) {
+            return a;
+        }
+    }
+    return NULL;
+}
+
+/* Exactly one line, valid UTF-8, so that Pacemaker records it whole */
+static void
+print_exit_reason(const char *reason)
+{
+    g_autofree char *valid = g_utf8_make_valid(reason, -1);
+
+    g_strdelimit(valid, "\r\n", ' ');
+    fprintf(stderr, "ocf-exit-reason:%s\n", valid);
+}
+
+static int
+check_level_from_env(void)
+{
+    const char *text = getenv("OCF_CHECK_LEVEL");
+    gint64 level = 0;
+
+    if (text != NULL
+        && !g_ascii_string_to_signed(text, 10, 0, G_MAXINT32, &level, NULL)) {
+        qb_log(LOG_WARNING, "Ignoring invalid OCF_CHECK_LEVEL '%s'", text);
+    }
+    return (int) level;
+}
+
+static int
+run_action(drover_ocf_t *ocf)
+{
+    bool validate_all = (strcmp(ocf->action->name, "validate-all") == 0);
+    bool stop = (strcmp(ocf->action->name, "stop") == 0);
+    int rc = load_params(ocf);
+
+    if (rc == 0 && ocf->agent->validate != NULL) {
+        rc = ocf->agent->validate(ocf, validate_all? ocf->check_level : 10);
+    }
+    if (validate_all || ocf->action->fn == NULL) {
+        return rc;
+    }
+    if (rc != 0) {
+        if (!stop) {
+            return rc;
+        }
+        /* A stop must still stop whatever it can find: a failed stop gets
+         * the node fenced.  The stop action copes with what is missing. */
+        qb_log(LOG_WARNING, "Stopping despite invalid configuration: %s",
+               ocf->exit_reason? ocf->exit_reason : drover_rc_str(rc));
+        g_clear_pointer(&ocf->exit_reason, g_free);
+    }
+    return ocf->action->fn(ocf);
+}
+
+int
+drover_ocf_main(const drover_ocf_agent_t *agent, int argc, char **argv)
+{
+    gint64 start_us = g_get_monotonic_time();
+    const char *resource = getenv("OCF_RESOURCE_INSTANCE");
+    g_autofree char *log_name = NULL;
+    drover_ocf_t ocf = { .agent = agent };
+    enum ocf_exitcode code;
+    const char *interval = reskey("CRM_meta_interval");
+    int rc;
+
+    log_name = g_strdup_printf("%s(%s)", agent->name,
+                               (resource != NULL)? resource : "-");
+    drover_log_init(log_name, DROVER_LOG_AGENT);
+
+    if (argc != 2) {
+        print_usage(agent, stderr);
+        print_exit_reason("Exactly one action argument is required");
+        return PCMK_OCF_INVALID_PARAM;
+    }
+    if (strcmp(argv[1], "meta-data") == 0) {
+        return (drover_ocf_print_metadata(agent, stdout) == 0)?
+               PCMK_OCF_OK : PCMK_OCF_UNKNOWN_ERROR;
+    }
+    if (strcmp(argv[1], "usage") == 0 || strcmp(argv[1], "help") == 0) {
+        print_usage(agent, stdout);
+        return PCMK_OCF_OK;
+    }
+    ocf.action = find_action(agent, argv[1]);
+    if (ocf.action == NULL) {
+        g_autofree char *shown = drover__shown(argv[1]);
+        g_autofree char *reason = NULL;
+
+        print_usage(agent, stderr);
+        reason = g_strdup_printf("Action '%s' is not implemented by %s",
+                                 shown, agent->name);
+        print_exit_reason(reason);
+        return PCMK_OCF_UNIMPLEMENT_FEATURE;
+    }
+
+    ocf.resource = (resource != NULL)? resource : "";
+    ocf.probe = (strcmp(ocf.action->name, "monitor") == 0)
+                && (interval == NULL || strcmp(interval, "0") == 0);
+    ocf.check_level = check_level_from_env();
+    ocf.deadline = action_deadline(ocf.action, start_us);
+    ocf.values = g_hash_table_new(g_str_hash, g_str_equal);
+
+    qb_log(LOG_DEBUG, "%s%s: %" G_GINT64_FORMAT " ms to go",
+           ocf.probe? "probe " : "", ocf.action->name,
+           drover_deadline_remaining_ms(ocf.deadline));
+    rc = run_action(&ocf);
+    code = drover_ocf_exit_code(rc, ocf.action->name, ocf.probe);
+
+    if (code == PCMK_OCF_OK
+        || (code == PCMK_OCF_NOT_RUNNING
+            && strcmp(ocf.action->name, "monitor") == 0)) {
+        if (ocf.exit_reason != NULL) {
+            qb_log(LOG_INFO, "%s", ocf.exit_reason);
+        }
+    } else {
+        print_exit_reason(ocf.exit_reason? ocf.exit_reason
+                                         : drover_rc_str(rc));
+    }
+    qb_log(LOG_DEBUG, "%s: exit %d (%s)", ocf.action->name, code,
+           drover_rc_str(rc));
+
+    g_hash_table_destroy(ocf.values);
+    g_free(ocf.exit_reason);
+    drover_log_fini();
+    return code;
+}

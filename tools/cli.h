@@ -1,0 +1,55 @@
+/*
+ * The drover command: what the subcommands share.
+ */
+#ifndef DROVER_CLI__H
+#define DROVER_CLI__H
+
+#include <glib.h>
+#include <crm/common/results.h>
+
+#include <drover/deadline.h>
+#include <drover/output.h>
+
+typedef struct {
+    drover_output_format_t format;
+    int timeout_s;                      /* longest wait for the cluster */
+} cli_t;
+
+/* A subcommand: parses its own arguments, returns a crm_exit_t */
+typedef crm_exit_t (*cli_command_fn)(cli_t *cli, int argc, char **argv);
+
+typedef struct {
+    const char *name;
+    const char *args;                   /* synopsis after the name */
+    const char *summary;
+    cli_command_fn fn;
+} cli_command_t;
+
+/*!
+ * \brief Parse a subcommand's options (plus the global ones)
+ *
+ * \return CRM_EX_OK, or CRM_EX_USAGE after printing what was wrong
+ */
+crm_exit_t cli_parse(cli_t *cli, const char *command,
+                     const char *parameter_string, const char *summary,
+                     GOptionEntry *entries, int *argc, char ***argv);
+
+/*!
+ * \brief Report a failure: on stderr, and as <status> in XML/JSON output
+ */
+crm_exit_t cli_fail(cli_t *cli, drover_output_t *out, crm_exit_t code,
+                    const char *format, ...) G_GNUC_PRINTF(4, 5);
+
+/*!
+ * \brief Print a finished result and return its exit code
+ */
+crm_exit_t cli_finish(cli_t *cli, drover_output_t *out,
+                      drover_output_text_fn text);
+
+drover_deadline_t cli_deadline(const cli_t *cli);
+
+/* Subcommands */
+crm_exit_t cmd_config(cli_t *cli, int argc, char **argv);
+crm_exit_t cmd_version(cli_t *cli, int argc, char **argv);
+
+#endif /* DROVER_CLI__H */

@@ -1,0 +1,149 @@
+/*
+ * drover config show: drover's settings as the cluster holds them —
+ * cluster properties drover-*, and each node's drover-* attributes.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <drover/cib.h>
+#include <drover/rc.h>
+
+#include "cli.h"
+#include "drover_private.h"
+
+#define DROVER_PREFIX "drover-"
+
+static const char *
+prop(const xmlNode *node, const char *name)
+{
+    xmlAttr *a = xmlHasProp((xmlNode *) node, BAD_CAST name);
+
+    return (a != NULL && a->children != NULL)?
+           (const char *) a->children->content : "";
+}
+
+static void
+config_show_text(const xmlNode *result, GString *text)
+{
+    for (xmlNode *part = xmlFirstElementChild((xmlNode *) result);
+         part != NULL; part = xmlNextElementSibling(part)) {
+        if (xmlStrEqual(part->name, BAD_CAST "properties")) {
+            g_string_append(text, "Cluster properties:\n");
+            if (xmlFirstElementChild(part) == NULL) {
+                g_string_append(text, "  (none set)\n");
+            }
+            for (xmlNode *p = xmlFirstElementChild(part); p != NULL;
+                 p = xmlNextElementSibling(p)) {
+                g_string_append_printf(text, "  %s = %s\n", prop(p, "name"),
+                                       prop(p, "value"));
+            }
+        } else if (xmlStrEqual(part->name, BAD_CAST "nodes")) {
+            for (xmlNode *n = xmlFirstElementChild(part); n != NULL;
+                 n = xmlNextElementSibling(n)) {
+                xmlNode *attrs = xmlFirstElementChild(n);
+
+                g_string_append_printf(text, "Node %s (%s):\n",
+                                       prop(n, "name"),
+                                       strcmp(prop(n, "online"), "true") == 0?
+                                       "online" : "offline");
+                if (attrs == NULL || xmlFirstElementChild(attrs) == NULL) {
+                    g_string_append(text, "  (none set)\n");
+                    continue;
+                }
+                for (xmlNode *a = xmlFirstElementChild(attrs); a != NULL;
+                     a = xmlNextElementSibling(a)) {
+                    g_string_append_printf(text, "  %s = %s (%s)\n",
+                                           prop(a, "name"), prop(a, "value"),
+                                           prop(a, "lifetime"));
+                }
+            }
+        }
+    }
+}
+
+static int
+compare_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+/* Sorted, so output is stable */
+static void
+add_pairs(xmlNode *parent, const char *element, GHashTable *pairs,
+          const char *lifetime)
+{
+    g_autofree gpointer *keys = g_hash_table_get_keys_as_array(pairs, NULL);
+    guint n = g_hash_table_size(pairs);
+
+    qsort(keys, n, sizeof(gpointer), compare_names);
+    for (guint i = 0; i < n; i++) {
+        xmlNode *node = drover_output_add(parent, element);
+
+        drover_output_set(node, "name", keys[i]);
+        drover_output_set(node, "value", g_hash_table_lookup(pairs, keys[i]));
+        drover_output_set(node, "lifetime", lifetime);
+    }
+}
+
+static crm_exit_t
+config_show(cli_t *cli)
+{
+    g_autoptr(drover_output_t) out = drover_output_new("config show");
+    g_autoptr(drover_cib_t) cib = NULL;
+    g_autoptr(GHashTable) properties = NULL;
+    g_autoptr(GPtrArray) nodes = NULL;
+    xmlNode *list = NULL;
+    int rc = drover_cib_query(cli_deadline(cli), &cib);
+
+    if (rc != 0) {
+        return cli_fail(cli, out, drover_rc_to_exit(rc),
+                        "Cannot read the cluster configuration: %s "
+                        "(is Pacemaker running here? For a file, set "
+                        "CIB_file=PATH)", drover_rc_str(rc));
+    }
+
+    properties = drover_cib_properties(cib, DROVER_PREFIX);
+    list = drover_output_add(drover_output_root(out), "properties");
+    add_pairs(list, "property", properties, NULL);
+
+    nodes = drover_cib_nodes(cib);
+    list = drover_output_add(drover_output_root(out), "nodes");
+    for (guint i = 0; i < nodes->len; i++) {
+        drover_cib_node_t *node = g_ptr_array_index(nodes, i);
+        xmlNode *n = drover_output_add(list, "node");
+        xmlNode *attrs = NULL;
+        g_autoptr(GHashTable) permanent = NULL;
+        g_autoptr(GHashTable) transient = NULL;
+
+        drover_output_set(n, "name", node->name);
+        drover_output_set_bool(out, n, "online", node->online);
+        attrs = drover_output_add(n, "attributes");
+        permanent = drover_cib_node_attrs(cib, node->name, DROVER_PREFIX,
+                                          DROVER_ATTR_PERMANENT);
+        transient = drover_cib_node_attrs(cib, node->name, DROVER_PREFIX,
+                                          DROVER_ATTR_TRANSIENT);
+        add_pairs(attrs, "attribute", permanent, "permanent");
+        add_pairs(attrs, "attribute", transient, "transient");
+    }
+    return cli_finish(cli, out, config_show_text);
+}
+
+crm_exit_t
+cmd_config(cli_t *cli, int argc, char **argv)
+{
+    crm_exit_t rc = cli_parse(cli, "config", "show",
+                              "Show drover's configuration: the cluster "
+                              "properties and node attributes named "
+                              "drover-*.", NULL, &argc, &argv);
+
+    if (rc != CRM_EX_OK) {
+        return rc;
+    }
+    if (argc != 2 || strcmp(argv[1], "show") != 0) {
+        g_autofree char *shown = drover__shown((argc > 1)? argv[1] : "");
+
+        fprintf(stderr, "drover config: Expected 'show', not '%s'\n", shown);
+        return CRM_EX_USAGE;
+    }
+    return config_show(cli);
+}
