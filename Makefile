@@ -90,7 +90,8 @@ deps:
 
 $(BUILD)/%.o: %.c $(HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIB_A): $(LIB_OBJS)
 	rm -f $@
@@ -128,6 +129,7 @@ check-unit: $(UNIT_TESTS) $(TEST_AGENT) $(DROVER)
 check-valgrind: $(UNIT_TESTS) $(TEST_AGENT) $(DROVER)
 	$(UNIT_ENV) CK_FORK=no valgrind --quiet --error-exitcode=99 \
 		--leak-check=full --errors-for-leak-kinds=definite \
+		--suppressions=tests/unit/valgrind.supp --num-callers=40 \
 		$(UNIT_TESTS)
 
 check-cli: $(DROVER)

@@ -251,6 +251,9 @@ check_value(const drover_ocf_param_t *param, const char *value,
         if (rc != 0 && reason->len == 0) {
             g_string_printf(reason, "Parameter '%s' has an invalid value "
                             "'%s'", param->name, shown);
+        } else if (rc != 0 && strcmp(value, shown) != 0) {
+            /* checks quote the raw value; keep the reason one short line */
+            g_string_replace(reason, value, shown, 0);
         }
         return rc;
     }

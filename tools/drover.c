@@ -20,7 +20,7 @@ static const cli_command_t commands[] = {
       cmd_config },
     { "version", "", "show the versions of drover and its libraries",
       cmd_version },
-    { NULL },
+    { 0 },
 };
 
 static char *output_as = NULL;
@@ -47,13 +47,13 @@ static GOptionEntry global_entries[] = {
       "Longest wait for the cluster, in seconds (default 30)", "SECONDS" },
     { "verbose", 'V', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK,
       count_verbose, "Log more (repeat for even more)", NULL },
-    { NULL },
+    { 0 },
 };
 
 static GOptionEntry main_entries[] = {
     { "version", 0, 0, G_OPTION_ARG_NONE, &show_version,
       "Show the version and exit", NULL },
-    { NULL },
+    { 0 },
 };
 
 /* Apply the global options after a parse */

@@ -1,0 +1,382 @@
+/*
+ * The OCF dispatcher, through a real agent built from its table
+ * (test_agent.c): meta-data validity, exit codes per action, exit reasons,
+ * probes and deadlines.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include <drover/ocf.h>
+#include <drover/rc.h>
+
+#include "unit.h"
+
+typedef struct {
+    int code;
+    char *out;
+    char *err;
+} result_t;
+
+static char *tmpdir = NULL;
+static char *config = NULL;
+
+static void
+setup(void)
+{
+    tmpdir = g_dir_make_tmp("drover-ocf-XXXXXX", NULL);
+    config = g_build_filename(tmpdir, "test.conf", NULL);
+    g_file_set_contents(config, "ok\n", -1, NULL);
+}
+
+static void
+teardown(void)
+{
+    g_autofree char *state = g_strconcat(config, ".running", NULL);
+
+    g_unlink(state);
+    g_unlink(config);
+    g_rmdir(tmpdir);
+    g_clear_pointer(&config, g_free);
+    g_clear_pointer(&tmpdir, g_free);
+}
+
+static void
+result_clear(result_t *r)
+{
+    g_free(r->out);
+    g_free(r->err);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(result_t, result_clear)
+
+/* Run the test agent: action, then NAME=VALUE environment entries */
+static void
+run_agent(result_t *r, const char *action, ...)
+{
+    g_autoptr(GPtrArray) env = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GError) error = NULL;
+    const char *argv[] = { unit_env("DROVER_TEST_AGENT"), action, NULL };
+    const char *entry = NULL;
+    int status = 0;
+    va_list ap;
+
+    g_ptr_array_add(env, g_strdup("PATH=/usr/bin:/bin"));
+    g_ptr_array_add(env, g_strdup("OCF_RESOURCE_INSTANCE=test1"));
+    va_start(ap, action);
+    while ((entry = va_arg(ap, const char *)) != NULL) {
+        g_ptr_array_add(env, g_strdup(entry));
+    }
+    va_end(ap);
+    g_ptr_array_add(env, NULL);
+
+    ck_assert_msg(g_spawn_sync(NULL, (char **) argv, (char **) env->pdata,
+                               G_SPAWN_DEFAULT, NULL, NULL, &r->out, &r->err,
+                               &status, &error), "%s",
+                  error? error->message : "");
+    ck_assert(WIFEXITED(status));
+    r->code = WEXITSTATUS(status);
+}
+
+/* The one exit reason the agent printed, or NULL */
+static char *
+exit_reason(const result_t *r)
+{
+    g_auto(GStrv) lines = g_strsplit(r->err, "\n", -1);
+    char *reason = NULL;
+
+    for (char **l = lines; *l != NULL; l++) {
+        if (g_str_has_prefix(*l, "ocf-exit-reason:")) {
+            ck_assert_msg(reason == NULL, "more than one exit reason in: %s",
+                          r->err);
+            reason = g_strdup(*l + strlen("ocf-exit-reason:"));
+        }
+    }
+    return reason;
+}
+
+static char *
+config_env(void)
+{
+    return g_strconcat("OCF_RESKEY_config=", config, NULL);
+}
+
+static int
+xmllint(const char *xml, const char *how, const char *schema)
+{
+    g_autofree char *file = g_build_filename(tmpdir, "meta.xml", NULL);
+    const char *argv[] = { "xmllint", "--noout", how, schema, file, NULL };
+    g_autofree char *err = NULL;
+    int status = -1;
+
+    g_file_set_contents(file, xml, -1, NULL);
+    ck_assert(g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH,
+                           NULL, NULL, NULL, &err, &status, NULL));
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "xmllint %s %s: %s", how, schema, err);
+    return 0;
+}
+
+START_TEST(metadata_is_valid)
+{
+    g_auto(result_t) r = { 0 };
+
+    run_agent(&r, "meta-data", NULL);
+    ck_assert_int_eq(r.code, 0);
+    xmllint(r.out, "--dtdvalid", "/usr/share/resource-agents/ra-api-1.dtd");
+    xmllint(r.out, "--relaxng", "/usr/share/resource-agents/metadata.rng");
+    ck_assert_ptr_nonnull(strstr(r.out, "<parameter name=\"config\" "
+                                        "unique=\"1\" required=\"1\">"));
+    ck_assert_ptr_nonnull(strstr(r.out, "<content type=\"integer\" "
+                                        "default=\"3\"/>"));
+    ck_assert_ptr_nonnull(strstr(r.out, "&amp; use &lt;markup&gt;"));
+    ck_assert_ptr_nonnull(strstr(r.out, "<action name=\"monitor\" "
+                                        "timeout=\"20s\" interval=\"10s\" "
+                                        "depth=\"0\"/>"));
+    ck_assert_ptr_nonnull(strstr(r.out, "<version>1.1</version>"));
+}
+END_TEST
+
+START_TEST(lifecycle)
+{
+    g_autofree char *cfg = config_env();
+    g_auto(result_t) probe = { 0 };
+    g_auto(result_t) start = { 0 };
+    g_auto(result_t) monitor = { 0 };
+    g_auto(result_t) stop = { 0 };
+    g_auto(result_t) stop_again = { 0 };
+    g_auto(result_t) monitor_stopped = { 0 };
+
+    run_agent(&probe, "monitor", cfg, "OCF_RESKEY_CRM_meta_interval=0", NULL);
+    ck_assert_int_eq(probe.code, PCMK_OCF_NOT_RUNNING);
+    ck_assert_ptr_null(exit_reason(&probe));
+
+    run_agent(&start, "start", cfg, NULL);
+    ck_assert_int_eq(start.code, PCMK_OCF_OK);
+    ck_assert_ptr_nonnull(strstr(start.out, "count=3 verbose=0"));
+
+    run_agent(&monitor, "monitor", cfg,
+              "OCF_RESKEY_CRM_meta_interval=10000", NULL);
+    ck_assert_int_eq(monitor.code, PCMK_OCF_OK);
+
+    run_agent(&stop, "stop", cfg, NULL);
+    ck_assert_int_eq(stop.code, PCMK_OCF_OK);
+    run_agent(&stop_again, "stop", cfg, NULL);
+    ck_assert_int_eq(stop_again.code, PCMK_OCF_OK);
+
+    run_agent(&monitor_stopped, "monitor", cfg,
+              "OCF_RESKEY_CRM_meta_interval=10000", NULL);
+    ck_assert_int_eq(monitor_stopped.code, PCMK_OCF_NOT_RUNNING);
+    ck_assert_ptr_null(exit_reason(&monitor_stopped));
+}
+END_TEST
+
+START_TEST(parameters_are_typed_and_defaulted)
+{
+    g_autofree char *cfg = config_env();
+    g_auto(result_t) r = { 0 };
+
+    run_agent(&r, "start", cfg, "OCF_RESKEY_count=12",
+              "OCF_RESKEY_verbose=yes", NULL);
+    ck_assert_int_eq(r.code, PCMK_OCF_OK);
+    ck_assert_ptr_nonnull(strstr(r.out, "count=12 verbose=1"));
+}
+END_TEST
+
+/* One bad parameter: OCF_ERR_CONFIGURED, and a reason naming it */
+static void
+assert_bad_parameter(const char *action, const char *env1, const char *env2,
+                     const char *reason_part)
+{
+    g_auto(result_t) r = { 0 };
+    g_autofree char *reason = NULL;
+
+    run_agent(&r, action, env1, env2, NULL);
+    ck_assert_int_eq(r.code, PCMK_OCF_NOT_CONFIGURED);
+    reason = exit_reason(&r);
+    ck_assert_ptr_nonnull(reason);
+    ck_assert_msg(strstr(reason, reason_part) != NULL,
+                  "'%s' not in '%s'", reason_part, reason);
+}
+
+START_TEST(bad_parameters)
+{
+    g_autofree char *cfg = config_env();
+    g_autofree char *huge = g_strdup_printf("OCF_RESKEY_count=%s",
+                                            "99999999999999999999999");
+    g_autofree char *long_path = g_strnfill(1000, 'x');
+    g_autofree char *long_env = g_strconcat("OCF_RESKEY_config=", long_path,
+                                            NULL);
+
+    assert_bad_parameter("validate-all", "PATH=/bin", NULL,
+                         "Required parameter 'config' is not set");
+    assert_bad_parameter("start", "OCF_RESKEY_config=relative/path", NULL,
+                         "must be an absolute path, not 'relative/path'");
+    assert_bad_parameter("start", cfg, "OCF_RESKEY_count=-1",
+                         "'count' must be 0 or more, not '-1'");
+    assert_bad_parameter("start", cfg, "OCF_RESKEY_count=abc",
+                         "'count' must be an integer, not 'abc'");
+    assert_bad_parameter("start", cfg, huge, "'count' must be an integer");
+    assert_bad_parameter("start", cfg, "OCF_RESKEY_verbose=maybe",
+                         "'verbose' must be true or false");
+    assert_bad_parameter("start", cfg, "OCF_RESKEY_count=1\xff",
+                         "'count' is not valid UTF-8");
+    /* Long values are cut short in the reason */
+    assert_bad_parameter("start", long_env, NULL, "xxx...'");
+    /* A probe with a bad parameter is still a configuration error */
+    assert_bad_parameter("monitor", "OCF_RESKEY_config=relative", NULL,
+                         "absolute path");
+}
+END_TEST
+
+START_TEST(stop_succeeds_despite_bad_parameters)
+{
+    g_auto(result_t) r = { 0 };
+
+    run_agent(&r, "stop", "OCF_RESKEY_count=-5", NULL);
+    ck_assert_int_eq(r.code, PCMK_OCF_OK);
+    ck_assert_ptr_null(exit_reason(&r));
+}
+END_TEST
+
+START_TEST(missing_config_file)
+{
+    g_autofree char *missing = g_strconcat("OCF_RESKEY_config=", tmpdir,
+                                           "/missing.conf", NULL);
+    g_auto(result_t) shallow = { 0 };
+    g_auto(result_t) deep = { 0 };
+    g_auto(result_t) probe = { 0 };
+    g_auto(result_t) start = { 0 };
+    g_autofree char *reason = NULL;
+
+    /* validate-all at level 0 checks the parameters only */
+    run_agent(&shallow, "validate-all", missing, NULL);
+    ck_assert_int_eq(shallow.code, PCMK_OCF_OK);
+
+    run_agent(&deep, "validate-all", missing, "OCF_CHECK_LEVEL=10", NULL);
+    ck_assert_int_eq(deep.code, PCMK_OCF_NOT_INSTALLED);
+    reason = exit_reason(&deep);
+    ck_assert_ptr_nonnull(strstr(reason, "missing.conf' is missing"));
+
+    /* A node without the configuration does not run the resource */
+    run_agent(&probe, "monitor", missing, "OCF_RESKEY_CRM_meta_interval=0",
+              NULL);
+    ck_assert_int_eq(probe.code, PCMK_OCF_NOT_RUNNING);
+    ck_assert_ptr_null(exit_reason(&probe));
+
+    run_agent(&start, "start", missing, NULL);
+    ck_assert_int_eq(start.code, PCMK_OCF_NOT_INSTALLED);
+}
+END_TEST
+
+START_TEST(failure_reason_from_the_agent)
+{
+    g_autofree char *cfg = config_env();
+    g_auto(result_t) r = { 0 };
+    g_autofree char *reason = NULL;
+
+    g_file_set_contents(config, "fail-start\n", -1, NULL);
+    run_agent(&r, "start", cfg, NULL);
+    ck_assert_int_eq(r.code, PCMK_OCF_UNKNOWN_ERROR);
+    reason = exit_reason(&r);
+    ck_assert_str_eq(reason, "Start refused by the configuration");
+}
+END_TEST
+
+START_TEST(unknown_and_missing_actions)
+{
+    g_auto(result_t) unknown = { 0 };
+    g_auto(result_t) none = { 0 };
+    g_auto(result_t) usage = { 0 };
+    g_autofree char *reason = NULL;
+
+    run_agent(&unknown, "frobnicate", NULL);
+    ck_assert_int_eq(unknown.code, PCMK_OCF_UNIMPLEMENT_FEATURE);
+    reason = exit_reason(&unknown);
+    ck_assert_ptr_nonnull(strstr(reason, "'frobnicate' is not implemented"));
+
+    run_agent(&none, NULL, NULL);
+    ck_assert_int_eq(none.code, PCMK_OCF_INVALID_PARAM);
+
+    run_agent(&usage, "usage", NULL);
+    ck_assert_int_eq(usage.code, PCMK_OCF_OK);
+    ck_assert_str_eq(usage.out, "usage: TestAgent "
+                     "{start|stop|monitor|validate-all|meta-data}\n");
+}
+END_TEST
+
+START_TEST(deadline_from_operation_timeout)
+{
+    g_autofree char *cfg = config_env();
+    g_auto(result_t) r = { 0 };
+    g_auto(result_t) dflt = { 0 };
+    gint64 ms = 0;
+
+    run_agent(&r, "start", cfg, "OCF_RESKEY_CRM_meta_timeout=20000", NULL);
+    ck_assert_int_eq(r.code, 0);
+    ck_assert(sscanf(r.out, "deadline_ms=%" G_GINT64_FORMAT, &ms) == 1);
+    ck_assert_int_le(ms, 18000);        /* 2 s kept back */
+    ck_assert_int_gt(ms, 16000);
+
+    /* Without one, the table's advised timeout (20 s) counts */
+    run_agent(&dflt, "start", cfg, NULL);
+    ck_assert(sscanf(dflt.out, "deadline_ms=%" G_GINT64_FORMAT, &ms) == 1);
+    ck_assert_int_le(ms, 18000);
+    ck_assert_int_gt(ms, 16000);
+}
+END_TEST
+
+START_TEST(budget)
+{
+    ck_assert_int_eq(drover_ocf_budget_ms(20000), 18000);
+    ck_assert_int_eq(drover_ocf_budget_ms(5000), 4000);       /* 1 s min */
+    ck_assert_int_eq(drover_ocf_budget_ms(600000), 590000);   /* 10 s max */
+    ck_assert_int_eq(drover_ocf_budget_ms(1000), 500);        /* half */
+    ck_assert_int_eq(drover_ocf_budget_ms(0), 0);
+}
+END_TEST
+
+START_TEST(exit_codes_per_action)
+{
+    ck_assert_int_eq(drover_ocf_exit_code(DROVER_RC_NOT_RUNNING, "stop",
+                                          false), PCMK_OCF_OK);
+    ck_assert_int_eq(drover_ocf_exit_code(DROVER_RC_NOT_RUNNING, "monitor",
+                                          true), PCMK_OCF_NOT_RUNNING);
+    ck_assert_int_eq(drover_ocf_exit_code(DROVER_RC_NOT_RUNNING, "start",
+                                          false), PCMK_OCF_UNKNOWN_ERROR);
+    ck_assert_int_eq(drover_ocf_exit_code(DROVER_RC_INSTALLED, "monitor",
+                                          true), PCMK_OCF_NOT_RUNNING);
+    ck_assert_int_eq(drover_ocf_exit_code(DROVER_RC_INSTALLED, "start",
+                                          false), PCMK_OCF_NOT_INSTALLED);
+    ck_assert_int_eq(drover_ocf_exit_code(DROVER_RC_CONFIG, "monitor", true),
+                     PCMK_OCF_NOT_CONFIGURED);
+    ck_assert_int_eq(drover_ocf_exit_code(DROVER_RC_TIMEOUT, "migrate_to",
+                                          false), PCMK_OCF_UNKNOWN_ERROR);
+    ck_assert_int_eq(drover_ocf_exit_code(EACCES, "start", false),
+                     PCMK_OCF_INSUFFICIENT_PRIV);
+}
+END_TEST
+
+Suite *
+ocf_suite(void)
+{
+    Suite *s = suite_create("ocf");
+    TCase *agent = tcase_create("agent");
+    TCase *pure = tcase_create("mapping");
+
+    tcase_add_checked_fixture(agent, setup, teardown);
+    tcase_add_test(agent, metadata_is_valid);
+    tcase_add_test(agent, lifecycle);
+    tcase_add_test(agent, parameters_are_typed_and_defaulted);
+    tcase_add_test(agent, bad_parameters);
+    tcase_add_test(agent, stop_succeeds_despite_bad_parameters);
+    tcase_add_test(agent, missing_config_file);
+    tcase_add_test(agent, failure_reason_from_the_agent);
+    tcase_add_test(agent, unknown_and_missing_actions);
+    tcase_add_test(agent, deadline_from_operation_timeout);
+    tcase_add_test(pure, budget);
+    tcase_add_test(pure, exit_codes_per_action);
+    suite_add_tcase(s, agent);
+    suite_add_tcase(s, pure);
+    return s;
+}

@@ -1,0 +1,69 @@
+#include <drover/rc.h>
+#include <drover/spawn.h>
+
+#include "unit.h"
+
+START_TEST(collects_output_and_status)
+{
+    const char *argv[] = { "sh", "-c", "echo out; echo err >&2; exit 3", NULL };
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    int status = -1;
+
+    ck_assert_int_eq(drover_spawn(argv, drover_deadline_in_ms(5000), &out,
+                                  &err, &status), 0);
+    ck_assert_int_eq(status, 3);
+    ck_assert_str_eq(out, "out\n");
+    ck_assert_str_eq(err, "err\n");
+}
+END_TEST
+
+START_TEST(arguments_are_not_shell_words)
+{
+    const char *argv[] = { "printf", "%s|", "a b", "$(id)", ";true", NULL };
+    g_autofree char *out = NULL;
+    int status = -1;
+
+    ck_assert_int_eq(drover_spawn(argv, drover_deadline_in_ms(5000), &out,
+                                  NULL, &status), 0);
+    ck_assert_int_eq(status, 0);
+    ck_assert_str_eq(out, "a b|$(id)|;true|");
+}
+END_TEST
+
+START_TEST(killed_at_the_deadline)
+{
+    const char *argv[] = { "sleep", "30", NULL };
+    gint64 start = g_get_monotonic_time();
+    int status = 0;
+
+    ck_assert_int_eq(drover_spawn(argv, drover_deadline_in_ms(300), NULL,
+                                  NULL, &status), DROVER_RC_TIMEOUT);
+    ck_assert_int_eq(status, -1);
+    ck_assert_int_lt((g_get_monotonic_time() - start) / 1000, 3000);
+}
+END_TEST
+
+START_TEST(missing_program)
+{
+    const char *argv[] = { "drover-no-such-program", NULL };
+    int status = 0;
+
+    ck_assert_int_eq(drover_spawn(argv, drover_deadline_in_ms(1000), NULL,
+                                  NULL, &status), DROVER_RC_INSTALLED);
+}
+END_TEST
+
+Suite *
+spawn_suite(void)
+{
+    Suite *s = suite_create("spawn");
+    TCase *tc = tcase_create("spawn");
+
+    tcase_add_test(tc, collects_output_and_status);
+    tcase_add_test(tc, arguments_are_not_shell_words);
+    tcase_add_test(tc, killed_at_the_deadline);
+    tcase_add_test(tc, missing_program);
+    suite_add_tcase(s, tc);
+    return s;
+}

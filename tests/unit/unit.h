@@ -1,0 +1,24 @@
+/*
+ * The unit test suites (one check_<module>.c each) and their helpers.
+ */
+#ifndef DROVER_UNIT__H
+#define DROVER_UNIT__H
+
+#include <check.h>
+#include <glib.h>
+
+Suite *rc_suite(void);
+Suite *deadline_suite(void);
+Suite *spawn_suite(void);
+Suite *ocf_suite(void);
+Suite *cib_suite(void);
+Suite *output_suite(void);
+Suite *log_suite(void);
+
+/* A file under tests/unit/data (DROVER_TEST_DATA) */
+char *unit_data_path(const char *name);
+
+/* An environment variable the test needs (set by make check-unit) */
+const char *unit_env(const char *name);
+
+#endif /* DROVER_UNIT__H */
