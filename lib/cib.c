@@ -5,10 +5,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <crm/cib.h>
-#include <crm/common/util.h>            /* crm_is_true() */
-#include <crm/common/xml.h>             /* free_xml() */
+#include <crm/common/util.h> /* crm_is_true() */
+#include <crm/common/xml.h>  /* free_xml() */
 #include <libxml/parser.h>
 #include <qb/qblog.h>
 
@@ -59,8 +60,8 @@ query_thread(void *data)
     if (rc != pcmk_ok) {
         qb_log(LOG_DEBUG, "Cannot connect to the CIB: %s", pcmk_strerror(rc));
         cib_delete(cib);
-        return (getenv("CIB_file") != NULL)? drover_rc_from_pcmk_legacy(rc)
-                                             : DROVER_RC_UNREACHABLE;
+        return (getenv("CIB_file") != NULL) ? drover_rc_from_pcmk_legacy(rc)
+                                            : DROVER_RC_UNREACHABLE;
     }
     rc = cib->cmds->query(cib, NULL, &out, cib_scope_local | cib_sync_call);
     if (rc == pcmk_ok && out != NULL) {
@@ -72,7 +73,7 @@ query_thread(void *data)
     free_xml(out);
     cib->cmds->signoff(cib);
     cib_delete(cib);
-    return (rc == pcmk_ok)? 0 : drover_rc_from_pcmk_legacy(rc);
+    return (rc == pcmk_ok) ? 0 : drover_rc_from_pcmk_legacy(rc);
 }
 
 static gsize xml_ready = 0;
@@ -85,14 +86,17 @@ drover_cib_query(drover_deadline_t deadline, drover_cib_t **cib)
     int rc;
 
     *cib = NULL;
+    if (getenv("CIB_file") != NULL && access(getenv("CIB_file"), R_OK) != 0) {
+        return errno;                   /* libcib would say ENXIO */
+    }
     if (g_once_init_enter(&xml_ready)) {
-        crm_xml_init();                 /* libxml2 and Pacemaker's schemas */
+        crm_xml_init(); /* libxml2 and Pacemaker's schemas */
         g_once_init_leave(&xml_ready, 1);
     }
     q->timeout_s = (unsigned int) CLAMP((left_ms + 999) / 1000, 1, 3600);
     rc = drover_deadline_run(deadline, query_thread, q, query_free);
     if (rc == DROVER_RC_TIMEOUT) {
-        return rc;                      /* the thread owns q now */
+        return rc; /* the thread owns q now */
     }
     if (rc == 0) {
         *cib = g_new0(drover_cib_t, 1);
@@ -107,7 +111,7 @@ drover_cib_from_xml(const char *xml, drover_cib_t **cib)
 {
     xmlDoc *doc = xmlReadMemory(xml, (int) strlen(xml), "cib.xml", NULL,
                                 XML_PARSE_NONET | XML_PARSE_NOBLANKS);
-    xmlNode *root = (doc != NULL)? xmlDocGetRootElement(doc) : NULL;
+    xmlNode *root = (doc != NULL) ? xmlDocGetRootElement(doc) : NULL;
 
     *cib = NULL;
     if (root == NULL || !xmlStrEqual(root->name, BAD_CAST "cib")) {
@@ -149,7 +153,7 @@ attr(const xmlNode *node, const char *name)
     if (a == NULL) {
         return NULL;
     }
-    return (a->children != NULL)? (const char *) a->children->content : "";
+    return (a->children != NULL) ? (const char *) a->children->content : "";
 }
 
 static bool
@@ -233,8 +237,8 @@ drover_cib_property(const drover_cib_t *cib, const char *name)
 GHashTable *
 drover_cib_properties(const drover_cib_t *cib, const char *prefix)
 {
-    GHashTable *result = g_hash_table_new_full(g_str_hash, g_str_equal,
-                                               g_free, g_free);
+    GHashTable *result =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 
     nvpairs(section(cib, "crm_config"), "cluster_property_set", NULL, prefix,
             result);
@@ -257,19 +261,19 @@ const char *
 drover_cib_node_attr(const drover_cib_t *cib, const char *node,
                      const char *name, drover_attr_lifetime_t lifetime)
 {
-    return nvpairs(node_attr_parent(cib, node, lifetime),
-                   "instance_attributes", name, NULL, NULL);
+    return nvpairs(node_attr_parent(cib, node, lifetime), "instance_attributes",
+                   name, NULL, NULL);
 }
 
 GHashTable *
 drover_cib_node_attrs(const drover_cib_t *cib, const char *node,
                       const char *prefix, drover_attr_lifetime_t lifetime)
 {
-    GHashTable *result = g_hash_table_new_full(g_str_hash, g_str_equal,
-                                               g_free, g_free);
+    GHashTable *result =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 
-    nvpairs(node_attr_parent(cib, node, lifetime), "instance_attributes",
-            NULL, prefix, result);
+    nvpairs(node_attr_parent(cib, node, lifetime), "instance_attributes", NULL,
+            prefix, result);
     return result;
 }
 
@@ -300,7 +304,7 @@ drover_cib_nodes(const drover_cib_t *cib)
     xmlNode *status = section(cib, "status");
     xmlNode *config = section(cib, "nodes");
 
-    for (xmlNode *n = (config != NULL)? config->children : NULL; n != NULL;
+    for (xmlNode *n = (config != NULL) ? config->children : NULL; n != NULL;
          n = n->next) {
         drover_cib_node_t *node = NULL;
         xmlNode *state = NULL;
@@ -332,7 +336,7 @@ drover_cib_nodes(const drover_cib_t *cib)
 static xmlNode *
 find_primitive(xmlNode *parent, const char *id)
 {
-    for (xmlNode *c = (parent != NULL)? parent->children : NULL; c != NULL;
+    for (xmlNode *c = (parent != NULL) ? parent->children : NULL; c != NULL;
          c = c->next) {
         xmlNode *found = NULL;
 
@@ -384,35 +388,38 @@ static int
 rc_from_exit(int status)
 {
     switch (status) {
-        case CRM_EX_OK:             return 0;
-        case CRM_EX_USAGE:          return DROVER_RC_USAGE;
+        case CRM_EX_OK: return 0;
+        case CRM_EX_USAGE: return DROVER_RC_USAGE;
         case CRM_EX_NOSUCH:
-        case CRM_EX_NOHOST:         return DROVER_RC_NO_SUCH;
+        case CRM_EX_NOHOST: return DROVER_RC_NO_SUCH;
         case CRM_EX_UNAVAILABLE:
-        case CRM_EX_DISCONNECT:     return DROVER_RC_UNREACHABLE;
-        case CRM_EX_QUORUM:         return DROVER_RC_NO_QUORUM;
-        case CRM_EX_TIMEOUT:        return DROVER_RC_TIMEOUT;
+        case CRM_EX_DISCONNECT: return DROVER_RC_UNREACHABLE;
+        case CRM_EX_QUORUM: return DROVER_RC_NO_QUORUM;
+        case CRM_EX_TIMEOUT: return DROVER_RC_TIMEOUT;
         case CRM_EX_INSUFFICIENT_PRIV:
-        case CRM_EX_NOPERM:         return EACCES;
-        default:                    return DROVER_RC_ERROR;
+        case CRM_EX_NOPERM: return EACCES;
+        default: return DROVER_RC_ERROR;
     }
 }
 
 int
-drover_cib_set_node_attr(const char *node, const char *name,
-                         const char *value, drover_attr_lifetime_t lifetime,
+drover_cib_set_node_attr(const char *node, const char *name, const char *value,
+                         drover_attr_lifetime_t lifetime,
                          drover_deadline_t deadline)
 {
     g_autofree char *node_arg = g_strconcat("--node=", node, NULL);
     g_autofree char *name_arg = g_strconcat("--name=", name, NULL);
     g_autofree char *value_arg = NULL;
     g_autofree char *err = NULL;
-    const char *argv[7] = {
-        "crm_attribute", node_arg, name_arg,
-        (lifetime == DROVER_ATTR_TRANSIENT)? "--lifetime=reboot"
-                                           : "--lifetime=forever",
-        NULL, NULL, NULL
-    };
+    const char *argv[7] = { "crm_attribute",
+                            node_arg,
+                            name_arg,
+                            (lifetime == DROVER_ATTR_TRANSIENT)
+                                ? "--lifetime=reboot"
+                                : "--lifetime=forever",
+                            NULL,
+                            NULL,
+                            NULL };
     int status = -1;
     int rc;
 
@@ -429,7 +436,7 @@ drover_cib_set_node_attr(const char *node, const char *name,
     if (status != 0) {
         g_strstrip(err);
         qb_log(LOG_ERR, "Cannot %s attribute %s of node %s: %s",
-               (value != NULL)? "set" : "delete", name, node, err);
+               (value != NULL) ? "set" : "delete", name, node, err);
         return rc_from_exit(status);
     }
     return 0;

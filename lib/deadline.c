@@ -24,7 +24,7 @@ drover_deadline_remaining_ms(drover_deadline_t deadline)
     if (deadline == DROVER_DEADLINE_NEVER) {
         return G_MAXINT64 / 1000;
     }
-    return (deadline > now)? (deadline - now) / 1000 : 0;
+    return (deadline > now) ? (deadline - now) / 1000 : 0;
 }
 
 bool
@@ -107,7 +107,7 @@ drover_deadline_run(drover_deadline_t deadline, int (*fn)(void *data),
         }
     }
     if (!job->done) {
-        job->abandoned = true;          /* the worker cleans up */
+        job->abandoned = true; /* the worker cleans up */
         g_mutex_unlock(&job->lock);
         g_thread_unref(thread);
         return DROVER_RC_TIMEOUT;

@@ -54,14 +54,14 @@ void
 drover_log_init(const char *name, enum drover_log_mode mode)
 {
     const char *facility = getenv("HA_LOGFACILITY");
-    int file_priority = debug_wanted()? LOG_DEBUG : LOG_INFO;
+    int file_priority = debug_wanted() ? LOG_DEBUG : LOG_INFO;
 
     qb_log_init(name, LOG_DAEMON, LOG_DEBUG);
     qb_log_ctl(QB_LOG_SYSLOG, QB_LOG_CONF_ENABLED, QB_FALSE);
     qb_log_ctl(QB_LOG_BLACKBOX, QB_LOG_CONF_ENABLED, QB_FALSE);
 
     if (mode == DROVER_LOG_TOOL) {
-        stderr_priority = debug_wanted()? LOG_DEBUG : LOG_WARNING;
+        stderr_priority = debug_wanted() ? LOG_DEBUG : LOG_WARNING;
         qb_log_format_set(QB_LOG_STDERR, "%N: %b");
         enable_target(QB_LOG_STDERR, stderr_priority);
         return;

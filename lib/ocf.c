@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include <libxml/tree.h>
-#include <crm/common/util.h>            /* crm_str_to_boolean() */
+#include <crm/common/util.h> /* crm_str_to_boolean() */
 #include <qb/qblog.h>
 
 #include <drover/log.h>
@@ -25,8 +25,7 @@ struct drover_ocf_s {
     bool probe;
     int check_level;
     drover_deadline_t deadline;
-    GHashTable *values;                 /* parameter name -> value, defaults
-                                           filled in */
+    GHashTable *values; /* parameter name -> value, with defaults */
     char *exit_reason;
 };
 
@@ -37,7 +36,7 @@ reskey(const char *name)
     g_autofree char *var = g_strconcat("OCF_RESKEY_", name, NULL);
     const char *value = getenv(var);
 
-    return (value != NULL && value[0] != '\0')? value : NULL;
+    return (value != NULL && value[0] != '\0') ? value : NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -48,9 +47,9 @@ static const char *
 type_name(drover_param_type_t type)
 {
     switch (type) {
-        case DROVER_PARAM_INTEGER:  return "integer";
-        case DROVER_PARAM_BOOLEAN:  return "boolean";
-        default:                    return "string";
+        case DROVER_PARAM_INTEGER: return "integer";
+        case DROVER_PARAM_BOOLEAN: return "boolean";
+        default: return "string";
     }
 }
 
@@ -59,11 +58,10 @@ add_descriptions(xmlNode *node, const char *longdesc, const char *shortdesc)
 {
     xmlNode *child = NULL;
 
-    child = xmlNewTextChild(node, NULL, BAD_CAST "longdesc",
-                            BAD_CAST longdesc);
+    child = xmlNewTextChild(node, NULL, BAD_CAST "longdesc", BAD_CAST longdesc);
     xmlNewProp(child, BAD_CAST "lang", BAD_CAST "en");
-    child = xmlNewTextChild(node, NULL, BAD_CAST "shortdesc",
-                            BAD_CAST shortdesc);
+    child =
+        xmlNewTextChild(node, NULL, BAD_CAST "shortdesc", BAD_CAST shortdesc);
     xmlNewProp(child, BAD_CAST "lang", BAD_CAST "en");
 }
 
@@ -74,9 +72,9 @@ add_parameter(xmlNode *parent, const drover_ocf_param_t *param)
     xmlNode *content = NULL;
 
     xmlNewProp(node, BAD_CAST "name", BAD_CAST param->name);
-    xmlNewProp(node, BAD_CAST "unique", BAD_CAST (param->unique? "1" : "0"));
+    xmlNewProp(node, BAD_CAST "unique", BAD_CAST(param->unique ? "1" : "0"));
     xmlNewProp(node, BAD_CAST "required",
-               BAD_CAST (param->required? "1" : "0"));
+               BAD_CAST(param->required ? "1" : "0"));
     if (param->reloadable) {
         xmlNewProp(node, BAD_CAST "reloadable", BAD_CAST "1");
     }
@@ -84,8 +82,7 @@ add_parameter(xmlNode *parent, const drover_ocf_param_t *param)
     content = xmlNewChild(node, NULL, BAD_CAST "content", NULL);
     xmlNewProp(content, BAD_CAST "type", BAD_CAST type_name(param->type));
     if (param->default_value != NULL) {
-        xmlNewProp(content, BAD_CAST "default",
-                   BAD_CAST param->default_value);
+        xmlNewProp(content, BAD_CAST "default", BAD_CAST param->default_value);
     }
 }
 
@@ -131,11 +128,10 @@ drover_ocf_print_metadata(const drover_ocf_agent_t *agent, FILE *out)
         add_parameter(list, p);
     }
     list = xmlNewChild(root, NULL, BAD_CAST "actions", NULL);
-    for (const drover_ocf_action_t *a = agent->actions; a->name != NULL;
-         a++) {
+    for (const drover_ocf_action_t *a = agent->actions; a->name != NULL; a++) {
         add_action(list, a);
     }
-    return (xmlDocFormatDump(out, doc, 1) < 0)? EIO : 0;
+    return (xmlDocFormatDump(out, doc, 1) < 0) ? EIO : 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -149,28 +145,22 @@ drover_ocf_exit_code(int rc, const char *action, bool probe)
     bool monitor = (strcmp(action, "monitor") == 0);
 
     switch (rc) {
-        case 0:
-            return PCMK_OCF_OK;
+        case 0: return PCMK_OCF_OK;
         case DROVER_RC_NOT_RUNNING:
             if (stop) {
                 return PCMK_OCF_OK;
             }
-            return monitor? PCMK_OCF_NOT_RUNNING : PCMK_OCF_UNKNOWN_ERROR;
+            return monitor ? PCMK_OCF_NOT_RUNNING : PCMK_OCF_UNKNOWN_ERROR;
         case DROVER_RC_INSTALLED:
             /* A probe on a node that lacks the resource's configuration
              * (shared storage not mounted, say) finds it not running there */
-            return probe? PCMK_OCF_NOT_RUNNING : PCMK_OCF_NOT_INSTALLED;
-        case DROVER_RC_CONFIG:
-            return PCMK_OCF_NOT_CONFIGURED;
-        case DROVER_RC_USAGE:
-            return PCMK_OCF_INVALID_PARAM;
-        case DROVER_RC_UNIMPLEMENTED:
-            return PCMK_OCF_UNIMPLEMENT_FEATURE;
+            return probe ? PCMK_OCF_NOT_RUNNING : PCMK_OCF_NOT_INSTALLED;
+        case DROVER_RC_CONFIG: return PCMK_OCF_NOT_CONFIGURED;
+        case DROVER_RC_USAGE: return PCMK_OCF_INVALID_PARAM;
+        case DROVER_RC_UNIMPLEMENTED: return PCMK_OCF_UNIMPLEMENT_FEATURE;
         case EACCES:
-        case EPERM:
-            return PCMK_OCF_INSUFFICIENT_PRIV;
-        default:
-            return PCMK_OCF_UNKNOWN_ERROR;
+        case EPERM: return PCMK_OCF_INSUFFICIENT_PRIV;
+        default: return PCMK_OCF_UNKNOWN_ERROR;
     }
 }
 
@@ -199,8 +189,10 @@ action_deadline(const drover_ocf_action_t *action, gint64 start_us)
         if (g_ascii_string_to_signed(text, 10, 1, G_MAXINT32, &value, NULL)) {
             timeout_ms = value;
         } else {
-            qb_log(LOG_WARNING, "Ignoring invalid operation timeout '%s' ms; "
-                   "using %" G_GINT64_FORMAT " ms", text, timeout_ms);
+            qb_log(LOG_WARNING,
+                   "Ignoring invalid operation timeout '%s' ms; "
+                   "using %" G_GINT64_FORMAT " ms",
+                   text, timeout_ms);
         }
     }
     return start_us + drover_ocf_budget_ms(timeout_ms) * 1000;
@@ -211,8 +203,7 @@ action_deadline(const drover_ocf_action_t *action, gint64 start_us)
 /* ------------------------------------------------------------------ */
 
 static int
-check_value(const drover_ocf_param_t *param, const char *value,
-            GString *reason)
+check_value(const drover_ocf_param_t *param, const char *value, GString *reason)
 {
     g_autofree char *shown = NULL;
 
@@ -226,8 +217,10 @@ check_value(const drover_ocf_param_t *param, const char *value,
         case DROVER_PARAM_INTEGER:
             if (!g_ascii_string_to_signed(value, 10, G_MININT64, G_MAXINT64,
                                           NULL, NULL)) {
-                g_string_printf(reason, "Parameter '%s' must be an integer, "
-                                "not '%s'", param->name, shown);
+                g_string_printf(reason,
+                                "Parameter '%s' must be an integer, "
+                                "not '%s'",
+                                param->name, shown);
                 return DROVER_RC_CONFIG;
             }
             break;
@@ -235,22 +228,24 @@ check_value(const drover_ocf_param_t *param, const char *value,
             int b = 0;
 
             if (crm_str_to_boolean(value, &b) < 0) {
-                g_string_printf(reason, "Parameter '%s' must be true or "
+                g_string_printf(reason,
+                                "Parameter '%s' must be true or "
                                 "false (yes/no, on/off, 1/0), not '%s'",
                                 param->name, shown);
                 return DROVER_RC_CONFIG;
             }
             break;
         }
-        default:
-            break;
+        default: break;
     }
     if (param->check != NULL) {
         int rc = param->check(value, reason);
 
         if (rc != 0 && reason->len == 0) {
-            g_string_printf(reason, "Parameter '%s' has an invalid value "
-                            "'%s'", param->name, shown);
+            g_string_printf(reason,
+                            "Parameter '%s' has an invalid value "
+                            "'%s'",
+                            param->name, shown);
         } else if (rc != 0 && strcmp(value, shown) != 0) {
             /* checks quote the raw value; keep the reason one short line */
             g_string_replace(reason, value, shown, 0);
@@ -384,9 +379,8 @@ static void
 print_usage(const drover_ocf_agent_t *agent, FILE *out)
 {
     fprintf(out, "usage: %s {", agent->name);
-    for (const drover_ocf_action_t *a = agent->actions; a->name != NULL;
-         a++) {
-        fprintf(out, "%s%s", (a == agent->actions)? "" : "|", a->name);
+    for (const drover_ocf_action_t *a = agent->actions; a->name != NULL; a++) {
+        fprintf(out, "%s%s", (a == agent->actions) ? "" : "|", a->name);
     }
     fprintf(out, "}\n");
 }
@@ -394,8 +388,7 @@ print_usage(const drover_ocf_agent_t *agent, FILE *out)
 static const drover_ocf_action_t *
 find_action(const drover_ocf_agent_t *agent, const char *name)
 {
-    for (const drover_ocf_action_t *a = agent->actions; a->name != NULL;
-         a++) {
+    for (const drover_ocf_action_t *a = agent->actions; a->name != NULL; a++) {
         if (strcmp(a->name, name) == 0) {
             return a;
         }
@@ -434,7 +427,7 @@ run_action(drover_ocf_t *ocf)
     int rc = load_params(ocf);
 
     if (rc == 0 && ocf->agent->validate != NULL) {
-        rc = ocf->agent->validate(ocf, validate_all? ocf->check_level : 10);
+        rc = ocf->agent->validate(ocf, validate_all ? ocf->check_level : 10);
     }
     if (validate_all || ocf->action->fn == NULL) {
         return rc;
@@ -446,7 +439,7 @@ run_action(drover_ocf_t *ocf)
         /* A stop must still stop whatever it can find: a failed stop gets
          * the node fenced.  The stop action copes with what is missing. */
         qb_log(LOG_WARNING, "Stopping despite invalid configuration: %s",
-               ocf->exit_reason? ocf->exit_reason : drover_rc_str(rc));
+               ocf->exit_reason ? ocf->exit_reason : drover_rc_str(rc));
         g_clear_pointer(&ocf->exit_reason, g_free);
     }
     return ocf->action->fn(ocf);
@@ -464,7 +457,7 @@ drover_ocf_main(const drover_ocf_agent_t *agent, int argc, char **argv)
     int rc;
 
     log_name = g_strdup_printf("%s(%s)", agent->name,
-                               (resource != NULL)? resource : "-");
+                               (resource != NULL) ? resource : "-");
     drover_log_init(log_name, DROVER_LOG_AGENT);
 
     if (argc != 2) {
@@ -473,8 +466,9 @@ drover_ocf_main(const drover_ocf_agent_t *agent, int argc, char **argv)
         return PCMK_OCF_INVALID_PARAM;
     }
     if (strcmp(argv[1], "meta-data") == 0) {
-        return (drover_ocf_print_metadata(agent, stdout) == 0)?
-               PCMK_OCF_OK : PCMK_OCF_UNKNOWN_ERROR;
+        return (drover_ocf_print_metadata(agent, stdout) == 0)
+                   ? PCMK_OCF_OK
+                   : PCMK_OCF_UNKNOWN_ERROR;
     }
     if (strcmp(argv[1], "usage") == 0 || strcmp(argv[1], "help") == 0) {
         print_usage(agent, stdout);
@@ -486,13 +480,13 @@ drover_ocf_main(const drover_ocf_agent_t *agent, int argc, char **argv)
         g_autofree char *reason = NULL;
 
         print_usage(agent, stderr);
-        reason = g_strdup_printf("Action '%s' is not implemented by %s",
-                                 shown, agent->name);
+        reason = g_strdup_printf("Action '%s' is not implemented by %s", shown,
+                                 agent->name);
         print_exit_reason(reason);
         return PCMK_OCF_UNIMPLEMENT_FEATURE;
     }
 
-    ocf.resource = (resource != NULL)? resource : "";
+    ocf.resource = (resource != NULL) ? resource : "";
     ocf.probe = (strcmp(ocf.action->name, "monitor") == 0)
                 && (interval == NULL || strcmp(interval, "0") == 0);
     ocf.check_level = check_level_from_env();
@@ -500,7 +494,7 @@ drover_ocf_main(const drover_ocf_agent_t *agent, int argc, char **argv)
     ocf.values = g_hash_table_new(g_str_hash, g_str_equal);
 
     qb_log(LOG_DEBUG, "%s%s: %" G_GINT64_FORMAT " ms to go",
-           ocf.probe? "probe " : "", ocf.action->name,
+           ocf.probe ? "probe " : "", ocf.action->name,
            drover_deadline_remaining_ms(ocf.deadline));
     rc = run_action(&ocf);
     code = drover_ocf_exit_code(rc, ocf.action->name, ocf.probe);
@@ -512,8 +506,8 @@ drover_ocf_main(const drover_ocf_agent_t *agent, int argc, char **argv)
             qb_log(LOG_INFO, "%s", ocf.exit_reason);
         }
     } else {
-        print_exit_reason(ocf.exit_reason? ocf.exit_reason
-                                         : drover_rc_str(rc));
+        print_exit_reason(ocf.exit_reason ? ocf.exit_reason
+                                          : drover_rc_str(rc));
     }
     qb_log(LOG_DEBUG, "%s: exit %d (%s)", ocf.action->name, code,
            drover_rc_str(rc));

@@ -22,7 +22,7 @@ enum {
 
 struct drover_output_s {
     xmlDoc *doc;
-    GHashTable *types;                  /* xmlAttr * -> JSON type */
+    GHashTable *types; /* xmlAttr * -> JSON type */
 };
 
 int
@@ -100,10 +100,10 @@ void
 drover_output_set_bool(drover_output_t *out, xmlNode *node, const char *name,
                        bool value)
 {
-    g_hash_table_insert(out->types,
-                        xmlSetProp(node, BAD_CAST name,
-                                   BAD_CAST (value? "true" : "false")),
-                        GINT_TO_POINTER(JSON_BOOL));
+    g_hash_table_insert(
+        out->types,
+        xmlSetProp(node, BAD_CAST name, BAD_CAST(value ? "true" : "false")),
+        GINT_TO_POINTER(JSON_BOOL));
 }
 
 void
@@ -140,8 +140,7 @@ is_list(const xmlNode *node)
     return true;
 }
 
-static void build_json(JsonBuilder *b, GHashTable *types,
-                       const xmlNode *node);
+static void build_json(JsonBuilder *b, GHashTable *types, const xmlNode *node);
 
 static void
 build_json_object(JsonBuilder *b, GHashTable *types, const xmlNode *node)
@@ -150,21 +149,18 @@ build_json_object(JsonBuilder *b, GHashTable *types, const xmlNode *node)
 
     json_builder_begin_object(b);
     for (xmlAttr *a = node->properties; a != NULL; a = a->next) {
-        const char *value = (a->children != NULL)?
-                            (const char *) a->children->content : "";
+        const char *value =
+            (a->children != NULL) ? (const char *) a->children->content : "";
 
         json_builder_set_member_name(b, (const char *) a->name);
         switch (GPOINTER_TO_INT(g_hash_table_lookup(types, a))) {
             case JSON_INT:
-                json_builder_add_int_value(b, g_ascii_strtoll(value, NULL,
-                                                              10));
+                json_builder_add_int_value(b, g_ascii_strtoll(value, NULL, 10));
                 break;
             case JSON_BOOL:
                 json_builder_add_boolean_value(b, strcmp(value, "true") == 0);
                 break;
-            default:
-                json_builder_add_string_value(b, value);
-                break;
+            default: json_builder_add_string_value(b, value); break;
         }
     }
     for (xmlNode *c = node->children; c != NULL; c = c->next) {
@@ -176,8 +172,8 @@ build_json_object(JsonBuilder *b, GHashTable *types, const xmlNode *node)
         }
         g_hash_table_add(done, (gpointer) c->name);
         for (xmlNode *s = c; s != NULL; s = s->next) {
-            count += (s->type == XML_ELEMENT_NODE
-                      && xmlStrEqual(s->name, c->name));
+            count +=
+                (s->type == XML_ELEMENT_NODE && xmlStrEqual(s->name, c->name));
         }
         json_builder_set_member_name(b, (const char *) c->name);
         if (count == 1) {
@@ -255,7 +251,7 @@ drover_output_print(drover_output_t *out, drover_output_format_t format,
             break;
         }
     }
-    return (fflush(stream) == 0)? 0 : errno;
+    return (fflush(stream) == 0) ? 0 : errno;
 }
 
 /* ------------------------------------------------------------------ */
@@ -267,7 +263,7 @@ drover_output_print(drover_output_t *out, drover_output_format_t format,
 struct drover_progress_s {
     FILE *stream;
     bool terminal;
-    bool line_open;                     /* terminal: a line awaits "\n" */
+    bool line_open; /* terminal: a line awaits "\n" */
     char *last;
     gint64 last_us;
 };
@@ -289,15 +285,16 @@ progress_show(drover_progress_t *p, char *text, bool final)
 
     if (p->terminal) {
         /* carriage return and erase-line: rewrite in place */
-        fprintf(p->stream, "\r\033[K%s%s", text, final? "\n" : "");
+        fprintf(p->stream, "\r\033[K%s%s", text, final ? "\n" : "");
         p->line_open = !final;
-    } else if (final || (g_strcmp0(text, p->last) != 0
-                         && now - p->last_us >= PROGRESS_LINE_INTERVAL_US)) {
+    } else if (final
+               || (g_strcmp0(text, p->last) != 0
+                   && now - p->last_us >= PROGRESS_LINE_INTERVAL_US)) {
         fprintf(p->stream, "%s\n", text);
         p->last_us = now;
     } else {
         g_free(text);
-        return;                         /* not shown: keep the last shown */
+        return; /* not shown: keep the last shown */
     }
     fflush(p->stream);
     g_free(p->last);

@@ -24,8 +24,8 @@ communicate_done(GObject *source, GAsyncResult *res, gpointer user_data)
 {
     wait_t *w = user_data;
 
-    g_subprocess_communicate_finish(G_SUBPROCESS(source), res, &w->out,
-                                    &w->err, &w->error);
+    g_subprocess_communicate_finish(G_SUBPROCESS(source), res, &w->out, &w->err,
+                                    &w->error);
     w->finished = true;
     g_main_loop_quit(w->loop);
 }
@@ -41,14 +41,14 @@ static char *
 bytes_to_string(GBytes *bytes)
 {
     gsize len = 0;
-    const char *data = (bytes != NULL)? g_bytes_get_data(bytes, &len) : NULL;
+    const char *data = (bytes != NULL) ? g_bytes_get_data(bytes, &len) : NULL;
 
-    return g_strndup((data != NULL)? data : "", len);
+    return g_strndup((data != NULL) ? data : "", len);
 }
 
 int
-drover_spawn(const char *const *argv, drover_deadline_t deadline,
-             char **out, char **err, int *exit_status)
+drover_spawn(const char *const *argv, drover_deadline_t deadline, char **out,
+             char **err, int *exit_status)
 {
     g_autoptr(GMainContext) context = g_main_context_new();
     g_autoptr(GCancellable) cancel = g_cancellable_new();
@@ -61,15 +61,17 @@ drover_spawn(const char *const *argv, drover_deadline_t deadline,
     *exit_status = -1;
     g_main_context_push_thread_default(context);
 
-    proc = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE
-                                   | G_SUBPROCESS_FLAGS_STDERR_PIPE
-                                   | G_SUBPROCESS_FLAGS_STDIN_INHERIT,
+    proc = g_subprocess_newv(argv,
+                             G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                 | G_SUBPROCESS_FLAGS_STDERR_PIPE
+                                 | G_SUBPROCESS_FLAGS_STDIN_INHERIT,
                              &error);
     if (proc == NULL) {
         qb_log(LOG_DEBUG, "Cannot run %s: %s", argv[0], error->message);
         rc = (error->domain == G_SPAWN_ERROR
-              && error->code == G_SPAWN_ERROR_NOENT)? DROVER_RC_INSTALLED
-                                                   : DROVER_RC_ERROR;
+              && error->code == G_SPAWN_ERROR_NOENT)
+                 ? DROVER_RC_INSTALLED
+                 : DROVER_RC_ERROR;
         goto done;
     }
 
@@ -87,7 +89,7 @@ drover_spawn(const char *const *argv, drover_deadline_t deadline,
         qb_log(LOG_WARNING, "%s did not finish in time: killed", argv[0]);
         g_subprocess_force_exit(proc);
         g_cancellable_cancel(cancel);
-        while (!w.finished) {           /* let the cancelled call finish */
+        while (!w.finished) { /* let the cancelled call finish */
             g_main_context_iteration(context, TRUE);
         }
         g_subprocess_wait(proc, NULL, NULL);
@@ -101,7 +103,7 @@ drover_spawn(const char *const *argv, drover_deadline_t deadline,
         if (g_subprocess_get_if_exited(proc)) {
             *exit_status = g_subprocess_get_exit_status(proc);
         } else {
-            rc = DROVER_RC_ERROR;       /* killed by a signal */
+            rc = DROVER_RC_ERROR; /* killed by a signal */
         }
         if (out != NULL) {
             *out = bytes_to_string(w.out);

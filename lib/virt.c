@@ -12,8 +12,8 @@ log_virt_error(void *user_data, virErrorPtr err)
     (void) user_data;
     /* Callers report what matters with virGetLastErrorMessage() */
     qb_log(LOG_DEBUG, "libvirt: %s (code %d, domain %d)",
-           (err->message != NULL)? err->message : "unknown error",
-           err->code, err->domain);
+           (err->message != NULL) ? err->message : "unknown error", err->code,
+           err->domain);
 }
 
 int

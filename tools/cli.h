@@ -12,7 +12,7 @@
 
 typedef struct {
     drover_output_format_t format;
-    int timeout_s;                      /* longest wait for the cluster */
+    int timeout_s; /* longest wait for the cluster */
 } cli_t;
 
 /* A subcommand: parses its own arguments, returns a crm_exit_t */
@@ -20,7 +20,7 @@ typedef crm_exit_t (*cli_command_fn)(cli_t *cli, int argc, char **argv);
 
 typedef struct {
     const char *name;
-    const char *args;                   /* synopsis after the name */
+    const char *args; /* synopsis after the name */
     const char *summary;
     cli_command_fn fn;
 } cli_command_t;

@@ -18,15 +18,16 @@ prop(const xmlNode *node, const char *name)
 {
     xmlAttr *a = xmlHasProp((xmlNode *) node, BAD_CAST name);
 
-    return (a != NULL && a->children != NULL)?
-           (const char *) a->children->content : "";
+    return (a != NULL && a->children != NULL)
+               ? (const char *) a->children->content
+               : "";
 }
 
 static void
 config_show_text(const xmlNode *result, GString *text)
 {
-    for (xmlNode *part = xmlFirstElementChild((xmlNode *) result);
-         part != NULL; part = xmlNextElementSibling(part)) {
+    for (xmlNode *part = xmlFirstElementChild((xmlNode *) result); part != NULL;
+         part = xmlNextElementSibling(part)) {
         if (xmlStrEqual(part->name, BAD_CAST "properties")) {
             g_string_append(text, "Cluster properties:\n");
             if (xmlFirstElementChild(part) == NULL) {
@@ -42,10 +43,10 @@ config_show_text(const xmlNode *result, GString *text)
                  n = xmlNextElementSibling(n)) {
                 xmlNode *attrs = xmlFirstElementChild(n);
 
-                g_string_append_printf(text, "Node %s (%s):\n",
-                                       prop(n, "name"),
-                                       strcmp(prop(n, "online"), "true") == 0?
-                                       "online" : "offline");
+                g_string_append_printf(text, "Node %s (%s):\n", prop(n, "name"),
+                                       strcmp(prop(n, "online"), "true") == 0
+                                           ? "online"
+                                           : "offline");
                 if (attrs == NULL || xmlFirstElementChild(attrs) == NULL) {
                     g_string_append(text, "  (none set)\n");
                     continue;
@@ -99,7 +100,8 @@ config_show(cli_t *cli)
         return cli_fail(cli, out, drover_rc_to_exit(rc),
                         "Cannot read the cluster configuration: %s "
                         "(is Pacemaker running here? For a file, set "
-                        "CIB_file=PATH)", drover_rc_str(rc));
+                        "CIB_file=PATH)",
+                        drover_rc_str(rc));
     }
 
     properties = drover_cib_properties(cib, DROVER_PREFIX);
@@ -134,13 +136,14 @@ cmd_config(cli_t *cli, int argc, char **argv)
     crm_exit_t rc = cli_parse(cli, "config", "show",
                               "Show drover's configuration: the cluster "
                               "properties and node attributes named "
-                              "drover-*.", NULL, &argc, &argv);
+                              "drover-*.",
+                              NULL, &argc, &argv);
 
     if (rc != CRM_EX_OK) {
         return rc;
     }
     if (argc != 2 || strcmp(argv[1], "show") != 0) {
-        g_autofree char *shown = drover__shown((argc > 1)? argv[1] : "");
+        g_autofree char *shown = drover__shown((argc > 1) ? argv[1] : "");
 
         fprintf(stderr, "drover config: Expected 'show', not '%s'\n", shown);
         return CRM_EX_USAGE;

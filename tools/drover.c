@@ -4,6 +4,7 @@
  * Exit codes follow Pacemaker's crm_exit_t: 0 success, 64 usage error,
  * 69 cluster unreachable, 78 invalid configuration, 124 timeout...
  */
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -62,13 +63,17 @@ apply_globals(cli_t *cli)
 {
     if (output_as != NULL
         && drover_output_format_parse(output_as, &cli->format) != 0) {
-        fprintf(stderr, "drover: Invalid --output-as value '%s': "
-                "use text, xml or json\n", output_as);
+        fprintf(stderr,
+                "drover: Invalid --output-as value '%s': "
+                "use text, xml or json\n",
+                output_as);
         return CRM_EX_USAGE;
     }
     if (timeout_s <= 0) {
-        fprintf(stderr, "drover: Invalid --timeout value %d: "
-                "use a positive number of seconds\n", timeout_s);
+        fprintf(stderr,
+                "drover: Invalid --timeout value %d: "
+                "use a positive number of seconds\n",
+                timeout_s);
         return CRM_EX_USAGE;
     }
     cli->timeout_s = timeout_s;
@@ -82,12 +87,8 @@ new_context(const char *parameter_string, const char *summary,
             GOptionEntry *entries)
 {
     GOptionContext *context = g_option_context_new(parameter_string);
-    GOptionGroup *globals = g_option_group_new("global", "Global options:",
-                                               "Show the global options",
-                                               NULL, NULL);
 
-    g_option_group_add_entries(globals, global_entries);
-    g_option_context_add_group(context, globals);
+    g_option_context_add_main_entries(context, global_entries, NULL);
     if (entries != NULL) {
         g_option_context_add_main_entries(context, entries, NULL);
     }
@@ -99,11 +100,9 @@ crm_exit_t
 cli_parse(cli_t *cli, const char *command, const char *parameter_string,
           const char *summary, GOptionEntry *entries, int *argc, char ***argv)
 {
-    g_autofree char *params = g_strdup_printf("%s%s%s", command,
-                                              *parameter_string? " " : "",
-                                              parameter_string);
-    g_autoptr(GOptionContext) context = new_context(params, summary,
-                                                    entries);
+    g_autofree char *params = g_strdup_printf(
+        "%s%s%s", command, *parameter_string ? " " : "", parameter_string);
+    g_autoptr(GOptionContext) context = new_context(params, summary, entries);
     g_autoptr(GError) error = NULL;
 
     if (!g_option_context_parse(context, argc, argv, &error)) {
@@ -121,8 +120,8 @@ cli_deadline(const cli_t *cli)
 }
 
 crm_exit_t
-cli_fail(cli_t *cli, drover_output_t *out, crm_exit_t code,
-         const char *format, ...)
+cli_fail(cli_t *cli, drover_output_t *out, crm_exit_t code, const char *format,
+         ...)
 {
     g_autofree char *message = NULL;
     va_list ap;
@@ -156,18 +155,19 @@ cli_finish(cli_t *cli, drover_output_t *out, drover_output_text_fn text)
 static void
 print_commands(FILE *stream)
 {
-    fprintf(stream, "Usage: drover [OPTION...] COMMAND [ARGS...]\n\n"
+    fprintf(stream,
+            "Usage: drover [OPTION...] COMMAND [ARGS...]\n\n"
             "Live-migration control for Pacemaker + libvirt clusters.\n\n"
             "Commands:\n");
     for (const cli_command_t *c = commands; c->name != NULL; c++) {
-        g_autofree char *synopsis = g_strdup_printf("%s %s", c->name,
-                                                    c->args);
+        g_autofree char *synopsis = g_strdup_printf("%s %s", c->name, c->args);
 
         fprintf(stream, "  %-24s %s\n", synopsis, c->summary);
     }
     fprintf(stream, "  %-24s %s\n", "help [COMMAND]",
             "show this list, or a command's options");
-    fprintf(stream, "\nGlobal options: --output-as=text|xml|json, "
+    fprintf(stream,
+            "\nGlobal options: --output-as=text|xml|json, "
             "--timeout=SECONDS, -V.\n"
             "Read-only commands work on a CIB file with CIB_file=PATH.\n");
 }
@@ -200,7 +200,7 @@ cmd_help(cli_t *cli, int argc, char **argv)
         return CRM_EX_USAGE;
     }
     help_argv[0] = argv[1];
-    return c->fn(cli, 2, help_argv);    /* GOption prints and exits 0 */
+    return c->fn(cli, 2, help_argv); /* GOption prints and exits 0 */
 }
 
 int
@@ -212,6 +212,8 @@ main(int argc, char **argv)
     cli_t cli = { .format = DROVER_OUTPUT_TEXT };
     crm_exit_t rc;
 
+    setlocale(LC_ALL, "");
+    g_set_prgname("drover");
     drover_log_init("drover", DROVER_LOG_TOOL);
 
     /* Global options first; everything from the command on is its own */
@@ -221,8 +223,7 @@ main(int argc, char **argv)
                           main_entries);
     g_option_context_set_strict_posix(context, TRUE);
     if (!g_option_context_parse(context, &argc, &argv, &error)) {
-        fprintf(stderr, "drover: %s\nTry 'drover --help'.\n",
-                error->message);
+        fprintf(stderr, "drover: %s\nTry 'drover --help'.\n", error->message);
         return CRM_EX_USAGE;
     }
     rc = apply_globals(&cli);

@@ -59,28 +59,29 @@ START_TEST(cluster_properties)
                      "lm1=10.20.1.0/24 lm2=10.20.2.0/24");
     ck_assert_ptr_null(drover_cib_property(cib, "no-such-property"));
     ck_assert_int_eq(g_hash_table_size(drover), 2);
-    ck_assert_str_eq(g_hash_table_lookup(drover, "drover-max-migrations"),
-                     "4");
+    ck_assert_str_eq(g_hash_table_lookup(drover, "drover-max-migrations"), "4");
 }
 END_TEST
 
 START_TEST(node_attributes_by_lifetime)
 {
     g_autoptr(drover_cib_t) cib = query();
-    g_autoptr(GHashTable) n2 = drover_cib_node_attrs(cib, "n2", "drover-",
-                                                     DROVER_ATTR_PERMANENT);
+    g_autoptr(GHashTable) n2 =
+        drover_cib_node_attrs(cib, "n2", "drover-", DROVER_ATTR_PERMANENT);
 
     ck_assert_str_eq(drover_cib_node_attr(cib, "n2", "drover-incoming",
-                                          DROVER_ATTR_PERMANENT), "lm2");
+                                          DROVER_ATTR_PERMANENT),
+                     "lm2");
     ck_assert_ptr_null(drover_cib_node_attr(cib, "n2", "drover-incoming",
                                             DROVER_ATTR_TRANSIENT));
     ck_assert_str_eq(drover_cib_node_attr(cib, "n1", "drover-max-incoming",
-                                          DROVER_ATTR_TRANSIENT), "3");
+                                          DROVER_ATTR_TRANSIENT),
+                     "3");
     ck_assert_ptr_null(drover_cib_node_attr(cib, "n1", "drover-max-incoming",
                                             DROVER_ATTR_PERMANENT));
-    ck_assert_ptr_null(drover_cib_node_attr(cib, "n9", "standby",
-                                            DROVER_ATTR_PERMANENT));
-    ck_assert_int_eq(g_hash_table_size(n2), 1);     /* not "standby" */
+    ck_assert_ptr_null(
+        drover_cib_node_attr(cib, "n9", "standby", DROVER_ATTR_PERMANENT));
+    ck_assert_int_eq(g_hash_table_size(n2), 1); /* not "standby" */
 }
 END_TEST
 
@@ -132,21 +133,22 @@ START_TEST(set_and_delete_node_attributes)
                                             DROVER_ATTR_TRANSIENT));
     ck_assert_int_eq(drover_cib_set_node_attr("n3", "drover-test",
                                               "a value; $(not run)",
-                                              DROVER_ATTR_TRANSIENT,
-                                              deadline), 0);
+                                              DROVER_ATTR_TRANSIENT, deadline),
+                     0);
     ck_assert_int_eq(drover_cib_set_node_attr("n3", "drover-perm", "-5",
-                                              DROVER_ATTR_PERMANENT,
-                                              deadline), 0);
+                                              DROVER_ATTR_PERMANENT, deadline),
+                     0);
     after = query();
-    ck_assert_str_eq(drover_cib_node_attr(after, "n3", "drover-test",
-                                          DROVER_ATTR_TRANSIENT),
-                     "a value; $(not run)");
-    ck_assert_str_eq(drover_cib_node_attr(after, "n3", "drover-perm",
-                                          DROVER_ATTR_PERMANENT), "-5");
+    ck_assert_str_eq(
+        drover_cib_node_attr(after, "n3", "drover-test", DROVER_ATTR_TRANSIENT),
+        "a value; $(not run)");
+    ck_assert_str_eq(
+        drover_cib_node_attr(after, "n3", "drover-perm", DROVER_ATTR_PERMANENT),
+        "-5");
 
     ck_assert_int_eq(drover_cib_set_node_attr("n3", "drover-test", NULL,
-                                              DROVER_ATTR_TRANSIENT,
-                                              deadline), 0);
+                                              DROVER_ATTR_TRANSIENT, deadline),
+                     0);
     deleted = query();
     ck_assert_ptr_null(drover_cib_node_attr(deleted, "n3", "drover-test",
                                             DROVER_ATTR_TRANSIENT));
@@ -155,8 +157,8 @@ END_TEST
 
 START_TEST(unknown_node_is_reported)
 {
-    ck_assert_int_ne(drover_cib_set_node_attr("no-such-node", "drover-x",
-                                              "1", DROVER_ATTR_PERMANENT,
+    ck_assert_int_ne(drover_cib_set_node_attr("no-such-node", "drover-x", "1",
+                                              DROVER_ATTR_PERMANENT,
                                               drover_deadline_in_ms(10000)),
                      0);
 }
@@ -180,10 +182,13 @@ START_TEST(snapshot_from_text)
     ck_assert_int_eq(drover_cib_from_xml("<not-a-cib/>", &cib),
                      DROVER_RC_PROTOCOL);
     ck_assert_int_eq(drover_cib_from_xml("<cib", &cib), DROVER_RC_PROTOCOL);
-    ck_assert_int_eq(drover_cib_from_xml(
-        "<cib><configuration><crm_config><cluster_property_set id='a'>"
-        "<nvpair id='b' name='x' value='1'/></cluster_property_set>"
-        "</crm_config></configuration></cib>", &cib), 0);
+    ck_assert_int_eq(
+        drover_cib_from_xml(
+            "<cib><configuration><crm_config><cluster_property_set id='a'>"
+            "<nvpair id='b' name='x' value='1'/></cluster_property_set>"
+            "</crm_config></configuration></cib>",
+            &cib),
+        0);
     ck_assert_str_eq(drover_cib_property(cib, "x"), "1");
     drover_cib_free(cib);
 }

@@ -30,9 +30,11 @@ answer(void *data)
 START_TEST(run_returns_the_result)
 {
     ck_assert_int_eq(drover_deadline_run(drover_deadline_in_ms(5000), answer,
-                                         GINT_TO_POINTER(42), NULL), 42);
+                                         GINT_TO_POINTER(42), NULL),
+                     42);
     ck_assert_int_eq(drover_deadline_run(DROVER_DEADLINE_NEVER, answer,
-                                         GINT_TO_POINTER(7), NULL), 7);
+                                         GINT_TO_POINTER(7), NULL),
+                     7);
 }
 END_TEST
 
@@ -71,8 +73,8 @@ START_TEST(run_gives_up_at_the_deadline)
     gint64 elapsed_ms;
     int rc;
 
-    rc = drover_deadline_run(drover_deadline_in_ms(200), block,
-                             g_malloc(16), mark_freed);
+    rc = drover_deadline_run(drover_deadline_in_ms(200), block, g_malloc(16),
+                             mark_freed);
     elapsed_ms = (g_get_monotonic_time() - start) / 1000;
     ck_assert_int_eq(rc, DROVER_RC_TIMEOUT);
     ck_assert_int_ge(elapsed_ms, 190);

@@ -72,8 +72,8 @@ run_agent(result_t *r, const char *action, ...)
 
     ck_assert_msg(g_spawn_sync(NULL, (char **) argv, (char **) env->pdata,
                                G_SPAWN_DEFAULT, NULL, NULL, &r->out, &r->err,
-                               &status, &error), "%s",
-                  error? error->message : "");
+                               &status, &error),
+                  "%s", error ? error->message : "");
     ck_assert(WIFEXITED(status));
     r->code = WEXITSTATUS(status);
 }
@@ -155,8 +155,8 @@ START_TEST(lifecycle)
     ck_assert_int_eq(start.code, PCMK_OCF_OK);
     ck_assert_ptr_nonnull(strstr(start.out, "count=3 verbose=0"));
 
-    run_agent(&monitor, "monitor", cfg,
-              "OCF_RESKEY_CRM_meta_interval=10000", NULL);
+    run_agent(&monitor, "monitor", cfg, "OCF_RESKEY_CRM_meta_interval=10000",
+              NULL);
     ck_assert_int_eq(monitor.code, PCMK_OCF_OK);
 
     run_agent(&stop, "stop", cfg, NULL);
@@ -176,8 +176,8 @@ START_TEST(parameters_are_typed_and_defaulted)
     g_autofree char *cfg = config_env();
     g_auto(result_t) r = { 0 };
 
-    run_agent(&r, "start", cfg, "OCF_RESKEY_count=12",
-              "OCF_RESKEY_verbose=yes", NULL);
+    run_agent(&r, "start", cfg, "OCF_RESKEY_count=12", "OCF_RESKEY_verbose=yes",
+              NULL);
     ck_assert_int_eq(r.code, PCMK_OCF_OK);
     ck_assert_ptr_nonnull(strstr(r.out, "count=12 verbose=1"));
 }
@@ -195,18 +195,18 @@ assert_bad_parameter(const char *action, const char *env1, const char *env2,
     ck_assert_int_eq(r.code, PCMK_OCF_NOT_CONFIGURED);
     reason = exit_reason(&r);
     ck_assert_ptr_nonnull(reason);
-    ck_assert_msg(strstr(reason, reason_part) != NULL,
-                  "'%s' not in '%s'", reason_part, reason);
+    ck_assert_msg(strstr(reason, reason_part) != NULL, "'%s' not in '%s'",
+                  reason_part, reason);
 }
 
 START_TEST(bad_parameters)
 {
     g_autofree char *cfg = config_env();
-    g_autofree char *huge = g_strdup_printf("OCF_RESKEY_count=%s",
-                                            "99999999999999999999999");
+    g_autofree char *huge =
+        g_strdup_printf("OCF_RESKEY_count=%s", "99999999999999999999999");
     g_autofree char *long_path = g_strnfill(1000, 'x');
-    g_autofree char *long_env = g_strconcat("OCF_RESKEY_config=", long_path,
-                                            NULL);
+    g_autofree char *long_env =
+        g_strconcat("OCF_RESKEY_config=", long_path, NULL);
 
     assert_bad_parameter("validate-all", "PATH=/bin", NULL,
                          "Required parameter 'config' is not set");
@@ -241,8 +241,8 @@ END_TEST
 
 START_TEST(missing_config_file)
 {
-    g_autofree char *missing = g_strconcat("OCF_RESKEY_config=", tmpdir,
-                                           "/missing.conf", NULL);
+    g_autofree char *missing =
+        g_strconcat("OCF_RESKEY_config=", tmpdir, "/missing.conf", NULL);
     g_auto(result_t) shallow = { 0 };
     g_auto(result_t) deep = { 0 };
     g_auto(result_t) probe = { 0 };
@@ -300,7 +300,8 @@ START_TEST(unknown_and_missing_actions)
 
     run_agent(&usage, "usage", NULL);
     ck_assert_int_eq(usage.code, PCMK_OCF_OK);
-    ck_assert_str_eq(usage.out, "usage: TestAgent "
+    ck_assert_str_eq(usage.out,
+                     "usage: TestAgent "
                      "{start|stop|monitor|validate-all|meta-data}\n");
 }
 END_TEST
@@ -315,7 +316,7 @@ START_TEST(deadline_from_operation_timeout)
     run_agent(&r, "start", cfg, "OCF_RESKEY_CRM_meta_timeout=20000", NULL);
     ck_assert_int_eq(r.code, 0);
     ck_assert(sscanf(r.out, "deadline_ms=%" G_GINT64_FORMAT, &ms) == 1);
-    ck_assert_int_le(ms, 18000);        /* 2 s kept back */
+    ck_assert_int_le(ms, 18000); /* 2 s kept back */
     ck_assert_int_gt(ms, 16000);
 
     /* Without one, the table's advised timeout (20 s) counts */
@@ -329,29 +330,32 @@ END_TEST
 START_TEST(budget)
 {
     ck_assert_int_eq(drover_ocf_budget_ms(20000), 18000);
-    ck_assert_int_eq(drover_ocf_budget_ms(5000), 4000);       /* 1 s min */
-    ck_assert_int_eq(drover_ocf_budget_ms(600000), 590000);   /* 10 s max */
-    ck_assert_int_eq(drover_ocf_budget_ms(1000), 500);        /* half */
+    ck_assert_int_eq(drover_ocf_budget_ms(5000), 4000);     /* 1 s min */
+    ck_assert_int_eq(drover_ocf_budget_ms(600000), 590000); /* 10 s max */
+    ck_assert_int_eq(drover_ocf_budget_ms(1000), 500);      /* half */
     ck_assert_int_eq(drover_ocf_budget_ms(0), 0);
 }
 END_TEST
 
 START_TEST(exit_codes_per_action)
 {
-    ck_assert_int_eq(drover_ocf_exit_code(DROVER_RC_NOT_RUNNING, "stop",
-                                          false), PCMK_OCF_OK);
-    ck_assert_int_eq(drover_ocf_exit_code(DROVER_RC_NOT_RUNNING, "monitor",
-                                          true), PCMK_OCF_NOT_RUNNING);
-    ck_assert_int_eq(drover_ocf_exit_code(DROVER_RC_NOT_RUNNING, "start",
-                                          false), PCMK_OCF_UNKNOWN_ERROR);
-    ck_assert_int_eq(drover_ocf_exit_code(DROVER_RC_INSTALLED, "monitor",
-                                          true), PCMK_OCF_NOT_RUNNING);
-    ck_assert_int_eq(drover_ocf_exit_code(DROVER_RC_INSTALLED, "start",
-                                          false), PCMK_OCF_NOT_INSTALLED);
+    ck_assert_int_eq(drover_ocf_exit_code(DROVER_RC_NOT_RUNNING, "stop", false),
+                     PCMK_OCF_OK);
+    ck_assert_int_eq(
+        drover_ocf_exit_code(DROVER_RC_NOT_RUNNING, "monitor", true),
+        PCMK_OCF_NOT_RUNNING);
+    ck_assert_int_eq(
+        drover_ocf_exit_code(DROVER_RC_NOT_RUNNING, "start", false),
+        PCMK_OCF_UNKNOWN_ERROR);
+    ck_assert_int_eq(drover_ocf_exit_code(DROVER_RC_INSTALLED, "monitor", true),
+                     PCMK_OCF_NOT_RUNNING);
+    ck_assert_int_eq(drover_ocf_exit_code(DROVER_RC_INSTALLED, "start", false),
+                     PCMK_OCF_NOT_INSTALLED);
     ck_assert_int_eq(drover_ocf_exit_code(DROVER_RC_CONFIG, "monitor", true),
                      PCMK_OCF_NOT_CONFIGURED);
-    ck_assert_int_eq(drover_ocf_exit_code(DROVER_RC_TIMEOUT, "migrate_to",
-                                          false), PCMK_OCF_UNKNOWN_ERROR);
+    ck_assert_int_eq(
+        drover_ocf_exit_code(DROVER_RC_TIMEOUT, "migrate_to", false),
+        PCMK_OCF_UNKNOWN_ERROR);
     ck_assert_int_eq(drover_ocf_exit_code(EACCES, "start", false),
                      PCMK_OCF_INSUFFICIENT_PRIV);
 }

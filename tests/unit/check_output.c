@@ -63,8 +63,8 @@ START_TEST(xml_validates_against_the_schema)
 {
     g_autoptr(drover_output_t) out = sample();
     g_autofree char *xml = print_to_string(out, DROVER_OUTPUT_XML, NULL);
-    g_autofree char *schema = g_build_filename(unit_env("DROVER_SCHEMAS"),
-                                               "drover-output.rng", NULL);
+    g_autofree char *schema =
+        g_build_filename(unit_env("DROVER_SCHEMAS"), "drover-output.rng", NULL);
     xmlRelaxNGParserCtxtPtr parser = xmlRelaxNGNewParserCtxt(schema);
     xmlRelaxNGPtr rng = xmlRelaxNGParse(parser);
     xmlRelaxNGValidCtxtPtr valid = xmlRelaxNGNewValidCtxt(rng);
@@ -104,16 +104,19 @@ START_TEST(json_mapping)
     n1 = json_array_get_object_element(nodes, 0);
     ck_assert_str_eq(json_object_get_string_member(n1, "name"), "n1");
     ck_assert(json_object_get_boolean_member(n1, "online"));
-    ck_assert_int_eq(json_array_get_length(
-                         json_object_get_array_member(n1, "attributes")), 0);
-    ck_assert_str_eq(json_object_get_string_member(
-                         json_array_get_object_element(
-                             json_object_get_array_member(root, "properties"),
-                             0), "value"), "4");
+    ck_assert_int_eq(
+        json_array_get_length(json_object_get_array_member(n1, "attributes")),
+        0);
+    ck_assert_str_eq(
+        json_object_get_string_member(
+            json_array_get_object_element(
+                json_object_get_array_member(root, "properties"), 0),
+            "value"),
+        "4");
     /* a single child is an object */
     ck_assert_int_eq(json_object_get_int_member(
-                         json_object_get_object_member(root, "status"),
-                         "code"), 0);
+                         json_object_get_object_member(root, "status"), "code"),
+                     0);
 }
 END_TEST
 
@@ -126,8 +129,8 @@ sample_text(const xmlNode *result, GString *text)
 START_TEST(text_uses_the_command_renderer)
 {
     g_autoptr(drover_output_t) out = sample();
-    g_autofree char *text = print_to_string(out, DROVER_OUTPUT_TEXT,
-                                            sample_text);
+    g_autofree char *text =
+        print_to_string(out, DROVER_OUTPUT_TEXT, sample_text);
 
     ck_assert_str_eq(text, "drover!\n");
 }
@@ -158,8 +161,8 @@ START_TEST(progress_elsewhere_is_rate_limited)
     drover_progress_t *p = drover_progress_new(stream, false);
 
     drover_progress_update(p, "step 1");
-    drover_progress_update(p, "step 2");     /* within a second: skipped */
-    drover_progress_done(p, "finished");     /* always shown */
+    drover_progress_update(p, "step 2"); /* within a second: skipped */
+    drover_progress_done(p, "finished"); /* always shown */
     drover_progress_free(p);
     fclose(stream);
     ck_assert_str_eq(buf, "step 1\nfinished\n");

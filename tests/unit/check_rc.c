@@ -13,8 +13,8 @@ START_TEST(every_code_has_its_own_text)
         const char *text = drover_rc_str(rc);
 
         ck_assert_str_ne(text, "Unknown result");
-        ck_assert_msg(!g_hash_table_contains(seen, text), "%d repeats '%s'",
-                      rc, text);
+        ck_assert_msg(!g_hash_table_contains(seen, text), "%d repeats '%s'", rc,
+                      text);
         g_hash_table_add(seen, (gpointer) text);
     }
     ck_assert_str_eq(drover_rc_str(0), "OK");
@@ -53,8 +53,7 @@ START_TEST(pacemaker_codes)
                      DROVER_RC_UNREACHABLE);
     ck_assert_int_eq(drover_rc_from_pcmk(pcmk_rc_schema_validation),
                      DROVER_RC_CONFIG);
-    ck_assert_int_eq(drover_rc_from_pcmk(pcmk_rc_graph_error),
-                     DROVER_RC_ERROR);
+    ck_assert_int_eq(drover_rc_from_pcmk(pcmk_rc_graph_error), DROVER_RC_ERROR);
     ck_assert_int_eq(drover_rc_from_pcmk_legacy(-ENOTCONN), ENOTCONN);
     ck_assert_int_eq(drover_rc_from_pcmk_legacy(pcmk_ok), 0);
     ck_assert_int_eq(drover_rc_from_pcmk_legacy(-pcmk_err_no_quorum),

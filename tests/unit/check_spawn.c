@@ -10,8 +10,9 @@ START_TEST(collects_output_and_status)
     g_autofree char *err = NULL;
     int status = -1;
 
-    ck_assert_int_eq(drover_spawn(argv, drover_deadline_in_ms(5000), &out,
-                                  &err, &status), 0);
+    ck_assert_int_eq(
+        drover_spawn(argv, drover_deadline_in_ms(5000), &out, &err, &status),
+        0);
     ck_assert_int_eq(status, 3);
     ck_assert_str_eq(out, "out\n");
     ck_assert_str_eq(err, "err\n");
@@ -24,8 +25,9 @@ START_TEST(arguments_are_not_shell_words)
     g_autofree char *out = NULL;
     int status = -1;
 
-    ck_assert_int_eq(drover_spawn(argv, drover_deadline_in_ms(5000), &out,
-                                  NULL, &status), 0);
+    ck_assert_int_eq(
+        drover_spawn(argv, drover_deadline_in_ms(5000), &out, NULL, &status),
+        0);
     ck_assert_int_eq(status, 0);
     ck_assert_str_eq(out, "a b|$(id)|;true|");
 }
@@ -37,8 +39,9 @@ START_TEST(killed_at_the_deadline)
     gint64 start = g_get_monotonic_time();
     int status = 0;
 
-    ck_assert_int_eq(drover_spawn(argv, drover_deadline_in_ms(300), NULL,
-                                  NULL, &status), DROVER_RC_TIMEOUT);
+    ck_assert_int_eq(
+        drover_spawn(argv, drover_deadline_in_ms(300), NULL, NULL, &status),
+        DROVER_RC_TIMEOUT);
     ck_assert_int_eq(status, -1);
     ck_assert_int_lt((g_get_monotonic_time() - start) / 1000, 3000);
 }
@@ -49,8 +52,9 @@ START_TEST(missing_program)
     const char *argv[] = { "drover-no-such-program", NULL };
     int status = 0;
 
-    ck_assert_int_eq(drover_spawn(argv, drover_deadline_in_ms(1000), NULL,
-                                  NULL, &status), DROVER_RC_INSTALLED);
+    ck_assert_int_eq(
+        drover_spawn(argv, drover_deadline_in_ms(1000), NULL, NULL, &status),
+        DROVER_RC_INSTALLED);
 }
 END_TEST
 

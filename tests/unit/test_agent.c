@@ -16,8 +16,10 @@ static int
 check_absolute(const char *value, GString *reason)
 {
     if (!g_path_is_absolute(value)) {
-        g_string_printf(reason, "Parameter 'config' must be an absolute "
-                        "path, not '%s'", value);
+        g_string_printf(reason,
+                        "Parameter 'config' must be an absolute "
+                        "path, not '%s'",
+                        value);
         return DROVER_RC_CONFIG;
     }
     return 0;
@@ -27,23 +29,33 @@ static int
 check_non_negative(const char *value, GString *reason)
 {
     if (value[0] == '-') {
-        g_string_printf(reason, "Parameter 'count' must be 0 or more, not "
-                        "'%s'", value);
+        g_string_printf(reason,
+                        "Parameter 'count' must be 0 or more, not "
+                        "'%s'",
+                        value);
         return DROVER_RC_CONFIG;
     }
     return 0;
 }
 
 static const drover_ocf_param_t params[] = {
-    { .name = "config", .type = DROVER_PARAM_STRING, .required = true,
-      .unique = true, .shortdesc = "Configuration file",
+    { .name = "config",
+      .type = DROVER_PARAM_STRING,
+      .required = true,
+      .unique = true,
+      .shortdesc = "Configuration file",
       .longdesc = "Absolute path of the configuration file.",
       .check = check_absolute },
-    { .name = "count", .type = DROVER_PARAM_INTEGER, .default_value = "3",
-      .shortdesc = "A count", .longdesc = "A number of things, 0 or more.",
+    { .name = "count",
+      .type = DROVER_PARAM_INTEGER,
+      .default_value = "3",
+      .shortdesc = "A count",
+      .longdesc = "A number of things, 0 or more.",
       .check = check_non_negative },
-    { .name = "verbose", .type = DROVER_PARAM_BOOLEAN,
-      .default_value = "false", .shortdesc = "Be verbose",
+    { .name = "verbose",
+      .type = DROVER_PARAM_BOOLEAN,
+      .default_value = "false",
+      .shortdesc = "Be verbose",
       .longdesc = "Whether to say more & use <markup> in descriptions." },
     { 0 },
 };
@@ -53,7 +65,7 @@ state_file(drover_ocf_t *ocf)
 {
     const char *config = drover_ocf_param(ocf, "config");
 
-    return (config != NULL)? g_strconcat(config, ".running", NULL) : NULL;
+    return (config != NULL) ? g_strconcat(config, ".running", NULL) : NULL;
 }
 
 static int
@@ -62,8 +74,10 @@ validate(drover_ocf_t *ocf, int level)
     const char *config = drover_ocf_param(ocf, "config");
 
     if (level >= 10 && access(config, R_OK) != 0) {
-        drover_ocf_exit_reason(ocf, "Configuration file '%s' is missing or "
-                               "unreadable", config);
+        drover_ocf_exit_reason(ocf,
+                               "Configuration file '%s' is missing or "
+                               "unreadable",
+                               config);
         return DROVER_RC_INSTALLED;
     }
     return 0;
@@ -75,8 +89,7 @@ start(drover_ocf_t *ocf)
     g_autofree char *state = state_file(ocf);
     g_autofree char *contents = NULL;
 
-    g_file_get_contents(drover_ocf_param(ocf, "config"), &contents, NULL,
-                        NULL);
+    g_file_get_contents(drover_ocf_param(ocf, "config"), &contents, NULL, NULL);
     if (contents != NULL && g_str_has_prefix(contents, "fail-start")) {
         drover_ocf_exit_reason(ocf, "Start refused by the configuration");
         return DROVER_RC_ERROR;
@@ -86,7 +99,7 @@ start(drover_ocf_t *ocf)
     printf("count=%" G_GINT64_FORMAT " verbose=%d\n",
            drover_ocf_param_int(ocf, "count"),
            drover_ocf_param_bool(ocf, "verbose"));
-    return g_file_set_contents(state, "", 0, NULL)? 0 : EIO;
+    return g_file_set_contents(state, "", 0, NULL) ? 0 : EIO;
 }
 
 static int
@@ -105,7 +118,7 @@ monitor(drover_ocf_t *ocf)
 {
     g_autofree char *state = state_file(ocf);
 
-    return g_file_test(state, G_FILE_TEST_EXISTS)? 0 : DROVER_RC_NOT_RUNNING;
+    return g_file_test(state, G_FILE_TEST_EXISTS) ? 0 : DROVER_RC_NOT_RUNNING;
 }
 
 static const drover_ocf_action_t actions[] = {

@@ -10,16 +10,15 @@ unit_env(const char *name)
 {
     const char *value = getenv(name);
 
-    ck_assert_msg(value != NULL, "%s is not set (run 'make check-unit')",
-                  name);
+    ck_assert_msg(value != NULL, "%s is not set (run 'make check-unit')", name);
     return value;
 }
 
 char *
 unit_data_path(const char *name)
 {
-    g_autofree char *dir = g_canonicalize_filename(
-        unit_env("DROVER_TEST_DATA"), NULL);
+    g_autofree char *dir =
+        g_canonicalize_filename(unit_env("DROVER_TEST_DATA"), NULL);
 
     return g_build_filename(dir, name, NULL);
 }
@@ -39,5 +38,5 @@ main(void)
     srunner_run_all(runner, CK_NORMAL);
     failed = srunner_ntests_failed(runner);
     srunner_free(runner);
-    return (failed == 0)? EXIT_SUCCESS : EXIT_FAILURE;
+    return (failed == 0) ? EXIT_SUCCESS : EXIT_FAILURE;
 }

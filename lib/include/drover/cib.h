@@ -19,16 +19,16 @@
 typedef struct drover_cib_s drover_cib_t;
 
 typedef enum {
-    DROVER_ATTR_PERMANENT,      /* configuration/nodes, crm_attribute */
-    DROVER_ATTR_TRANSIENT,      /* status section, attrd (lifetime reboot) */
+    DROVER_ATTR_PERMANENT, /* configuration/nodes, crm_attribute */
+    DROVER_ATTR_TRANSIENT, /* status section, attrd (lifetime reboot) */
 } drover_attr_lifetime_t;
 
 typedef struct {
-    char *name;                 /* uname */
+    char *name; /* uname */
     char *id;
-    bool remote;                /* a Pacemaker Remote node */
-    bool online;                /* member of the cluster and its controller
-                                   up, per the status section */
+    bool remote; /* a Pacemaker Remote node */
+    /* member of the cluster and its controller up, per the status section */
+    bool online;
     bool standby;
 } drover_cib_node_t;
 
@@ -63,8 +63,7 @@ const char *drover_cib_property(const drover_cib_t *cib, const char *name);
  *
  * \return name -> value; free with g_hash_table_destroy()
  */
-GHashTable *drover_cib_properties(const drover_cib_t *cib,
-                                  const char *prefix);
+GHashTable *drover_cib_properties(const drover_cib_t *cib, const char *prefix);
 
 /*!
  * \brief A node attribute, or NULL
@@ -109,8 +108,7 @@ const char *drover_cib_resource_meta(const drover_cib_t *cib,
  * transient attributes on a live cluster and edits the file under CIB_file.
  */
 int drover_cib_set_node_attr(const char *node, const char *name,
-                             const char *value,
-                             drover_attr_lifetime_t lifetime,
+                             const char *value, drover_attr_lifetime_t lifetime,
                              drover_deadline_t deadline);
 
 #endif /* DROVER_CIB__H */

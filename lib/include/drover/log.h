@@ -8,9 +8,10 @@
 #include <qb/qblog.h>
 
 enum drover_log_mode {
-    DROVER_LOG_TOOL,    /* stderr, warnings and worse unless more verbose */
-    DROVER_LOG_AGENT,   /* stderr (the executor keeps it), HA_LOGFILE,
-                           HA_DEBUGLOG, syslog when HA_LOGFACILITY is set */
+    DROVER_LOG_TOOL, /* stderr, warnings and worse unless more verbose */
+    /* stderr (the executor keeps it), HA_LOGFILE, HA_DEBUGLOG, and syslog
+     * when HA_LOGFACILITY is set */
+    DROVER_LOG_AGENT,
 };
 
 /*!

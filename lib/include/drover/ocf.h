@@ -12,7 +12,7 @@
 #include <stdbool.h>
 
 #include <glib.h>
-#include <crm/common/results.h>         /* enum ocf_exitcode */
+#include <crm/common/results.h> /* enum ocf_exitcode */
 
 #include <drover/deadline.h>
 
@@ -35,13 +35,13 @@ typedef int (*drover_param_check_fn)(const char *value, GString *reason);
 typedef struct {
     const char *name;
     drover_param_type_t type;
-    const char *default_value;      /* NULL: no default */
+    const char *default_value; /* NULL: no default */
     bool required;
     bool unique;
-    bool reloadable;                /* OCF 1.1; only with reload-agent */
+    bool reloadable; /* OCF 1.1; only with reload-agent */
     const char *shortdesc;
     const char *longdesc;
-    drover_param_check_fn check;    /* NULL: the type check is enough */
+    drover_param_check_fn check; /* NULL: the type check is enough */
 } drover_ocf_param_t;
 
 typedef struct drover_ocf_s drover_ocf_t;
@@ -55,21 +55,21 @@ typedef int (*drover_ocf_action_fn)(drover_ocf_t *ocf);
 
 typedef struct {
     const char *name;
-    drover_ocf_action_fn fn;        /* NULL for meta-data and validate-all */
-    unsigned int timeout_s;         /* advised timeout, and the deadline's
-                                       base when Pacemaker passes none */
-    unsigned int interval_s;        /* 0: not shown */
-    unsigned int depth;             /* OCF_CHECK_LEVEL of a monitor */
-    const char *role;               /* NULL: any */
+    drover_ocf_action_fn fn; /* NULL for meta-data and validate-all */
+    /* advised timeout, and the deadline's base when Pacemaker passes none */
+    unsigned int timeout_s;
+    unsigned int interval_s; /* 0: not shown */
+    unsigned int depth;      /* OCF_CHECK_LEVEL of a monitor */
+    const char *role;        /* NULL: any */
 } drover_ocf_action_t;
 
 typedef struct {
-    const char *name;               /* e.g. "VirtualDomain" */
-    const char *version;            /* agent version */
+    const char *name;    /* e.g. "VirtualDomain" */
+    const char *version; /* agent version */
     const char *shortdesc;
     const char *longdesc;
-    const drover_ocf_param_t *params;       /* ends with { NULL } */
-    const drover_ocf_action_t *actions;     /* ends with { NULL } */
+    const drover_ocf_param_t *params;   /* ends with { NULL } */
+    const drover_ocf_action_t *actions; /* ends with { NULL } */
 
     /*!
      * Checks beyond the table (may be NULL).  \p level is OCF_CHECK_LEVEL
@@ -96,8 +96,7 @@ int drover_ocf_print_metadata(const drover_ocf_agent_t *agent, FILE *out);
  * resource's configuration missing on this node says "not running"; an
  * invalid parameter is OCF_ERR_CONFIGURED.
  */
-enum ocf_exitcode drover_ocf_exit_code(int rc, const char *action,
-                                       bool probe);
+enum ocf_exitcode drover_ocf_exit_code(int rc, const char *action, bool probe);
 
 /*!
  * \brief The part of an operation's timeout an action may use (ms)

@@ -84,8 +84,8 @@ typedef struct drover_progress_s drover_progress_t;
 drover_progress_t *drover_progress_new(FILE *stream, bool terminal);
 void drover_progress_update(drover_progress_t *progress, const char *format,
                             ...) G_GNUC_PRINTF(2, 3);
-void drover_progress_done(drover_progress_t *progress, const char *format,
-                          ...) G_GNUC_PRINTF(2, 3);
+void drover_progress_done(drover_progress_t *progress, const char *format, ...)
+    G_GNUC_PRINTF(2, 3);
 void drover_progress_free(drover_progress_t *progress);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(drover_progress_t, drover_progress_free)
 

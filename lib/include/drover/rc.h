@@ -9,24 +9,24 @@
 #ifndef DROVER_RC__H
 #define DROVER_RC__H
 
-#include <crm/common/results.h>         /* crm_exit_t */
-#include <corosync/corotypes.h>         /* cs_error_t */
-#include <libvirt/virterror.h>          /* virErrorPtr */
+#include <crm/common/results.h> /* crm_exit_t */
+#include <corosync/corotypes.h> /* cs_error_t */
+#include <libvirt/virterror.h>  /* virErrorPtr */
 
 enum drover_rc {
-    DROVER_RC_ERROR = -1,           /* unspecified failure */
-    DROVER_RC_CONFIG = -2,          /* invalid parameter or configuration */
-    DROVER_RC_INSTALLED = -3,       /* something required is missing locally */
-    DROVER_RC_NOT_RUNNING = -4,     /* the managed thing is cleanly stopped */
-    DROVER_RC_TIMEOUT = -5,         /* the deadline passed */
-    DROVER_RC_UNREACHABLE = -6,     /* a service does not answer */
-    DROVER_RC_NO_SUCH = -7,         /* no such node, resource, domain... */
-    DROVER_RC_USAGE = -8,           /* invalid arguments */
-    DROVER_RC_UNIMPLEMENTED = -9,   /* action or feature not supported */
-    DROVER_RC_PROTOCOL = -10,       /* a peer or tool answered nonsense */
-    DROVER_RC_NO_QUORUM = -11,      /* the local partition lacks quorum */
-    DROVER_RC_BUSY = -12,           /* temporarily unavailable, try again */
-    DROVER_RC_STATE = -13,          /* not possible in the current state */
+    DROVER_RC_ERROR = -1,         /* unspecified failure */
+    DROVER_RC_CONFIG = -2,        /* invalid parameter or configuration */
+    DROVER_RC_INSTALLED = -3,     /* something required is missing locally */
+    DROVER_RC_NOT_RUNNING = -4,   /* the managed thing is cleanly stopped */
+    DROVER_RC_TIMEOUT = -5,       /* the deadline passed */
+    DROVER_RC_UNREACHABLE = -6,   /* a service does not answer */
+    DROVER_RC_NO_SUCH = -7,       /* no such node, resource, domain... */
+    DROVER_RC_USAGE = -8,         /* invalid arguments */
+    DROVER_RC_UNIMPLEMENTED = -9, /* action or feature not supported */
+    DROVER_RC_PROTOCOL = -10,     /* a peer or tool answered nonsense */
+    DROVER_RC_NO_QUORUM = -11,    /* the local partition lacks quorum */
+    DROVER_RC_BUSY = -12,         /* temporarily unavailable, try again */
+    DROVER_RC_STATE = -13,        /* not possible in the current state */
 };
 
 /*!
