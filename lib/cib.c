@@ -87,7 +87,7 @@ drover_cib_query(drover_deadline_t deadline, drover_cib_t **cib)
 
     *cib = NULL;
     if (getenv("CIB_file") != NULL && access(getenv("CIB_file"), R_OK) != 0) {
-        return errno;                   /* libcib would say ENXIO */
+        return errno; /* libcib would say ENXIO */
     }
     if (g_once_init_enter(&xml_ready)) {
         crm_xml_init(); /* libxml2 and Pacemaker's schemas */
