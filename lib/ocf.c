@@ -202,6 +202,21 @@ action_deadline(const drover_ocf_action_t *action, gint64 start_us)
 /* Parameters                                                         */
 /* ------------------------------------------------------------------ */
 
+/* Whether \p value means the same as the parameter's default */
+static bool
+is_default(const drover_ocf_param_t *param, const char *value)
+{
+    int a = 0;
+    int b = 0;
+
+    if (param->type == DROVER_PARAM_BOOLEAN) {
+        crm_str_to_boolean(value, &a);
+        crm_str_to_boolean(param->default_value, &b);
+        return a == b;
+    }
+    return g_strcmp0(value, param->default_value) == 0;
+}
+
 static int
 check_value(const drover_ocf_param_t *param, const char *value, GString *reason)
 {
@@ -238,8 +253,15 @@ check_value(const drover_ocf_param_t *param, const char *value, GString *reason)
         }
         default: break;
     }
+    if (param->unsupported != NULL && !is_default(param, value)) {
+        g_string_printf(reason,
+                        "Parameter '%s' is not supported by this "
+                        "agent: %s",
+                        param->name, param->unsupported);
+        return DROVER_RC_CONFIG;
+    }
     if (param->check != NULL) {
-        int rc = param->check(value, reason);
+        int rc = param->check(param, value, reason);
 
         if (rc != 0 && reason->len == 0) {
             g_string_printf(reason,

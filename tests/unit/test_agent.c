@@ -13,26 +13,25 @@
 #include <drover/rc.h>
 
 static int
-check_absolute(const char *value, GString *reason)
+check_absolute(const drover_ocf_param_t *param, const char *value,
+               GString *reason)
 {
     if (!g_path_is_absolute(value)) {
         g_string_printf(reason,
-                        "Parameter 'config' must be an absolute "
-                        "path, not '%s'",
-                        value);
+                        "Parameter '%s' must be an absolute path, not '%s'",
+                        param->name, value);
         return DROVER_RC_CONFIG;
     }
     return 0;
 }
 
 static int
-check_non_negative(const char *value, GString *reason)
+check_non_negative(const drover_ocf_param_t *param, const char *value,
+                   GString *reason)
 {
     if (value[0] == '-') {
-        g_string_printf(reason,
-                        "Parameter 'count' must be 0 or more, not "
-                        "'%s'",
-                        value);
+        g_string_printf(reason, "Parameter '%s' must be 0 or more, not '%s'",
+                        param->name, value);
         return DROVER_RC_CONFIG;
     }
     return 0;
@@ -57,6 +56,12 @@ static const drover_ocf_param_t params[] = {
       .default_value = "false",
       .shortdesc = "Be verbose",
       .longdesc = "Whether to say more & use <markup> in descriptions." },
+    { .name = "legacy",
+      .type = DROVER_PARAM_BOOLEAN,
+      .default_value = "false",
+      .shortdesc = "An old switch",
+      .longdesc = "Accepted for compatibility only.",
+      .unsupported = "nothing implements it" },
     { 0 },
 };
 

@@ -22,17 +22,21 @@ typedef enum {
     DROVER_PARAM_BOOLEAN,
 } drover_param_type_t;
 
+typedef struct drover_ocf_param_s drover_ocf_param_t;
+
 /*!
  * \brief Check one parameter value beyond its type
  *
+ * \param[in]  param   The parameter's table entry
  * \param[in]  value   The value (valid UTF-8, type already checked)
  * \param[out] reason  On failure: what is wrong and what would be valid
  *
  * \return 0 if valid, else DROVER_RC_CONFIG (or another result)
  */
-typedef int (*drover_param_check_fn)(const char *value, GString *reason);
+typedef int (*drover_param_check_fn)(const drover_ocf_param_t *param,
+                                     const char *value, GString *reason);
 
-typedef struct {
+struct drover_ocf_param_s {
     const char *name;
     drover_param_type_t type;
     const char *default_value; /* NULL: no default */
@@ -42,7 +46,10 @@ typedef struct {
     const char *shortdesc;
     const char *longdesc;
     drover_param_check_fn check; /* NULL: the type check is enough */
-} drover_ocf_param_t;
+    /* Accepted by name for compatibility, but not implemented: setting it
+     * to anything but its default is an error that says why */
+    const char *unsupported;
+};
 
 typedef struct drover_ocf_s drover_ocf_t;
 

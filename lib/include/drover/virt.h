@@ -1,21 +1,120 @@
 /*
- * Everything drover does with libvirt.  Every call that can block is
- * bounded by a deadline (the VM agent's issue builds on this).
+ * Everything drover does with libvirt.
+ *
+ * libvirt calls can block forever (a stopped libvirtd accepts the TCP
+ * connection and never answers), so callers run them in a worker bounded
+ * by drover_deadline_run(); connections opened here have keepalive on, so a
+ * peer that stops answering in the middle of a long call is noticed.
  */
 #ifndef DROVER_VIRT__H
 #define DROVER_VIRT__H
+
+#include <stdbool.h>
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
 #include <drover/autoptr.h>
+#include <drover/deadline.h>
+
+/* What a domain's state means for Pacemaker */
+typedef enum {
+    DROVER_VM_ABSENT,        /* not defined here */
+    DROVER_VM_SHUTOFF,       /* defined, not running */
+    DROVER_VM_RUNNING,       /* running (also: outgoing migration) */
+    DROVER_VM_PAUSED,        /* paused on purpose (user, snapshot...) */
+    DROVER_VM_PAUSED_BROKEN, /* paused by a failed migration, I/O error,
+                                crash...: not healthy */
+    DROVER_VM_INCOMING,      /* the target side of a running migration */
+    DROVER_VM_CRASHED,
+} drover_vm_state_t;
+
+const char *drover_vm_state_str(drover_vm_state_t state);
 
 /*!
- * \brief Initialize libvirt and route its errors into our log
- *
- * Without this, libvirt prints every error on stderr itself, where an
- * agent's stderr is the operation's record.
+ * \brief Initialize libvirt: errors into our log, an event loop thread for
+ *        keepalive.  Safe to call more than once.
  */
 int drover_virt_init(void);
+
+/*!
+ * \brief Open \p uri with keepalive (1 s interval, 5 missed = dead)
+ *
+ * Blocks: call it from a bounded worker.
+ */
+int drover_virt_open(const char *uri, virConnectPtr *conn);
+
+/*!
+ * \brief The state of domain \p name (DROVER_VM_ABSENT if not defined)
+ *
+ * \param[out] detail  libvirt's state and reason, for messages (optional)
+ */
+int drover_virt_state(virConnectPtr conn, const char *name,
+                      drover_vm_state_t *state, char **detail);
+
+/*!
+ * \brief The libvirt error message of the last failed call on this thread
+ */
+const char *drover_virt_error(void);
+
+/* A live migration and how to handle one that does not converge */
+typedef struct {
+    const char *dest_uri;        /* target libvirt, e.g. qemu+tcp://n2/system */
+    const char *migrate_uri;     /* memory stream, e.g. tcp://10.20.1.12;
+                                   NULL: libvirt's choice */
+    const char *listen_address;  /* target QEMU listens there (optional) */
+    unsigned long flags;         /* VIR_MIGRATE_*; LIVE and PEER2PEER added */
+    unsigned long bandwidth_mib; /* MiB/s, 0: unlimited */
+    int parallel_connections;    /* 0: one */
+    const char *const *compression; /* NULL-terminated methods, or NULL */
+    guint64 downtime_ms;            /* initial allowed downtime, 0: default */
+    const guint64 *downtime_steps;  /* raised to on each stall */
+    size_t n_downtime_steps;
+    bool postcopy_after_stall;  /* switch to post-copy when the steps
+                                       are spent */
+    unsigned int stall_s;       /* no progress this long: a stall */
+    drover_deadline_t abort_at; /* abort the job at this point */
+} drover_migration_t;
+
+typedef struct {
+    gint64 duration_ms;
+    guint64 bytes;            /* memory and disk bytes processed */
+    unsigned int escalations; /* steps taken after stalls */
+    bool aborted;             /* we aborted it (deadline) */
+    bool postcopy;            /* it switched to post-copy */
+    char *error;              /* libvirt's message when it failed */
+} drover_migration_result_t;
+
+void drover_migration_result_clear(drover_migration_result_t *result);
+
+/*!
+ * \brief Live-migrate \p dom, watching progress, escalating stalls and
+ *        aborting at \p m->abort_at
+ *
+ * Progress is logged every few seconds.  Blocks: call it from a bounded
+ * worker.
+ *
+ * \return 0 when the domain runs on the target, DROVER_RC_TIMEOUT when it
+ *         was aborted at the deadline, else a result
+ */
+int drover_virt_migrate(virDomainPtr dom, const drover_migration_t *m,
+                        drover_migration_result_t *result);
+
+/*!
+ * \brief Kill a domain's QEMU by its pidfile, without libvirt
+ *
+ * For a stop when libvirtd does not answer.  \p run_dir is libvirt's QEMU
+ * state directory (/run/libvirt/qemu).  Waits until \p deadline for the
+ * process to go.
+ *
+ * \return 0 when it is gone, DROVER_RC_NOT_RUNNING when there was none
+ */
+int drover_virt_kill_qemu(const char *run_dir, const char *name,
+                          drover_deadline_t deadline);
+
+/*!
+ * \brief Whether a QEMU process for \p name runs (pidfile and process)
+ */
+bool drover_virt_qemu_alive(const char *run_dir, const char *name, pid_t *pid);
 
 #endif /* DROVER_VIRT__H */
