@@ -1,0 +1,1460 @@
+/*
+ * ocf:drover:VirtualDomain — a libvirt domain as a Pacemaker resource.
+ *
+ * A drop-in for ocf:heartbeat:VirtualDomain (same parameter names and
+ * meanings) on the libvirt API: every libvirt call is bounded by the
+ * operation's deadline, migrations are watched, escalated when they stall
+ * and aborted before Pacemaker's timeout, and a stop still stops when
+ * libvirtd does not answer.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <libxml/parser.h>
+#include <qb/qblog.h>
+
+#include <drover/ocf.h>
+#include <drover/rc.h>
+#include <drover/virt.h>
+
+#include "drover_private.h"
+
+#define QEMU_RUN_DIR   "/run/libvirt/qemu"
+#define DEFAULT_RSCTMP "/run/resource-agents"
+
+/* ------------------------------------------------------------------ */
+/* Parameter checks                                                   */
+/* ------------------------------------------------------------------ */
+
+static int
+check_absolute_path(const drover_ocf_param_t *param, const char *value,
+                    GString *reason)
+{
+    if (!g_path_is_absolute(value)) {
+        g_string_printf(reason,
+                        "Parameter '%s' must be an absolute path, not '%s'",
+                        param->name, value);
+        return DROVER_RC_CONFIG;
+    }
+    return 0;
+}
+
+static int
+check_non_negative(const drover_ocf_param_t *param, const char *value,
+                   GString *reason)
+{
+    if (value[0] == '-') {
+        g_string_printf(reason, "Parameter '%s' must be 0 or more, not '%s'",
+                        param->name, value);
+        return DROVER_RC_CONFIG;
+    }
+    return 0;
+}
+
+static int
+check_port(const drover_ocf_param_t *param, const char *value, GString *reason)
+{
+    if (!g_ascii_string_to_signed(value, 10, 1, 65535, NULL, NULL)) {
+        g_string_printf(reason,
+                        "Parameter '%s' must be a port from 1 to 65535, "
+                        "not '%s'",
+                        param->name, value);
+        return DROVER_RC_CONFIG;
+    }
+    return 0;
+}
+
+/* Every comma- or space-separated word of \p value is one of \p valid */
+static int
+check_words(const drover_ocf_param_t *param, const char *value,
+            const char *const *valid, GString *reason)
+{
+    g_auto(GStrv) words = g_strsplit_set(value, ", ", -1);
+
+    for (char **w = words; *w != NULL; w++) {
+        if (**w != '\0' && !g_strv_contains(valid, *w)) {
+            g_autofree char *list = g_strjoinv(", ", (char **) valid);
+
+            g_string_printf(reason,
+                            "Parameter '%s' has an unknown value '%s'; "
+                            "valid: %s",
+                            param->name, *w, list);
+            return DROVER_RC_CONFIG;
+        }
+    }
+    return 0;
+}
+
+static const char *const transports[] = { "tcp",    "tls",     "ssh",
+                                          "libssh", "libssh2", NULL };
+static const char *const shutdown_modes[] = { "acpi",   "agent",    "initctl",
+                                              "signal", "paravirt", NULL };
+static const char *const compression_methods[] = { "xbzrle", "mt", "zlib",
+                                                   "zstd", NULL };
+static const char *const postcopy_modes[] = { "never", "after-stall", NULL };
+
+static int
+check_transport(const drover_ocf_param_t *param, const char *value,
+                GString *reason)
+{
+    if (strpbrk(value, ", ") != NULL) {
+        g_string_printf(reason, "Parameter '%s' takes one transport, not '%s'",
+                        param->name, value);
+        return DROVER_RC_CONFIG;
+    }
+    return check_words(param, value, transports, reason);
+}
+
+static int
+check_shutdown_mode(const drover_ocf_param_t *param, const char *value,
+                    GString *reason)
+{
+    return check_words(param, value, shutdown_modes, reason);
+}
+
+static int
+check_compression(const drover_ocf_param_t *param, const char *value,
+                  GString *reason)
+{
+    return check_words(param, value, compression_methods, reason);
+}
+
+static int
+check_postcopy(const drover_ocf_param_t *param, const char *value,
+               GString *reason)
+{
+    if (strpbrk(value, ", ") != NULL) {
+        g_string_printf(reason, "Parameter '%s' takes one mode, not '%s'",
+                        param->name, value);
+        return DROVER_RC_CONFIG;
+    }
+    return check_words(param, value, postcopy_modes, reason);
+}
+
+/* "500,2000,5000": allowed downtimes in ms, increasing */
+static int
+parse_downtime_steps(const char *value, GArray *steps, GString *reason)
+{
+    g_auto(GStrv) words = g_strsplit_set(value, ", ", -1);
+    guint64 last = 0;
+
+    for (char **w = words; *w != NULL; w++) {
+        guint64 ms = 0;
+
+        if (**w == '\0') {
+            continue;
+        }
+        if (!g_ascii_string_to_unsigned(*w, 10, 1, 3600000, &ms, NULL)
+            || ms <= last) {
+            g_string_printf(reason,
+                            "Parameter 'migration_downtime_steps' needs "
+                            "increasing milliseconds from 1 to 3600000, like "
+                            "'500,2000'; '%s' does not fit",
+                            *w);
+            return DROVER_RC_CONFIG;
+        }
+        if (steps != NULL) {
+            g_array_append_val(steps, ms);
+        }
+        last = ms;
+    }
+    return 0;
+}
+
+static int
+check_downtime_steps(const drover_ocf_param_t *param, const char *value,
+                     GString *reason)
+{
+    (void) param;
+    return parse_downtime_steps(value, NULL, reason);
+}
+
+/* ------------------------------------------------------------------ */
+/* migrate_options: virsh migrate words, typed                        */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+    unsigned long flags;
+    int parallel_connections;
+    unsigned long bandwidth_mib;
+    char *listen_address;
+    GPtrArray *compression; /* NULL-terminated when set */
+    bool postcopy;
+} migrate_options_t;
+
+typedef struct {
+    const char *word;
+    unsigned long flag; /* 0: no flag */
+    bool takes_value;
+} migrate_word_t;
+
+static const migrate_word_t migrate_words[] = {
+    { "--live", 0, false },
+    { "--p2p", 0, false },
+    { "--peer2peer", 0, false },
+    { "--verbose", 0, false },
+    { "--persistent", VIR_MIGRATE_PERSIST_DEST, false },
+    { "--undefinesource", VIR_MIGRATE_UNDEFINE_SOURCE, false },
+    { "--tunnelled", VIR_MIGRATE_TUNNELLED, false },
+    { "--copy-storage-all", VIR_MIGRATE_NON_SHARED_DISK, false },
+    { "--copy-storage-inc", VIR_MIGRATE_NON_SHARED_INC, false },
+    { "--change-protection", VIR_MIGRATE_CHANGE_PROTECTION, false },
+    { "--unsafe", VIR_MIGRATE_UNSAFE, false },
+    { "--compressed", VIR_MIGRATE_COMPRESSED, false },
+    { "--abort-on-error", VIR_MIGRATE_ABORT_ON_ERROR, false },
+    { "--auto-converge", VIR_MIGRATE_AUTO_CONVERGE, false },
+    { "--postcopy", 0, false },
+    { "--tls", VIR_MIGRATE_TLS, false },
+    { "--parallel", VIR_MIGRATE_PARALLEL, false },
+    { "--parallel-connections", VIR_MIGRATE_PARALLEL, true },
+    { "--comp-methods", VIR_MIGRATE_COMPRESSED, true },
+    { "--bandwidth", 0, true },
+    { "--listen-address", 0, true },
+    { NULL },
+};
+
+static void
+migrate_options_clear(migrate_options_t *o)
+{
+    g_clear_pointer(&o->listen_address, g_free);
+    g_clear_pointer(&o->compression, g_ptr_array_unref);
+}
+
+static int
+apply_migrate_word(const migrate_word_t *w, const char *value,
+                   migrate_options_t *o, GString *reason)
+{
+    gint64 n = 0;
+
+    o->flags |= w->flag;
+    if (strcmp(w->word, "--postcopy") == 0) {
+        o->postcopy = true;
+    } else if (strcmp(w->word, "--parallel-connections") == 0
+               || strcmp(w->word, "--bandwidth") == 0) {
+        if (!g_ascii_string_to_signed(value, 10, 1, G_MAXINT32, &n, NULL)) {
+            g_string_printf(reason,
+                            "migrate_options: %s needs a positive number, "
+                            "not '%s'",
+                            w->word, value);
+            return DROVER_RC_CONFIG;
+        }
+        if (w->word[2] == 'p') {
+            o->parallel_connections = (int) n;
+        } else {
+            o->bandwidth_mib = (unsigned long) n;
+        }
+    } else if (strcmp(w->word, "--listen-address") == 0) {
+        g_free(o->listen_address);
+        o->listen_address = g_strdup(value);
+    } else if (strcmp(w->word, "--comp-methods") == 0) {
+        g_auto(GStrv) methods = g_strsplit(value, ",", -1);
+
+        for (char **m = methods; *m != NULL; m++) {
+            if (!g_strv_contains(compression_methods, *m)) {
+                g_autofree char *list =
+                    g_strjoinv(", ", (char **) compression_methods);
+
+                g_string_printf(reason,
+                                "migrate_options: unknown compression "
+                                "method '%s'; valid: %s",
+                                *m, list);
+                return DROVER_RC_CONFIG;
+            }
+            if (o->compression == NULL) {
+                o->compression = g_ptr_array_new_with_free_func(g_free);
+            }
+            g_ptr_array_add(o->compression, g_strdup(*m));
+        }
+    }
+    return 0;
+}
+
+/* Split on blanks only: no quoting, nothing ever reaches a shell */
+static int
+parse_migrate_options(const char *text, migrate_options_t *o, GString *reason)
+{
+    g_auto(GStrv) words = g_strsplit_set(text, " \t", -1);
+
+    memset(o, 0, sizeof(*o));
+    for (char **p = words; *p != NULL; p++) {
+        g_autofree char *word = NULL;
+        const char *value = NULL;
+        const migrate_word_t *w = NULL;
+        char *eq = NULL;
+
+        if (**p == '\0') {
+            continue;
+        }
+        word = g_strdup(*p);
+        eq = strchr(word, '=');
+        if (eq != NULL) {
+            *eq = '\0';
+            value = eq + 1;
+        }
+        for (w = migrate_words; w->word != NULL; w++) {
+            if (strcmp(w->word, word) == 0) {
+                break;
+            }
+        }
+        if (w->word == NULL) {
+            g_autoptr(GString) valid = g_string_new(NULL);
+
+            for (const migrate_word_t *v = migrate_words; v->word != NULL;
+                 v++) {
+                g_string_append_printf(valid, "%s%s%s",
+                                       (v == migrate_words) ? "" : " ", v->word,
+                                       v->takes_value ? "=VALUE" : "");
+            }
+            g_string_printf(reason,
+                            "migrate_options: unknown option '%s'; valid: %s",
+                            word, valid->str);
+            return DROVER_RC_CONFIG;
+        }
+        if (w->takes_value && value == NULL) {
+            value = *(p + 1);
+            while (value != NULL && *value == '\0') {
+                value = *(++p + 1);
+            }
+            if (value == NULL) {
+                g_string_printf(reason, "migrate_options: %s needs a value",
+                                w->word);
+                return DROVER_RC_CONFIG;
+            }
+            p++;
+        } else if (!w->takes_value && value != NULL) {
+            g_string_printf(reason, "migrate_options: %s takes no value",
+                            w->word);
+            return DROVER_RC_CONFIG;
+        }
+        if (apply_migrate_word(w, value, o, reason) != 0) {
+            return DROVER_RC_CONFIG;
+        }
+    }
+    if (o->compression != NULL) {
+        g_ptr_array_add(o->compression, NULL);
+    }
+    return 0;
+}
+
+static int
+check_migrate_options(const drover_ocf_param_t *param, const char *value,
+                      GString *reason)
+{
+    migrate_options_t o;
+    int rc = parse_migrate_options(value, &o, reason);
+
+    (void) param;
+    migrate_options_clear(&o);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* The parameter table (also the meta-data and the man page)          */
+/* ------------------------------------------------------------------ */
+
+#define NOT_SUPPORTED(why) .unsupported = why
+
+static const drover_ocf_param_t params[] = {
+    { .name = "config",
+      .type = DROVER_PARAM_STRING,
+      .required = true,
+      .unique = true,
+      .shortdesc = "Virtual domain configuration file",
+      .longdesc = "Absolute path to the libvirt configuration file (domain "
+                  "XML) for this virtual domain.",
+      .check = check_absolute_path },
+    { .name = "hypervisor",
+      .type = DROVER_PARAM_STRING,
+      .default_value = "qemu:///system",
+      .shortdesc = "Hypervisor URI",
+      .longdesc = "Hypervisor URI to connect to (see the libvirt "
+                  "documentation)." },
+    { .name = "force_stop",
+      .type = DROVER_PARAM_BOOLEAN,
+      .default_value = "false",
+      .shortdesc = "Always force shutdown on stop",
+      .longdesc = "Always forcefully shut down (\"destroy\") the domain on "
+                  "stop.  Otherwise a graceful shutdown is tried first and "
+                  "the domain is destroyed when it has not stopped shortly "
+                  "before the stop operation's timeout." },
+    { .name = "migration_transport",
+      .type = DROVER_PARAM_STRING,
+      .shortdesc = "Remote hypervisor transport",
+      .longdesc = "Transport used to connect to the target's libvirt when "
+                  "migrating: tcp, tls, ssh, libssh or libssh2.  Unset: "
+                  "libvirt's default (tls).",
+      .check = check_transport },
+    { .name = "migration_user",
+      .type = DROVER_PARAM_STRING,
+      .shortdesc = "Remote hypervisor user",
+      .longdesc = "User to connect to the target's libvirt as, with the ssh "
+                  "transports." },
+    { .name = "migration_downtime",
+      .type = DROVER_PARAM_INTEGER,
+      .default_value = "0",
+      .shortdesc = "Allowed migration downtime (ms)",
+      .longdesc = "Maximum downtime in milliseconds allowed at the end of a "
+                  "live migration; 0 leaves libvirt's default.",
+      .check = check_non_negative },
+    { .name = "migration_speed",
+      .type = DROVER_PARAM_INTEGER,
+      .default_value = "0",
+      .shortdesc = "Migration bandwidth limit (MiB/s)",
+      .longdesc = "Bandwidth limit of a live migration in MiB/s; 0 means "
+                  "no limit.",
+      .check = check_non_negative },
+    { .name = "migration_network_suffix",
+      .type = DROVER_PARAM_STRING,
+      .shortdesc = "Migration network host name suffix",
+      .longdesc = "Suffix appended to the target's node name to form the "
+                  "host name the memory stream goes to, e.g. \"-lm1\" sends "
+                  "it to tcp://n2-lm1.  Ignored when migrateuri is set." },
+    { .name = "migrateuri",
+      .type = DROVER_PARAM_STRING,
+      .shortdesc = "Custom migrateuri",
+      .longdesc = "The URI the memory stream goes to, e.g. tcp://%n-lm1; %n "
+                  "is replaced by the target node's name." },
+    { .name = "migrate_options",
+      .type = DROVER_PARAM_STRING,
+      .shortdesc = "Extra migration options",
+      .longdesc = "virsh migrate options, turned into libvirt flags and "
+                  "parameters (never passed to a shell): --persistent "
+                  "--undefinesource --tunnelled --copy-storage-all "
+                  "--copy-storage-inc --change-protection --unsafe "
+                  "--compressed --comp-methods LIST --abort-on-error "
+                  "--auto-converge --postcopy --tls --parallel "
+                  "--parallel-connections N --bandwidth N "
+                  "--listen-address ADDR; --live, --p2p and --verbose are "
+                  "accepted and implied.  Anything else is an error.",
+      .check = check_migrate_options },
+    { .name = "migrateport",
+      .type = DROVER_PARAM_INTEGER,
+      .shortdesc = "Port for the memory stream",
+      .longdesc = "Port the target's QEMU listens on for the memory stream "
+                  "(default: libvirt picks one from its range).",
+      .check = check_port },
+    { .name = "remoteuri",
+      .type = DROVER_PARAM_STRING,
+      .shortdesc = "Custom remoteuri",
+      .longdesc = "URI of the target's libvirt, e.g. qemu+tcp://%n/system; "
+                  "%n is replaced by the target node's name.  Default: from "
+                  "hypervisor, migration_transport and migration_user." },
+    { .name = "save_config_on_stop",
+      .type = DROVER_PARAM_BOOLEAN,
+      .default_value = "false",
+      .shortdesc = "Save the domain's configuration on stop",
+      .longdesc = "Write the running domain's configuration back to config "
+                  "before stopping it." },
+    { .name = "shutdown_mode",
+      .type = DROVER_PARAM_STRING,
+      .shortdesc = "How to ask the guest to shut down",
+      .longdesc = "Comma-separated shutdown methods for libvirt to try: "
+                  "acpi, agent, initctl, signal, paravirt.  Unset: libvirt "
+                  "chooses.",
+      .check = check_shutdown_mode },
+    /* What drover adds */
+    { .name = "parallel_connections",
+      .type = DROVER_PARAM_INTEGER,
+      .default_value = "0",
+      .shortdesc = "Parallel migration connections",
+      .longdesc = "Send the memory over this many connections (libvirt's "
+                  "parallel migration); 0 uses one.",
+      .check = check_non_negative },
+    { .name = "compression",
+      .type = DROVER_PARAM_STRING,
+      .shortdesc = "Migration compression methods",
+      .longdesc = "Comma-separated compression methods for the memory "
+                  "stream: xbzrle, mt, zlib, zstd.  Unset: none.",
+      .check = check_compression },
+    { .name = "auto_converge",
+      .type = DROVER_PARAM_BOOLEAN,
+      .default_value = "false",
+      .shortdesc = "Throttle the guest to converge",
+      .longdesc = "Let QEMU slow the guest's vCPUs down when a migration "
+                  "does not converge." },
+    { .name = "tls",
+      .type = DROVER_PARAM_BOOLEAN,
+      .default_value = "false",
+      .shortdesc = "Encrypt the memory stream",
+      .longdesc = "Send the memory stream over TLS (libvirt's migration "
+                  "TLS, set up in qemu.conf)." },
+    { .name = "migration_stall_timeout",
+      .type = DROVER_PARAM_INTEGER,
+      .default_value = "10",
+      .shortdesc = "Seconds without progress that make a stall",
+      .longdesc = "A migration whose remaining data has not shrunk for this "
+                  "many seconds has stalled: drover takes the next step of "
+                  "migration_downtime_steps, then post-copy if allowed.  0 "
+                  "disables the steps (the migration is still aborted before "
+                  "the operation's timeout).",
+      .check = check_non_negative },
+    { .name = "migration_downtime_steps",
+      .type = DROVER_PARAM_STRING,
+      .shortdesc = "Allowed downtimes to step through on stalls (ms)",
+      .longdesc = "Increasing downtimes in milliseconds, e.g. \"500,2000\": "
+                  "on each stall the allowed downtime is raised to the next "
+                  "one.",
+      .check = check_downtime_steps },
+    { .name = "postcopy",
+      .type = DROVER_PARAM_STRING,
+      .default_value = "never",
+      .shortdesc = "When to switch to post-copy",
+      .longdesc = "never, or after-stall: switch a migration that still "
+                  "stalls after the downtime steps to post-copy (the guest "
+                  "then runs on the target while memory follows; a network "
+                  "failure during post-copy loses the guest).",
+      .check = check_postcopy },
+    /* Accepted for compatibility with ocf:heartbeat:VirtualDomain only */
+    { .name = "autoset_utilization_cpu",
+      .type = DROVER_PARAM_BOOLEAN,
+      .default_value = "false",
+      .shortdesc = "Not supported",
+      .longdesc = "Not supported; set utilization in the CIB.",
+      NOT_SUPPORTED("set the resource's utilization in the CIB instead") },
+    { .name = "autoset_utilization_hv_memory",
+      .type = DROVER_PARAM_BOOLEAN,
+      .default_value = "false",
+      .shortdesc = "Not supported",
+      .longdesc = "Not supported; set utilization in the CIB.",
+      NOT_SUPPORTED("set the resource's utilization in the CIB instead") },
+    { .name = "autoset_utilization_host_memory",
+      .type = DROVER_PARAM_BOOLEAN,
+      .default_value = "false",
+      .shortdesc = "Not supported",
+      .longdesc = "Not supported; set utilization in the CIB.",
+      NOT_SUPPORTED("set the resource's utilization in the CIB instead") },
+    { .name = "unset_utilization_cpu",
+      .type = DROVER_PARAM_BOOLEAN,
+      .default_value = "false",
+      .shortdesc = "Not supported",
+      .longdesc = "Not supported.",
+      NOT_SUPPORTED("utilization is never set by this agent") },
+    { .name = "unset_utilization_hv_memory",
+      .type = DROVER_PARAM_BOOLEAN,
+      .default_value = "false",
+      .shortdesc = "Not supported",
+      .longdesc = "Not supported.",
+      NOT_SUPPORTED("utilization is never set by this agent") },
+    { .name = "unset_utilization_host_memory",
+      .type = DROVER_PARAM_BOOLEAN,
+      .default_value = "false",
+      .shortdesc = "Not supported",
+      .longdesc = "Not supported.",
+      NOT_SUPPORTED("utilization is never set by this agent") },
+    { .name = "monitor_scripts",
+      .type = DROVER_PARAM_STRING,
+      .shortdesc = "Not supported",
+      .longdesc = "Not supported; use a separate resource to watch the "
+                  "guest's services.",
+      NOT_SUPPORTED("watch guest services with a resource of their own") },
+    { .name = "sync_config_on_stop",
+      .type = DROVER_PARAM_BOOLEAN,
+      .default_value = "false",
+      .shortdesc = "Not supported",
+      .longdesc = "Not supported (csync2).",
+      NOT_SUPPORTED("keep the configuration on shared storage") },
+    { .name = "snapshot",
+      .type = DROVER_PARAM_STRING,
+      .shortdesc = "Not supported",
+      .longdesc = "Not supported (saving memory state on stop).",
+      NOT_SUPPORTED("memory state is not saved on stop") },
+    { .name = "backingfile",
+      .type = DROVER_PARAM_STRING,
+      .shortdesc = "Not supported",
+      .longdesc = "Not supported (stateless overlay images).",
+      NOT_SUPPORTED("stateless overlays are not created") },
+    { .name = "stateless",
+      .type = DROVER_PARAM_BOOLEAN,
+      .default_value = "false",
+      .shortdesc = "Not supported",
+      .longdesc = "Not supported (stateless overlay images).",
+      NOT_SUPPORTED("stateless overlays are not created") },
+    { .name = "copyindirs",
+      .type = DROVER_PARAM_STRING,
+      .shortdesc = "Not supported",
+      .longdesc = "Not supported (stateless overlay images).",
+      NOT_SUPPORTED("stateless overlays are not created") },
+    { .name = "start_resources",
+      .type = DROVER_PARAM_BOOLEAN,
+      .default_value = "false",
+      .shortdesc = "Not supported",
+      .longdesc = "Not supported; manage libvirt networks and pools as "
+                  "resources of their own.",
+      NOT_SUPPORTED("manage libvirt networks and pools as resources") },
+    { 0 },
+};
+
+/* ------------------------------------------------------------------ */
+/* The domain                                                         */
+/* ------------------------------------------------------------------ */
+
+/* The domain's name from its XML, or a result */
+static int
+read_domain_config(const char *path, char **name, char **xml, GString *reason)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(xmlDoc) doc = NULL;
+    g_autofree char *text = NULL;
+    xmlNode *root = NULL;
+
+    if (!g_file_get_contents(path, &text, NULL, &error)) {
+        g_string_printf(reason, "Cannot read config '%s': %s", path,
+                        error->message);
+        return DROVER_RC_INSTALLED;
+    }
+    doc = xmlReadMemory(text, (int) strlen(text), path, NULL,
+                        XML_PARSE_NONET | XML_PARSE_NOERROR
+                            | XML_PARSE_NOWARNING);
+    root = (doc != NULL) ? xmlDocGetRootElement(doc) : NULL;
+    if (root == NULL || !xmlStrEqual(root->name, BAD_CAST "domain")) {
+        g_string_printf(reason, "Config '%s' is not a libvirt domain XML",
+                        path);
+        return DROVER_RC_CONFIG;
+    }
+    for (xmlNode *c = root->children; c != NULL; c = c->next) {
+        if (c->type == XML_ELEMENT_NODE
+            && xmlStrEqual(c->name, BAD_CAST "name")) {
+            g_autofree char *content = (char *) xmlNodeGetContent(c);
+
+            g_strstrip(content);
+            if (*content == '\0' || strchr(content, '/') != NULL) {
+                break;
+            }
+            *name = g_strdup(content);
+            if (xml != NULL) {
+                *xml = g_steal_pointer(&text);
+            }
+            return 0;
+        }
+    }
+    g_string_printf(reason, "Config '%s' names no valid domain <name>", path);
+    return DROVER_RC_CONFIG;
+}
+
+/* The domain name is remembered per resource, for a stop without config */
+static char *
+name_file(drover_ocf_t *ocf)
+{
+    const char *dir = getenv("HA_RSCTMP");
+
+    return g_strdup_printf("%s/drover-VirtualDomain-%s.name",
+                           (dir != NULL) ? dir : DEFAULT_RSCTMP,
+                           drover_ocf_resource(ocf));
+}
+
+static void
+remember_name(drover_ocf_t *ocf, const char *name)
+{
+    g_autofree char *path = name_file(ocf);
+    g_autofree char *dir = g_path_get_dirname(path);
+
+    g_mkdir_with_parents(dir, 0755);
+    if (!g_file_set_contents(path, name, -1, NULL)) {
+        qb_log(LOG_WARNING, "Cannot write %s", path);
+    }
+}
+
+static void
+forget_name(drover_ocf_t *ocf)
+{
+    g_autofree char *path = name_file(ocf);
+
+    g_unlink(path);
+}
+
+/* Domain name: from config, else as remembered at start */
+static char *
+domain_name(drover_ocf_t *ocf)
+{
+    g_autoptr(GString) reason = g_string_new(NULL);
+    g_autofree char *path = name_file(ocf);
+    char *name = NULL;
+
+    if (read_domain_config(drover_ocf_param(ocf, "config"), &name, NULL, reason)
+        == 0) {
+        return name;
+    }
+    qb_log(LOG_INFO, "%s; using the remembered domain name", reason->str);
+    if (g_file_get_contents(path, &name, NULL, NULL)) {
+        g_strstrip(name);
+        if (*name != '\0' && strchr(name, '/') == NULL) {
+            return name;
+        }
+        g_free(name);
+    }
+    return NULL;
+}
+
+static int
+validate(drover_ocf_t *ocf, int level)
+{
+    g_autoptr(GString) reason = g_string_new(NULL);
+    g_autofree char *name = NULL;
+    g_autoptr(GUri) uri = NULL;
+    const char *hypervisor = drover_ocf_param(ocf, "hypervisor");
+    int rc = 0;
+
+    uri = g_uri_parse(hypervisor, G_URI_FLAGS_NONE, NULL);
+    if (uri == NULL) {
+        g_autofree char *shown = drover__shown(hypervisor);
+
+        drover_ocf_exit_reason(ocf,
+                               "Parameter 'hypervisor' must be a libvirt URI "
+                               "such as qemu:///system, not '%s'",
+                               shown);
+        return DROVER_RC_CONFIG;
+    }
+    if (level < 10) {
+        return 0;
+    }
+    rc = read_domain_config(drover_ocf_param(ocf, "config"), &name, NULL,
+                            reason);
+    if (rc != 0) {
+        drover_ocf_exit_reason(ocf, "%s", reason->str);
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Bounded libvirt work                                               */
+/* ------------------------------------------------------------------ */
+
+/* Everything a worker touches is owned by the job (it may outlive us) */
+typedef struct {
+    char *uri;
+    char *name;
+    char *xml;
+    drover_vm_state_t state;
+    char *detail;
+    char *error;
+    bool force;
+    unsigned int shutdown_flags;
+    bool save_config;
+    char *config;
+    drover_deadline_t deadline; /* inner steps finish by then */
+    drover_migration_t migration;
+    drover_migration_result_t result;
+    GArray *downtime_steps;
+    migrate_options_t options;
+    char *target;
+    bool recovered;
+} job_t;
+
+static void
+job_free(gpointer data)
+{
+    job_t *job = data;
+
+    g_free(job->uri);
+    g_free(job->name);
+    g_free(job->xml);
+    g_free(job->detail);
+    g_free(job->error);
+    g_free(job->config);
+    g_free(job->target);
+    g_free((char *) job->migration.dest_uri);
+    g_free((char *) job->migration.migrate_uri);
+    drover_migration_result_clear(&job->result);
+    if (job->downtime_steps != NULL) {
+        g_array_unref(job->downtime_steps);
+    }
+    migrate_options_clear(&job->options);
+    g_free(job);
+}
+
+static job_t *
+job_new(drover_ocf_t *ocf, const char *name)
+{
+    job_t *job = g_new0(job_t, 1);
+
+    job->uri = g_strdup(drover_ocf_param(ocf, "hypervisor"));
+    job->name = g_strdup(name);
+    job->deadline = drover_ocf_deadline(ocf);
+    return job;
+}
+
+/*!
+ * Run \p fn on \p job in a worker, bounded by \p deadline.
+ *
+ * DROVER_RC_TIMEOUT means libvirt did not answer in time: the worker still
+ * owns \p job and will free it.  Jobs report their own time limits as
+ * ETIME, so the two never mix.
+ */
+static int
+run_job(int (*fn)(void *), job_t *job, drover_deadline_t deadline)
+{
+    return drover_deadline_run(deadline, fn, job, job_free);
+}
+
+static int
+fail_job(job_t *job, int rc, const char *what)
+{
+    job->error = g_strdup_printf("%s: %s", what, drover_virt_error());
+    return rc;
+}
+
+static int
+job_state(void *data)
+{
+    job_t *job = data;
+    g_autoptr(virConnect) conn = NULL;
+    int rc = drover_virt_open(job->uri, &conn);
+
+    if (rc != 0) {
+        return fail_job(job, rc, "Cannot connect to libvirt");
+    }
+    rc = drover_virt_state(conn, job->name, &job->state, &job->detail);
+    return (rc == 0) ? 0 : fail_job(job, rc, "Cannot read the domain state");
+}
+
+/* Wait for the domain to reach \p wanted (or leave: ABSENT) */
+static int
+wait_for_state(virConnectPtr conn, job_t *job, drover_vm_state_t wanted,
+               drover_deadline_t until)
+{
+    for (;;) {
+        int rc = drover_virt_state(conn, job->name, &job->state, NULL);
+
+        if (rc != 0) {
+            return fail_job(job, rc, "Cannot read the domain state");
+        }
+        if (job->state == wanted
+            || (wanted == DROVER_VM_SHUTOFF
+                && job->state == DROVER_VM_ABSENT)) {
+            return 0;
+        }
+        if (drover_deadline_passed(until)) {
+            return ETIME; /* the job's own limit, see run_job() */
+        }
+        g_usleep(G_USEC_PER_SEC / 5);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* monitor                                                            */
+/* ------------------------------------------------------------------ */
+
+/* libvirtd did not answer: say what we know without it */
+static int
+unreachable(drover_ocf_t *ocf, const char *name, int rc, const char *error)
+{
+    const char *uri = drover_ocf_param(ocf, "hypervisor");
+    pid_t pid = 0;
+
+    if (drover_ocf_is_probe(ocf)) {
+        /* Never invent a running VM: only its QEMU process says so */
+        if (!drover_virt_qemu_alive(QEMU_RUN_DIR, name, &pid)) {
+            qb_log(LOG_WARNING,
+                   "libvirtd at %s does not answer; no QEMU runs %s here", uri,
+                   name);
+            return DROVER_RC_NOT_RUNNING;
+        }
+        drover_ocf_exit_reason(ocf,
+                               "libvirtd at %s does not answer; QEMU of %s "
+                               "runs here as pid %d",
+                               uri, name, (int) pid);
+        return DROVER_RC_ERROR;
+    }
+    if (rc == DROVER_RC_TIMEOUT) {
+        drover_ocf_exit_reason(ocf,
+                               "libvirtd at %s did not answer within the "
+                               "monitor's deadline",
+                               uri);
+    } else {
+        drover_ocf_exit_reason(
+            ocf, "%s (%s)", (error != NULL) ? error : drover_rc_str(rc), uri);
+    }
+    return rc;
+}
+
+static int
+vm_monitor(drover_ocf_t *ocf)
+{
+    g_autofree char *name = domain_name(ocf);
+    job_t *job = NULL;
+    int rc;
+
+    if (name == NULL) {
+        return DROVER_RC_NOT_RUNNING;
+    }
+    job = job_new(ocf, name);
+    rc = run_job(job_state, job, drover_ocf_deadline(ocf));
+    if (rc == DROVER_RC_TIMEOUT) {
+        return unreachable(ocf, name, rc, NULL); /* the worker owns job */
+    }
+    if (rc != 0) {
+        rc = unreachable(ocf, name, rc, job->error);
+        job_free(job);
+        return rc;
+    }
+
+    switch (job->state) {
+        case DROVER_VM_RUNNING: rc = 0; break;
+        case DROVER_VM_PAUSED:
+            qb_log(LOG_INFO, "%s is paused on purpose (%s)", name, job->detail);
+            rc = 0;
+            break;
+        case DROVER_VM_PAUSED_BROKEN:
+            drover_ocf_exit_reason(ocf,
+                                   "%s is paused by a failure (%s), e.g. a "
+                                   "failed migration: not healthy",
+                                   name, job->detail);
+            rc = DROVER_RC_ERROR;
+            break;
+        case DROVER_VM_INCOMING:
+            /* Still the source's until migrate_from confirms it */
+            qb_log(LOG_INFO, "%s is an incoming migration here", name);
+            rc = DROVER_RC_NOT_RUNNING;
+            break;
+        default:
+            qb_log(LOG_INFO, "%s is %s", name, drover_vm_state_str(job->state));
+            rc = DROVER_RC_NOT_RUNNING;
+            break;
+    }
+    job_free(job);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* start                                                              */
+/* ------------------------------------------------------------------ */
+
+static int
+job_start(void *data)
+{
+    job_t *job = data;
+    g_autoptr(virConnect) conn = NULL;
+    g_autoptr(virDomain) dom = NULL;
+    int rc = drover_virt_open(job->uri, &conn);
+
+    if (rc != 0) {
+        return fail_job(job, rc, "Cannot connect to libvirt");
+    }
+    rc = drover_virt_state(conn, job->name, &job->state, &job->detail);
+    if (rc != 0) {
+        return fail_job(job, rc, "Cannot read the domain state");
+    }
+    switch (job->state) {
+        case DROVER_VM_RUNNING:
+        case DROVER_VM_PAUSED: return 0; /* already started */
+        case DROVER_VM_SHUTOFF:
+            dom = virDomainLookupByName(conn, job->name);
+            if (dom == NULL || virDomainCreate(dom) < 0) {
+                return fail_job(job, drover_rc_from_virt(NULL),
+                                "Cannot start the defined domain");
+            }
+            break;
+        case DROVER_VM_ABSENT:
+            dom = virDomainCreateXML(conn, job->xml, 0);
+            if (dom == NULL) {
+                return fail_job(job, drover_rc_from_virt(NULL),
+                                "Cannot start the domain");
+            }
+            break;
+        default:
+            job->error =
+                g_strdup_printf("%s is %s here; stop it first", job->name,
+                                drover_vm_state_str(job->state));
+            return DROVER_RC_STATE;
+    }
+    return wait_for_state(conn, job, DROVER_VM_RUNNING, job->deadline);
+}
+
+static int
+vm_start(drover_ocf_t *ocf)
+{
+    g_autoptr(GString) reason = g_string_new(NULL);
+    job_t *job = job_new(ocf, NULL);
+    int rc = read_domain_config(drover_ocf_param(ocf, "config"), &job->name,
+                                &job->xml, reason);
+
+    if (rc != 0) {
+        drover_ocf_exit_reason(ocf, "%s", reason->str);
+        job_free(job);
+        return rc;
+    }
+    remember_name(ocf, job->name);
+    rc = run_job(job_start, job, drover_ocf_deadline(ocf));
+    if (rc == DROVER_RC_TIMEOUT) { /* the worker still owns the job */
+        drover_ocf_exit_reason(ocf,
+                               "Start did not finish in time (libvirtd "
+                               "at %s not answering?)",
+                               drover_ocf_param(ocf, "hypervisor"));
+        return rc;
+    }
+    if (rc == ETIME) {
+        drover_ocf_exit_reason(ocf, "%s did not reach running in time (%s)",
+                               job->name, drover_vm_state_str(job->state));
+    } else if (rc != 0) {
+        drover_ocf_exit_reason(
+            ocf, "%s", (job->error != NULL) ? job->error : drover_rc_str(rc));
+    }
+    job_free(job);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* stop                                                               */
+/* ------------------------------------------------------------------ */
+
+static unsigned int
+shutdown_flags(const char *modes)
+{
+    static const struct {
+        const char *name;
+        unsigned int flag;
+    } map[] = {
+        { "acpi", VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN },
+        { "agent", VIR_DOMAIN_SHUTDOWN_GUEST_AGENT },
+        { "initctl", VIR_DOMAIN_SHUTDOWN_INITCTL },
+        { "signal", VIR_DOMAIN_SHUTDOWN_SIGNAL },
+        { "paravirt", VIR_DOMAIN_SHUTDOWN_PARAVIRT },
+    };
+    g_auto(GStrv) words =
+        g_strsplit_set((modes != NULL) ? modes : "", ", ", -1);
+    unsigned int flags = 0;
+
+    for (char **w = words; *w != NULL; w++) {
+        for (size_t i = 0; i < G_N_ELEMENTS(map); i++) {
+            if (strcmp(*w, map[i].name) == 0) {
+                flags |= map[i].flag;
+            }
+        }
+    }
+    return flags;
+}
+
+static void
+save_config(virDomainPtr dom, const char *path)
+{
+    g_autofree char *xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_SECURE);
+    g_autoptr(GError) error = NULL;
+
+    if (xml == NULL) {
+        qb_log(LOG_WARNING, "Cannot read the domain's configuration: %s",
+               drover_virt_error());
+    } else if (!g_file_set_contents(path, xml, -1, &error)) {
+        qb_log(LOG_WARNING, "Cannot save the configuration to %s: %s", path,
+               error->message);
+    }
+}
+
+static int
+job_stop(void *data)
+{
+    job_t *job = data;
+    g_autoptr(virConnect) conn = NULL;
+    g_autoptr(virDomain) dom = NULL;
+    int rc = drover_virt_open(job->uri, &conn);
+
+    if (rc != 0) {
+        return fail_job(job, rc, "Cannot connect to libvirt");
+    }
+    dom = virDomainLookupByName(conn, job->name);
+    if (dom == NULL) {
+        rc = drover_rc_from_virt(NULL);
+        return (rc == DROVER_RC_NO_SUCH)
+                   ? DROVER_RC_NOT_RUNNING
+                   : fail_job(job, rc, "Cannot look the domain up");
+    }
+    if (!virDomainIsActive(dom)) {
+        return DROVER_RC_NOT_RUNNING;
+    }
+    if (job->save_config) {
+        save_config(dom, job->config);
+    }
+    if (!job->force) {
+        /* Graceful first, destroyed shortly before the deadline */
+        drover_deadline_t grace = job->deadline - 5 * G_USEC_PER_SEC;
+
+        if (virDomainShutdownFlags(dom, job->shutdown_flags) < 0) {
+            qb_log(LOG_INFO, "Graceful shutdown refused: %s",
+                   drover_virt_error());
+        } else if (wait_for_state(conn, job, DROVER_VM_SHUTOFF, grace) == 0) {
+            return 0;
+        } else {
+            qb_log(LOG_NOTICE, "%s did not shut down in time: destroying",
+                   job->name);
+        }
+    }
+    if (virDomainDestroy(dom) < 0) {
+        rc = drover_rc_from_virt(NULL);
+        if (rc != DROVER_RC_STATE) { /* already gone */
+            return fail_job(job, rc, "Cannot destroy the domain");
+        }
+    }
+    return wait_for_state(conn, job, DROVER_VM_SHUTOFF, job->deadline);
+}
+
+static int
+vm_stop(drover_ocf_t *ocf)
+{
+    g_autofree char *name = domain_name(ocf);
+    drover_deadline_t deadline = drover_ocf_deadline(ocf);
+    gint64 budget_ms = drover_deadline_remaining_ms(deadline);
+    /* keep time for killing QEMU ourselves if libvirtd does not answer */
+    drover_deadline_t libvirt_until =
+        deadline - MIN(budget_ms / 3, 10000) * G_TIME_SPAN_MILLISECOND;
+    job_t *job = NULL;
+    int rc;
+
+    if (name == NULL) {
+        qb_log(LOG_WARNING, "Neither config nor a remembered name: nothing "
+                            "to stop");
+        return DROVER_RC_NOT_RUNNING;
+    }
+    job = job_new(ocf, name);
+    job->force = drover_ocf_param_bool(ocf, "force_stop");
+    job->shutdown_flags =
+        shutdown_flags(drover_ocf_param(ocf, "shutdown_mode"));
+    job->save_config = drover_ocf_param_bool(ocf, "save_config_on_stop");
+    job->config = g_strdup(drover_ocf_param(ocf, "config"));
+    job->deadline = libvirt_until;
+    rc = run_job(job_stop, job, libvirt_until);
+    if (rc != 0 && rc != DROVER_RC_NOT_RUNNING) {
+        if (rc != DROVER_RC_TIMEOUT) {
+            qb_log(LOG_WARNING, "%s",
+                   job->error ? job->error : drover_rc_str(rc));
+            job_free(job);
+        }
+        /* libvirtd hung or failing: the VM must still stop */
+        rc = drover_virt_kill_qemu(QEMU_RUN_DIR, name, deadline);
+        if (rc == DROVER_RC_TIMEOUT) {
+            drover_ocf_exit_reason(ocf, "QEMU of %s did not die", name);
+            return rc;
+        }
+        forget_name(ocf);
+        return 0;
+    }
+    job_free(job);
+    forget_name(ocf);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* migrate_to / migrate_from                                          */
+/* ------------------------------------------------------------------ */
+
+/* "%n" in \p pattern becomes the target node's name */
+static char *
+expand_node(const char *pattern, const char *target)
+{
+    g_autoptr(GString) s = g_string_new(pattern);
+
+    g_string_replace(s, "%n", target, 0);
+    return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+/* The target's libvirt URI */
+static char *
+dest_uri(drover_ocf_t *ocf, const char *target)
+{
+    const char *remote = drover_ocf_param(ocf, "remoteuri");
+    const char *transport = drover_ocf_param(ocf, "migration_transport");
+    const char *user = drover_ocf_param(ocf, "migration_user");
+    g_autoptr(GUri) local = NULL;
+    g_autofree char *scheme = NULL;
+
+    if (remote != NULL) {
+        return expand_node(remote, target);
+    }
+    local = g_uri_parse(drover_ocf_param(ocf, "hypervisor"), G_URI_FLAGS_NONE,
+                        NULL);
+    scheme = (transport != NULL)
+                 ? g_strdup_printf("%s+%s", g_uri_get_scheme(local), transport)
+                 : g_strdup(g_uri_get_scheme(local));
+    return g_strdup_printf("%s://%s%s%s%s", scheme, (user != NULL) ? user : "",
+                           (user != NULL) ? "@" : "", target,
+                           g_uri_get_path(local));
+}
+
+/* Where the memory stream goes; NULL: libvirt's choice.  The network
+ * choice plugs in here. */
+static char *
+choose_migrate_uri(drover_ocf_t *ocf, const char *target)
+{
+    const char *uri = drover_ocf_param(ocf, "migrateuri");
+    const char *suffix = drover_ocf_param(ocf, "migration_network_suffix");
+    const char *port = drover_ocf_param(ocf, "migrateport");
+
+    if (uri != NULL) {
+        return expand_node(uri, target);
+    }
+    if (suffix == NULL && port == NULL) {
+        return NULL;
+    }
+    return g_strdup_printf(
+        "tcp://%s%s%s%s", target, (suffix != NULL) ? suffix : "",
+        (port != NULL) ? ":" : "", (port != NULL) ? port : "");
+}
+
+/* After a failed migration the VM must run on the source: resume it if a
+ * failure left it paused */
+static bool
+recover_source(virConnectPtr conn, job_t *job)
+{
+    g_autoptr(virDomain) dom = NULL;
+
+    if (drover_virt_state(conn, job->name, &job->state, NULL) != 0) {
+        return false;
+    }
+    if (job->state == DROVER_VM_PAUSED_BROKEN) {
+        dom = virDomainLookupByName(conn, job->name);
+        qb_log(LOG_NOTICE, "Resuming %s, paused by the failed migration",
+               job->name);
+        if (dom == NULL || virDomainResume(dom) < 0) {
+            qb_log(LOG_ERR, "Cannot resume %s: %s", job->name,
+                   drover_virt_error());
+            return false;
+        }
+        drover_virt_state(conn, job->name, &job->state, NULL);
+    }
+    return job->state == DROVER_VM_RUNNING;
+}
+
+static int
+job_migrate(void *data)
+{
+    job_t *job = data;
+    g_autoptr(virConnect) conn = NULL;
+    g_autoptr(virDomain) dom = NULL;
+    int rc = drover_virt_open(job->uri, &conn);
+
+    if (rc != 0) {
+        return fail_job(job, rc, "Cannot connect to libvirt");
+    }
+    rc = drover_virt_state(conn, job->name, &job->state, &job->detail);
+    if (rc != 0) {
+        return fail_job(job, rc, "Cannot read the domain state");
+    }
+    if (job->state != DROVER_VM_RUNNING && job->state != DROVER_VM_PAUSED) {
+        job->error = g_strdup_printf("%s is %s here, not running", job->name,
+                                     drover_vm_state_str(job->state));
+        return DROVER_RC_STATE;
+    }
+    dom = virDomainLookupByName(conn, job->name);
+    if (dom == NULL) {
+        return fail_job(job, drover_rc_from_virt(NULL),
+                        "Cannot look the domain up");
+    }
+    rc = drover_virt_migrate(dom, &job->migration, &job->result);
+    if (rc != 0) {
+        job->recovered = recover_source(conn, job);
+    }
+    return (rc == DROVER_RC_TIMEOUT) ? ETIME : rc;
+}
+
+/* Fill the job's migration from the parameters */
+static void
+plan_migration(drover_ocf_t *ocf, job_t *job, const char *target)
+{
+    drover_migration_t *m = &job->migration;
+    migrate_options_t *o = &job->options;
+    g_autoptr(GString) ignored = g_string_new(NULL);
+    const char *options = drover_ocf_param(ocf, "migrate_options");
+    const char *compression = drover_ocf_param(ocf, "compression");
+    const char *steps = drover_ocf_param(ocf, "migration_downtime_steps");
+    gint64 budget_ms = drover_deadline_remaining_ms(job->deadline);
+
+    /* already validated: these parse */
+    parse_migrate_options((options != NULL) ? options : "", o, ignored);
+    job->downtime_steps = g_array_new(FALSE, FALSE, sizeof(guint64));
+    if (steps != NULL) {
+        parse_downtime_steps(steps, job->downtime_steps, ignored);
+    }
+    if (compression != NULL && o->compression == NULL) {
+        g_auto(GStrv) methods = g_strsplit_set(compression, ", ", -1);
+
+        o->compression = g_ptr_array_new_with_free_func(g_free);
+        for (char **c = methods; *c != NULL; c++) {
+            if (**c != '\0') {
+                g_ptr_array_add(o->compression, g_strdup(*c));
+            }
+        }
+        g_ptr_array_add(o->compression, NULL);
+    }
+
+    m->dest_uri = dest_uri(ocf, target);
+    m->migrate_uri = choose_migrate_uri(ocf, target);
+    m->listen_address = o->listen_address;
+    m->flags = o->flags;
+    if (drover_ocf_param_bool(ocf, "auto_converge")) {
+        m->flags |= VIR_MIGRATE_AUTO_CONVERGE;
+    }
+    if (drover_ocf_param_bool(ocf, "tls")) {
+        m->flags |= VIR_MIGRATE_TLS;
+    }
+    m->bandwidth_mib =
+        (o->bandwidth_mib > 0)
+            ? o->bandwidth_mib
+            : (unsigned long) drover_ocf_param_int(ocf, "migration_speed");
+    m->parallel_connections =
+        (o->parallel_connections > 0)
+            ? o->parallel_connections
+            : (int) drover_ocf_param_int(ocf, "parallel_connections");
+    m->compression = (o->compression != NULL)
+                         ? (const char *const *) o->compression->pdata
+                         : NULL;
+    m->downtime_ms = (guint64) drover_ocf_param_int(ocf, "migration_downtime");
+    m->downtime_steps = (const guint64 *) job->downtime_steps->data;
+    m->n_downtime_steps = job->downtime_steps->len;
+    m->postcopy_after_stall =
+        o->postcopy
+        || g_strcmp0(drover_ocf_param(ocf, "postcopy"), "after-stall") == 0;
+    m->stall_s =
+        (unsigned int) drover_ocf_param_int(ocf, "migration_stall_timeout");
+    /* Abort early enough to confirm the VM still runs on the source */
+    m->abort_at = job->deadline
+                  - MIN(MAX(budget_ms / 10, 3000), budget_ms / 2)
+                        * G_TIME_SPAN_MILLISECOND;
+}
+
+static int
+vm_migrate_to(drover_ocf_t *ocf)
+{
+    const char *target = drover_ocf_meta(ocf, "migrate_target");
+    const char *source = drover_ocf_meta(ocf, "migrate_source");
+    g_autofree char *name = domain_name(ocf);
+    job_t *job = NULL;
+    int rc;
+
+    if (target == NULL) {
+        drover_ocf_exit_reason(ocf, "migrate_to needs a target node "
+                                    "(OCF_RESKEY_CRM_meta_migrate_target)");
+        return DROVER_RC_CONFIG;
+    }
+    if (name == NULL) {
+        drover_ocf_exit_reason(ocf, "No domain name: config unreadable");
+        return DROVER_RC_INSTALLED;
+    }
+    job = job_new(ocf, name);
+    job->target = g_strdup(target);
+    plan_migration(ocf, job, target);
+    qb_log(LOG_INFO, "%s: migrating to %s via %s, memory to %s", name, target,
+           job->migration.dest_uri,
+           (job->migration.migrate_uri != NULL) ? job->migration.migrate_uri
+                                                : "libvirt's default");
+
+    rc = run_job(job_migrate, job, drover_ocf_deadline(ocf));
+    if (rc == DROVER_RC_TIMEOUT) { /* the worker still owns the job */
+        drover_ocf_exit_reason(ocf,
+                               "Migration of %s to %s: libvirtd on %s did "
+                               "not answer in time",
+                               name, target,
+                               (source != NULL) ? source : "the source");
+        return rc;
+    }
+    if (rc == 0) {
+        qb_log(LOG_INFO,
+               "%s migrated to %s in %" G_GINT64_FORMAT " ms, %.0f MiB, "
+               "%u escalation(s)%s",
+               name, target, job->result.duration_ms,
+               job->result.bytes / (1024.0 * 1024.0), job->result.escalations,
+               job->result.postcopy ? ", post-copy" : "");
+    } else if (rc == ETIME) {
+        drover_ocf_exit_reason(
+            ocf,
+            "Migration of %s to %s did not finish in time (%.0f MiB sent, "
+            "%u escalation(s)): aborted, %s %s",
+            name, target, job->result.bytes / (1024.0 * 1024.0),
+            job->result.escalations, name,
+            job->recovered ? "keeps running here" : "state unknown here");
+    } else {
+        drover_ocf_exit_reason(
+            ocf, "Migration of %s to %s failed: %s; %s %s", name, target,
+            (job->result.error != NULL) ? job->result.error
+            : (job->error != NULL)      ? job->error
+                                        : drover_rc_str(rc),
+            name, job->recovered ? "keeps running here" : "state unknown here");
+    }
+    job_free(job);
+    return rc;
+}
+
+static int
+job_arrived(void *data)
+{
+    job_t *job = data;
+    g_autoptr(virConnect) conn = NULL;
+    int rc = drover_virt_open(job->uri, &conn);
+
+    if (rc != 0) {
+        return fail_job(job, rc, "Cannot connect to libvirt");
+    }
+    return wait_for_state(conn, job, DROVER_VM_RUNNING, job->deadline);
+}
+
+/* On the target: the domain must now run here, not paused, not incoming */
+static int
+vm_migrate_from(drover_ocf_t *ocf)
+{
+    const char *source = drover_ocf_meta(ocf, "migrate_source");
+    g_autofree char *name = domain_name(ocf);
+    job_t *job = NULL;
+    int rc;
+
+    if (name == NULL) {
+        drover_ocf_exit_reason(ocf, "No domain name: config unreadable");
+        return DROVER_RC_INSTALLED;
+    }
+    job = job_new(ocf, name);
+    rc = run_job(job_arrived, job, drover_ocf_deadline(ocf));
+    if (rc == DROVER_RC_TIMEOUT) {
+        drover_ocf_exit_reason(ocf, "libvirtd at %s did not answer in time",
+                               drover_ocf_param(ocf, "hypervisor"));
+        return rc;
+    }
+    if (rc == 0) {
+        remember_name(ocf, name);
+        qb_log(LOG_INFO, "%s arrived from %s and runs here", name,
+               (source != NULL) ? source : "its source");
+    } else if (rc == ETIME) {
+        drover_ocf_exit_reason(ocf, "%s from %s is %s here, not running", name,
+                               (source != NULL) ? source : "its source",
+                               drover_vm_state_str(job->state));
+    } else {
+        drover_ocf_exit_reason(
+            ocf, "%s", (job->error != NULL) ? job->error : drover_rc_str(rc));
+    }
+    job_free(job);
+    return rc;
+}
+
+static const drover_ocf_action_t actions[] = {
+    { .name = "start", .fn = vm_start, .timeout_s = 90 },
+    { .name = "stop", .fn = vm_stop, .timeout_s = 90 },
+    { .name = "monitor", .fn = vm_monitor, .timeout_s = 30, .interval_s = 10 },
+    { .name = "migrate_to", .fn = vm_migrate_to, .timeout_s = 120 },
+    { .name = "migrate_from", .fn = vm_migrate_from, .timeout_s = 60 },
+    { .name = "validate-all", .timeout_s = 5 },
+    { .name = "meta-data", .timeout_s = 5 },
+    { 0 },
+};
+
+static const drover_ocf_agent_t agent = {
+    .name = "VirtualDomain",
+    .version = DROVER_VERSION,
+    .shortdesc = "Manages a libvirt virtual domain, with bounded calls and "
+                 "watched migrations",
+    .longdesc =
+        "Manages a virtual machine through the libvirt API.  A drop-in for "
+        "ocf:heartbeat:VirtualDomain (same parameters), in which every "
+        "libvirt call has a deadline taken from the operation's timeout, a "
+        "live migration is watched, stepped up when it stalls and aborted "
+        "before Pacemaker's timeout (the VM then keeps running on the "
+        "source), and stop still stops the VM when libvirtd does not answer.",
+    .params = params,
+    .actions = actions,
+    .validate = validate,
+};
+
+int
+main(int argc, char **argv)
+{
+    return drover_ocf_main(&agent, argc, argv);
+}
