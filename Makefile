@@ -31,7 +31,7 @@ DEB_BUILD_DEPS := build-essential pkg-config pacemaker-dev libcpg-dev \
 DEB_LAB_DEPS := pacemaker pacemaker-cli-utils corosync libvirt-daemon \
 	libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 \
 	resource-agents busybox-static iproute2 nftables ethtool \
-	iputils-ping util-linux procps psmisc cpio kmod perl
+	iputils-ping util-linux procps psmisc cpio kmod perl shellcheck
 DEB_DEPS := $(DEB_BUILD_DEPS) $(DEB_LAB_DEPS)
 
 PKGS := pacemaker pacemaker-cib libcpg libquorum libvirt libxml-2.0 \
@@ -71,7 +71,8 @@ TEST_AGENT := $(BUILD)/tests/test-agent
 HEADERS := $(wildcard lib/include/drover/*.h lib/*.h tests/unit/*.h)
 
 .PHONY: all deps check check-all check-unit check-valgrind check-cli \
-	check-lab demo bench install format format-check clean help
+	check-lab lab-down lint-shell demo bench install format format-check \
+	clean help
 
 all: $(LIB_A) $(LIB_SO) $(AGENTS) $(DROVER)
 
@@ -135,11 +136,26 @@ check-valgrind: $(UNIT_TESTS) $(TEST_AGENT) $(DROVER)
 check-cli: $(DROVER)
 	DROVER=$(DROVER) tests/cli/run
 
+LAB_TESTS := tests/lab/selftest.t $(wildcard tests/integration/*.t)
+SHELL_SCRIPTS = tests/lab/lab tests/lab/node-init tests/lab/lib.sh \
+	$(wildcard tests/lab/sh/*.sh tests/lab/guest/build \
+	tests/lab/guest/domain-xml) $(LAB_TESTS) tests/cli/run \
+	packaging/install-deps .ci/run
+
+# Scenarios on the real lab cluster (needs root); each test file brings its
+# own lab up and always takes it down
 check-lab: all
-	prove -v tests/lab/selftest.t
+	tests/lab/guest/build
+	prove -v $(LAB_TESTS)
+
+lab-down:
+	tests/lab/lab down
+
+lint-shell:
+	shellcheck -x -P SCRIPTDIR $(SHELL_SCRIPTS)
 
 # Everything, in order; `make check` first installs what is missing
-check-all: check-unit check-cli format-check
+check-all: check-unit check-cli format-check lint-shell
 	$(MAKE) SANITIZE=1 check-unit
 	$(MAKE) check-valgrind
 	$(MAKE) check-lab

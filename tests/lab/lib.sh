@@ -1,0 +1,222 @@
+# shellcheck shell=bash
+# Scenario tests on the lab: TAP output for prove, one lab per test file,
+# and questions a user would ask the cluster.  A test file is a bash script:
+#
+#   #!/bin/bash
+#   . "$(dirname "$0")/lib.sh"          # (tests elsewhere: source tests/lab/lib.sh)
+#   lab_start --nodes 3 --vms 1         # lab down is guaranteed by a trap
+#   is "$(vm_node vm1)" n1 "vm1 starts on n1"
+#   lab_stop                            # tears down and checks it is clean
+#   done_testing
+#
+# Run with: prove -v tests/lab/selftest.t
+
+_lib_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+for _part in common net node cluster vms down; do
+    # shellcheck source=/dev/null
+    . "$_lib_here/sh/$_part.sh"
+done
+unset _part
+LAB=$_lib_here/lab
+
+# --- TAP -------------------------------------------------------------------
+
+_tap_count=0
+_tap_failed=0
+_tap_planned=
+
+plan() { _tap_planned=$1; echo "1..$1"; }
+
+# ok DESCRIPTION CMD...: one test, passing when CMD succeeds.
+ok() {
+    local desc=$1
+    shift
+    if "$@"; then
+        _tap_result 0 "$desc"
+    else
+        _tap_result 1 "$desc"
+    fi
+}
+
+# is GOT EXPECTED DESCRIPTION
+is() {
+    if [ "$1" = "$2" ]; then
+        _tap_result 0 "$3"
+    else
+        _tap_result 1 "$3"
+        diag "     got: '$1'"
+        diag "expected: '$2'"
+    fi
+}
+
+# cmp_ok GOT OP EXPECTED DESCRIPTION, OP one of test's -eq -ne -lt -le -gt -ge
+cmp_ok() {
+    if [[ $1 =~ ^-?[0-9]+$ ]] && [[ $3 =~ ^-?[0-9]+$ ]] && test "$1" "$2" "$3"; then
+        _tap_result 0 "$4"
+    else
+        _tap_result 1 "$4"
+        diag "'$1' $2 '$3' is false"
+    fi
+}
+
+pass() { _tap_result 0 "$1"; }
+fail() { _tap_result 1 "$1"; }
+
+_tap_result() {
+    _tap_count=$((_tap_count + 1))
+    if [ "$1" -eq 0 ]; then
+        echo "ok $_tap_count - $2"
+    else
+        _tap_failed=$((_tap_failed + 1))
+        echo "not ok $_tap_count - $2"
+        diag "Failed test '$2' at ${BASH_SOURCE[2]##*/} line ${BASH_LINENO[1]}."
+    fi
+}
+
+diag() { printf '# %s\n' "$*" >&2; }      # shown by prove even without -v
+note() { printf '# %s\n' "$*"; }
+
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+BAIL_OUT() { echo "Bail out!  $*"; exit 255; }
+
+done_testing() {
+    [ -n "$_tap_planned" ] || echo "1..$_tap_count"
+    if [ -n "$_tap_planned" ] && [ "$_tap_planned" -ne "$_tap_count" ]; then
+        diag "planned $_tap_planned tests but ran $_tap_count"
+        exit 255
+    fi
+    [ "$_tap_failed" -eq 0 ] || diag "failed $_tap_failed of $_tap_count tests"
+    exit $((_tap_failed > 254 ? 254 : _tap_failed))
+}
+
+# --- the lab of this test file ---------------------------------------------
+
+_lab_started=0
+
+# lab_start [lab up options]: a fresh lab, torn down on any exit.
+lab_start() {
+    [ "$(id -u)" -eq 0 ] || skip_all "the lab needs root"
+    trap '_lab_exit_trap' EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    _lab_started=1
+    local log=$LAB_DIR.up.log
+    mkdir -p "$(dirname "$log")"
+    if ! "$LAB" up "$@" >"$log" 2>&1; then
+        sed 's/^/# /' "$log" >&2
+        BAIL_OUT "lab up $* failed"
+    fi
+    grep -E '^lab: up:' "$log" | sed 's/^/# /'
+}
+
+# lab_stop: tear down now, as a test ("lab down clean").
+lab_stop() {
+    local out
+    _lab_started=0
+    if out=$("$LAB" down 2>&1); then
+        pass "lab down is clean"
+    else
+        fail "lab down is clean"
+    fi
+    printf '%s\n' "$out" | sed 's/^/# /'
+}
+
+_lab_exit_trap() {
+    local rc=$?
+    if [ "$_lab_started" -eq 1 ]; then
+        _lab_started=0
+        "$LAB" down 2>&1 | sed 's/^/# /' >&2
+    fi
+    exit "$rc"
+}
+
+# --- waiting ---------------------------------------------------------------
+
+# wait_for [--timeout SECONDS] CMD...: poll CMD (every 0.2 s) until it
+# succeeds; false after the deadline (default 60 s).
+wait_for() {
+    local secs=60 deadline
+    if [ "$1" = --timeout ]; then
+        secs=$2
+        shift 2
+    fi
+    deadline=$(($(date +%s%N) + secs * 1000000000))
+    until "$@"; do
+        [ "$(date +%s%N)" -lt "$deadline" ] || return 1
+        sleep 0.2
+    done
+}
+
+# --- questions -------------------------------------------------------------
+
+# on NODE CMD...: run CMD inside NODE.
+on() { lab_node_run "$@"; }
+
+crm_mon_xml() { lab_crm_mon_xml "$@"; }
+
+# Where Pacemaker says VM is active (node names, space-separated; empty if
+# nowhere).
+vm_node() { lab_crm_mon_xml | lab_xml_rsc_nodes "$1" | xargs; }
+
+vm_role() { lab_crm_mon_xml | lab_xml_rsc_role "$1"; }
+
+# Where the VM really is, per libvirt and QEMU on every node (space-separated;
+# see lab_vm_running_nodes).  Must be exactly one node for a running VM.
+vm_running_nodes() { lab_vm_running_nodes "$1" | xargs; }
+
+# Interface counters of NODE's interface NET, from its /sys/class/net.
+net_tx_bytes() { lab_node_run "$1" cat "/sys/class/net/$2/statistics/tx_bytes"; }
+net_rx_bytes() { lab_node_run "$1" cat "/sys/class/net/$2/statistics/rx_bytes"; }
+
+# Last heartbeat counter of VM's guest (-1 if it never printed one).
+guest_heartbeat() { lab_vm_heartbeat "$1"; }
+
+# First heartbeat VM printed on NODE after a migration there (-1: none).
+guest_first_heartbeat_on() {
+    local log
+    log=$(lab_node_root "$2")$(lab_vm_serial_log "$1")
+    [ -r "$log" ] || { echo -1; return; }
+    grep -a -o 'drover-guest hb=[0-9]*' "$log" | head -n 1 | sed 's/.*hb=//;s/^$/-1/'
+}
+
+guest_ready() { lab_vm_guest_ready "$1"; }
+
+# --- migrations, from the executors' logs ----------------------------------
+
+# Every migrate_to the nodes' executors ran: "START END VM NODE RC" per line,
+# times in seconds since the epoch (END "-" while still running).  With
+# SINCE (epoch seconds), only those that started after it.
+migrations() {
+    local since=${1:-0} node
+    for node in $(lab_nodes); do
+        local log
+        log=$(lab_node_root "$node")/var/log/pacemaker/pacemaker.log
+        [ -r "$log" ] || continue
+        perl -MTime::Local -ne '
+            BEGIN { $since = shift @ARGV; $node = shift @ARGV; @y = localtime; $year = $y[5] + 1900;
+                    %mon = (Jan=>0,Feb=>1,Mar=>2,Apr=>3,May=>4,Jun=>5,Jul=>6,Aug=>7,Sep=>8,Oct=>9,Nov=>10,Dec=>11); }
+            sub t { my ($m, $d, $hms) = @_; my ($h, $mi, $s) = split /:/, $hms;
+                    my $i = int($s); return timelocal($i, $mi, $h, $d, $mon{$m}, $year) + ($s - $i); }
+            # Call ids restart with the executor: pair each end with the
+            # open call of that id.
+            if (/^(\w{3}) +(\d+) ([\d:.]+) \S+ pacemaker-execd .*executing - rsc:(\S+) action:migrate_to call_id:(\d+)/) {
+                $open{$5} = [t($1, $2, $3), $4];
+            } elsif (/^(\w{3}) +(\d+) ([\d:.]+) \S+ pacemaker-execd .* (\S+) migrate_to \(call (\d+), PID \d+\) exited with status (\d+)/) {
+                my $o = delete $open{$5} or next;
+                push @done, sprintf("%.3f %.3f %s %s %s", $o->[0], t($1, $2, $3), $o->[1], $node, $6) if $o->[0] >= $since;
+            }
+            END { print "$_\n" for @done;
+                  for (values %open) { printf "%.3f - %s %s -\n", $_->[0], $_->[1], $node if $_->[0] >= $since; } }
+        ' "$since" "$node" "$log"
+    done | sort -n
+}
+
+# Most migrations that were in flight at the same moment (from migrations).
+migrations_max_overlap() {
+    migrations "$@" | perl -ane '
+        $F[1] = 9e9 if $F[1] eq "-";
+        push @e, [$F[0], 1], [$F[1], -1];
+        END { for (sort { $a->[0] <=> $b->[0] || $a->[1] <=> $b->[1] } @e) {
+                $n += $_->[1]; $max = $n if $n > $max; }
+              print $max + 0, "\n"; }'
+}
