@@ -602,6 +602,11 @@ read_domain_config(const char *path, char **name, char **xml, GString *reason)
     g_autofree char *text = NULL;
     xmlNode *root = NULL;
 
+    if (access(path, R_OK) != 0) {
+        g_string_printf(reason, "Cannot read config '%s': %s", path,
+                        g_strerror(errno));
+        return DROVER_RC_INSTALLED;
+    }
     if (!g_file_get_contents(path, &text, NULL, &error)) {
         g_string_printf(reason, "Cannot read config '%s': %s", path,
                         error->message);
@@ -812,6 +817,26 @@ job_state(void *data)
     return (rc == 0) ? 0 : fail_job(job, rc, "Cannot read the domain state");
 }
 
+/*!
+ * Whether libvirtd answers at all, within a short bound (a tenth of the
+ * operation's time, 1-10 s): a healthy one answers in milliseconds, a
+ * stopped one never.  Lets start and stop give up, or fall back, early.
+ */
+static int
+libvirt_answers(drover_ocf_t *ocf, const char *name)
+{
+    gint64 budget_ms = drover_deadline_remaining_ms(drover_ocf_deadline(ocf));
+    drover_deadline_t quick =
+        drover_deadline_in_ms(CLAMP(budget_ms / 10, 1000, 10000));
+    job_t *job = job_new(ocf, name);
+    int rc = run_job(job_state, job, quick);
+
+    if (rc != DROVER_RC_TIMEOUT) {
+        job_free(job);
+    }
+    return rc;
+}
+
 /* Wait for the domain to reach \p wanted (or leave: ABSENT) */
 static int
 wait_for_state(virConnectPtr conn, job_t *job, drover_vm_state_t wanted,
@@ -979,6 +1004,14 @@ vm_start(drover_ocf_t *ocf)
         return rc;
     }
     remember_name(ocf, job->name);
+    rc = libvirt_answers(ocf, job->name);
+    if (rc != 0) {
+        drover_ocf_exit_reason(ocf, "libvirtd at %s does not answer (%s)",
+                               drover_ocf_param(ocf, "hypervisor"),
+                               drover_rc_str(rc));
+        job_free(job);
+        return rc;
+    }
     rc = run_job(job_start, job, drover_ocf_deadline(ocf));
     if (rc == DROVER_RC_TIMEOUT) { /* the worker still owns the job */
         drover_ocf_exit_reason(ocf,
@@ -1091,6 +1124,21 @@ job_stop(void *data)
     return wait_for_state(conn, job, DROVER_VM_SHUTOFF, job->deadline);
 }
 
+/* libvirtd hung or failing: the VM must still stop */
+static int
+kill_without_libvirt(drover_ocf_t *ocf, const char *name,
+                     drover_deadline_t deadline)
+{
+    int rc = drover_virt_kill_qemu(QEMU_RUN_DIR, name, deadline);
+
+    if (rc == DROVER_RC_TIMEOUT) {
+        drover_ocf_exit_reason(ocf, "QEMU of %s did not die", name);
+        return rc;
+    }
+    forget_name(ocf);
+    return 0;
+}
+
 static int
 vm_stop(drover_ocf_t *ocf)
 {
@@ -1108,6 +1156,12 @@ vm_stop(drover_ocf_t *ocf)
                             "to stop");
         return DROVER_RC_NOT_RUNNING;
     }
+    rc = libvirt_answers(ocf, name);
+    if (rc != 0) {
+        qb_log(LOG_WARNING, "libvirtd at %s does not answer (%s)",
+               drover_ocf_param(ocf, "hypervisor"), drover_rc_str(rc));
+        return kill_without_libvirt(ocf, name, deadline);
+    }
     job = job_new(ocf, name);
     job->force = drover_ocf_param_bool(ocf, "force_stop");
     job->shutdown_flags =
@@ -1122,14 +1176,7 @@ vm_stop(drover_ocf_t *ocf)
                    job->error ? job->error : drover_rc_str(rc));
             job_free(job);
         }
-        /* libvirtd hung or failing: the VM must still stop */
-        rc = drover_virt_kill_qemu(QEMU_RUN_DIR, name, deadline);
-        if (rc == DROVER_RC_TIMEOUT) {
-            drover_ocf_exit_reason(ocf, "QEMU of %s did not die", name);
-            return rc;
-        }
-        forget_name(ocf);
-        return 0;
+        return kill_without_libvirt(ocf, name, deadline);
     }
     job_free(job);
     forget_name(ocf);

@@ -1,0 +1,182 @@
+#!/bin/bash
+# ocf:drover:VirtualDomain on the real lab cluster, checked the way an admin
+# would: crm_mon, virsh on every node, the guests' serial heartbeats.
+#  1. three VMs live-migrate n1 -> n2 -> n3, never running in two places,
+#     their guests never restarted;
+#  2. libvirtd hung (SIGSTOP) under VMs: the monitor fails within its
+#     deadline, the stop still succeeds (no failed stop, which would fence),
+#     the VMs end up running once elsewhere;
+#  3. a migration that cannot converge is stepped up, then aborted by the
+#     agent before Pacemaker's timeout;
+#  4. bad parameters give the OCF codes and exit reasons an admin can act on.
+# shellcheck disable=SC2317,SC2016  # predicates called through ok/wait_for/eval
+. "$(dirname "$0")/../lab/lib.sh"
+
+export LAB_VM_AGENT=ocf:drover:VirtualDomain
+AGENT=/usr/lib/ocf/resource.d/drover/VirtualDomain
+VMS="vm1 vm2 vm3"
+
+lab_start --nodes 3 --vms 3
+
+# "running" domains of VM over all nodes (an incoming or paused copy is not
+# running; during a switchover there may be none for an instant)
+running_count() {
+    local vm=$1 node n=0
+    for node in n1 n2 n3; do
+        [ "$(on "$node" timeout 5 virsh -q domstate "$vm" 2>/dev/null)" = running ] &&
+            n=$((n + 1))
+    done
+    echo "$n"
+}
+
+# Sample every VM's running count in the background until stopped
+samples=$(mktemp /tmp/drover-vm-agent.XXXXXX)
+start_sampler() {
+    (while :; do
+        for vm in $VMS; do echo "$vm $(running_count "$vm")"; done
+        sleep 0.2
+    done) >"$samples" 2>/dev/null &
+    sampler=$!
+}
+stop_sampler() { kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null; }
+max_running() { awk -v vm="$1" '$1 == vm && $2 > m { m = $2 } END { print m + 0 }' "$samples"; }
+
+started_on() { [ "$(vm_node "$1")" = "$2" ] && [ "$(vm_role "$1")" = Started ]; }
+
+# --- 1. live migrations n1 -> n2 -> n3 ----------------------------------------
+for vm in $VMS; do
+    ok "$vm's guest is up" wait_for --timeout 60 guest_ready "$vm"
+done
+start_sampler
+t_moves=$(lab_now)
+moves=0
+for target in n1 n2 n3; do
+    for vm in $VMS; do
+        [ "$(vm_node "$vm")" = "$target" ] && continue
+        hb_before=$(guest_heartbeat "$vm")
+        on n1 crm_resource --move -r "$vm" -N "$target" --quiet
+        ok "$vm moves to $target" wait_for --timeout 60 started_on "$vm" "$target"
+        on n1 crm_resource --clear -r "$vm" --quiet
+        moves=$((moves + 1))
+        is "$(vm_running_nodes "$vm")" "$target" "$vm runs on $target only"
+        hb_first=$(guest_first_heartbeat_on "$vm" "$target")
+        cmp_ok "$hb_first" -ge "$hb_before" \
+            "$vm's guest went on beating at $target ($hb_before -> $hb_first)"
+    done
+done
+stop_sampler
+for vm in $VMS; do
+    is "$(max_running "$vm")" 1 "$vm never ran in two places (sampled)"
+done
+is "$(migrations "${t_moves%.*}" | awk '$5 == 0' | wc -l)" "$moves" \
+    "all $moves moves were live migrations (migrate_to succeeded)"
+ok "the agent logged the memory stream going to lm1" \
+    on n1 grep -q "memory to tcp://n2-lm1" /var/log/pacemaker/pacemaker.log
+
+# --- 2. libvirtd hung under the VMs ---------------------------------------------
+# All three VMs are on n3 now.
+t_hang=$(date +%s)  # for the report only
+"$LAB" fault libvirtd n3 stop >/dev/null
+monitor_failed() {
+    crm_mon_xml n1 | grep -q 'op_key="vm[123]_monitor_10000".*did not answer'
+}
+ok "a recurring monitor on n3 fails with 'did not answer'" \
+    wait_for --timeout 90 monitor_failed
+diag "monitor failure seen $(($(date +%s) - t_hang)) s after libvirtd stopped"
+ok "...returned by the agent itself, not killed at Pacemaker's timeout" \
+    eval '! crm_mon_xml n1 | grep "_monitor_10000" | grep -q "Timed Out"'
+is "$(vm_running_nodes vm1 | wc -w)" 1 "vm1 still counted once (QEMU lives on n3)"
+elsewhere() {
+    local vm
+    for vm in $VMS; do
+        case "$(vm_node "$vm")" in n1 | n2) ;; *) return 1 ;; esac
+        [ "$(vm_role "$vm")" = Started ] || return 1
+    done
+}
+ok "Pacemaker recovers every VM on n1 or n2" wait_for --timeout 120 elsewhere
+failures=$(crm_mon_xml n1 | grep -o 'op_key="[^"]*"' | sort -u | xargs)
+ok "no stop failed (a failed stop would fence n3): $failures" \
+    eval '! grep -q _stop_ <<<"$failures"'
+ok "no QEMU left on n3" eval '! on n3 pgrep -f qemu-system >/dev/null'
+"$LAB" fault libvirtd n3 cont >/dev/null
+for vm in $VMS; do
+    ok "$vm runs on exactly one node" \
+        wait_for --timeout 20 eval '[ "$(vm_running_nodes '"$vm"' | wc -w)" -eq 1 ]'
+done
+on n1 crm_resource --cleanup --quiet >/dev/null 2>&1
+
+# --- 3. a migration that cannot converge ---------------------------------------------
+# vm4 dirties 64 MiB/s while its migration may use 8 MiB/s: it stalls, the
+# allowed downtime is stepped up, and the agent aborts before the 40 s
+# migrate_to timeout (budget 36 s, abort at 32 s).
+LAB_VM_FILL=96 LAB_VM_DIRTY=64 lab_vm_write_xml vm4
+LAB_VM_PARAMS="migration_speed=8 migration_stall_timeout=4 migration_downtime_steps=30,60" \
+    lab_write_vm_primitive vm4 |
+    sed 's/name="migrate_to" interval="0s" timeout="120s"/name="migrate_to" interval="0s" timeout="40s"/' \
+        >"$LAB_DIR/vm4.xml"
+on n1 cibadmin -C -o resources -x "$LAB_DIR/vm4.xml"
+ok "vm4 starts" wait_for --timeout 60 eval '[ "$(vm_role vm4)" = Started ]'
+src=$(vm_node vm4)
+dst=n1
+[ "$src" = n1 ] && dst=n2
+ok "vm4's guest is up" wait_for --timeout 60 guest_ready vm4
+t_mig=$(lab_now)
+on n1 crm_resource --move -r vm4 -N "$dst" --quiet
+mig_done() { migrations "${t_mig%.*}" | grep -q ' vm4 .* [0-9]$'; }
+ok "vm4's migrate_to ended" wait_for --timeout 60 mig_done
+read -r m_start m_end _ m_node m_rc <<<"$(migrations "${t_mig%.*}" | grep ' vm4 ' | tail -n 1)"
+m_secs=$(awk -v a="$m_start" -v b="$m_end" 'BEGIN { printf "%d", b - a }')
+is "$m_node" "$src" "the migrate_to ran on the source ($src)"
+cmp_ok "$m_rc" -ne 0 "it failed (exit $m_rc)"
+cmp_ok "$m_secs" -lt 40 "it returned before Pacemaker's 40 s timeout (${m_secs} s)"
+cmp_ok "$m_secs" -ge 20 "after trying for most of its budget (${m_secs} s)"
+reason=$(crm_mon_xml n1 | grep -o 'op_key="vm4_migrate_to_0"[^>]*' | grep -o 'exitreason="[^"]*"')
+ok "exit reason says aborted and still running on the source: $reason" \
+    grep -q 'did not finish in time.*aborted, vm4 keeps running here' <<<"$reason"
+ok "the status is an error, not a timeout (the agent was not killed)" \
+    eval '! crm_mon_xml n1 | grep "op_key=\"vm4_migrate_to_0\"" | grep -q "Timed Out"'
+ok "the allowed downtime was stepped up on the stall" \
+    on "$src" grep -q "vm4.*Migration stalled: allowing 30 ms" /var/log/pacemaker/pacemaker.log
+on n1 crm_resource --clear -r vm4 --quiet
+ok "vm4 ends up started" wait_for --timeout 90 eval '[ "$(vm_role vm4)" = Started ]'
+ok "vm4 runs on exactly one node" \
+    wait_for --timeout 20 eval '[ "$(vm_running_nodes vm4 | wc -w)" -eq 1 ]'
+
+# --- 4. bad parameters -------------------------------------------------------------
+run_agent() { # ACTION VAR=VALUE... -> "exit-code|exit-reason"
+    local action=$1 out rc
+    shift
+    out=$(on n1 env OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=bad "$@" \
+        "$AGENT" "$action" 2>&1)
+    rc=$?
+    echo "$rc|$(sed -n 's/^ocf-exit-reason://p' <<<"$out")"
+}
+cfg=$(lab_vm_xml vm1)
+is "$(run_agent validate-all)" \
+    "6|Required parameter 'config' is not set" "unset config: OCF_ERR_CONFIGURED"
+is "$(run_agent validate-all OCF_CHECK_LEVEL=10 OCF_RESKEY_config=/nonexistent/vm.xml)" \
+    "5|Cannot read config '/nonexistent/vm.xml': No such file or directory" \
+    "unreadable config: OCF_ERR_INSTALLED"
+is "$(run_agent monitor OCF_RESKEY_CRM_meta_interval=0 OCF_RESKEY_config=/nonexistent/vm.xml)" \
+    "7|" "a probe without the config: not running"
+is "$(run_agent validate-all OCF_RESKEY_config="$cfg" OCF_RESKEY_migration_speed=-5)" \
+    "6|Parameter 'migration_speed' must be 0 or more, not '-5'" "negative speed: OCF_ERR_CONFIGURED"
+res=$(run_agent validate-all OCF_RESKEY_config="$cfg" "OCF_RESKEY_migrate_options=--live --frobnicate")
+ok "unknown migrate_options word: OCF_ERR_CONFIGURED naming it ($res)" \
+    grep -q "^6|migrate_options: unknown option '--frobnicate'; valid: " <<<"$res"
+is "$(run_agent stop OCF_RESKEY_config="$cfg" OCF_RESKEY_migration_speed=-5 OCF_RESOURCE_INSTANCE=nothing)" \
+    "0|" "stop with a bad parameter still succeeds"
+
+# The same through Pacemaker: the failure and its reason show in crm_mon
+lab_vm_write_xml vm5
+LAB_VM_PARAMS="migrate_options=--frobnicate" lab_write_vm_primitive vm5 >"$LAB_DIR/vm5.xml"
+on n1 cibadmin -C -o resources -x "$LAB_DIR/vm5.xml"
+bad_start() { crm_mon_xml n1 | grep 'op_key="vm5_' | grep -q "unknown option '--frobnicate'"; }
+ok "crm_mon shows vm5's failure with the reason" wait_for --timeout 60 bad_start
+ok "crm_mon says 'not configured'" eval 'crm_mon_xml n1 | grep "op_key=\"vm5_" | grep -q "exitstatus=\"not configured\""'
+is "$(vm_running_nodes vm1 | wc -w)" 1 "vm1 (same config file) still runs once"
+
+ok "crm_verify -L: configuration valid" on n1 crm_verify -L
+rm -f "$samples"
+lab_stop
+done_testing
