@@ -137,7 +137,7 @@ check-cli: $(DROVER)
 	DROVER=$(DROVER) tests/cli/run
 
 LAB_TESTS := tests/lab/selftest.t $(wildcard tests/integration/*.t)
-SHELL_SCRIPTS = tests/lab/lab tests/lab/node-init tests/lab/lib.sh \
+SHELL_SCRIPTS = tests/lab/lab tests/lab/node-init tests/lab/lib.sh tests/lab/demo \
 	$(wildcard tests/lab/sh/*.sh tests/lab/guest/build \
 	tests/lab/guest/domain-xml) $(LAB_TESTS) tests/cli/run \
 	packaging/install-deps .ci/run
