@@ -14,6 +14,7 @@ Suite *ocf_suite(void);
 Suite *cib_suite(void);
 Suite *output_suite(void);
 Suite *log_suite(void);
+Suite *netsel_suite(void);
 
 /* A file under tests/unit/data (DROVER_TEST_DATA) */
 char *unit_data_path(const char *name);

@@ -1,0 +1,79 @@
+/*
+ * Migration networks: the cluster's ordered list, a VM's own order, and a
+ * target node's incoming policy.
+ *
+ *   drover-migration-networks = "lm1=10.20.1.0/24 lm2=10.20.2.0/24,fd00::/64"
+ *   migration_networks (VM)   = "lm2 lm1"
+ *   drover-incoming (node)    = "any" | "none" | "lm2" | "10.20.2.12 lm1"
+ */
+#ifndef DROVER_NETSEL__H
+#define DROVER_NETSEL__H
+
+#include <stdbool.h>
+
+#include <gio/gio.h>
+
+/* One named migration network and its subnets */
+typedef struct {
+    char *name;
+    GPtrArray *subnets; /* GInetAddressMask *, at least one */
+} drover_network_t;
+
+/*!
+ * \brief Parse the cluster's ordered network list
+ *
+ * Names are 1-32 of [a-z0-9_-], starting with a letter or digit, each
+ * used once; every subnet is an IPv4 or IPv6 CIDR with no host bits set;
+ * no two networks' subnets overlap.
+ *
+ * \param[out] networks  drover_network_t * in preference order
+ * \param[out] reason    What is wrong, naming the bad value
+ */
+int drover_networks_parse(const char *text, GPtrArray **networks,
+                          GString *reason);
+
+/*!
+ * \brief The network (from \p networks) that \p address belongs to, or NULL
+ */
+const drover_network_t *drover_networks_find_address(const GPtrArray *networks,
+                                                     GInetAddress *address);
+
+/*!
+ * \brief Parse a VM's own order: names from \p networks, each once
+ *
+ * \param[out] order  the networks (borrowed from \p networks) in order
+ */
+int drover_networks_order(const GPtrArray *networks, const char *text,
+                          GPtrArray **order, GString *reason);
+
+typedef enum {
+    DROVER_INCOMING_ANY,    /* every network in the order */
+    DROVER_INCOMING_NONE,   /* no live migrations at all */
+    DROVER_INCOMING_LISTED, /* only listed networks or addresses */
+} drover_incoming_mode_t;
+
+typedef struct {
+    drover_incoming_mode_t mode;
+    GPtrArray *networks;  /* names (char *) listed */
+    GPtrArray *addresses; /* GInetAddress * listed */
+} drover_incoming_t;
+
+/*!
+ * \brief Parse a node's incoming policy (NULL or empty: any)
+ */
+int drover_incoming_parse(const GPtrArray *networks, const char *text,
+                          drover_incoming_t **policy, GString *reason);
+void drover_incoming_free(drover_incoming_t *policy);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(drover_incoming_t, drover_incoming_free)
+
+/*!
+ * \brief Whether \p policy lets a migration arrive on \p network at
+ *        \p address (the target's address on it; may be NULL)
+ */
+bool drover_incoming_allows(const drover_incoming_t *policy,
+                            const drover_network_t *network,
+                            GInetAddress *address);
+
+void drover_network_free(gpointer network);
+
+#endif /* DROVER_NETSEL__H */
