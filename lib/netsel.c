@@ -369,3 +369,178 @@ drover_incoming_allows(const drover_incoming_t *policy,
     }
     return false;
 }
+
+/* ------------------------------------------------------------------ */
+/* Node facts                                                         */
+/* ------------------------------------------------------------------ */
+
+void
+drover_net_facts_clear(drover_net_facts_t *facts)
+{
+    g_clear_object(&facts->address);
+    facts->mtu = 0;
+    facts->link_up = false;
+}
+
+int
+drover_net_facts_parse(const char *text, drover_net_facts_t *facts,
+                       GString *reason)
+{
+    g_auto(GStrv) words = g_strsplit_set((text != NULL) ? text : "", " \t", -1);
+
+    memset(facts, 0, sizeof(*facts));
+    for (char **w = words; *w != NULL; w++) {
+        gint64 mtu = 0;
+
+        if (**w == '\0') {
+            continue;
+        }
+        if (g_str_has_prefix(*w, "address=")) {
+            g_clear_object(&facts->address);
+            facts->address = g_inet_address_new_from_string(*w + 8);
+            if (facts->address != NULL) {
+                continue;
+            }
+        } else if (g_str_has_prefix(*w, "mtu=")
+                   && g_ascii_string_to_signed(*w + 4, 10, 68, 65535, &mtu,
+                                               NULL)) {
+            facts->mtu = (int) mtu;
+            continue;
+        } else if (strcmp(*w, "link=up") == 0 || strcmp(*w, "link=down") == 0) {
+            facts->link_up = (strcmp(*w, "link=up") == 0);
+            continue;
+        }
+        {
+            g_autofree char *shown = drover__shown(*w);
+
+            g_string_printf(reason,
+                            "'%s' is not address=IP, mtu=68..65535 or "
+                            "link=up|down",
+                            shown);
+        }
+        drover_net_facts_clear(facts);
+        return DROVER_RC_PROTOCOL;
+    }
+    return 0;
+}
+
+char *
+drover_net_facts_format(const drover_net_facts_t *facts)
+{
+    g_autofree char *address = (facts->address != NULL)
+                                   ? g_inet_address_to_string(facts->address)
+                                   : NULL;
+    g_autoptr(GString) text = g_string_new(NULL);
+
+    if (address != NULL) {
+        g_string_append_printf(text, "address=%s ", address);
+    }
+    if (facts->mtu > 0) {
+        g_string_append_printf(text, "mtu=%d ", facts->mtu);
+    }
+    g_string_append_printf(text, "link=%s", facts->link_up ? "up" : "down");
+    return g_string_free(g_steal_pointer(&text), FALSE);
+}
+
+/* ------------------------------------------------------------------ */
+/* The choice                                                         */
+/* ------------------------------------------------------------------ */
+
+void
+drover_net_choice_free(gpointer data)
+{
+    drover_net_choice_t *choice = data;
+
+    g_free(choice->reason);
+    g_clear_object(&choice->target);
+    g_free(choice);
+}
+
+/* Why \p node cannot use \p network (NULL: it can) */
+static char *
+node_unfit(const char *node, const drover_net_facts_t *facts)
+{
+    if (facts == NULL || facts->address == NULL) {
+        return g_strdup_printf("%s has no address on it", node);
+    }
+    if (!facts->link_up) {
+        return g_strdup_printf("%s's link is down", node);
+    }
+    return NULL;
+}
+
+/* Why \p network cannot carry this migration (NULL: it can) */
+static char *
+network_unfit(const drover_netsel_t *sel, const drover_network_t *network)
+{
+    const drover_net_facts_t *src =
+        g_hash_table_lookup(sel->source_facts, network->name);
+    const drover_net_facts_t *dst =
+        g_hash_table_lookup(sel->target_facts, network->name);
+    char *why = NULL;
+
+    if (!drover_incoming_allows(sel->policy, network,
+                                (dst != NULL) ? dst->address : NULL)) {
+        return g_strdup_printf("%s does not accept migrations on it "
+                               "(drover-incoming)",
+                               sel->target_node);
+    }
+    why = node_unfit(sel->source_node, src);
+    if (why == NULL) {
+        why = node_unfit(sel->target_node, dst);
+    }
+    if (why != NULL) {
+        return why;
+    }
+    if (src->mtu > 0 && dst->mtu > 0 && src->mtu != dst->mtu) {
+        return g_strdup_printf("MTU mismatch: %s has %d, %s has %d",
+                               sel->source_node, src->mtu, sel->target_node,
+                               dst->mtu);
+    }
+    if (sel->probe != NULL) {
+        g_autoptr(GString) reason = g_string_new(NULL);
+        int size = (src->mtu > 0) ? src->mtu : 1500;
+
+        if (sel->probe(sel->probe_data, src->address, dst->address, size,
+                       reason)
+            != 0) {
+            return g_strdup_printf("%s", reason->str);
+        }
+    }
+    return NULL;
+}
+
+int
+drover_netsel_choose(const drover_netsel_t *sel, GPtrArray **choices)
+{
+    GPtrArray *result = g_ptr_array_new_with_free_func(drover_net_choice_free);
+    int chosen = -1;
+
+    for (guint i = 0; i < sel->order->len; i++) {
+        const drover_network_t *network = g_ptr_array_index(sel->order, i);
+        const drover_net_facts_t *dst =
+            g_hash_table_lookup(sel->target_facts, network->name);
+        drover_net_choice_t *choice = g_new0(drover_net_choice_t, 1);
+
+        choice->network = network;
+        if (dst != NULL && dst->address != NULL) {
+            choice->target = g_object_ref(dst->address);
+        }
+        if (chosen >= 0) {
+            choice->verdict = DROVER_NET_NOT_TRIED;
+            choice->reason = g_strdup("an earlier network was chosen");
+        } else {
+            choice->reason = network_unfit(sel, network);
+            if (choice->reason == NULL) {
+                choice->verdict = DROVER_NET_CHOSEN;
+                choice->reason = g_strdup("first usable network in the order");
+                chosen = (int) i;
+            } else {
+                choice->verdict = DROVER_NET_SKIPPED;
+            }
+        }
+        g_ptr_array_add(result, choice);
+    }
+    *choices = result;
+    return chosen;
+}

@@ -151,6 +151,235 @@ START_TEST(incoming_policies)
 }
 END_TEST
 
+/* ---- choosing ---- */
+
+static GHashTable *
+facts_of(const char *lm1, const char *lm2, const char *mgmt)
+{
+    GHashTable *facts =
+        g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+    const char *texts[] = { lm1, lm2, mgmt };
+    const char *names[] = { "lm1", "lm2", "mgmt" };
+
+    for (int i = 0; i < 3; i++) {
+        g_autoptr(GString) reason = g_string_new(NULL);
+        drover_net_facts_t *f = NULL;
+
+        if (texts[i] == NULL) {
+            continue;
+        }
+        f = g_new0(drover_net_facts_t, 1);
+        ck_assert_int_eq(drover_net_facts_parse(texts[i], f, reason), 0);
+        g_hash_table_insert(facts, (gpointer) names[i], f);
+    }
+    return facts;
+}
+
+static void
+free_facts(GHashTable *facts)
+{
+    GHashTableIter iter;
+    gpointer value = NULL;
+
+    g_hash_table_iter_init(&iter, facts);
+    while (g_hash_table_iter_next(&iter, NULL, &value)) {
+        drover_net_facts_clear(value);
+    }
+    g_hash_table_destroy(facts);
+}
+
+/* A fake network: probes to 10.20.1.12 at more than 1500 bytes are lost */
+static int
+fake_probe(void *data, GInetAddress *source, GInetAddress *target, int size,
+           GString *reason)
+{
+    g_autofree char *to = g_inet_address_to_string(target);
+
+    (void) source;
+    *(int *) data += 1;
+    if (strcmp(to, "10.20.1.12") == 0 && size > 1500) {
+        g_string_printf(reason,
+                        "a %d-byte don't-fragment probe to %s was "
+                        "lost",
+                        size, to);
+        return DROVER_RC_UNREACHABLE;
+    }
+    return 0;
+}
+
+/* Choose for n1 -> n2 and describe: "lm1:skipped:why|lm2:chosen:..." */
+static char *
+choose(const char *order_text, const char *policy_text, GHashTable *src,
+       GHashTable *dst, int *probes)
+{
+    g_autoptr(GPtrArray) nets = networks();
+    g_autoptr(GString) reason = g_string_new(NULL);
+    g_autoptr(GPtrArray) order = NULL;
+    g_autoptr(GPtrArray) choices = NULL;
+    g_autoptr(drover_incoming_t) policy = NULL;
+    g_autoptr(GString) out = g_string_new(NULL);
+    static const char *verdicts[] = { "chosen", "skipped", "not tried" };
+    drover_netsel_t sel = { 0 };
+    int chosen;
+
+    ck_assert_int_eq(drover_networks_order(nets, order_text, &order, reason),
+                     0);
+    ck_assert_int_eq(drover_incoming_parse(nets, policy_text, &policy, reason),
+                     0);
+    sel.order = order;
+    sel.policy = policy;
+    sel.source_node = "n1";
+    sel.target_node = "n2";
+    sel.source_facts = src;
+    sel.target_facts = dst;
+    sel.probe = fake_probe;
+    sel.probe_data = probes;
+    chosen = drover_netsel_choose(&sel, &choices);
+    for (guint i = 0; i < choices->len; i++) {
+        drover_net_choice_t *c = g_ptr_array_index(choices, i);
+
+        g_string_append_printf(out, "%s%s: %s (%s)", (i > 0) ? " | " : "",
+                               c->network->name, verdicts[c->verdict],
+                               c->reason);
+        ck_assert((c->verdict == DROVER_NET_CHOSEN) == ((int) i == chosen));
+    }
+    free_facts(src);
+    free_facts(dst);
+    return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+#define N1_LM1  "address=10.20.1.11 mtu=1500 link=up"
+#define N1_LM2  "address=10.20.2.11 mtu=1500 link=up"
+#define N1_MGMT "address=10.20.0.11 mtu=1500 link=up"
+#define N2_LM1  "address=10.20.1.12 mtu=1500 link=up"
+#define N2_LM2  "address=10.20.2.12 mtu=1500 link=up"
+#define N2_MGMT "address=10.20.0.12 mtu=1500 link=up"
+
+START_TEST(first_usable_network)
+{
+    int probes = 0;
+    g_autofree char *got =
+        choose("lm1 lm2 mgmt", NULL, facts_of(N1_LM1, N1_LM2, N1_MGMT),
+               facts_of(N2_LM1, N2_LM2, N2_MGMT), &probes);
+
+    ck_assert_str_eq(got, "lm1: chosen (first usable network in the order) | "
+                          "lm2: not tried (an earlier network was chosen) | "
+                          "mgmt: not tried (an earlier network was chosen)");
+    ck_assert_int_eq(probes, 1);
+}
+END_TEST
+
+START_TEST(falls_back_on_link_down)
+{
+    int probes = 0;
+    g_autofree char *got =
+        choose("lm1 lm2", NULL, facts_of(N1_LM1, N1_LM2, NULL),
+               facts_of("address=10.20.1.12 mtu=1500 link=down", N2_LM2, NULL),
+               &probes);
+
+    ck_assert_str_eq(got, "lm1: skipped (n2's link is down) | "
+                          "lm2: chosen (first usable network in the order)");
+}
+END_TEST
+
+START_TEST(falls_back_on_mtu_mismatch)
+{
+    int probes = 0;
+    g_autofree char *got =
+        choose("lm1 lm2", NULL,
+               facts_of("address=10.20.1.11 mtu=9000 link=up", N1_LM2, NULL),
+               facts_of(N2_LM1, N2_LM2, NULL), &probes);
+
+    ck_assert_str_eq(got, "lm1: skipped (MTU mismatch: n1 has 9000, n2 has "
+                          "1500) | lm2: chosen (first usable network in the "
+                          "order)");
+    ck_assert_int_eq(probes, 1); /* no probe where the facts already say no */
+}
+END_TEST
+
+START_TEST(falls_back_on_a_lost_probe)
+{
+    int probes = 0;
+    g_autofree char *got = choose(
+        "lm1 lm2", NULL,
+        facts_of("address=10.20.1.11 mtu=9000 link=up", N1_LM2, NULL),
+        facts_of("address=10.20.1.12 mtu=9000 link=up", N2_LM2, NULL), &probes);
+
+    ck_assert_str_eq(got, "lm1: skipped (a 9000-byte don't-fragment probe to "
+                          "10.20.1.12 was lost) | lm2: chosen (first usable "
+                          "network in the order)");
+}
+END_TEST
+
+START_TEST(target_policy_wins_over_the_order)
+{
+    int probes = 0;
+    g_autofree char *by_name =
+        choose("lm1 lm2", "lm2", facts_of(N1_LM1, N1_LM2, NULL),
+               facts_of(N2_LM1, N2_LM2, NULL), &probes);
+    g_autofree char *by_address =
+        choose("lm1 lm2", "10.20.2.12", facts_of(N1_LM1, N1_LM2, NULL),
+               facts_of(N2_LM1, N2_LM2, NULL), &probes);
+    g_autofree char *none =
+        choose("lm1 lm2", "none", facts_of(N1_LM1, N1_LM2, NULL),
+               facts_of(N2_LM1, N2_LM2, NULL), &probes);
+
+    ck_assert_str_eq(by_name, "lm1: skipped (n2 does not accept migrations "
+                              "on it (drover-incoming)) | lm2: chosen (first "
+                              "usable network in the order)");
+    ck_assert_str_eq(by_address, by_name);
+    ck_assert_str_eq(none, "lm1: skipped (n2 does not accept migrations on "
+                           "it (drover-incoming)) | lm2: skipped (n2 does "
+                           "not accept migrations on it (drover-incoming))");
+}
+END_TEST
+
+START_TEST(vm_order_overrides)
+{
+    int probes = 0;
+    g_autofree char *got =
+        choose("lm2 lm1", NULL, facts_of(N1_LM1, N1_LM2, NULL),
+               facts_of(N2_LM1, N2_LM2, NULL), &probes);
+
+    ck_assert_str_eq(got, "lm2: chosen (first usable network in the order) | "
+                          "lm1: not tried (an earlier network was chosen)");
+}
+END_TEST
+
+START_TEST(missing_address)
+{
+    int probes = 0;
+    g_autofree char *got =
+        choose("lm1 mgmt", NULL, facts_of(NULL, NULL, N1_MGMT),
+               facts_of(N2_LM1, NULL, N2_MGMT), &probes);
+
+    ck_assert_str_eq(got, "lm1: skipped (n1 has no address on it) | mgmt: "
+                          "chosen (first usable network in the order)");
+}
+END_TEST
+
+START_TEST(facts_round_trip)
+{
+    g_autoptr(GString) reason = g_string_new(NULL);
+    drover_net_facts_t f = { 0 };
+    g_autofree char *text = NULL;
+
+    ck_assert_int_eq(drover_net_facts_parse("address=fd00:20:2::12 mtu=9000 "
+                                            "link=up",
+                                            &f, reason),
+                     0);
+    text = drover_net_facts_format(&f);
+    ck_assert_str_eq(text, "address=fd00:20:2::12 mtu=9000 link=up");
+    drover_net_facts_clear(&f);
+    ck_assert_int_eq(drover_net_facts_parse("mtu=9", &f, reason),
+                     DROVER_RC_PROTOCOL);
+    ck_assert_str_eq(reason->str, "'mtu=9' is not address=IP, mtu=68..65535 "
+                                  "or link=up|down");
+    ck_assert_int_eq(drover_net_facts_parse("address=10.1.1", &f, reason),
+                     DROVER_RC_PROTOCOL);
+}
+END_TEST
+
 Suite *
 netsel_suite(void)
 {
@@ -161,6 +390,14 @@ netsel_suite(void)
     tcase_add_test(tc, rejects_bad_lists);
     tcase_add_test(tc, vm_order);
     tcase_add_test(tc, incoming_policies);
+    tcase_add_test(tc, first_usable_network);
+    tcase_add_test(tc, falls_back_on_link_down);
+    tcase_add_test(tc, falls_back_on_mtu_mismatch);
+    tcase_add_test(tc, falls_back_on_a_lost_probe);
+    tcase_add_test(tc, target_policy_wins_over_the_order);
+    tcase_add_test(tc, vm_order_overrides);
+    tcase_add_test(tc, missing_address);
+    tcase_add_test(tc, facts_round_trip);
     suite_add_tcase(s, tc);
     return s;
 }

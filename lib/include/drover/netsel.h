@@ -76,4 +76,64 @@ bool drover_incoming_allows(const drover_incoming_t *policy,
 
 void drover_network_free(gpointer network);
 
+/* ------------------------------------------------------------------ */
+/* Choosing the network of one migration                              */
+/* ------------------------------------------------------------------ */
+
+/* What a node has on one migration network (published by NodeHealth as
+ * the transient attribute drover-net-<name>: "address=A mtu=N link=up") */
+typedef struct {
+    GInetAddress *address; /* NULL: no address there */
+    int mtu;               /* 0: unknown */
+    bool link_up;
+} drover_net_facts_t;
+
+int drover_net_facts_parse(const char *text, drover_net_facts_t *facts,
+                           GString *reason);
+char *drover_net_facts_format(const drover_net_facts_t *facts);
+void drover_net_facts_clear(drover_net_facts_t *facts);
+
+/* Checks that need the network itself (the lab tests use real ones, unit
+ * tests fakes): a don't-fragment probe of \p size bytes from \p source to
+ * \p target; 0 if it arrived, else a result with \p reason filled */
+typedef int (*drover_path_probe_fn)(void *data, GInetAddress *source,
+                                    GInetAddress *target, int size,
+                                    GString *reason);
+
+typedef enum {
+    DROVER_NET_CHOSEN,
+    DROVER_NET_SKIPPED,
+    DROVER_NET_NOT_TRIED, /* an earlier one was chosen */
+} drover_net_verdict_t;
+
+typedef struct {
+    const drover_network_t *network;
+    drover_net_verdict_t verdict;
+    char *reason;         /* why it was skipped or chosen */
+    GInetAddress *target; /* the target's address on it, if any */
+} drover_net_choice_t;
+
+void drover_net_choice_free(gpointer choice);
+
+/* Everything the choice looks at */
+typedef struct {
+    const GPtrArray *order;          /* drover_network_t *, preference order */
+    const drover_incoming_t *policy; /* the target's */
+    const char *source_node;
+    const char *target_node;
+    GHashTable *source_facts; /* network name -> drover_net_facts_t * */
+    GHashTable *target_facts;
+    drover_path_probe_fn probe; /* NULL: no path probe */
+    void *probe_data;
+} drover_netsel_t;
+
+/*!
+ * \brief Try the networks in order; the first usable one is chosen
+ *
+ * \param[out] choices  drover_net_choice_t *, one per network in order
+ *
+ * \return index of the chosen network, or -1 if none is usable
+ */
+int drover_netsel_choose(const drover_netsel_t *sel, GPtrArray **choices);
+
 #endif /* DROVER_NETSEL__H */
