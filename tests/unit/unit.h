@@ -15,6 +15,7 @@ Suite *cib_suite(void);
 Suite *output_suite(void);
 Suite *log_suite(void);
 Suite *netsel_suite(void);
+Suite *probe_suite(void);
 
 /* A file under tests/unit/data (DROVER_TEST_DATA) */
 char *unit_data_path(const char *name);
