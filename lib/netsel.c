@@ -2,6 +2,9 @@
  * Migration networks: parsing the cluster's order, a VM's order and the
  * incoming policies.
  */
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <net/if.h>
 #include <string.h>
 
 #include <drover/netsel.h>
@@ -402,7 +405,7 @@ drover_net_facts_parse(const char *text, drover_net_facts_t *facts,
                 continue;
             }
         } else if (g_str_has_prefix(*w, "mtu=")
-                   && g_ascii_string_to_signed(*w + 4, 10, 68, 65535, &mtu,
+                   && g_ascii_string_to_signed(*w + 4, 10, 68, 65536, &mtu,
                                                NULL)) {
             facts->mtu = (int) mtu;
             continue;
@@ -414,7 +417,7 @@ drover_net_facts_parse(const char *text, drover_net_facts_t *facts,
             g_autofree char *shown = drover__shown(*w);
 
             g_string_printf(reason,
-                            "'%s' is not address=IP, mtu=68..65535 or "
+                            "'%s' is not address=IP, mtu=68..65536 or "
                             "link=up|down",
                             shown);
         }
@@ -543,4 +546,68 @@ drover_netsel_choose(const drover_netsel_t *sel, GPtrArray **choices)
     }
     *choices = result;
     return chosen;
+}
+
+static void
+facts_free(gpointer data)
+{
+    drover_net_facts_clear(data);
+    g_free(data);
+}
+
+static int
+interface_mtu(const char *ifname)
+{
+    g_autofree char *path = g_strdup_printf("/sys/class/net/%s/mtu", ifname);
+    g_autofree char *text = NULL;
+    gint64 mtu = 0;
+
+    if (strchr(ifname, '/') != NULL
+        || !g_file_get_contents(path, &text, NULL, NULL)
+        || !g_ascii_string_to_signed(g_strstrip(text), 10, 68, 65536, &mtu,
+                                     NULL)) {
+        return 0;
+    }
+    return (int) mtu;
+}
+
+GHashTable *
+drover_net_facts_local(const GPtrArray *networks)
+{
+    GHashTable *facts =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, facts_free);
+    struct ifaddrs *list = NULL;
+
+    if (getifaddrs(&list) < 0) {
+        return facts;
+    }
+    for (struct ifaddrs *ifa = list; ifa != NULL; ifa = ifa->ifa_next) {
+        g_autoptr(GSocketAddress) sa = NULL;
+        const drover_network_t *network = NULL;
+        drover_net_facts_t *f = NULL;
+        GInetAddress *address = NULL;
+
+        if (ifa->ifa_addr == NULL
+            || (ifa->ifa_addr->sa_family != AF_INET
+                && ifa->ifa_addr->sa_family != AF_INET6)) {
+            continue;
+        }
+        sa = g_socket_address_new_from_native(
+            ifa->ifa_addr, (ifa->ifa_addr->sa_family == AF_INET)
+                               ? sizeof(struct sockaddr_in)
+                               : sizeof(struct sockaddr_in6));
+        address = g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(sa));
+        network = drover_networks_find_address(networks, address);
+        if (network == NULL || g_hash_table_contains(facts, network->name)) {
+            continue; /* the first address on a network counts */
+        }
+        f = g_new0(drover_net_facts_t, 1);
+        f->address = g_object_ref(address);
+        f->mtu = interface_mtu(ifa->ifa_name);
+        f->link_up =
+            (ifa->ifa_flags & IFF_UP) && (ifa->ifa_flags & IFF_RUNNING);
+        g_hash_table_insert(facts, g_strdup(network->name), f);
+    }
+    freeifaddrs(list);
+    return facts;
 }

@@ -373,10 +373,30 @@ START_TEST(facts_round_trip)
     drover_net_facts_clear(&f);
     ck_assert_int_eq(drover_net_facts_parse("mtu=9", &f, reason),
                      DROVER_RC_PROTOCOL);
-    ck_assert_str_eq(reason->str, "'mtu=9' is not address=IP, mtu=68..65535 "
+    ck_assert_str_eq(reason->str, "'mtu=9' is not address=IP, mtu=68..65536 "
                                   "or link=up|down");
     ck_assert_int_eq(drover_net_facts_parse("address=10.1.1", &f, reason),
                      DROVER_RC_PROTOCOL);
+}
+END_TEST
+
+START_TEST(local_facts_from_interfaces)
+{
+    g_autoptr(GString) reason = g_string_new(NULL);
+    g_autoptr(GPtrArray) nets = NULL;
+    g_autoptr(GHashTable) facts = NULL;
+    drover_net_facts_t *lo = NULL;
+    g_autofree char *text = NULL;
+
+    ck_assert_int_eq(drover_networks_parse("loop=127.0.0.0/8 none=192.0.2.0/24",
+                                           &nets, reason),
+                     0);
+    facts = drover_net_facts_local(nets);
+    lo = g_hash_table_lookup(facts, "loop");
+    ck_assert_ptr_nonnull(lo);
+    text = drover_net_facts_format(lo);
+    ck_assert_str_eq(text, "address=127.0.0.1 mtu=65536 link=up");
+    ck_assert(!g_hash_table_contains(facts, "none"));
 }
 END_TEST
 
@@ -398,6 +418,7 @@ netsel_suite(void)
     tcase_add_test(tc, vm_order_overrides);
     tcase_add_test(tc, missing_address);
     tcase_add_test(tc, facts_round_trip);
+    tcase_add_test(tc, local_facts_from_interfaces);
     suite_add_tcase(s, tc);
     return s;
 }

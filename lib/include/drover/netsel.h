@@ -90,6 +90,14 @@ typedef struct {
 
 int drover_net_facts_parse(const char *text, drover_net_facts_t *facts,
                            GString *reason);
+
+/*!
+ * \brief This node's facts on each of \p networks, from its interfaces
+ *
+ * \return network name -> drover_net_facts_t * (only networks where this
+ *         node has an address); free with g_hash_table_destroy()
+ */
+GHashTable *drover_net_facts_local(const GPtrArray *networks);
 char *drover_net_facts_format(const drover_net_facts_t *facts);
 void drover_net_facts_clear(drover_net_facts_t *facts);
 
