@@ -32,31 +32,6 @@
 /* ------------------------------------------------------------------ */
 
 static int
-check_absolute_path(const drover_ocf_param_t *param, const char *value,
-                    GString *reason)
-{
-    if (!g_path_is_absolute(value)) {
-        g_string_printf(reason,
-                        "Parameter '%s' must be an absolute path, not '%s'",
-                        param->name, value);
-        return DROVER_RC_CONFIG;
-    }
-    return 0;
-}
-
-static int
-check_non_negative(const drover_ocf_param_t *param, const char *value,
-                   GString *reason)
-{
-    if (value[0] == '-') {
-        g_string_printf(reason, "Parameter '%s' must be 0 or more, not '%s'",
-                        param->name, value);
-        return DROVER_RC_CONFIG;
-    }
-    return 0;
-}
-
-static int
 check_port(const drover_ocf_param_t *param, const char *value, GString *reason)
 {
     if (!g_ascii_string_to_signed(value, 10, 1, 65535, NULL, NULL)) {
@@ -367,7 +342,7 @@ static const drover_ocf_param_t params[] = {
       .shortdesc = "Virtual domain configuration file",
       .longdesc = "Absolute path to the libvirt configuration file (domain "
                   "XML) for this virtual domain.",
-      .check = check_absolute_path },
+      .check = drover_ocf_check_absolute_path },
     { .name = "hypervisor",
       .type = DROVER_PARAM_STRING,
       .default_value = "qemu:///system",
@@ -400,14 +375,14 @@ static const drover_ocf_param_t params[] = {
       .shortdesc = "Allowed migration downtime (ms)",
       .longdesc = "Maximum downtime in milliseconds allowed at the end of a "
                   "live migration; 0 leaves libvirt's default.",
-      .check = check_non_negative },
+      .check = drover_ocf_check_non_negative },
     { .name = "migration_speed",
       .type = DROVER_PARAM_INTEGER,
       .default_value = "0",
       .shortdesc = "Migration bandwidth limit (MiB/s)",
       .longdesc = "Bandwidth limit of a live migration in MiB/s; 0 means "
                   "no limit.",
-      .check = check_non_negative },
+      .check = drover_ocf_check_non_negative },
     { .name = "migration_network_suffix",
       .type = DROVER_PARAM_STRING,
       .shortdesc = "Migration network host name suffix",
@@ -464,7 +439,7 @@ static const drover_ocf_param_t params[] = {
       .shortdesc = "Parallel migration connections",
       .longdesc = "Send the memory over this many connections (libvirt's "
                   "parallel migration); 0 uses one.",
-      .check = check_non_negative },
+      .check = drover_ocf_check_non_negative },
     { .name = "compression",
       .type = DROVER_PARAM_STRING,
       .shortdesc = "Migration compression methods",
@@ -492,7 +467,7 @@ static const drover_ocf_param_t params[] = {
                   "migration_downtime_steps, then post-copy if allowed.  0 "
                   "disables the steps (the migration is still aborted before "
                   "the operation's timeout).",
-      .check = check_non_negative },
+      .check = drover_ocf_check_non_negative },
     { .name = "migration_downtime_steps",
       .type = DROVER_PARAM_STRING,
       .shortdesc = "Allowed downtimes to step through on stalls (ms)",
@@ -779,7 +754,10 @@ job_new(drover_ocf_t *ocf, const char *name)
 
     job->uri = g_strdup(drover_ocf_param(ocf, "hypervisor"));
     job->name = g_strdup(name);
-    job->deadline = drover_ocf_deadline(ocf);
+    /* The job's own steps end a second before the action's deadline, which
+     * bounds run_job(): a job out of time then says so (ETIME) before
+     * run_job() takes it for libvirtd not answering */
+    job->deadline = drover_ocf_deadline(ocf) - G_USEC_PER_SEC;
     return job;
 }
 

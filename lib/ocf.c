@@ -202,6 +202,32 @@ action_deadline(const drover_ocf_action_t *action, gint64 start_us)
 /* Parameters                                                         */
 /* ------------------------------------------------------------------ */
 
+int
+drover_ocf_check_absolute_path(const drover_ocf_param_t *param,
+                               const char *value, GString *reason)
+{
+    if (!g_path_is_absolute(value)) {
+        g_string_printf(reason,
+                        "Parameter '%s' must be an absolute path, not '%s'",
+                        param->name, value);
+        return DROVER_RC_CONFIG;
+    }
+    return 0;
+}
+
+/* For integer parameters (the type check has run) */
+int
+drover_ocf_check_non_negative(const drover_ocf_param_t *param,
+                              const char *value, GString *reason)
+{
+    if (value[0] == '-') {
+        g_string_printf(reason, "Parameter '%s' must be 0 or more, not '%s'",
+                        param->name, value);
+        return DROVER_RC_CONFIG;
+    }
+    return 0;
+}
+
 /* Whether \p value means the same as the parameter's default */
 static bool
 is_default(const drover_ocf_param_t *param, const char *value)

@@ -12,31 +12,6 @@
 #include <drover/ocf.h>
 #include <drover/rc.h>
 
-static int
-check_absolute(const drover_ocf_param_t *param, const char *value,
-               GString *reason)
-{
-    if (!g_path_is_absolute(value)) {
-        g_string_printf(reason,
-                        "Parameter '%s' must be an absolute path, not '%s'",
-                        param->name, value);
-        return DROVER_RC_CONFIG;
-    }
-    return 0;
-}
-
-static int
-check_non_negative(const drover_ocf_param_t *param, const char *value,
-                   GString *reason)
-{
-    if (value[0] == '-') {
-        g_string_printf(reason, "Parameter '%s' must be 0 or more, not '%s'",
-                        param->name, value);
-        return DROVER_RC_CONFIG;
-    }
-    return 0;
-}
-
 static const drover_ocf_param_t params[] = {
     { .name = "config",
       .type = DROVER_PARAM_STRING,
@@ -44,13 +19,13 @@ static const drover_ocf_param_t params[] = {
       .unique = true,
       .shortdesc = "Configuration file",
       .longdesc = "Absolute path of the configuration file.",
-      .check = check_absolute },
+      .check = drover_ocf_check_absolute_path },
     { .name = "count",
       .type = DROVER_PARAM_INTEGER,
       .default_value = "3",
       .shortdesc = "A count",
       .longdesc = "A number of things, 0 or more.",
-      .check = check_non_negative },
+      .check = drover_ocf_check_non_negative },
     { .name = "verbose",
       .type = DROVER_PARAM_BOOLEAN,
       .default_value = "false",

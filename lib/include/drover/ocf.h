@@ -114,6 +114,12 @@ enum ocf_exitcode drover_ocf_exit_code(int rc, const char *action, bool probe);
  */
 gint64 drover_ocf_budget_ms(gint64 timeout_ms);
 
+/* Checks many agents need, for their parameter tables */
+int drover_ocf_check_absolute_path(const drover_ocf_param_t *param,
+                                   const char *value, GString *reason);
+int drover_ocf_check_non_negative(const drover_ocf_param_t *param,
+                                  const char *value, GString *reason);
+
 /* What an action sees */
 const char *drover_ocf_action(const drover_ocf_t *ocf);
 const char *drover_ocf_resource(const drover_ocf_t *ocf);
