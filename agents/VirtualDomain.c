@@ -694,6 +694,16 @@ validate(drover_ocf_t *ocf, int level)
     }
     rc = read_domain_config(drover_ocf_param(ocf, "config"), &name, NULL,
                             reason);
+    if (rc == DROVER_RC_INSTALLED && drover_ocf_is_probe(ocf)) {
+        g_autofree char *remembered = name_file(ocf);
+
+        /* The config is gone but this node started the VM: look for it */
+        if (g_file_test(remembered, G_FILE_TEST_EXISTS)) {
+            qb_log(LOG_WARNING, "%s; probing by the remembered name",
+                   reason->str);
+            return 0;
+        }
+    }
     if (rc != 0) {
         drover_ocf_exit_reason(ocf, "%s", reason->str);
     }
@@ -1410,6 +1420,17 @@ job_arrived(void *data)
 
     if (rc != 0) {
         return fail_job(job, rc, "Cannot connect to libvirt");
+    }
+    /* migrate_to returns after the switchover: an absent domain is not
+     * coming any more */
+    rc = drover_virt_state(conn, job->name, &job->state, NULL);
+    if (rc != 0) {
+        return fail_job(job, rc, "Cannot read the domain state");
+    }
+    if (job->state == DROVER_VM_ABSENT) {
+        job->error = g_strdup_printf("%s did not arrive: no such domain here",
+                                     job->name);
+        return DROVER_RC_NO_SUCH;
     }
     return wait_for_state(conn, job, DROVER_VM_RUNNING, job->deadline);
 }
