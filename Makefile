@@ -141,7 +141,8 @@ check-cli: $(DROVER)
 LAB_TESTS := tests/lab/selftest.t $(wildcard tests/integration/*.t)
 SHELL_SCRIPTS = tests/lab/lab tests/lab/node-init tests/lab/lib.sh tests/lab/demo \
 	$(wildcard tests/lab/sh/*.sh tests/lab/guest/build \
-	tests/lab/guest/domain-xml tests/ocft/run tests/ocft/shims/*) \
+	tests/lab/guest/domain-xml tests/lab/guest/check tests/ocft/run \
+	tests/ocft/shims/*) \
 	$(LAB_TESTS) tests/cli/run \
 	packaging/install-deps .ci/run
 
