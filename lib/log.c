@@ -15,14 +15,25 @@
 
 static int stderr_priority = LOG_WARNING;
 
+/* HA_debug and PCMK_debug hold a boolean (Pacemaker exports PCMK_debug=0
+ * to every agent); PCMK_debug may also list daemon names, none of them ours */
+static bool
+is_yes(const char *value)
+{
+    static const char *const yes[] = { "1", "yes", "y", "true", "on", NULL };
+
+    for (const char *const *y = yes; value != NULL && *y != NULL; y++) {
+        if (g_ascii_strcasecmp(value, *y) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static bool
 debug_wanted(void)
 {
-    const char *ha = getenv("HA_debug");
-    const char *pcmk = getenv("PCMK_debug");
-
-    return (ha != NULL && strcmp(ha, "0") != 0 && ha[0] != '\0')
-           || (pcmk != NULL && strcmp(pcmk, "no") != 0 && pcmk[0] != '\0');
+    return is_yes(getenv("HA_debug")) || is_yes(getenv("PCMK_debug"));
 }
 
 static void

@@ -50,6 +50,18 @@ START_TEST(ha_debug_adds_debug_messages)
 }
 END_TEST
 
+/* pacemakerd exports PCMK_debug=0 to every agent */
+START_TEST(pcmk_debug_zero_is_off)
+{
+    g_autofree char *contents = NULL;
+
+    g_setenv("PCMK_debug", "0", TRUE);
+    contents = log_to_file("0");
+    g_unsetenv("PCMK_debug");
+    ck_assert_ptr_null(strstr(contents, "a debug message"));
+}
+END_TEST
+
 Suite *
 log_suite(void)
 {
@@ -58,6 +70,7 @@ log_suite(void)
 
     tcase_add_test(tc, agent_logs_to_ha_logfile);
     tcase_add_test(tc, ha_debug_adds_debug_messages);
+    tcase_add_test(tc, pcmk_debug_zero_is_off);
     suite_add_tcase(s, tc);
     return s;
 }
