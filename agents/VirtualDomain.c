@@ -1394,18 +1394,19 @@ vm_migrate_to(drover_ocf_t *ocf)
     } else if (rc == ETIME) {
         drover_ocf_exit_reason(
             ocf,
-            "Migration of %s to %s did not finish in time (%.0f MiB sent, "
-            "%u escalation(s)): aborted, %s %s",
-            name, target, job->result.bytes / (1024.0 * 1024.0),
-            job->result.escalations, name,
-            job->recovered ? "keeps running here" : "state unknown here");
+            "Aborted migration of %s to %s: not done in time; %s %s (%.0f "
+            "MiB sent, %u step(s))",
+            name, target, name,
+            job->recovered ? "still runs here" : "state here unknown",
+            job->result.bytes / (1024.0 * 1024.0), job->result.escalations);
     } else {
+        /* Pacemaker keeps 128 characters: the libvirt message goes last */
         drover_ocf_exit_reason(
-            ocf, "Migration of %s to %s failed: %s; %s %s", name, target,
+            ocf, "Migration of %s to %s failed; %s %s: %s", name, target, name,
+            job->recovered ? "still runs here" : "state here unknown",
             (job->result.error != NULL) ? job->result.error
             : (job->error != NULL)      ? job->error
-                                        : drover_rc_str(rc),
-            name, job->recovered ? "keeps running here" : "state unknown here");
+                                        : drover_rc_str(rc));
     }
     job_free(job);
     return rc;
