@@ -1386,10 +1386,9 @@ vm_migrate_to(drover_ocf_t *ocf)
     }
     if (rc == 0) {
         qb_log(LOG_INFO,
-               "%s migrated to %s in %" G_GINT64_FORMAT " ms, %.0f MiB, "
-               "%u escalation(s)%s",
-               name, target, job->result.duration_ms,
-               job->result.bytes / (1024.0 * 1024.0), job->result.escalations,
+               "%s migrated to %s in %" G_GINT64_FORMAT " ms, %u "
+               "escalation(s)%s",
+               name, target, job->result.duration_ms, job->result.escalations,
                job->result.postcopy ? ", post-copy" : "");
     } else if (rc == ETIME) {
         drover_ocf_exit_reason(
