@@ -228,6 +228,9 @@ known_names(const GPtrArray *networks)
 {
     g_autoptr(GString) names = g_string_new(NULL);
 
+    if (networks->len == 0) {
+        return g_strdup("none defined");
+    }
     for (guint i = 0; i < networks->len; i++) {
         const drover_network_t *n = g_ptr_array_index(networks, i);
 

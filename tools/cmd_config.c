@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <drover/cib.h>
+#include <drover/config.h>
 #include <drover/rc.h>
 
 #include "cli.h"
@@ -130,23 +131,100 @@ config_show(cli_t *cli)
     return cli_finish(cli, out, config_show_text);
 }
 
+static const char *
+severity_name(drover_problem_severity_t severity)
+{
+    return (severity == DROVER_PROBLEM_ERROR) ? "error" : "warning";
+}
+
+static void
+config_check_text(const xmlNode *result, GString *text)
+{
+    xmlNode *list = xmlFirstElementChild((xmlNode *) result);
+    int errors = 0;
+    int warnings = 0;
+
+    for (xmlNode *p = xmlFirstElementChild(list); p != NULL;
+         p = xmlNextElementSibling(p)) {
+        const char *severity = prop(p, "severity");
+
+        g_string_append_printf(text, "%s: %s: %s '%s': %s\n", severity,
+                               prop(p, "subject"), prop(p, "name"),
+                               prop(p, "value"), prop(p, "message"));
+        if (strcmp(severity, "error") == 0) {
+            errors++;
+        } else {
+            warnings++;
+        }
+    }
+    g_string_append_printf(text, "%d error(s), %d warning(s)\n", errors,
+                           warnings);
+}
+
+static crm_exit_t
+config_check(cli_t *cli)
+{
+    g_autoptr(drover_output_t) out = drover_output_new("config check");
+    g_autoptr(drover_cib_t) cib = NULL;
+    g_autoptr(GPtrArray) problems = NULL;
+    xmlNode *list = NULL;
+    bool errors = false;
+    int rc = drover_cib_query(cli_deadline(cli), &cib);
+
+    if (rc != 0) {
+        return cli_fail(cli, out, drover_rc_to_exit(rc),
+                        "Cannot read the cluster configuration: %s "
+                        "(is Pacemaker running here? For a file, set "
+                        "CIB_file=PATH)",
+                        drover_rc_str(rc));
+    }
+    problems = drover_config_check(cib);
+    list = drover_output_add(drover_output_root(out), "problems");
+    for (guint i = 0; i < problems->len; i++) {
+        drover_problem_t *p = g_ptr_array_index(problems, i);
+        xmlNode *node = drover_output_add(list, "problem");
+
+        drover_output_set(node, "severity", severity_name(p->severity));
+        drover_output_set(node, "subject", p->subject);
+        drover_output_set(node, "name", p->name);
+        drover_output_set(node, "value", p->value);
+        drover_output_set(node, "message", p->message);
+        errors |= (p->severity == DROVER_PROBLEM_ERROR);
+    }
+    if (!errors) {
+        return cli_finish(cli, out, config_check_text);
+    }
+    /* The problems are the output; the status says the configuration
+     * is invalid */
+    drover_output_status(out, CRM_EX_CONFIG, "Invalid configuration");
+    drover_output_print(out, cli->format, config_check_text, stdout);
+    return CRM_EX_CONFIG;
+}
+
 crm_exit_t
 cmd_config(cli_t *cli, int argc, char **argv)
 {
-    crm_exit_t rc = cli_parse(cli, "config", "show",
-                              "Show drover's configuration: the cluster "
+    crm_exit_t rc = cli_parse(cli, "config", "show|check",
+                              "show: drover's configuration, the cluster "
                               "properties and node attributes named "
-                              "drover-*.",
+                              "drover-*.\ncheck: check it; exit 78 if "
+                              "anything is invalid.",
                               NULL, &argc, &argv);
 
     if (rc != CRM_EX_OK) {
         return rc;
     }
-    if (argc != 2 || strcmp(argv[1], "show") != 0) {
+    if (argc == 2 && strcmp(argv[1], "show") == 0) {
+        return config_show(cli);
+    }
+    if (argc == 2 && strcmp(argv[1], "check") == 0) {
+        return config_check(cli);
+    }
+    {
         g_autofree char *shown = drover__shown((argc > 1) ? argv[1] : "");
 
-        fprintf(stderr, "drover config: Expected 'show', not '%s'\n", shown);
-        return CRM_EX_USAGE;
+        fprintf(stderr, "drover config: Expected 'show' or 'check', not '%s'\n",
+                shown);
     }
-    return config_show(cli);
+    return CRM_EX_USAGE;
 }

@@ -17,8 +17,8 @@
 #define DEFAULT_TIMEOUT_S 30
 
 static const cli_command_t commands[] = {
-    { "config", "show", "show drover's configuration in the cluster",
-      cmd_config },
+    { "config", "show|check",
+      "show drover's configuration in the cluster, or check it", cmd_config },
     { "version", "", "show the versions of drover and its libraries",
       cmd_version },
     { 0 },

@@ -16,6 +16,7 @@ Suite *output_suite(void);
 Suite *log_suite(void);
 Suite *netsel_suite(void);
 Suite *probe_suite(void);
+Suite *config_suite(void);
 
 /* A file under tests/unit/data (DROVER_TEST_DATA) */
 char *unit_data_path(const char *name);
