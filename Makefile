@@ -76,6 +76,9 @@ HEADERS := $(wildcard lib/include/drover/*.h lib/*.h tests/unit/*.h)
 	check-lab lab-down lint-shell demo bench install format format-check \
 	clean help
 
+# Keep objects between builds (they are intermediate for the programs)
+.SECONDARY:
+
 all: $(LIB_A) $(LIB_SO) $(AGENTS) $(DROVER)
 
 help:
