@@ -18,7 +18,11 @@
 #include <libxml/parser.h>
 #include <qb/qblog.h>
 
+#include <drover/cib.h>
+#include <drover/config.h>
+#include <drover/netsel.h>
 #include <drover/ocf.h>
+#include <drover/probe.h>
 #include <drover/rc.h>
 #include <drover/virt.h>
 
@@ -394,6 +398,16 @@ static const drover_ocf_param_t params[] = {
       .shortdesc = "Custom migrateuri",
       .longdesc = "The URI the memory stream goes to, e.g. tcp://%n-lm1; %n "
                   "is replaced by the target node's name." },
+    { .name = "migration_networks",
+      .type = DROVER_PARAM_STRING,
+      .shortdesc = "This VM's order of migration networks",
+      .longdesc = "Names from the cluster property drover-migration-networks, "
+                  "in this VM's order of preference, e.g. \"lm2 lm1\".  "
+                  "Unset: the cluster's order.  When "
+                  "drover-migration-networks is set, the network is chosen "
+                  "from it (checked between source and target first, with "
+                  "fallback to the next), and migrateuri and "
+                  "migration_network_suffix are not used." },
     { .name = "migrate_options",
       .type = DROVER_PARAM_STRING,
       .shortdesc = "Extra migration options",
@@ -1286,7 +1300,8 @@ job_migrate(void *data)
 
 /* Fill the job's migration from the parameters */
 static void
-plan_migration(drover_ocf_t *ocf, job_t *job, const char *target)
+plan_migration(drover_ocf_t *ocf, job_t *job, const char *target,
+               char *migrate_uri)
 {
     drover_migration_t *m = &job->migration;
     migrate_options_t *o = &job->options;
@@ -1315,7 +1330,7 @@ plan_migration(drover_ocf_t *ocf, job_t *job, const char *target)
     }
 
     m->dest_uri = dest_uri(ocf, target);
-    m->migrate_uri = choose_migrate_uri(ocf, target);
+    m->migrate_uri = migrate_uri;
     m->listen_address = o->listen_address;
     m->flags = o->flags;
     if (drover_ocf_param_bool(ocf, "auto_converge")) {
@@ -1349,13 +1364,205 @@ plan_migration(drover_ocf_t *ocf, job_t *job, const char *target)
                         * G_TIME_SPAN_MILLISECOND;
 }
 
+/* ------------------------------------------------------------------ */
+/* The migration network (drover-migration-networks)                  */
+/* ------------------------------------------------------------------ */
+
+/* What the choice of network looks at, read once per migrate_to */
+typedef struct {
+    GPtrArray *networks; /* drover_network_t * */
+    GPtrArray *order;    /* borrowed from networks */
+    drover_incoming_t *policy;
+    GHashTable *source_facts; /* name -> drover_net_facts_t * */
+    GHashTable *target_facts;
+    GHashTable *failed; /* names of networks a migration failed on */
+} net_plan_t;
+
+static void
+facts_free(gpointer data)
+{
+    drover_net_facts_clear(data);
+    g_free(data);
+}
+
+static void
+net_plan_free(net_plan_t *plan)
+{
+    if (plan == NULL) {
+        return;
+    }
+    if (plan->order != NULL) {
+        g_ptr_array_unref(plan->order);
+    }
+    if (plan->networks != NULL) {
+        g_ptr_array_unref(plan->networks);
+    }
+    drover_incoming_free(plan->policy);
+    if (plan->source_facts != NULL) {
+        g_hash_table_destroy(plan->source_facts);
+    }
+    if (plan->target_facts != NULL) {
+        g_hash_table_destroy(plan->target_facts);
+    }
+    g_hash_table_destroy(plan->failed);
+    g_free(plan);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(net_plan_t, net_plan_free)
+
+/*!
+ * Read the cluster's networks, this VM's order, the target's policy and
+ * facts.  \p plan stays NULL when no networks are configured (then
+ * migrateuri and friends decide, as in ocf:heartbeat:VirtualDomain).
+ */
+static int
+load_net_plan(drover_ocf_t *ocf, const char *target, net_plan_t **plan)
+{
+    gint64 left = drover_deadline_remaining_ms(drover_ocf_deadline(ocf));
+    g_autoptr(drover_cib_t) cib = NULL;
+    g_autoptr(GString) reason = g_string_new(NULL);
+    g_autoptr(net_plan_t) p = NULL;
+    const char *list = NULL;
+    const char *order = drover_ocf_param(ocf, "migration_networks");
+    int rc =
+        drover_cib_query(drover_deadline_in_ms(MIN(left / 4, 10000)), &cib);
+
+    *plan = NULL;
+    if (rc != 0) {
+        drover_ocf_exit_reason(ocf,
+                               "Cannot read the CIB for the migration "
+                               "networks: %s",
+                               drover_rc_str(rc));
+        return rc;
+    }
+    list = drover_cib_property(cib, DROVER_NETWORKS_PROPERTY);
+    if (list == NULL) {
+        return 0;
+    }
+    p = g_new0(net_plan_t, 1);
+    p->failed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    if (drover_networks_parse(list, &p->networks, reason) != 0
+        || (order != NULL
+            && drover_networks_order(p->networks, order, &p->order, reason)
+                   != 0)
+        || drover_incoming_parse(p->networks,
+                                 drover_cib_node_attr(cib, target,
+                                                      DROVER_INCOMING_ATTR,
+                                                      DROVER_ATTR_PERMANENT),
+                                 &p->policy, reason)
+               != 0) {
+        drover_ocf_exit_reason(ocf, "%s", reason->str);
+        return DROVER_RC_CONFIG;
+    }
+    if (p->order == NULL) {
+        p->order = g_ptr_array_new();
+        for (guint i = 0; i < p->networks->len; i++) {
+            g_ptr_array_add(p->order, g_ptr_array_index(p->networks, i));
+        }
+    }
+    p->source_facts = drover_net_facts_local(p->networks);
+    p->target_facts =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, facts_free);
+    for (guint i = 0; i < p->networks->len; i++) {
+        drover_network_t *n = g_ptr_array_index(p->networks, i);
+        g_autofree char *attr = g_strconcat("drover-net-", n->name, NULL);
+        const char *text =
+            drover_cib_node_attr(cib, target, attr, DROVER_ATTR_TRANSIENT);
+        drover_net_facts_t *f = g_new0(drover_net_facts_t, 1);
+
+        if (text == NULL || drover_net_facts_parse(text, f, reason) != 0) {
+            g_free(f); /* nothing (valid) published: no address there */
+            continue;
+        }
+        g_hash_table_insert(p->target_facts, g_strdup(n->name), f);
+    }
+    *plan = g_steal_pointer(&p);
+    return 0;
+}
+
+static int
+probe_path(void *data, GInetAddress *source, GInetAddress *target, int size,
+           GString *reason)
+{
+    (void) data;
+    return drover_probe_path(source, target, size, drover_deadline_in_ms(1000),
+                             reason);
+}
+
+/*!
+ * Choose the first usable network not failed yet; log every verdict.
+ * \p uri is the memory stream's URI on it.
+ */
+static int
+choose_network(drover_ocf_t *ocf, net_plan_t *plan, const char *source,
+               const char *target, char **network, char **uri)
+{
+    const char *port = drover_ocf_param(ocf, "migrateport");
+    g_autoptr(GPtrArray) order = g_ptr_array_new();
+    g_autoptr(GPtrArray) choices = NULL;
+    g_autoptr(GString) skipped = g_string_new(NULL);
+    drover_netsel_t sel = {
+        .policy = plan->policy,
+        .source_node = source,
+        .target_node = target,
+        .source_facts = plan->source_facts,
+        .target_facts = plan->target_facts,
+        .probe = probe_path,
+    };
+    int chosen;
+
+    for (guint i = 0; i < plan->order->len; i++) {
+        drover_network_t *n = g_ptr_array_index(plan->order, i);
+
+        if (!g_hash_table_contains(plan->failed, n->name)) {
+            g_ptr_array_add(order, n);
+        }
+    }
+    sel.order = order;
+    chosen = drover_netsel_choose(&sel, &choices);
+    for (guint i = 0; i < choices->len; i++) {
+        drover_net_choice_t *c = g_ptr_array_index(choices, i);
+
+        if (c->verdict == DROVER_NET_SKIPPED) {
+            qb_log(LOG_NOTICE, "Network %s skipped: %s", c->network->name,
+                   c->reason);
+            g_string_append_printf(skipped, "%s%s: %s",
+                                   (skipped->len > 0) ? "; " : "",
+                                   c->network->name, c->reason);
+        }
+    }
+    if (chosen < 0) {
+        drover_ocf_exit_reason(
+            ocf, "No usable migration network to %s: %s", target,
+            (skipped->len > 0) ? skipped->str : "all failed");
+        return DROVER_RC_ERROR;
+    }
+    {
+        drover_net_choice_t *c = g_ptr_array_index(choices, chosen);
+        g_autofree char *address = g_inet_address_to_string(c->target);
+        bool v6 =
+            (g_inet_address_get_family(c->target) == G_SOCKET_FAMILY_IPV6);
+
+        *network = g_strdup(c->network->name);
+        *uri = g_strdup_printf("tcp://%s%s%s%s%s", v6 ? "[" : "", address,
+                               v6 ? "]" : "", (port != NULL) ? ":" : "",
+                               (port != NULL) ? port : "");
+        qb_log(LOG_INFO, "Network %s chosen for the migration to %s (%s)%s%s",
+               c->network->name, target, c->reason,
+               (skipped->len > 0) ? "; skipped " : "", skipped->str);
+    }
+    return 0;
+}
+
+/* Time for one more try on the next network after a failure */
+#define RETRY_MIN_MS 10000
+
 static int
 vm_migrate_to(drover_ocf_t *ocf)
 {
     const char *target = drover_ocf_meta(ocf, "migrate_target");
     const char *source = drover_ocf_meta(ocf, "migrate_source");
     g_autofree char *name = domain_name(ocf);
-    job_t *job = NULL;
+    g_autoptr(net_plan_t) plan = NULL;
     int rc;
 
     if (target == NULL) {
@@ -1367,48 +1574,84 @@ vm_migrate_to(drover_ocf_t *ocf)
         drover_ocf_exit_reason(ocf, "No domain name: config unreadable");
         return DROVER_RC_INSTALLED;
     }
-    job = job_new(ocf, name);
-    job->target = g_strdup(target);
-    plan_migration(ocf, job, target);
-    qb_log(LOG_INFO, "%s: migrating to %s via %s, memory to %s", name, target,
-           job->migration.dest_uri,
-           (job->migration.migrate_uri != NULL) ? job->migration.migrate_uri
-                                                : "libvirt's default");
-
-    rc = run_job(job_migrate, job, drover_ocf_deadline(ocf));
-    if (rc == DROVER_RC_TIMEOUT) { /* the worker still owns the job */
-        drover_ocf_exit_reason(ocf,
-                               "Migration of %s to %s: libvirtd on %s did "
-                               "not answer in time",
-                               name, target,
-                               (source != NULL) ? source : "the source");
+    if (source == NULL) {
+        source = g_get_host_name();
+    }
+    rc = load_net_plan(ocf, target, &plan);
+    if (rc != 0) {
         return rc;
     }
-    if (rc == 0) {
-        qb_log(LOG_INFO,
-               "%s migrated to %s in %" G_GINT64_FORMAT " ms, %u "
-               "escalation(s)%s",
-               name, target, job->result.duration_ms, job->result.escalations,
-               job->result.postcopy ? ", post-copy" : "");
-    } else if (rc == ETIME) {
-        drover_ocf_exit_reason(
-            ocf,
-            "Aborted migration of %s to %s: not done in time; %s %s (%.0f "
-            "MiB sent, %u step(s))",
-            name, target, name,
-            job->recovered ? "still runs here" : "state here unknown",
-            job->result.bytes / (1024.0 * 1024.0), job->result.escalations);
-    } else {
-        /* Pacemaker keeps 128 characters: the libvirt message goes last */
-        drover_ocf_exit_reason(
-            ocf, "Migration of %s to %s failed; %s %s: %s", name, target, name,
-            job->recovered ? "still runs here" : "state here unknown",
-            (job->result.error != NULL) ? job->result.error
-            : (job->error != NULL)      ? job->error
-                                        : drover_rc_str(rc));
+
+    for (;;) {
+        g_autofree char *network = NULL;
+        char *uri = NULL;
+        job_t *job = NULL;
+
+        if (plan != NULL) {
+            rc = choose_network(ocf, plan, source, target, &network, &uri);
+            if (rc != 0) {
+                return rc;
+            }
+        } else {
+            uri = choose_migrate_uri(ocf, target);
+        }
+        job = job_new(ocf, name);
+        job->target = g_strdup(target);
+        plan_migration(ocf, job, target, uri);
+        qb_log(LOG_INFO, "%s: migrating to %s via %s, memory to %s", name,
+               target, job->migration.dest_uri,
+               (uri != NULL) ? uri : "libvirt's default");
+
+        rc = run_job(job_migrate, job, drover_ocf_deadline(ocf));
+        if (rc == DROVER_RC_TIMEOUT) { /* the worker still owns the job */
+            drover_ocf_exit_reason(ocf,
+                                   "Migration of %s to %s: libvirtd on %s did "
+                                   "not answer in time",
+                                   name, target, source);
+            return rc;
+        }
+        if (rc == 0) {
+            qb_log(LOG_INFO,
+                   "%s migrated to %s%s%s in %" G_GINT64_FORMAT " ms, %u "
+                   "escalation(s)%s",
+                   name, target, (network != NULL) ? " over " : "",
+                   (network != NULL) ? network : "", job->result.duration_ms,
+                   job->result.escalations,
+                   job->result.postcopy ? ", post-copy" : "");
+        } else if (rc == ETIME) {
+            drover_ocf_exit_reason(
+                ocf,
+                "Aborted migration of %s to %s: not done in time; %s %s (%.0f "
+                "MiB sent, %u step(s))",
+                name, target, name,
+                job->recovered ? "still runs here" : "state here unknown",
+                job->result.bytes / (1024.0 * 1024.0), job->result.escalations);
+        } else if (network != NULL && job->recovered
+                   && drover_deadline_remaining_ms(drover_ocf_deadline(ocf))
+                          >= RETRY_MIN_MS) {
+            /* Still running here, time left: the next network */
+            qb_log(LOG_WARNING,
+                   "Migration of %s to %s over %s failed (%s); %s still runs "
+                   "here, trying the next network",
+                   name, target, network,
+                   (job->result.error != NULL) ? job->result.error
+                                               : drover_rc_str(rc),
+                   name);
+            g_hash_table_add(plan->failed, g_steal_pointer(&network));
+            job_free(job);
+            continue;
+        } else {
+            /* Pacemaker keeps 128 characters: the libvirt message goes last */
+            drover_ocf_exit_reason(
+                ocf, "Migration of %s to %s failed; %s %s: %s", name, target,
+                name, job->recovered ? "still runs here" : "state here unknown",
+                (job->result.error != NULL) ? job->result.error
+                : (job->error != NULL)      ? job->error
+                                            : drover_rc_str(rc));
+        }
+        job_free(job);
+        return rc;
     }
-    job_free(job);
-    return rc;
 }
 
 static int

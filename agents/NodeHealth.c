@@ -1,0 +1,203 @@
+/*
+ * ocf:drover:NodeHealth — what this node offers migrations, for the others
+ * to read.  Run as a clone: its monitor publishes, for every migration
+ * network of the cluster (drover-migration-networks), this node's address,
+ * MTU and link state as the transient attribute drover-net-<name>
+ * ("address=10.20.1.12 mtu=9000 link=up"); a network where the node has no
+ * address gets no attribute.  Only changes are written.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <qb/qblog.h>
+
+#include <drover/cib.h>
+#include <drover/config.h>
+#include <drover/netsel.h>
+#include <drover/ocf.h>
+#include <drover/rc.h>
+
+#define DEFAULT_RSCTMP  "/run/resource-agents"
+#define NET_ATTR_PREFIX "drover-net-"
+
+static const drover_ocf_param_t params[] = {
+    { .name = "publish_networks",
+      .type = DROVER_PARAM_BOOLEAN,
+      .default_value = "true",
+      .shortdesc = "Publish this node's migration network facts",
+      .longdesc = "Publish, for every network in the cluster property "
+                  "drover-migration-networks, this node's address, MTU and "
+                  "link state as the transient node attribute "
+                  "drover-net-<network>, which the VM agents read to choose "
+                  "a migration network." },
+    { 0 },
+};
+
+static char *
+state_file(drover_ocf_t *ocf)
+{
+    const char *dir = getenv("HA_RSCTMP");
+
+    return g_strdup_printf("%s/drover-NodeHealth-%s.state",
+                           (dir != NULL) ? dir : DEFAULT_RSCTMP,
+                           drover_ocf_resource(ocf));
+}
+
+static const char *
+node_name(drover_ocf_t *ocf)
+{
+    const char *node = drover_ocf_meta(ocf, "on_node");
+
+    return (node != NULL) ? node : g_get_host_name();
+}
+
+/* Write what changed: the facts of each network, and no attribute where
+ * this node has no address (or the network is no longer listed) */
+static int
+publish(drover_ocf_t *ocf, bool withdraw)
+{
+    drover_deadline_t deadline = drover_ocf_deadline(ocf);
+    const char *node = node_name(ocf);
+    g_autoptr(drover_cib_t) cib = NULL;
+    g_autoptr(GPtrArray) networks = NULL;
+    g_autoptr(GHashTable) facts = NULL;
+    g_autoptr(GHashTable) published = NULL;
+    g_autoptr(GString) reason = g_string_new(NULL);
+    GHashTableIter iter;
+    gpointer key = NULL;
+    const char *list = NULL;
+    int rc = drover_cib_query(deadline, &cib);
+
+    if (rc != 0) {
+        drover_ocf_exit_reason(ocf, "Cannot read the CIB: %s",
+                               drover_rc_str(rc));
+        return rc;
+    }
+    list = drover_cib_property(cib, DROVER_NETWORKS_PROPERTY);
+    if (!withdraw && list != NULL
+        && drover_networks_parse(list, &networks, reason) != 0) {
+        drover_ocf_exit_reason(ocf, "%s: %s", DROVER_NETWORKS_PROPERTY,
+                               reason->str);
+        return DROVER_RC_CONFIG;
+    }
+    facts = (networks != NULL) ? drover_net_facts_local(networks)
+                               : g_hash_table_new(g_str_hash, g_str_equal);
+    published = drover_cib_node_attrs(cib, node, NET_ATTR_PREFIX,
+                                      DROVER_ATTR_TRANSIENT);
+
+    /* new and changed facts */
+    for (guint i = 0; networks != NULL && i < networks->len; i++) {
+        drover_network_t *n = g_ptr_array_index(networks, i);
+        drover_net_facts_t *f = g_hash_table_lookup(facts, n->name);
+        g_autofree char *attr = g_strconcat(NET_ATTR_PREFIX, n->name, NULL);
+        g_autofree char *value = NULL;
+
+        if (f == NULL) {
+            continue;
+        }
+        value = drover_net_facts_format(f);
+        if (g_strcmp0(g_hash_table_lookup(published, attr), value) != 0) {
+            qb_log(LOG_INFO, "%s: %s on %s", attr, value, node);
+            rc = drover_cib_set_node_attr(node, attr, value,
+                                          DROVER_ATTR_TRANSIENT, deadline);
+            if (rc != 0) {
+                drover_ocf_exit_reason(ocf, "Cannot publish %s: %s", attr,
+                                       drover_rc_str(rc));
+                return rc;
+            }
+        }
+        g_hash_table_remove(published, attr);
+    }
+    /* facts no longer true */
+    g_hash_table_iter_init(&iter, published);
+    while (g_hash_table_iter_next(&iter, &key, NULL)) {
+        qb_log(LOG_INFO, "%s: withdrawn on %s", (const char *) key, node);
+        rc = drover_cib_set_node_attr(node, key, NULL, DROVER_ATTR_TRANSIENT,
+                                      deadline);
+        if (rc != 0) {
+            drover_ocf_exit_reason(ocf, "Cannot withdraw %s: %s",
+                                   (const char *) key, drover_rc_str(rc));
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static int
+health_start(drover_ocf_t *ocf)
+{
+    g_autofree char *state = state_file(ocf);
+    g_autofree char *dir = g_path_get_dirname(state);
+    int rc = drover_ocf_param_bool(ocf, "publish_networks")
+                 ? publish(ocf, false)
+                 : 0;
+
+    if (rc != 0) {
+        return rc;
+    }
+    g_mkdir_with_parents(dir, 0755);
+    return g_file_set_contents(state, "", 0, NULL) ? 0 : EIO;
+}
+
+static int
+health_stop(drover_ocf_t *ocf)
+{
+    g_autofree char *state = state_file(ocf);
+
+    /* a stopped node offers nothing: withdraw, but never fail a stop */
+    if (drover_ocf_param_bool(ocf, "publish_networks")
+        && publish(ocf, true) != 0) {
+        qb_log(LOG_WARNING, "Could not withdraw the published facts");
+    }
+    g_unlink(state);
+    return 0;
+}
+
+static int
+health_monitor(drover_ocf_t *ocf)
+{
+    g_autofree char *state = state_file(ocf);
+
+    if (!g_file_test(state, G_FILE_TEST_EXISTS)) {
+        return DROVER_RC_NOT_RUNNING;
+    }
+    if (drover_ocf_is_probe(ocf)
+        || !drover_ocf_param_bool(ocf, "publish_networks")) {
+        return 0;
+    }
+    return publish(ocf, false);
+}
+
+static const drover_ocf_action_t actions[] = {
+    { .name = "start", .fn = health_start, .timeout_s = 30 },
+    { .name = "stop", .fn = health_stop, .timeout_s = 30 },
+    { .name = "monitor",
+      .fn = health_monitor,
+      .timeout_s = 30,
+      .interval_s = 10 },
+    { .name = "validate-all", .timeout_s = 10 },
+    { .name = "meta-data", .timeout_s = 5 },
+    { 0 },
+};
+
+static const drover_ocf_agent_t agent = {
+    .name = "NodeHealth",
+    .version = DROVER_VERSION,
+    .shortdesc = "Publishes this node's migration facts and health",
+    .longdesc = "Run as a clone on every node.  Its monitor publishes this "
+                "node's address, MTU and link state on each migration "
+                "network (cluster property drover-migration-networks) as "
+                "the transient node attributes drover-net-<network>, so "
+                "that a migration's source can tell whether a network is "
+                "usable towards this node before using it.",
+    .params = params,
+    .actions = actions,
+};
+
+int
+main(int argc, char **argv)
+{
+    return drover_ocf_main(&agent, argc, argv);
+}

@@ -1,0 +1,112 @@
+#!/bin/bash
+# Migration networks on the lab: the cluster's order, the target's incoming
+# policy, a VM's own order, and fallback when a network is unusable —
+# checked by which interface's byte counters carried the guest's memory,
+# and by the reasons the agent logged.
+# shellcheck disable=SC2317  # predicates called through ok/wait_for
+. "$(dirname "$0")/../lab/lib.sh"
+
+export LAB_VM_AGENT=ocf:drover:VirtualDomain
+lab_start --nodes 3 --vms 1
+
+fill_mib=${LAB_VM_FILL:-64}
+carried=$((fill_mib * 1024 * 1024 * 3 / 4)) # the memory went this way
+little=$((8 * 1024 * 1024))                  # no memory went this way
+
+on n1 crm_attribute --type crm_config --name drover-migration-networks \
+    --update "lm1=10.20.1.0/24 lm2=10.20.2.0/24 mgmt=10.20.0.0/24"
+on n1 cibadmin -C -o resources -X '<clone id="health-clone">
+  <primitive id="health" class="ocf" provider="drover" type="NodeHealth">
+    <operations>
+      <op id="health-monitor" name="monitor" interval="3s" timeout="20s"/>
+    </operations>
+  </primitive></clone>'
+
+published() { # NODE NETWORK PATTERN
+    on n1 crm_attribute --node "$1" --name "drover-net-$2" --lifetime reboot \
+        --query --quiet 2>/dev/null | grep -q -- "$3"
+}
+for node in n1 n2 n3; do
+    ok "NodeHealth publishes $node's lm1 facts" \
+        wait_for --timeout 60 published "$node" lm1 "address=10.20.1.1.* link=up"
+done
+
+started_on() { [ "$(vm_node vm1)" = "$1" ] && [ "$(vm_role vm1)" = Started ]; }
+
+# Move vm1 to TARGET; report the bytes SOURCE sent on each network
+move() {
+    local target=$1 src net
+    src=$(vm_node vm1)
+    declare -gA sent
+    for net in lm1 lm2 mgmt; do sent[$net]=$(net_tx_bytes "$src" "$net"); done
+    on n1 crm_resource --move -r vm1 -N "$target" --quiet
+    wait_for --timeout 90 started_on "$target" || return 1
+    on n1 crm_resource --clear -r vm1 --quiet
+    for net in lm1 lm2 mgmt; do
+        sent[$net]=$(($(net_tx_bytes "$src" "$net") - sent[$net]))
+    done
+    moved_from=$src
+}
+mib() { echo "$(($1 / 1048576)) MiB"; }
+carried_on() { # NET: the memory went over NET and not the others
+    local net=$1 other
+    cmp_ok "${sent[$net]}" -ge "$carried" "memory over $net ($(mib "${sent[$net]}"))"
+    for other in lm1 lm2 mgmt; do
+        [ "$other" = "$net" ] && continue
+        cmp_ok "${sent[$other]}" -lt "$little" "  not over $other ($(mib "${sent[$other]}"))"
+    done
+}
+logged() { on "$moved_from" grep -q -- "$1" /var/log/pacemaker/pacemaker.log; }
+
+# --- the cluster's order: lm1 first --------------------------------------------
+ok "vm1 moves n1 -> n2" move n2
+carried_on lm1
+ok "the agent logged lm1 as chosen" logged "Network lm1 chosen for the migration to n2"
+
+# --- lm1's link down at the target: lm2 ------------------------------------------
+"$LAB" fault port n3 lm1 down >/dev/null
+ok "n3 publishes lm1 link=down" wait_for --timeout 30 published n3 lm1 "link=down"
+ok "vm1 moves n2 -> n3" move n3
+carried_on lm2
+ok "the reason names lm1's link" logged "Network lm1 skipped: n3's link is down"
+"$LAB" fault heal n3 >/dev/null
+
+# --- the target accepts only lm2 (by name, then by its own address) ---------------------
+on n1 crm_attribute --node n1 --name drover-incoming --update lm2
+ok "vm1 moves n3 -> n1" move n1
+carried_on lm2
+ok "the reason names the policy" \
+    logged "Network lm1 skipped: n1 does not accept migrations on it (drover-incoming)"
+on n1 crm_attribute --node n2 --name drover-incoming --update 10.20.2.12
+ok "vm1 moves n1 -> n2" move n2
+carried_on lm2
+
+# --- an MTU mismatch on lm1 ------------------------------------------------------------
+on n1 crm_attribute --node n1 --name drover-incoming --delete
+on n1 crm_attribute --node n2 --name drover-incoming --delete
+"$LAB" fault mtu n2 lm1 9000 >/dev/null
+ok "n2 publishes lm1 mtu=9000" wait_for --timeout 30 published n2 lm1 "mtu=9000"
+ok "vm1 moves n2 -> n1" move n1
+carried_on lm2
+ok "the reason names the MTU" logged "Network lm1 skipped: MTU mismatch: n2 has 9000, n1 has 1500"
+"$LAB" fault heal n2 >/dev/null
+ok "n2 publishes lm1 mtu=1500 again" wait_for --timeout 30 published n2 lm1 "mtu=1500"
+
+# --- the VM's own order overrides the cluster's --------------------------------------------
+on n1 crm_resource --resource vm1 --set-parameter migration_networks \
+    --parameter-value "mgmt lm1" >/dev/null
+ok "vm1 runs again after the parameter change" wait_for --timeout 60 started_on n1
+ok "vm1 moves n1 -> n3" move n3
+carried_on mgmt
+
+# --- bad configuration: drover config check names it -------------------------------------------
+on n1 crm_attribute --node n3 --name drover-incoming --update lm9
+out=$(on n1 "$LAB_REPO/build/drover" config check 2>&1)
+is "$?" 78 "drover config check exits 78 on a bad incoming policy"
+ok "...naming the node and the value: $(head -n 1 <<<"$out")" \
+    grep -q "^error: node n3: drover-incoming 'lm9'" <<<"$out"
+
+is "$(vm_running_nodes vm1 | wc -w)" 1 "vm1 runs on exactly one node"
+ok "crm_verify -L: configuration valid" on n1 crm_verify -L
+lab_stop
+done_testing
