@@ -374,6 +374,8 @@ watch_job(migrate_call_t *call, const drover_migration_t *m,
     gint64 start = g_get_monotonic_time();
     gint64 last_log = start;
     gint64 last_progress = start;
+    gint64 last_moved = start;
+    guint64 processed = 0;
     guint64 best_remaining = G_MAXUINT64;
     bool downtime_set = (m->downtime_ms == 0);
     size_t step = 0;
@@ -400,6 +402,21 @@ watch_job(migrate_call_t *call, const drover_migration_t *m,
             result->aborted = true;
         }
         read_progress(call->dom, &p);
+        if (p.active && p.processed > processed) {
+            processed = p.processed;
+            last_moved = now;
+        } else if (p.active && m->stall_s > 0 && !result->aborted
+                   && now - last_moved
+                          >= (gint64) m->stall_s * G_USEC_PER_SEC) {
+            /* Not one byte moved: the network, not the guest */
+            qb_log(LOG_WARNING, "No data moved for %u s: aborting", m->stall_s);
+            if (virDomainAbortJob(call->dom) < 0) {
+                qb_log(LOG_ERR, "Cannot abort the migration: %s",
+                       drover_virt_error());
+            }
+            result->aborted = true;
+            result->stalled = true;
+        }
         if (p.active) {
             result->bytes = p.processed;
             if (!downtime_set) {
@@ -475,7 +492,11 @@ drover_virt_migrate(virDomainPtr dom, const drover_migration_t *m,
 
     rc = call.rc;
     result->error = call.error;
-    if (rc == 0) {
+    if (rc != 0 && result->stalled) {
+        g_free(result->error);
+        result->error = g_strdup_printf("no data moved for %u s", m->stall_s);
+        rc = DROVER_RC_UNREACHABLE;
+    } else if (rc == 0) {
         qb_log(LOG_INFO, "Migrated %s to %s in %" G_GINT64_FORMAT " ms",
                virDomainGetName(dom), m->dest_uri, result->duration_ms);
     } else if (result->aborted) {

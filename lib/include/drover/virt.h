@@ -80,7 +80,8 @@ typedef struct {
     gint64 duration_ms;
     guint64 bytes;            /* memory and disk bytes processed */
     unsigned int escalations; /* steps taken after stalls */
-    bool aborted;             /* we aborted it (deadline) */
+    bool aborted;             /* we aborted it (deadline or stall) */
+    bool stalled;             /* no data moved for stall_s: the network */
     bool postcopy;            /* it switched to post-copy */
     char *error;              /* libvirt's message when it failed */
 } drover_migration_result_t;
@@ -95,7 +96,8 @@ void drover_migration_result_clear(drover_migration_result_t *result);
  * worker.
  *
  * \return 0 when the domain runs on the target, DROVER_RC_TIMEOUT when it
- *         was aborted at the deadline, else a result
+ *         was aborted at the deadline, DROVER_RC_UNREACHABLE when it was
+ *         aborted because no data moved for stall_s seconds, else a result
  */
 int drover_virt_migrate(virDomainPtr dom, const drover_migration_t *m,
                         drover_migration_result_t *result);
