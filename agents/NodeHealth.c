@@ -19,7 +19,6 @@
 #include <drover/ocf.h>
 #include <drover/rc.h>
 
-#define DEFAULT_RSCTMP  "/run/resource-agents"
 #define NET_ATTR_PREFIX "drover-net-"
 
 static const drover_ocf_param_t params[] = {
@@ -34,16 +33,6 @@ static const drover_ocf_param_t params[] = {
                   "a migration network." },
     { 0 },
 };
-
-static char *
-state_file(drover_ocf_t *ocf)
-{
-    const char *dir = getenv("HA_RSCTMP");
-
-    return g_strdup_printf("%s/drover-NodeHealth-%s.state",
-                           (dir != NULL) ? dir : DEFAULT_RSCTMP,
-                           drover_ocf_resource(ocf));
-}
 
 static const char *
 node_name(drover_ocf_t *ocf)
@@ -128,7 +117,7 @@ publish(drover_ocf_t *ocf, bool withdraw)
 static int
 health_start(drover_ocf_t *ocf)
 {
-    g_autofree char *state = state_file(ocf);
+    g_autofree char *state = drover_ocf_state_path(ocf, "state");
     g_autofree char *dir = g_path_get_dirname(state);
     int rc = drover_ocf_param_bool(ocf, "publish_networks")
                  ? publish(ocf, false)
@@ -144,7 +133,7 @@ health_start(drover_ocf_t *ocf)
 static int
 health_stop(drover_ocf_t *ocf)
 {
-    g_autofree char *state = state_file(ocf);
+    g_autofree char *state = drover_ocf_state_path(ocf, "state");
 
     /* a stopped node offers nothing: withdraw, but never fail a stop */
     if (drover_ocf_param_bool(ocf, "publish_networks")
@@ -158,7 +147,7 @@ health_stop(drover_ocf_t *ocf)
 static int
 health_monitor(drover_ocf_t *ocf)
 {
-    g_autofree char *state = state_file(ocf);
+    g_autofree char *state = drover_ocf_state_path(ocf, "state");
 
     if (!g_file_test(state, G_FILE_TEST_EXISTS)) {
         return DROVER_RC_NOT_RUNNING;

@@ -28,8 +28,7 @@
 
 #include "drover_private.h"
 
-#define QEMU_RUN_DIR   "/run/libvirt/qemu"
-#define DEFAULT_RSCTMP "/run/resource-agents"
+#define QEMU_RUN_DIR "/run/libvirt/qemu"
 
 /* ------------------------------------------------------------------ */
 /* Parameter checks                                                   */
@@ -631,20 +630,10 @@ read_domain_config(const char *path, char **name, char **xml, GString *reason)
 }
 
 /* The domain name is remembered per resource, for a stop without config */
-static char *
-name_file(drover_ocf_t *ocf)
-{
-    const char *dir = getenv("HA_RSCTMP");
-
-    return g_strdup_printf("%s/drover-VirtualDomain-%s.name",
-                           (dir != NULL) ? dir : DEFAULT_RSCTMP,
-                           drover_ocf_resource(ocf));
-}
-
 static void
 remember_name(drover_ocf_t *ocf, const char *name)
 {
-    g_autofree char *path = name_file(ocf);
+    g_autofree char *path = drover_ocf_state_path(ocf, "name");
     g_autofree char *dir = g_path_get_dirname(path);
 
     g_mkdir_with_parents(dir, 0755);
@@ -656,7 +645,7 @@ remember_name(drover_ocf_t *ocf, const char *name)
 static void
 forget_name(drover_ocf_t *ocf)
 {
-    g_autofree char *path = name_file(ocf);
+    g_autofree char *path = drover_ocf_state_path(ocf, "name");
 
     g_unlink(path);
 }
@@ -666,7 +655,7 @@ static char *
 domain_name(drover_ocf_t *ocf)
 {
     g_autoptr(GString) reason = g_string_new(NULL);
-    g_autofree char *path = name_file(ocf);
+    g_autofree char *path = drover_ocf_state_path(ocf, "name");
     char *name = NULL;
 
     if (read_domain_config(drover_ocf_param(ocf, "config"), &name, NULL, reason)
@@ -709,7 +698,7 @@ validate(drover_ocf_t *ocf, int level)
     rc = read_domain_config(drover_ocf_param(ocf, "config"), &name, NULL,
                             reason);
     if (rc == DROVER_RC_INSTALLED && drover_ocf_is_probe(ocf)) {
-        g_autofree char *remembered = name_file(ocf);
+        g_autofree char *remembered = drover_ocf_state_path(ocf, "name");
 
         /* The config is gone but this node started the VM: look for it */
         if (g_file_test(remembered, G_FILE_TEST_EXISTS)) {

@@ -378,6 +378,16 @@ drover_ocf_meta(const drover_ocf_t *ocf, const char *name)
     return reskey(key);
 }
 
+char *
+drover_ocf_state_path(const drover_ocf_t *ocf, const char *suffix)
+{
+    const char *dir = getenv("HA_RSCTMP");
+
+    return g_strdup_printf("%s/drover-%s-%s.%s",
+                           (dir != NULL) ? dir : "/run/resource-agents",
+                           ocf->agent->name, ocf->resource, suffix);
+}
+
 const char *
 drover_ocf_action(const drover_ocf_t *ocf)
 {

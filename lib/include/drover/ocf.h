@@ -135,6 +135,12 @@ gint64 drover_ocf_param_int(const drover_ocf_t *ocf, const char *name);
 bool drover_ocf_param_bool(const drover_ocf_t *ocf, const char *name);
 
 /*!
+ * \brief A file of this agent for this resource, under HA_RSCTMP (default
+ *        /run/resource-agents): <dir>/drover-<agent>-<resource>.<suffix>
+ */
+char *drover_ocf_state_path(const drover_ocf_t *ocf, const char *suffix);
+
+/*!
  * \brief A meta attribute Pacemaker passed (OCF_RESKEY_CRM_meta_<name>)
  */
 const char *drover_ocf_meta(const drover_ocf_t *ocf, const char *name);
