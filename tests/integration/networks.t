@@ -3,7 +3,7 @@
 # policy, a VM's own order, and fallback when a network is unusable —
 # checked by which interface's byte counters carried the guest's memory,
 # and by the reasons the agent logged.
-# shellcheck disable=SC2317  # predicates called through ok/wait_for
+# shellcheck disable=SC2317,SC2016  # predicates called through ok/wait_for/eval
 . "$(dirname "$0")/../lab/lib.sh"
 
 export LAB_VM_AGENT=ocf:drover:VirtualDomain
@@ -98,6 +98,48 @@ on n1 crm_resource --resource vm1 --set-parameter migration_networks \
 ok "vm1 runs again after the parameter change" wait_for --timeout 60 started_on n1
 ok "vm1 moves n1 -> n3" move n3
 carried_on mgmt
+
+# --- lm1 fails in the middle of the transfer: aborted, retried on lm2 --------------------
+# 16 MiB/s makes the transfer last seconds; the frames of n1's lm1 port are
+# then dropped silently at the switch (no carrier loss, no reset).
+on n1 crm_resource --resource vm1 --set-parameter migration_networks \
+    --parameter-value "lm1 lm2" >/dev/null
+on n1 crm_resource --resource vm1 --set-parameter migration_speed \
+    --parameter-value 16 >/dev/null
+on n1 crm_resource --resource vm1 --set-parameter migration_stall_timeout \
+    --parameter-value 3 >/dev/null
+running() { [ "$(vm_role vm1)" = Started ] && [ -n "$(vm_node vm1)" ]; }
+ok "vm1 runs again after the parameter changes" wait_for --timeout 60 running
+src=$(vm_node vm1)
+dst=n1
+[ "$src" = n1 ] && dst=n2
+diag "vm1 runs on $src; moving it to $dst, dropping $dst's lm1 frames mid-way"
+ok "vm1's guest is up" wait_for --timeout 60 guest_ready vm1
+count_log() { on "$src" grep -c -- "$1" /var/log/pacemaker/pacemaker.log; }
+gave_up=$(count_log "over lm1 failed (no data moved for 3 s)")
+chose_lm2=$(count_log "Network lm2 chosen for the migration to $dst")
+hb_before=$(guest_heartbeat vm1)
+lines=$(guest_serial_lines vm1 "$dst")
+lm2_before=$(net_tx_bytes "$src" lm2)
+t_mig=$(lab_now)
+on n1 crm_resource --move -r vm1 -N "$dst" --quiet
+sleep 2
+"$LAB" fault drop "$dst" lm1 >/dev/null
+ok "vm1 ends up started on $dst" wait_for --timeout 120 started_on "$dst"
+on n1 crm_resource --clear -r vm1 --quiet
+"$LAB" fault undrop "$dst" lm1 >/dev/null
+cmp_ok "$(count_log "over lm1 failed (no data moved for 3 s); vm1 still runs here, trying the next network")" \
+    -gt "$gave_up" "the agent gave up on lm1 (no data moved) with vm1 still on $src"
+cmp_ok "$(count_log "Network lm2 chosen for the migration to $dst")" -gt "$chose_lm2" \
+    "...and went on over lm2"
+lm2_sent=$(($(net_tx_bytes "$src" lm2) - lm2_before))
+cmp_ok "$lm2_sent" -ge "$carried" "the memory went over lm2 in the end ($(mib "$lm2_sent"))"
+is "$(migrations "${t_mig%.*}" | awk '{print $3, $4, $5}' | xargs)" "vm1 $src 0" \
+    "one migrate_to, and it succeeded (no stop/start)"
+wait_for --timeout 10 guest_has_beat_after vm1 "$dst" "$lines"
+hb_first=$(guest_beat_after vm1 "$dst" "$lines")
+cmp_ok "$hb_first" -ge "$hb_before" "the guest went on beating on $dst ($hb_before -> $hb_first, no restart)"
+is "$(vm_running_nodes vm1)" "$dst" "vm1 runs on $dst only"
 
 # --- bad configuration: drover config check names it -------------------------------------------
 on n1 crm_attribute --node n3 --name drover-incoming --update lm9

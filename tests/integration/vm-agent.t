@@ -43,15 +43,6 @@ max_running() { awk -v vm="$1" '$1 == vm && $2 > m { m = $2 } END { print m + 0 
 
 started_on() { [ "$(vm_node "$1")" = "$2" ] && [ "$(vm_role "$1")" = Started ]; }
 
-# A node's serial log of a VM appends across visits: count lines before a
-# move, then read the first heartbeat written after them
-serial_lines() { on "$2" cat "$(lab_vm_serial_log "$1")" 2>/dev/null | wc -l; }
-beat_after() {
-    on "$2" cat "$(lab_vm_serial_log "$1")" 2>/dev/null | tail -n "+$(($3 + 1))" |
-        grep -o 'hb=[0-9]*' | head -n 1 | cut -d= -f2
-}
-has_beat_after() { [ -n "$(beat_after "$@")" ]; }
-
 # The exit reason Pacemaker recorded for the first failed operation whose
 # key starts with $1 (from crm_mon)
 exit_reason() {
@@ -70,14 +61,14 @@ for target in n1 n2 n3; do
     for vm in $VMS; do
         [ "$(vm_node "$vm")" = "$target" ] && continue
         hb_before=$(guest_heartbeat "$vm")
-        lines=$(serial_lines "$vm" "$target")
+        lines=$(guest_serial_lines "$vm" "$target")
         on n1 crm_resource --move -r "$vm" -N "$target" --quiet
         ok "$vm moves to $target" wait_for --timeout 60 started_on "$vm" "$target"
         on n1 crm_resource --clear -r "$vm" --quiet
         moves=$((moves + 1))
         is "$(vm_running_nodes "$vm")" "$target" "$vm runs on $target only"
-        wait_for --timeout 10 has_beat_after "$vm" "$target" "$lines"
-        hb_first=$(beat_after "$vm" "$target" "$lines")
+        wait_for --timeout 10 guest_has_beat_after "$vm" "$target" "$lines"
+        hb_first=$(guest_beat_after "$vm" "$target" "$lines")
         cmp_ok "$hb_first" -ge "$hb_before" \
             "$vm's guest went on beating at $target ($hb_before -> $hb_first)"
     done

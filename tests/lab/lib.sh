@@ -181,6 +181,16 @@ guest_first_heartbeat_on() {
 
 guest_ready() { lab_vm_guest_ready "$1"; }
 
+# A node's serial log of a VM appends across visits: count its lines before
+# a move (guest_serial_lines VM NODE), then read the first heartbeat written
+# after them (guest_beat_after VM NODE LINES; empty until there is one)
+guest_serial_lines() { on "$2" cat "$(lab_vm_serial_log "$1")" 2>/dev/null | wc -l; }
+guest_beat_after() {
+    on "$2" cat "$(lab_vm_serial_log "$1")" 2>/dev/null | tail -n "+$(($3 + 1))" |
+        grep -o 'hb=[0-9]*' | head -n 1 | cut -d= -f2
+}
+guest_has_beat_after() { [ -n "$(guest_beat_after "$@")" ]; }
+
 # --- migrations, from the executors' logs ----------------------------------
 
 # Every migrate_to the nodes' executors ran: "START END VM NODE RC" per line,
