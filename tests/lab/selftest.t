@@ -31,6 +31,7 @@ warm() { [ "$(guest_heartbeat vm1)" -ge 5 ]; }
 ok "vm1's guest has beaten 5 times" wait_for --timeout 30 warm
 
 hb_before=$(guest_heartbeat vm1)
+lines=$(guest_serial_lines vm1 n2)
 lm1_tx0=$(net_tx_bytes n1 lm1)
 mgmt_tx0=$(net_tx_bytes n1 mgmt)
 lm1_rx0=$(net_rx_bytes n2 lm1)
@@ -54,7 +55,8 @@ is "$(migrations_max_overlap "${t_move%.*}")" 1 "one migration in flight at a ti
 
 # --- vm1 after the move ----------------------------------------------------------
 is "$(vm_running_nodes vm1)" n2 "libvirt/QEMU run vm1 on n2 only"
-hb_first=$(guest_first_heartbeat_on vm1 n2)
+wait_for --timeout 10 guest_has_beat_after vm1 n2 "$lines"
+hb_first=$(guest_beat_after vm1 n2 "$lines")
 cmp_ok "$hb_first" -ge "$hb_before" "the guest's heartbeat goes on at n2 ($hb_before -> $hb_first), no reboot"
 hb_after=$(guest_heartbeat vm1)
 beats() { [ "$(guest_heartbeat vm1)" -ge $((hb_after + 2)) ]; }
