@@ -171,13 +171,6 @@ net_rx_bytes() { lab_node_run "$1" cat "/sys/class/net/$2/statistics/rx_bytes"; 
 # Last heartbeat counter of VM's guest (-1 if it never printed one).
 guest_heartbeat() { lab_vm_heartbeat "$1"; }
 
-# First heartbeat VM printed on NODE after a migration there (-1: none).
-guest_first_heartbeat_on() {
-    local log
-    log=$(lab_node_root "$2")$(lab_vm_serial_log "$1")
-    [ -r "$log" ] || { echo -1; return; }
-    grep -a -o 'drover-guest hb=[0-9]*' "$log" | head -n 1 | sed 's/.*hb=//;s/^$/-1/'
-}
 
 guest_ready() { lab_vm_guest_ready "$1"; }
 
