@@ -1357,61 +1357,18 @@ plan_migration(drover_ocf_t *ocf, job_t *job, const char *target,
 /* The migration network (drover-migration-networks)                  */
 /* ------------------------------------------------------------------ */
 
-/* What the choice of network looks at, read once per migrate_to */
-typedef struct {
-    GPtrArray *networks; /* drover_network_t * */
-    GPtrArray *order;    /* borrowed from networks */
-    drover_incoming_t *policy;
-    GHashTable *source_facts; /* name -> drover_net_facts_t * */
-    GHashTable *target_facts;
-    GHashTable *failed; /* names of networks a migration failed on */
-} net_plan_t;
-
-static void
-facts_free(gpointer data)
-{
-    drover_net_facts_clear(data);
-    g_free(data);
-}
-
-static void
-net_plan_free(net_plan_t *plan)
-{
-    if (plan == NULL) {
-        return;
-    }
-    if (plan->order != NULL) {
-        g_ptr_array_unref(plan->order);
-    }
-    if (plan->networks != NULL) {
-        g_ptr_array_unref(plan->networks);
-    }
-    drover_incoming_free(plan->policy);
-    if (plan->source_facts != NULL) {
-        g_hash_table_destroy(plan->source_facts);
-    }
-    if (plan->target_facts != NULL) {
-        g_hash_table_destroy(plan->target_facts);
-    }
-    g_hash_table_destroy(plan->failed);
-    g_free(plan);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(net_plan_t, net_plan_free)
-
 /*!
- * Read the cluster's networks, this VM's order, the target's policy and
- * facts.  \p plan stays NULL when no networks are configured (then
- * migrateuri and friends decide, as in ocf:heartbeat:VirtualDomain).
+ * Read the networks, this VM's order, the target's policy and facts.
+ * \p plan stays NULL when no networks are configured (then migrateuri and
+ * friends decide, as in ocf:heartbeat:VirtualDomain).
  */
 static int
-load_net_plan(drover_ocf_t *ocf, const char *target, net_plan_t **plan)
+load_net_plan(drover_ocf_t *ocf, const char *source, const char *target,
+              drover_netplan_t **plan)
 {
     gint64 left = drover_deadline_remaining_ms(drover_ocf_deadline(ocf));
     g_autoptr(drover_cib_t) cib = NULL;
     g_autoptr(GString) reason = g_string_new(NULL);
-    g_autoptr(net_plan_t) p = NULL;
-    const char *list = NULL;
-    const char *order = drover_ocf_param(ocf, "migration_networks");
     int rc =
         drover_cib_query(drover_deadline_in_ms(MIN(left / 4, 10000)), &cib);
 
@@ -1423,49 +1380,12 @@ load_net_plan(drover_ocf_t *ocf, const char *target, net_plan_t **plan)
                                drover_rc_str(rc));
         return rc;
     }
-    list = drover_cib_property(cib, DROVER_NETWORKS_PROPERTY);
-    if (list == NULL) {
-        return 0;
-    }
-    p = g_new0(net_plan_t, 1);
-    p->failed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    if (drover_networks_parse(list, &p->networks, reason) != 0
-        || (order != NULL
-            && drover_networks_order(p->networks, order, &p->order, reason)
-                   != 0)
-        || drover_incoming_parse(p->networks,
-                                 drover_cib_node_attr(cib, target,
-                                                      DROVER_INCOMING_ATTR,
-                                                      DROVER_ATTR_PERMANENT),
-                                 &p->policy, reason)
-               != 0) {
+    rc = drover_netplan_load(cib, drover_ocf_param(ocf, "migration_networks"),
+                             source, target, true, plan, reason);
+    if (rc != 0) {
         drover_ocf_exit_reason(ocf, "%s", reason->str);
-        return DROVER_RC_CONFIG;
     }
-    if (p->order == NULL) {
-        p->order = g_ptr_array_new();
-        for (guint i = 0; i < p->networks->len; i++) {
-            g_ptr_array_add(p->order, g_ptr_array_index(p->networks, i));
-        }
-    }
-    p->source_facts = drover_net_facts_local(p->networks);
-    p->target_facts =
-        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, facts_free);
-    for (guint i = 0; i < p->networks->len; i++) {
-        drover_network_t *n = g_ptr_array_index(p->networks, i);
-        g_autofree char *attr = g_strconcat("drover-net-", n->name, NULL);
-        const char *text =
-            drover_cib_node_attr(cib, target, attr, DROVER_ATTR_TRANSIENT);
-        drover_net_facts_t *f = g_new0(drover_net_facts_t, 1);
-
-        if (text == NULL || drover_net_facts_parse(text, f, reason) != 0) {
-            g_free(f); /* nothing (valid) published: no address there */
-            continue;
-        }
-        g_hash_table_insert(p->target_facts, g_strdup(n->name), f);
-    }
-    *plan = g_steal_pointer(&p);
-    return 0;
+    return rc;
 }
 
 static int
@@ -1482,8 +1402,9 @@ probe_path(void *data, GInetAddress *source, GInetAddress *target, int size,
  * \p uri is the memory stream's URI on it.
  */
 static int
-choose_network(drover_ocf_t *ocf, net_plan_t *plan, const char *source,
-               const char *target, char **network, char **uri)
+choose_network(drover_ocf_t *ocf, const drover_netplan_t *plan,
+               GHashTable *failed, const char *source, const char *target,
+               char **network, char **uri)
 {
     const char *port = drover_ocf_param(ocf, "migrateport");
     g_autoptr(GPtrArray) order = g_ptr_array_new();
@@ -1502,7 +1423,7 @@ choose_network(drover_ocf_t *ocf, net_plan_t *plan, const char *source,
     for (guint i = 0; i < plan->order->len; i++) {
         drover_network_t *n = g_ptr_array_index(plan->order, i);
 
-        if (!g_hash_table_contains(plan->failed, n->name)) {
+        if (!g_hash_table_contains(failed, n->name)) {
             g_ptr_array_add(order, n);
         }
     }
@@ -1551,7 +1472,9 @@ vm_migrate_to(drover_ocf_t *ocf)
     const char *target = drover_ocf_meta(ocf, "migrate_target");
     const char *source = drover_ocf_meta(ocf, "migrate_source");
     g_autofree char *name = domain_name(ocf);
-    g_autoptr(net_plan_t) plan = NULL;
+    g_autoptr(drover_netplan_t) plan = NULL;
+    g_autoptr(GHashTable) failed =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     int rc;
 
     if (target == NULL) {
@@ -1566,7 +1489,7 @@ vm_migrate_to(drover_ocf_t *ocf)
     if (source == NULL) {
         source = g_get_host_name();
     }
-    rc = load_net_plan(ocf, target, &plan);
+    rc = load_net_plan(ocf, source, target, &plan);
     if (rc != 0) {
         return rc;
     }
@@ -1577,7 +1500,8 @@ vm_migrate_to(drover_ocf_t *ocf)
         job_t *job = NULL;
 
         if (plan != NULL) {
-            rc = choose_network(ocf, plan, source, target, &network, &uri);
+            rc = choose_network(ocf, plan, failed, source, target, &network,
+                                &uri);
             if (rc != 0) {
                 return rc;
             }
@@ -1626,7 +1550,7 @@ vm_migrate_to(drover_ocf_t *ocf)
                    (job->result.error != NULL) ? job->result.error
                                                : drover_rc_str(rc),
                    name);
-            g_hash_table_add(plan->failed, g_steal_pointer(&network));
+            g_hash_table_add(failed, g_steal_pointer(&network));
             job_free(job);
             continue;
         } else {

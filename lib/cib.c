@@ -354,6 +354,12 @@ find_primitive(xmlNode *parent, const char *id)
     return NULL;
 }
 
+bool
+drover_cib_has_resource(const drover_cib_t *cib, const char *resource)
+{
+    return find_primitive(section(cib, "resources"), resource) != NULL;
+}
+
 const char *
 drover_cib_resource_param(const drover_cib_t *cib, const char *resource,
                           const char *name)

@@ -7,6 +7,8 @@
 #include <net/if.h>
 #include <string.h>
 
+#include <drover/cib.h>
+#include <drover/config.h>
 #include <drover/netsel.h>
 #include <drover/rc.h>
 
@@ -613,4 +615,85 @@ drover_net_facts_local(const GPtrArray *networks)
     }
     freeifaddrs(list);
     return facts;
+}
+
+/* ------------------------------------------------------------------ */
+/* A migration's inputs, from the CIB                                 */
+/* ------------------------------------------------------------------ */
+
+void
+drover_netplan_free(drover_netplan_t *plan)
+{
+    if (plan == NULL) {
+        return;
+    }
+    g_clear_pointer(&plan->order, g_ptr_array_unref);
+    g_clear_pointer(&plan->networks, g_ptr_array_unref);
+    drover_incoming_free(plan->policy);
+    g_clear_pointer(&plan->source_facts, g_hash_table_destroy);
+    g_clear_pointer(&plan->target_facts, g_hash_table_destroy);
+    g_free(plan);
+}
+
+/* What \p node published per network (drover-net-<name>) */
+static GHashTable *
+published_facts(const drover_cib_t *cib, const GPtrArray *networks,
+                const char *node)
+{
+    GHashTable *facts =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, facts_free);
+
+    for (guint i = 0; i < networks->len; i++) {
+        drover_network_t *n = g_ptr_array_index(networks, i);
+        g_autofree char *attr = g_strconcat("drover-net-", n->name, NULL);
+        g_autoptr(GString) ignored = g_string_new(NULL);
+        const char *text =
+            drover_cib_node_attr(cib, node, attr, DROVER_ATTR_TRANSIENT);
+        drover_net_facts_t *f = g_new0(drover_net_facts_t, 1);
+
+        if (text == NULL || drover_net_facts_parse(text, f, ignored) != 0) {
+            g_free(f); /* nothing (valid) published: no address there */
+            continue;
+        }
+        g_hash_table_insert(facts, g_strdup(n->name), f);
+    }
+    return facts;
+}
+
+int
+drover_netplan_load(const drover_cib_t *cib, const char *vm_order,
+                    const char *source, const char *target, bool local_source,
+                    drover_netplan_t **plan, GString *reason)
+{
+    const char *list = drover_cib_property(cib, DROVER_NETWORKS_PROPERTY);
+    g_autoptr(drover_netplan_t) p = NULL;
+
+    *plan = NULL;
+    if (list == NULL) {
+        return 0;
+    }
+    p = g_new0(drover_netplan_t, 1);
+    if (drover_networks_parse(list, &p->networks, reason) != 0
+        || (vm_order != NULL
+            && drover_networks_order(p->networks, vm_order, &p->order, reason)
+                   != 0)
+        || drover_incoming_parse(p->networks,
+                                 drover_cib_node_attr(cib, target,
+                                                      DROVER_INCOMING_ATTR,
+                                                      DROVER_ATTR_PERMANENT),
+                                 &p->policy, reason)
+               != 0) {
+        return DROVER_RC_CONFIG;
+    }
+    if (p->order == NULL) {
+        p->order = g_ptr_array_new();
+        for (guint i = 0; i < p->networks->len; i++) {
+            g_ptr_array_add(p->order, g_ptr_array_index(p->networks, i));
+        }
+    }
+    p->source_facts = local_source ? drover_net_facts_local(p->networks)
+                                   : published_facts(cib, p->networks, source);
+    p->target_facts = published_facts(cib, p->networks, target);
+    *plan = g_steal_pointer(&p);
+    return 0;
 }

@@ -19,6 +19,8 @@
 static const cli_command_t commands[] = {
     { "config", "show|check",
       "show drover's configuration in the cluster, or check it", cmd_config },
+    { "networks", "explain VM --to NODE",
+      "which migration network a migration would use, and why", cmd_networks },
     { "version", "", "show the versions of drover and its libraries",
       cmd_version },
     { 0 },
@@ -162,9 +164,9 @@ print_commands(FILE *stream)
     for (const cli_command_t *c = commands; c->name != NULL; c++) {
         g_autofree char *synopsis = g_strdup_printf("%s %s", c->name, c->args);
 
-        fprintf(stream, "  %-24s %s\n", synopsis, c->summary);
+        fprintf(stream, "  %-30s %s\n", synopsis, c->summary);
     }
-    fprintf(stream, "  %-24s %s\n", "help [COMMAND]",
+    fprintf(stream, "  %-30s %s\n", "help [COMMAND]",
             "show this list, or a command's options");
     fprintf(stream,
             "\nGlobal options: --output-as=text|xml|json, "

@@ -89,6 +89,11 @@ GHashTable *drover_cib_node_attrs(const drover_cib_t *cib, const char *node,
 GPtrArray *drover_cib_nodes(const drover_cib_t *cib);
 
 /*!
+ * \brief Whether a primitive with id \p resource is configured
+ */
+bool drover_cib_has_resource(const drover_cib_t *cib, const char *resource);
+
+/*!
  * \brief A primitive's instance attribute (parameter), or NULL
  */
 const char *drover_cib_resource_param(const drover_cib_t *cib,

@@ -13,6 +13,8 @@
 
 #include <gio/gio.h>
 
+#include <drover/cib.h>
+
 /* One named migration network and its subnets */
 typedef struct {
     char *name;
@@ -143,5 +145,32 @@ typedef struct {
  * \return index of the chosen network, or -1 if none is usable
  */
 int drover_netsel_choose(const drover_netsel_t *sel, GPtrArray **choices);
+
+/* Everything one migration's choice reads from the cluster */
+typedef struct {
+    GPtrArray *networks;       /* drover_network_t * */
+    GPtrArray *order;          /* borrowed from networks: the VM's or the
+                                  cluster's order */
+    drover_incoming_t *policy; /* the target's */
+    GHashTable *source_facts;  /* name -> drover_net_facts_t * */
+    GHashTable *target_facts;
+} drover_netplan_t;
+
+/*!
+ * \brief Read the networks, \p vm_order (NULL: the cluster's), the
+ *        target's policy and both nodes' published facts from \p cib
+ *
+ * With \p local_source, the source's facts come from this host's
+ * interfaces instead of what it published.
+ *
+ * \return 0 (\p plan NULL when drover-migration-networks is not set), or
+ *         DROVER_RC_CONFIG with \p reason naming the bad value
+ */
+int drover_netplan_load(const drover_cib_t *cib, const char *vm_order,
+                        const char *source, const char *target,
+                        bool local_source, drover_netplan_t **plan,
+                        GString *reason);
+void drover_netplan_free(drover_netplan_t *plan);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(drover_netplan_t, drover_netplan_free)
 
 #endif /* DROVER_NETSEL__H */

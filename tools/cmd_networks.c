@@ -1,0 +1,175 @@
+/*
+ * drover networks explain VM --to NODE [--from NODE]: which migration
+ * network a migration of VM would use, and why each other one would be
+ * skipped — without migrating.  On the source node itself the path probes
+ * run too; elsewhere the verdicts rest on what the nodes published.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <drover/cib.h>
+#include <drover/netsel.h>
+#include <drover/probe.h>
+#include <drover/rc.h>
+
+#include "cli.h"
+#include "drover_private.h"
+
+static char *to_node = NULL;
+static char *from_node = NULL;
+
+static GOptionEntry entries[] = {
+    { "to", 0, 0, G_OPTION_ARG_STRING, &to_node, "The target node (required)",
+      "NODE" },
+    { "from", 0, 0, G_OPTION_ARG_STRING, &from_node,
+      "The source node (default: this one)", "NODE" },
+    { 0 },
+};
+
+static const char *verdict_names[] = {
+    [DROVER_NET_CHOSEN] = "chosen",
+    [DROVER_NET_SKIPPED] = "skipped",
+    [DROVER_NET_NOT_TRIED] = "not tried",
+};
+
+static const char *
+prop(const xmlNode *node, const char *name)
+{
+    xmlAttr *a = xmlHasProp((xmlNode *) node, BAD_CAST name);
+
+    return (a != NULL && a->children != NULL)
+               ? (const char *) a->children->content
+               : "";
+}
+
+static void
+explain_text(const xmlNode *result, GString *text)
+{
+    xmlNode *list = xmlFirstElementChild((xmlNode *) result);
+    int i = 0;
+
+    if (list == NULL || !xmlStrEqual(list->name, BAD_CAST "networks")) {
+        return;
+    }
+    g_string_append_printf(text, "%s from %s to %s", prop(list, "vm"),
+                           prop(list, "from"), prop(list, "to"));
+    if (strcmp(prop(list, "configured"), "false") == 0) {
+        g_string_append(text, ": drover-migration-networks is not set; "
+                              "migrateuri or libvirt decide\n");
+        return;
+    }
+    g_string_append_printf(text, "%s:\n",
+                           strcmp(prop(list, "probed"), "true") == 0
+                               ? ""
+                               : " (path probes not run: not on the source)");
+    for (xmlNode *n = xmlFirstElementChild(list); n != NULL;
+         n = xmlNextElementSibling(n)) {
+        g_string_append_printf(
+            text, "  %d. %-8s %-9s %s%s%s%s\n", ++i, prop(n, "name"),
+            prop(n, "verdict"), prop(n, "reason"),
+            (*prop(n, "address") != '\0') ? " (" : "", prop(n, "address"),
+            (*prop(n, "address") != '\0') ? ")" : "");
+    }
+}
+
+static int
+probe_path(void *data, GInetAddress *source, GInetAddress *target, int size,
+           GString *reason)
+{
+    (void) data;
+    return drover_probe_path(source, target, size, drover_deadline_in_ms(1000),
+                             reason);
+}
+
+static crm_exit_t
+explain(cli_t *cli, const char *vm)
+{
+    g_autoptr(drover_output_t) out = drover_output_new("networks explain");
+    g_autoptr(drover_cib_t) cib = NULL;
+    g_autoptr(drover_netplan_t) plan = NULL;
+    g_autoptr(GPtrArray) choices = NULL;
+    g_autoptr(GString) reason = g_string_new(NULL);
+    const char *from = (from_node != NULL) ? from_node : g_get_host_name();
+    bool local = (strcmp(from, g_get_host_name()) == 0);
+    drover_netsel_t sel = { 0 };
+    xmlNode *list = NULL;
+    int chosen;
+    int rc = drover_cib_query(cli_deadline(cli), &cib);
+
+    if (rc != 0) {
+        return cli_fail(cli, out, drover_rc_to_exit(rc),
+                        "Cannot read the cluster configuration: %s",
+                        drover_rc_str(rc));
+    }
+    if (!drover_cib_has_resource(cib, vm)) {
+        g_autofree char *shown = drover__shown(vm);
+
+        return cli_fail(cli, out, CRM_EX_NOSUCH, "No resource '%s'", shown);
+    }
+    rc = drover_netplan_load(
+        cib, drover_cib_resource_param(cib, vm, "migration_networks"), from,
+        to_node, local, &plan, reason);
+    if (rc != 0) {
+        return cli_fail(cli, out, CRM_EX_CONFIG, "%s", reason->str);
+    }
+    list = drover_output_add(drover_output_root(out), "networks");
+    drover_output_set(list, "vm", vm);
+    drover_output_set(list, "from", from);
+    drover_output_set(list, "to", to_node);
+    drover_output_set_bool(out, list, "configured", plan != NULL);
+    if (plan == NULL) {
+        return cli_finish(cli, out, explain_text);
+    }
+    drover_output_set_bool(out, list, "probed", local);
+
+    sel.order = plan->order;
+    sel.policy = plan->policy;
+    sel.source_node = from;
+    sel.target_node = to_node;
+    sel.source_facts = plan->source_facts;
+    sel.target_facts = plan->target_facts;
+    sel.probe = local ? probe_path : NULL;
+    chosen = drover_netsel_choose(&sel, &choices);
+    for (guint i = 0; i < choices->len; i++) {
+        drover_net_choice_t *c = g_ptr_array_index(choices, i);
+        xmlNode *n = drover_output_add(list, "network");
+        g_autofree char *address =
+            (c->target != NULL) ? g_inet_address_to_string(c->target) : NULL;
+
+        drover_output_set(n, "name", c->network->name);
+        drover_output_set(n, "verdict", verdict_names[c->verdict]);
+        drover_output_set(n, "reason", c->reason);
+        drover_output_set(n, "address", address);
+    }
+    if (chosen >= 0) {
+        return cli_finish(cli, out, explain_text);
+    }
+    drover_output_status(out, CRM_EX_UNSATISFIED,
+                         "No usable migration network");
+    drover_output_print(out, cli->format, explain_text, stdout);
+    return CRM_EX_UNSATISFIED;
+}
+
+crm_exit_t
+cmd_networks(cli_t *cli, int argc, char **argv)
+{
+    crm_exit_t rc = cli_parse(
+        cli, "networks", "explain VM --to NODE [--from NODE]",
+        "Which migration network a migration of VM from one node to another "
+        "would use, and why each other network would be skipped, without "
+        "migrating.  Exit 0 if a network would be chosen, 113 if none.",
+        entries, &argc, &argv);
+
+    if (rc != CRM_EX_OK) {
+        return rc;
+    }
+    if (argc != 3 || strcmp(argv[1], "explain") != 0) {
+        fprintf(stderr, "drover networks: Expected 'explain VM --to NODE'\n");
+        return CRM_EX_USAGE;
+    }
+    if (to_node == NULL) {
+        fprintf(stderr, "drover networks explain: --to NODE is required\n");
+        return CRM_EX_USAGE;
+    }
+    return explain(cli, argv[2]);
+}
