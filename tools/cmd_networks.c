@@ -62,8 +62,8 @@ explain_text(const xmlNode *result, GString *text)
                            strcmp(prop(list, "probed"), "true") == 0
                                ? ""
                                : " (path probes not run: not on the source)");
-    for (xmlNode *n = xmlFirstElementChild(list); n != NULL;
-         n = xmlNextElementSibling(n)) {
+    for (xmlNode *n = xmlFirstElementChild(xmlFirstElementChild(list));
+         n != NULL; n = xmlNextElementSibling(n)) {
         g_string_append_printf(
             text, "  %d. %-8s %-9s %s%s%s%s\n", ++i, prop(n, "name"),
             prop(n, "verdict"), prop(n, "reason"),
@@ -93,6 +93,7 @@ explain(cli_t *cli, const char *vm)
     bool local = (strcmp(from, g_get_host_name()) == 0);
     drover_netsel_t sel = { 0 };
     xmlNode *list = NULL;
+    xmlNode *candidates = NULL;
     int chosen;
     int rc = drover_cib_query(cli_deadline(cli), &cib);
 
@@ -121,6 +122,7 @@ explain(cli_t *cli, const char *vm)
         return cli_finish(cli, out, explain_text);
     }
     drover_output_set_bool(out, list, "probed", local);
+    candidates = drover_output_add(list, "candidates");
 
     sel.order = plan->order;
     sel.policy = plan->policy;
@@ -132,7 +134,7 @@ explain(cli_t *cli, const char *vm)
     chosen = drover_netsel_choose(&sel, &choices);
     for (guint i = 0; i < choices->len; i++) {
         drover_net_choice_t *c = g_ptr_array_index(choices, i);
-        xmlNode *n = drover_output_add(list, "network");
+        xmlNode *n = drover_output_add(candidates, "network");
         g_autofree char *address =
             (c->target != NULL) ? g_inet_address_to_string(c->target) : NULL;
 

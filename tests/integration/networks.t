@@ -33,6 +33,13 @@ done
 
 started_on() { [ "$(vm_node vm1)" = "$1" ] && [ "$(vm_role vm1)" = Started ]; }
 
+# Asked on the source itself, the explanation includes the path probes
+explained=$(on n1 "$LAB_REPO/build/drover" networks explain vm1 --to n2)
+diag "$explained"
+ok "drover networks explain on n1 probes and picks lm1 for n2" \
+    grep -q "^  1. lm1 *chosen *first usable network in the order (10.20.1.12)" <<<"$explained"
+ok "...and says the probes ran" eval '! grep -q "probes not run" <<<"$explained"'
+
 # Move vm1 to TARGET; report the bytes SOURCE sent on each network
 move() {
     local target=$1 src net
