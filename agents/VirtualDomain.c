@@ -1388,15 +1388,6 @@ load_net_plan(drover_ocf_t *ocf, const char *source, const char *target,
     return rc;
 }
 
-static int
-probe_path(void *data, GInetAddress *source, GInetAddress *target, int size,
-           GString *reason)
-{
-    (void) data;
-    return drover_probe_path(source, target, size, drover_deadline_in_ms(1000),
-                             reason);
-}
-
 /*!
  * Choose the first usable network not failed yet; log every verdict.
  * \p uri is the memory stream's URI on it.
@@ -1416,7 +1407,7 @@ choose_network(drover_ocf_t *ocf, const drover_netplan_t *plan,
         .target_node = target,
         .source_facts = plan->source_facts,
         .target_facts = plan->target_facts,
-        .probe = probe_path,
+        .probe = drover_probe_path_quick,
     };
     int chosen;
 

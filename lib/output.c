@@ -106,6 +106,16 @@ drover_output_set_bool(drover_output_t *out, xmlNode *node, const char *name,
         GINT_TO_POINTER(JSON_BOOL));
 }
 
+const char *
+drover_output_get(const xmlNode *node, const char *name)
+{
+    xmlAttr *a = xmlHasProp((xmlNode *) node, BAD_CAST name);
+
+    return (a != NULL && a->children != NULL)
+               ? (const char *) a->children->content
+               : "";
+}
+
 void
 drover_output_status(drover_output_t *out, int exit_code, const char *message)
 {

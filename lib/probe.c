@@ -191,3 +191,12 @@ drover_probe_path(GInetAddress *source, GInetAddress *target, int size,
             return rc;
     }
 }
+
+int
+drover_probe_path_quick(void *data, GInetAddress *source, GInetAddress *target,
+                        int size, GString *reason)
+{
+    (void) data;
+    return drover_probe_path(source, target, size, drover_deadline_in_ms(1000),
+                             reason);
+}

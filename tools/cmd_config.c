@@ -14,16 +14,6 @@
 
 #define DROVER_PREFIX "drover-"
 
-static const char *
-prop(const xmlNode *node, const char *name)
-{
-    xmlAttr *a = xmlHasProp((xmlNode *) node, BAD_CAST name);
-
-    return (a != NULL && a->children != NULL)
-               ? (const char *) a->children->content
-               : "";
-}
-
 static void
 config_show_text(const xmlNode *result, GString *text)
 {
@@ -36,18 +26,20 @@ config_show_text(const xmlNode *result, GString *text)
             }
             for (xmlNode *p = xmlFirstElementChild(part); p != NULL;
                  p = xmlNextElementSibling(p)) {
-                g_string_append_printf(text, "  %s = %s\n", prop(p, "name"),
-                                       prop(p, "value"));
+                g_string_append_printf(text, "  %s = %s\n",
+                                       drover_output_get(p, "name"),
+                                       drover_output_get(p, "value"));
             }
         } else if (xmlStrEqual(part->name, BAD_CAST "nodes")) {
             for (xmlNode *n = xmlFirstElementChild(part); n != NULL;
                  n = xmlNextElementSibling(n)) {
                 xmlNode *attrs = xmlFirstElementChild(n);
 
-                g_string_append_printf(text, "Node %s (%s):\n", prop(n, "name"),
-                                       strcmp(prop(n, "online"), "true") == 0
-                                           ? "online"
-                                           : "offline");
+                g_string_append_printf(
+                    text, "Node %s (%s):\n", drover_output_get(n, "name"),
+                    strcmp(drover_output_get(n, "online"), "true") == 0
+                        ? "online"
+                        : "offline");
                 if (attrs == NULL || xmlFirstElementChild(attrs) == NULL) {
                     g_string_append(text, "  (none set)\n");
                     continue;
@@ -55,8 +47,9 @@ config_show_text(const xmlNode *result, GString *text)
                 for (xmlNode *a = xmlFirstElementChild(attrs); a != NULL;
                      a = xmlNextElementSibling(a)) {
                     g_string_append_printf(text, "  %s = %s (%s)\n",
-                                           prop(a, "name"), prop(a, "value"),
-                                           prop(a, "lifetime"));
+                                           drover_output_get(a, "name"),
+                                           drover_output_get(a, "value"),
+                                           drover_output_get(a, "lifetime"));
                 }
             }
         }
@@ -158,11 +151,12 @@ config_check_text(const xmlNode *result, GString *text)
 
     for (xmlNode *p = xmlFirstElementChild(list); p != NULL;
          p = xmlNextElementSibling(p)) {
-        const char *severity = prop(p, "severity");
+        const char *severity = drover_output_get(p, "severity");
 
-        g_string_append_printf(text, "%s: %s: %s '%s': %s\n", severity,
-                               prop(p, "subject"), prop(p, "name"),
-                               prop(p, "value"), prop(p, "message"));
+        g_string_append_printf(
+            text, "%s: %s: %s '%s': %s\n", severity,
+            drover_output_get(p, "subject"), drover_output_get(p, "name"),
+            drover_output_get(p, "value"), drover_output_get(p, "message"));
         if (strcmp(severity, "error") == 0) {
             errors++;
         } else {

@@ -32,16 +32,6 @@ static const char *verdict_names[] = {
     [DROVER_NET_NOT_TRIED] = "not tried",
 };
 
-static const char *
-prop(const xmlNode *node, const char *name)
-{
-    xmlAttr *a = xmlHasProp((xmlNode *) node, BAD_CAST name);
-
-    return (a != NULL && a->children != NULL)
-               ? (const char *) a->children->content
-               : "";
-}
-
 static void
 explain_text(const xmlNode *result, GString *text)
 {
@@ -51,34 +41,29 @@ explain_text(const xmlNode *result, GString *text)
     if (list == NULL || !xmlStrEqual(list->name, BAD_CAST "networks")) {
         return;
     }
-    g_string_append_printf(text, "%s from %s to %s", prop(list, "vm"),
-                           prop(list, "from"), prop(list, "to"));
-    if (strcmp(prop(list, "configured"), "false") == 0) {
+    g_string_append_printf(
+        text, "%s from %s to %s", drover_output_get(list, "vm"),
+        drover_output_get(list, "from"), drover_output_get(list, "to"));
+    if (strcmp(drover_output_get(list, "configured"), "false") == 0) {
         g_string_append(text, ": drover-migration-networks is not set; "
                               "migrateuri or libvirt decide\n");
         return;
     }
     g_string_append_printf(text, "%s:\n",
-                           strcmp(prop(list, "probed"), "true") == 0
+                           strcmp(drover_output_get(list, "probed"), "true")
+                                   == 0
                                ? ""
                                : " (path probes not run: not on the source)");
     for (xmlNode *n = xmlFirstElementChild(xmlFirstElementChild(list));
          n != NULL; n = xmlNextElementSibling(n)) {
         g_string_append_printf(
-            text, "  %d. %-8s %-9s %s%s%s%s\n", ++i, prop(n, "name"),
-            prop(n, "verdict"), prop(n, "reason"),
-            (*prop(n, "address") != '\0') ? " (" : "", prop(n, "address"),
-            (*prop(n, "address") != '\0') ? ")" : "");
+            text, "  %d. %-8s %-9s %s%s%s%s\n", ++i,
+            drover_output_get(n, "name"), drover_output_get(n, "verdict"),
+            drover_output_get(n, "reason"),
+            (*drover_output_get(n, "address") != '\0') ? " (" : "",
+            drover_output_get(n, "address"),
+            (*drover_output_get(n, "address") != '\0') ? ")" : "");
     }
-}
-
-static int
-probe_path(void *data, GInetAddress *source, GInetAddress *target, int size,
-           GString *reason)
-{
-    (void) data;
-    return drover_probe_path(source, target, size, drover_deadline_in_ms(1000),
-                             reason);
 }
 
 static crm_exit_t
@@ -130,7 +115,7 @@ explain(cli_t *cli, const char *vm)
     sel.target_node = to_node;
     sel.source_facts = plan->source_facts;
     sel.target_facts = plan->target_facts;
-    sel.probe = local ? probe_path : NULL;
+    sel.probe = local ? drover_probe_path_quick : NULL;
     chosen = drover_netsel_choose(&sel, &choices);
     for (guint i = 0; i < choices->len; i++) {
         drover_net_choice_t *c = g_ptr_array_index(choices, i);

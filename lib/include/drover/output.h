@@ -59,6 +59,12 @@ void drover_output_set_bool(drover_output_t *out, xmlNode *node,
                             const char *name, bool value);
 
 /*!
+ * \brief An attribute of a result node, "" if it has none (for the text
+ *        renderers)
+ */
+const char *drover_output_get(const xmlNode *node, const char *name);
+
+/*!
  * \brief Record the command's result: <status code= message=>
  */
 void drover_output_status(drover_output_t *out, int exit_code,

@@ -22,4 +22,12 @@
 int drover_probe_path(GInetAddress *source, GInetAddress *target, int size,
                       drover_deadline_t deadline, GString *reason);
 
+/*!
+ * \brief drover_probe_path() with a 1 s deadline, in the shape of the
+ *        network choice's probe callback (drover_path_probe_fn; \p data
+ *        is unused)
+ */
+int drover_probe_path_quick(void *data, GInetAddress *source,
+                            GInetAddress *target, int size, GString *reason);
+
 #endif /* DROVER_PROBE__H */
