@@ -23,6 +23,7 @@
 #include <drover/netsel.h>
 #include <drover/ocf.h>
 #include <drover/probe.h>
+#include <drover/record.h>
 #include <drover/rc.h>
 #include <drover/virt.h>
 
@@ -1389,18 +1390,17 @@ load_net_plan(drover_ocf_t *ocf, const char *source, const char *target,
 }
 
 /*!
- * Choose the first usable network not failed yet; log every verdict.
- * \p uri is the memory stream's URI on it.
+ * Choose the first usable network not failed yet; log every verdict and
+ * add the skipped ones to \p skipped.  \p address is the target's there.
  */
 static int
 choose_network(drover_ocf_t *ocf, const drover_netplan_t *plan,
                GHashTable *failed, const char *source, const char *target,
-               char **network, char **uri)
+               const drover_network_t **network, GInetAddress **address,
+               GString *skipped)
 {
-    const char *port = drover_ocf_param(ocf, "migrateport");
     g_autoptr(GPtrArray) order = g_ptr_array_new();
     g_autoptr(GPtrArray) choices = NULL;
-    g_autoptr(GString) skipped = g_string_new(NULL);
     drover_netsel_t sel = {
         .policy = plan->policy,
         .source_node = source,
@@ -1409,6 +1409,7 @@ choose_network(drover_ocf_t *ocf, const drover_netplan_t *plan,
         .target_facts = plan->target_facts,
         .probe = drover_probe_path_quick,
     };
+    drover_net_choice_t *c;
     int chosen;
 
     for (guint i = 0; i < plan->order->len; i++) {
@@ -1421,8 +1422,7 @@ choose_network(drover_ocf_t *ocf, const drover_netplan_t *plan,
     sel.order = order;
     chosen = drover_netsel_choose(&sel, &choices);
     for (guint i = 0; i < choices->len; i++) {
-        drover_net_choice_t *c = g_ptr_array_index(choices, i);
-
+        c = g_ptr_array_index(choices, i);
         if (c->verdict == DROVER_NET_SKIPPED) {
             qb_log(LOG_NOTICE, "Network %s skipped: %s", c->network->name,
                    c->reason);
@@ -1437,35 +1437,77 @@ choose_network(drover_ocf_t *ocf, const drover_netplan_t *plan,
             (skipped->len > 0) ? skipped->str : "all failed");
         return DROVER_RC_ERROR;
     }
-    {
-        drover_net_choice_t *c = g_ptr_array_index(choices, chosen);
-        g_autofree char *address = g_inet_address_to_string(c->target);
-        bool v6 =
-            (g_inet_address_get_family(c->target) == G_SOCKET_FAMILY_IPV6);
-
-        *network = g_strdup(c->network->name);
-        *uri = g_strdup_printf("tcp://%s%s%s%s%s", v6 ? "[" : "", address,
-                               v6 ? "]" : "", (port != NULL) ? ":" : "",
-                               (port != NULL) ? port : "");
-        qb_log(LOG_INFO, "Network %s chosen for the migration to %s (%s)%s%s",
-               c->network->name, target, c->reason,
-               (skipped->len > 0) ? "; skipped " : "", skipped->str);
-    }
+    c = g_ptr_array_index(choices, chosen);
+    *network = c->network;
+    *address = g_object_ref(c->target);
+    qb_log(LOG_INFO, "Network %s chosen for the migration to %s (%s)%s%s",
+           c->network->name, target, c->reason,
+           (skipped->len > 0) ? "; skipped " : "", skipped->str);
     return 0;
+}
+
+/* Keep what this migration did for `drover status` (best effort) */
+static void
+record_migration(drover_ocf_t *ocf, drover_record_t *record)
+{
+    const char *rsc = drover_ocf_resource(ocf);
+    gint64 left = drover_deadline_remaining_ms(drover_ocf_deadline(ocf));
+
+    record->at = g_get_real_time() / G_USEC_PER_SEC;
+    if (rsc != NULL && left > 500) {
+        drover_record_publish(rsc, record,
+                              drover_deadline_in_ms(MIN(left - 500, 3000)));
+    }
 }
 
 /* Time for one more try on the next network after a failure */
 #define RETRY_MIN_MS 10000
+
+/*
+ * The target accepts no live migration (drover-incoming=none): a quick
+ * migration instead of a failed operation — stop the VM here, and
+ * migrate_from starts it there (docs/networks.md).
+ */
+static int
+migrate_offline(drover_ocf_t *ocf, const char *name, const char *source,
+                const char *target)
+{
+    drover_record_t record = {
+        .source = (char *) source,
+        .target = (char *) target,
+        .mode = (char *) "offline",
+        .error = (char *) "stop failed",
+    };
+    gint64 started = g_get_monotonic_time();
+    int rc;
+
+    qb_log(LOG_NOTICE,
+           "%s accepts no live migration (drover-incoming=none): stopping %s "
+           "here for a start there",
+           target, name);
+    rc = vm_stop(ocf);
+    record.ok = (rc == 0);
+    record.error = record.ok ? NULL : record.error;
+    record.duration_ms = (g_get_monotonic_time() - started) / 1000;
+    record_migration(ocf, &record);
+    if (rc == 0) {
+        qb_log(LOG_INFO, "%s stopped here for the start on %s", name, target);
+    }
+    return rc;
+}
 
 static int
 vm_migrate_to(drover_ocf_t *ocf)
 {
     const char *target = drover_ocf_meta(ocf, "migrate_target");
     const char *source = drover_ocf_meta(ocf, "migrate_source");
+    const char *port = drover_ocf_param(ocf, "migrateport");
     g_autofree char *name = domain_name(ocf);
     g_autoptr(drover_netplan_t) plan = NULL;
     g_autoptr(GHashTable) failed =
-        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        g_hash_table_new_full(g_str_hash, g_str_equal, NULL, NULL);
+    g_autoptr(GString) skipped = g_string_new(NULL);
+    drover_record_t record = { 0 };
     int rc;
 
     if (target == NULL) {
@@ -1484,43 +1526,69 @@ vm_migrate_to(drover_ocf_t *ocf)
     if (rc != 0) {
         return rc;
     }
+    if (plan != NULL && plan->policy->mode == DROVER_INCOMING_NONE) {
+        return migrate_offline(ocf, name, source, target);
+    }
 
     for (;;) {
-        g_autofree char *network = NULL;
+        const drover_network_t *network = NULL;
+        g_autoptr(GInetAddress) address = NULL;
+        g_autofree char *listen = NULL;
         char *uri = NULL;
         job_t *job = NULL;
 
         if (plan != NULL) {
             rc = choose_network(ocf, plan, failed, source, target, &network,
-                                &uri);
+                                &address, skipped);
             if (rc != 0) {
-                return rc;
+                break;
             }
+            uri = drover_net_migrate_uri(network, address, port);
+            listen = g_inet_address_to_string(address);
         } else {
             uri = choose_migrate_uri(ocf, target);
         }
         job = job_new(ocf, name);
         job->target = g_strdup(target);
         plan_migration(ocf, job, target, uri);
+        if (network != NULL) {
+            /* QEMU on the target listens on the chosen network only */
+            if (job->options.listen_address == NULL) {
+                job->options.listen_address = g_steal_pointer(&listen);
+                job->migration.listen_address = job->options.listen_address;
+            }
+            if (network->transport == DROVER_TRANSPORT_TLS) {
+                job->migration.flags |= VIR_MIGRATE_TLS;
+            }
+        }
         qb_log(LOG_INFO, "%s: migrating to %s via %s, memory to %s", name,
                target, job->migration.dest_uri,
                (uri != NULL) ? uri : "libvirt's default");
 
+        record.attempts++;
         rc = run_job(job_migrate, job, drover_ocf_deadline(ocf));
         if (rc == DROVER_RC_TIMEOUT) { /* the worker still owns the job */
             drover_ocf_exit_reason(ocf,
                                    "Migration of %s to %s: libvirtd on %s did "
                                    "not answer in time",
                                    name, target, source);
-            return rc;
+            break;
         }
+        g_free(record.network);
+        g_free(record.uri);
+        g_free(record.error);
+        record.network = (network != NULL) ? g_strdup(network->name) : NULL;
+        record.uri = g_strdup(uri);
+        record.error = NULL;
+        record.duration_ms += job->result.duration_ms;
+        record.bytes += job->result.bytes;
         if (rc == 0) {
             qb_log(LOG_INFO,
                    "%s migrated to %s%s%s in %" G_GINT64_FORMAT " ms, %u "
                    "escalation(s)%s",
                    name, target, (network != NULL) ? " over " : "",
-                   (network != NULL) ? network : "", job->result.duration_ms,
-                   job->result.escalations,
+                   (network != NULL) ? network->name : "",
+                   job->result.duration_ms, job->result.escalations,
                    job->result.postcopy ? ", post-copy" : "");
         } else if (rc == ETIME) {
             drover_ocf_exit_reason(
@@ -1534,14 +1602,17 @@ vm_migrate_to(drover_ocf_t *ocf)
                    && drover_deadline_remaining_ms(drover_ocf_deadline(ocf))
                           >= RETRY_MIN_MS) {
             /* Still running here, time left: the next network */
+            const char *why = (job->result.error != NULL) ? job->result.error
+                                                          : drover_rc_str(rc);
+
             qb_log(LOG_WARNING,
                    "Migration of %s to %s over %s failed (%s); %s still runs "
                    "here, trying the next network",
-                   name, target, network,
-                   (job->result.error != NULL) ? job->result.error
-                                               : drover_rc_str(rc),
-                   name);
-            g_hash_table_add(failed, g_steal_pointer(&network));
+                   name, target, network->name, why, name);
+            g_string_append_printf(skipped, "%s%s: failed: %s",
+                                   (skipped->len > 0) ? "; " : "",
+                                   network->name, why);
+            g_hash_table_add(failed, network->name);
             job_free(job);
             continue;
         } else {
@@ -1553,9 +1624,25 @@ vm_migrate_to(drover_ocf_t *ocf)
                 : (job->error != NULL)      ? job->error
                                             : drover_rc_str(rc));
         }
+        if (rc != 0) {
+            record.error =
+                g_strdup((job->result.error != NULL) ? job->result.error
+                                                     : drover_rc_str(rc));
+        }
         job_free(job);
-        return rc;
+        break;
     }
+    record.source = g_strdup(source);
+    record.target = g_strdup(target);
+    record.mode = g_strdup("live");
+    record.ok = (rc == 0);
+    record.skipped = (skipped->len > 0) ? g_strdup(skipped->str) : NULL;
+    if (record.error == NULL && rc != 0) {
+        record.error = g_strdup(drover_ocf_exit_reason_text(ocf));
+    }
+    record_migration(ocf, &record);
+    drover_record_clear(&record);
+    return rc;
 }
 
 static int
@@ -1582,6 +1669,21 @@ job_arrived(void *data)
     return wait_for_state(conn, job, DROVER_VM_RUNNING, job->deadline);
 }
 
+/* Whether this node's drover-incoming is none (the target of migrate_to
+ * then stops the VM on the source instead of migrating it) */
+static bool
+accepts_no_live_migration(drover_ocf_t *ocf, const char *source)
+{
+    const char *self = drover_ocf_meta(ocf, "migrate_target");
+    g_autoptr(drover_netplan_t) plan = NULL;
+
+    if (self == NULL) {
+        self = g_get_host_name();
+    }
+    return source != NULL && load_net_plan(ocf, source, self, &plan) == 0
+           && plan != NULL && plan->policy->mode == DROVER_INCOMING_NONE;
+}
+
 /* On the target: the domain must now run here, not paused, not incoming */
 static int
 vm_migrate_from(drover_ocf_t *ocf)
@@ -1597,6 +1699,15 @@ vm_migrate_from(drover_ocf_t *ocf)
     }
     job = job_new(ocf, name);
     rc = run_job(job_arrived, job, drover_ocf_deadline(ocf));
+    if (rc == DROVER_RC_NO_SUCH && accepts_no_live_migration(ocf, source)) {
+        /* migrate_to stopped it on the source: start it here */
+        job_free(job);
+        qb_log(LOG_NOTICE,
+               "%s arrives by a quick migration from %s: starting "
+               "it here",
+               name, (source != NULL) ? source : "its source");
+        return vm_start(ocf);
+    }
     if (rc == DROVER_RC_TIMEOUT) {
         drover_ocf_exit_reason(ocf, "libvirtd at %s did not answer in time",
                                drover_ocf_param(ocf, "hypervisor"));

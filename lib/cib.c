@@ -360,6 +360,40 @@ drover_cib_has_resource(const drover_cib_t *cib, const char *resource)
     return find_primitive(section(cib, "resources"), resource) != NULL;
 }
 
+/* Every primitive of the given agent under \p parent, in document order */
+static void
+collect_primitives(const xmlNode *parent, const char *standard,
+                   const char *provider, const char *type, GPtrArray *ids)
+{
+    for (xmlNode *c = (parent != NULL) ? parent->children : NULL; c != NULL;
+         c = c->next) {
+        if (c->type != XML_ELEMENT_NODE) {
+            continue;
+        }
+        if (is_element(c, "primitive")) {
+            if (attr(c, "id") != NULL
+                && g_strcmp0(attr(c, "class"), standard) == 0
+                && g_strcmp0(attr(c, "provider"), provider) == 0
+                && g_strcmp0(attr(c, "type"), type) == 0) {
+                g_ptr_array_add(ids, g_strdup(attr(c, "id")));
+            }
+            continue;
+        }
+        collect_primitives(c, standard, provider, type, ids);
+    }
+}
+
+GPtrArray *
+drover_cib_resources_by_agent(const drover_cib_t *cib, const char *standard,
+                              const char *provider, const char *type)
+{
+    GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+
+    collect_primitives(section(cib, "resources"), standard, provider, type,
+                       ids);
+    return ids;
+}
+
 const char *
 drover_cib_resource_param(const drover_cib_t *cib, const char *resource,
                           const char *name)

@@ -8,6 +8,9 @@
 
 #include "drover_private.h"
 
+/* The VirtualDomain parameter naming a VM's own order of networks */
+#define DROVER_VM_NETWORKS_PARAM "migration_networks"
+
 void
 drover_problem_free(gpointer data)
 {
@@ -35,7 +38,146 @@ add_problem(GPtrArray *problems, drover_problem_severity_t severity,
     g_ptr_array_add(problems, p);
 }
 
-/* Each node's incoming policy, against the cluster's networks */
+/* "lm1 10.20.1.0/24, lm2 10.20.2.0/24,fd00::/64" */
+static char *
+describe_networks(const GPtrArray *networks)
+{
+    GString *text = g_string_new(NULL);
+
+    for (guint i = 0; i < networks->len; i++) {
+        const drover_network_t *n = g_ptr_array_index(networks, i);
+
+        g_string_append_printf(text, "%s%s ", (i > 0) ? ", " : "", n->name);
+        for (guint j = 0; j < n->subnets->len; j++) {
+            g_autofree char *subnet =
+                g_inet_address_mask_to_string(g_ptr_array_index(n->subnets, j));
+
+            g_string_append_printf(text, "%s%s", (j > 0) ? "," : "", subnet);
+        }
+    }
+    return g_string_free(text, FALSE);
+}
+
+/* Why \p address, listed in \p node's policy, can never let a migration
+ * in (NULL: it can): it must be on a migration network and, where the node
+ * published its address on that network, be that address */
+static char *
+address_unfit(const GPtrArray *networks, GHashTable *facts, const char *node,
+              GInetAddress *address)
+{
+    const drover_network_t *network =
+        drover_networks_find_address(networks, address);
+    const drover_net_facts_t *own = NULL;
+    g_autofree char *shown = g_inet_address_to_string(address);
+
+    if (network == NULL) {
+        g_autofree char *valid = describe_networks(networks);
+
+        return g_strdup_printf("%s is on none of the migration networks (%s); "
+                               "list %s's own address on one of them",
+                               shown, valid, node);
+    }
+    own = g_hash_table_lookup(facts, network->name);
+    if (own != NULL && own->address != NULL
+        && !g_inet_address_equal(own->address, address)) {
+        g_autofree char *has = g_inet_address_to_string(own->address);
+
+        return g_strdup_printf("%s is not %s's address on %s (it has %s)",
+                               shown, node, network->name, has);
+    }
+    return NULL;
+}
+
+/* Whether \p policy names \p network or lists an address on it */
+static bool
+policy_names(const drover_incoming_t *policy, const GPtrArray *networks,
+             const drover_network_t *network)
+{
+    if (drover_incoming_allows(policy, network, NULL)) {
+        return true;
+    }
+    for (guint i = 0; i < policy->addresses->len; i++) {
+        if (drover_networks_find_address(
+                networks, g_ptr_array_index(policy->addresses, i))
+            == network) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Why no live migration can reach \p node (NULL: one can).  Only for a
+ * node that published facts: without NodeHealth there, nothing is known. */
+static char *
+node_unreachable(const GPtrArray *networks, const drover_incoming_t *policy,
+                 const char *text, GHashTable *facts, const char *node)
+{
+    g_autoptr(GString) where = g_string_new(NULL);
+    g_autoptr(GString) has = g_string_new(NULL);
+    g_autofree char *shown = (text != NULL) ? drover__shown(text) : NULL;
+    bool any = (policy->mode == DROVER_INCOMING_ANY);
+
+    if (g_hash_table_size(facts) == 0 || policy->mode == DROVER_INCOMING_NONE) {
+        return NULL;
+    }
+    for (guint i = 0; i < networks->len; i++) {
+        const drover_network_t *n = g_ptr_array_index(networks, i);
+        const drover_net_facts_t *f = g_hash_table_lookup(facts, n->name);
+
+        if (f != NULL && f->link_up
+            && drover_incoming_allows(policy, n, f->address)) {
+            return NULL;
+        }
+        if (policy_names(policy, networks, n)) {
+            g_string_append_printf(where, "%s%s", (where->len > 0) ? ", " : "",
+                                   n->name);
+        }
+        if (f != NULL) {
+            g_autofree char *facts_text = drover_net_facts_format(f);
+
+            g_string_append_printf(has, "%s%s %s", (has->len > 0) ? "; " : "",
+                                   n->name, facts_text);
+        }
+    }
+    return g_strdup_printf("%s accepts %s%s but has published no address "
+                           "with link up on %s: no live migration can reach "
+                           "it (it has published %s)",
+                           node, any ? "any network" : g_strstrip(shown),
+                           any ? "" : " only", where->str, has->str);
+}
+
+/* A node's valid policy against what it published */
+static void
+check_node_networks(const drover_cib_t *cib, const GPtrArray *networks,
+                    const char *node, const drover_incoming_t *policy,
+                    const char *text, GPtrArray *problems)
+{
+    g_autofree char *subject = g_strdup_printf("node %s", node);
+    g_autoptr(GHashTable) facts =
+        drover_net_facts_published(cib, networks, node);
+    g_autofree char *why = NULL;
+    bool bad_address = false;
+
+    for (guint i = 0; i < policy->addresses->len; i++) {
+        g_autofree char *message = address_unfit(
+            networks, facts, node, g_ptr_array_index(policy->addresses, i));
+
+        if (message != NULL) {
+            add_problem(problems, DROVER_PROBLEM_ERROR, subject,
+                        DROVER_INCOMING_ATTR, text, message);
+            bad_address = true;
+        }
+    }
+    why = bad_address ? NULL
+                      : node_unreachable(networks, policy, text, facts, node);
+    if (why != NULL) {
+        add_problem(problems, DROVER_PROBLEM_WARNING, subject,
+                    DROVER_INCOMING_ATTR, text, why);
+    }
+}
+
+/* Each node's incoming policy, against the cluster's networks and what the
+ * node published on them */
 static void
 check_nodes(const drover_cib_t *cib, const GPtrArray *networks,
             bool networks_valid, GPtrArray *problems)
@@ -43,6 +185,9 @@ check_nodes(const drover_cib_t *cib, const GPtrArray *networks,
     g_autoptr(GPtrArray) nodes = drover_cib_nodes(cib);
     g_autoptr(GPtrArray) none = g_ptr_array_new();
 
+    if (!networks_valid) {
+        return; /* a bad network list is reported once, above */
+    }
     for (guint i = 0; i < nodes->len; i++) {
         drover_cib_node_t *node = g_ptr_array_index(nodes, i);
         const char *policy = drover_cib_node_attr(
@@ -51,9 +196,6 @@ check_nodes(const drover_cib_t *cib, const GPtrArray *networks,
         g_autoptr(GString) reason = g_string_new(NULL);
         g_autoptr(drover_incoming_t) parsed = NULL;
 
-        if (policy == NULL || !networks_valid) {
-            continue; /* a bad network list is reported once, above */
-        }
         if (drover_incoming_parse((networks != NULL) ? networks : none, policy,
                                   &parsed, reason)
             != 0) {
@@ -66,6 +208,46 @@ check_nodes(const drover_cib_t *cib, const GPtrArray *networks,
                 "There are no migration networks (" DROVER_NETWORKS_PROPERTY
                 " is not set): this policy "
                 "has nothing to choose from");
+        } else if (networks != NULL) {
+            check_node_networks(cib, networks, node->name, parsed, policy,
+                                problems);
+        }
+    }
+}
+
+/* Each drover VM's own network order */
+static void
+check_resources(const drover_cib_t *cib, const GPtrArray *networks,
+                bool networks_valid, GPtrArray *problems)
+{
+    g_autoptr(GPtrArray) ids =
+        drover_cib_resources_by_agent(cib, "ocf", "drover", "VirtualDomain");
+
+    if (!networks_valid) {
+        return;
+    }
+    for (guint i = 0; i < ids->len; i++) {
+        const char *id = g_ptr_array_index(ids, i);
+        const char *order =
+            drover_cib_resource_param(cib, id, DROVER_VM_NETWORKS_PARAM);
+        g_autofree char *subject = g_strdup_printf("resource %s", id);
+        g_autoptr(GString) reason = g_string_new(NULL);
+        g_autoptr(GPtrArray) parsed = NULL;
+
+        if (order == NULL || order[0] == '\0') {
+            continue; /* unset, as the agent sees an empty value */
+        }
+        if (networks == NULL) {
+            add_problem(problems, DROVER_PROBLEM_WARNING, subject,
+                        DROVER_VM_NETWORKS_PARAM, order,
+                        "There are no migration networks "
+                        "(" DROVER_NETWORKS_PROPERTY " is not set): this "
+                        "order is ignored, and migrateuri and "
+                        "migration_network_suffix decide");
+        } else if (drover_networks_order(networks, order, &parsed, reason)
+                   != 0) {
+            add_problem(problems, DROVER_PROBLEM_ERROR, subject,
+                        DROVER_VM_NETWORKS_PARAM, order, reason->str);
         }
     }
 }
@@ -84,6 +266,17 @@ drover_config_check(const drover_cib_t *cib)
                     DROVER_NETWORKS_PROPERTY, list, reason->str);
         valid = false;
     }
+    for (guint i = 0; networks != NULL && i < networks->len; i++) {
+        drover_network_t *n = g_ptr_array_index(networks, i);
+        g_autofree char *property = drover_transport_property(n->name);
+        const char *value = drover_cib_property(cib, property);
+
+        if (drover_transport_parse(value, &n->transport, reason) != 0) {
+            add_problem(problems, DROVER_PROBLEM_ERROR, "cluster", property,
+                        value, reason->str);
+        }
+    }
     check_nodes(cib, networks, valid, problems);
+    check_resources(cib, networks, valid, problems);
     return problems;
 }

@@ -209,6 +209,61 @@ drover_networks_parse(const char *text, GPtrArray **networks, GString *reason)
     return 0;
 }
 
+static const char *const transport_names[] = {
+    [DROVER_TRANSPORT_TCP] = "tcp",
+    [DROVER_TRANSPORT_TLS] = "tls",
+    [DROVER_TRANSPORT_RDMA] = "rdma",
+};
+
+const char *
+drover_transport_str(drover_transport_t transport)
+{
+    return transport_names[transport];
+}
+
+int
+drover_transport_parse(const char *text, drover_transport_t *transport,
+                       GString *reason)
+{
+    *transport = DROVER_TRANSPORT_TCP;
+    if (text == NULL) {
+        return 0;
+    }
+    for (guint i = 0; i < G_N_ELEMENTS(transport_names); i++) {
+        if (strcmp(text, transport_names[i]) == 0) {
+            *transport = (drover_transport_t) i;
+            return 0;
+        }
+    }
+    {
+        g_autofree char *shown = drover__shown(text);
+
+        g_string_printf(
+            reason, "Unknown transport '%s' (valid: tcp, tls, rdma)", shown);
+    }
+    return DROVER_RC_CONFIG;
+}
+
+char *
+drover_transport_property(const char *network)
+{
+    return g_strdup_printf("drover-network-%s-transport", network);
+}
+
+char *
+drover_net_migrate_uri(const drover_network_t *network, GInetAddress *address,
+                       const char *port)
+{
+    g_autofree char *host = g_inet_address_to_string(address);
+    bool v6 = (g_inet_address_get_family(address) == G_SOCKET_FAMILY_IPV6);
+
+    return g_strdup_printf(
+        "%s://%s%s%s%s%s",
+        (network->transport == DROVER_TRANSPORT_RDMA) ? "rdma" : "tcp",
+        v6 ? "[" : "", host, v6 ? "]" : "", (port != NULL) ? ":" : "",
+        (port != NULL) ? port : "");
+}
+
 const drover_network_t *
 drover_networks_find_address(const GPtrArray *networks, GInetAddress *address)
 {
@@ -635,10 +690,9 @@ drover_netplan_free(drover_netplan_t *plan)
     g_free(plan);
 }
 
-/* What \p node published per network (drover-net-<name>) */
-static GHashTable *
-published_facts(const drover_cib_t *cib, const GPtrArray *networks,
-                const char *node)
+GHashTable *
+drover_net_facts_published(const drover_cib_t *cib, const GPtrArray *networks,
+                           const char *node)
 {
     GHashTable *facts =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, facts_free);
@@ -685,15 +739,28 @@ drover_netplan_load(const drover_cib_t *cib, const char *vm_order,
                != 0) {
         return DROVER_RC_CONFIG;
     }
+    for (guint i = 0; i < p->networks->len; i++) {
+        drover_network_t *n = g_ptr_array_index(p->networks, i);
+        g_autofree char *property = drover_transport_property(n->name);
+
+        if (drover_transport_parse(drover_cib_property(cib, property),
+                                   &n->transport, reason)
+            != 0) {
+            g_string_prepend(reason, ": ");
+            g_string_prepend(reason, property);
+            return DROVER_RC_CONFIG;
+        }
+    }
     if (p->order == NULL) {
         p->order = g_ptr_array_new();
         for (guint i = 0; i < p->networks->len; i++) {
             g_ptr_array_add(p->order, g_ptr_array_index(p->networks, i));
         }
     }
-    p->source_facts = local_source ? drover_net_facts_local(p->networks)
-                                   : published_facts(cib, p->networks, source);
-    p->target_facts = published_facts(cib, p->networks, target);
+    p->source_facts =
+        local_source ? drover_net_facts_local(p->networks)
+                     : drover_net_facts_published(cib, p->networks, source);
+    p->target_facts = drover_net_facts_published(cib, p->networks, target);
     *plan = g_steal_pointer(&p);
     return 0;
 }

@@ -455,6 +455,12 @@ find_action(const drover_ocf_agent_t *agent, const char *name)
 }
 
 /* Exactly one line, valid UTF-8, so that Pacemaker records it whole */
+const char *
+drover_ocf_exit_reason_text(const drover_ocf_t *ocf)
+{
+    return ocf->exit_reason;
+}
+
 static void
 print_exit_reason(const char *reason)
 {

@@ -152,11 +152,15 @@ config_check_text(const xmlNode *result, GString *text)
     for (xmlNode *p = xmlFirstElementChild(list); p != NULL;
          p = xmlNextElementSibling(p)) {
         const char *severity = drover_output_get(p, "severity");
+        g_autofree char *value =
+            (xmlHasProp(p, BAD_CAST "value") != NULL)
+                ? g_strdup_printf("'%s'", drover_output_get(p, "value"))
+                : g_strdup("(not set)");
 
-        g_string_append_printf(
-            text, "%s: %s: %s '%s': %s\n", severity,
-            drover_output_get(p, "subject"), drover_output_get(p, "name"),
-            drover_output_get(p, "value"), drover_output_get(p, "message"));
+        g_string_append_printf(text, "%s: %s: %s %s: %s\n", severity,
+                               drover_output_get(p, "subject"),
+                               drover_output_get(p, "name"), value,
+                               drover_output_get(p, "message"));
         if (strcmp(severity, "error") == 0) {
             errors++;
         } else {

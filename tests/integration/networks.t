@@ -69,6 +69,12 @@ logged() { on "$moved_from" grep -q -- "$1" /var/log/pacemaker/pacemaker.log; }
 ok "vm1 moves n1 -> n2" move n2
 carried_on lm1
 ok "the agent logged lm1 as chosen" logged "Network lm1 chosen for the migration to n2"
+last() { # FIELD: of vm1's last migration, as drover status shows it
+    on n1 "$LAB_REPO/build/drover" status --output-as=xml |
+        xmllint --xpath "string(//vm[@id='vm1']/last-migration/@$1)" -
+}
+is "$(last network) $(last from) $(last to) $(last mode) $(last result)" \
+    "lm1 n1 n2 live ok" "drover status: vm1's last migration went n1 -> n2 over lm1"
 
 # --- lm1's link down at the target: lm2 ------------------------------------------
 "$LAB" fault port n3 lm1 down >/dev/null
@@ -76,6 +82,8 @@ ok "n3 publishes lm1 link=down" wait_for --timeout 30 published n3 lm1 "link=dow
 ok "vm1 moves n2 -> n3" move n3
 carried_on lm2
 ok "the reason names lm1's link" logged "Network lm1 skipped: n3's link is down"
+is "$(last network)" lm2 "drover status: ...over lm2"
+ok "...and why lm1 was skipped: $(last skipped)" eval '[[ "$(last skipped)" == *"lm1: n3'"'"'s link is down"* ]]'
 "$LAB" fault heal n3 >/dev/null
 
 # --- the target accepts only lm2 (by name, then by its own address) ---------------------
@@ -147,6 +155,45 @@ wait_for --timeout 10 guest_has_beat_after vm1 "$dst" "$lines"
 hb_first=$(guest_beat_after vm1 "$dst" "$lines")
 cmp_ok "$hb_first" -ge "$hb_before" "the guest went on beating on $dst ($hb_before -> $hb_first, no restart)"
 is "$(vm_running_nodes vm1)" "$dst" "vm1 runs on $dst only"
+
+# --- a node that accepts no live migration (drover-incoming=none) -----------------------
+# The documented rule keeps Pacemaker from choosing it while another node
+# can take the VM; when it is the only node left, the VM moves there by a
+# quick migration (stopped here, started there), with no failed operation.
+cur=$dst
+others=$(printf '%s\n' n1 n2 n3 | grep -vx "$cur" | xargs)
+none_node=${others%% *}
+other=${others##* }
+on n1 cibadmin -C -o constraints -X '<rsc_location id="vm1-avoid-none" rsc="vm1">
+  <rule id="vm1-avoid-none-rule" score="1000" boolean-op="or">
+    <expression id="vm1-avoid-none-unset" attribute="drover-incoming"
+                operation="not_defined"/>
+    <expression id="vm1-avoid-none-set" attribute="drover-incoming"
+                operation="ne" value="none"/></rule></rsc_location>'
+on n1 crm_attribute --node "$none_node" --name drover-incoming --update none
+diag "vm1 on $cur; $none_node accepts none; standby $cur, then $other"
+t_none=$(lab_now)
+on n1 crm_attribute --node "$cur" --name standby --update on
+ok "standby $cur: vm1 goes to $other, not to $none_node" wait_for --timeout 90 started_on "$other"
+is "$(last mode) $(last to)" "live $other" "...by a live migration"
+lines=$(guest_serial_lines vm1 "$none_node")
+on n1 crm_attribute --node "$other" --name standby --update on
+ok "standby $other too: vm1 runs on $none_node, the only node left" \
+    wait_for --timeout 120 started_on "$none_node"
+is "$(last mode) $(last to) $(last result)" "offline $none_node ok" \
+    "drover status: a quick (offline) migration to $none_node"
+ok "the agent said why" on "$other" grep -q -- \
+    "$none_node accepts no live migration (drover-incoming=none): stopping vm1" \
+    /var/log/pacemaker/pacemaker.log
+is "$(migrations "${t_none%.*}" | awk '{print $5}' | xargs)" "0 0" \
+    "both migrate_to operations succeeded"
+is "$(on n1 crm_mon -1 --output-as=xml | grep -c '<failure ')" 0 "crm_mon shows no failed operation"
+ok "vm1's guest booted again on $none_node" wait_for --timeout 60 guest_has_beat_after vm1 "$none_node" "$lines"
+is "$(vm_running_nodes vm1)" "$none_node" "vm1 runs on $none_node only"
+on n1 crm_attribute --node "$cur" --name standby --delete
+on n1 crm_attribute --node "$other" --name standby --delete
+on n1 crm_attribute --node "$none_node" --name drover-incoming --delete
+on n1 cibadmin -D -o constraints -X '<rsc_location id="vm1-avoid-none"/>'
 
 # --- bad configuration: drover config check names it -------------------------------------------
 on n1 crm_attribute --node n3 --name drover-incoming --update lm9

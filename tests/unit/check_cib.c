@@ -122,6 +122,41 @@ START_TEST(resource_parameters_and_meta)
 }
 END_TEST
 
+/* Pick primitives by agent, inside groups and clones too */
+static void
+assert_ids(GPtrArray *ids, const char *expected)
+{
+    g_autoptr(GString) joined = g_string_new(NULL);
+
+    for (guint i = 0; i < ids->len; i++) {
+        g_string_append_printf(joined, "%s%s", (i > 0) ? " " : "",
+                               (char *) g_ptr_array_index(ids, i));
+    }
+    ck_assert_str_eq(joined->str, expected);
+}
+
+START_TEST(resources_by_agent)
+{
+    g_autoptr(drover_cib_t) cib = query();
+    g_autoptr(drover_cib_t) check = NULL;
+    g_autofree char *path = unit_data_path("cib-check.xml");
+    g_autofree char *xml = NULL;
+    g_autoptr(GPtrArray) heartbeat =
+        drover_cib_resources_by_agent(cib, "ocf", "heartbeat", "VirtualDomain");
+    g_autoptr(GPtrArray) none =
+        drover_cib_resources_by_agent(cib, "ocf", "drover", "VirtualDomain");
+    g_autoptr(GPtrArray) drover = NULL;
+
+    assert_ids(heartbeat, "vm1 vm2");
+    assert_ids(none, "");
+    ck_assert(g_file_get_contents(path, &xml, NULL, NULL));
+    ck_assert_int_eq(drover_cib_from_xml(xml, &check), 0);
+    drover =
+        drover_cib_resources_by_agent(check, "ocf", "drover", "VirtualDomain");
+    assert_ids(drover, "vm3 vm4 vm5"); /* vm4 in a group, vm5 in a clone */
+}
+END_TEST
+
 START_TEST(set_and_delete_node_attributes)
 {
     drover_deadline_t deadline = drover_deadline_in_ms(10000);
@@ -206,6 +241,7 @@ cib_suite(void)
     tcase_add_test(tc, node_attributes_by_lifetime);
     tcase_add_test(tc, nodes_and_membership);
     tcase_add_test(tc, resource_parameters_and_meta);
+    tcase_add_test(tc, resources_by_agent);
     tcase_add_test(tc, set_and_delete_node_attributes);
     tcase_add_test(tc, unknown_node_is_reported);
     tcase_add_test(tc, no_cluster_is_unreachable);

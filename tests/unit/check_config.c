@@ -7,23 +7,55 @@
 
 #include "unit.h"
 
+/* A CIB with node n1: its policy \p incoming (NULL: unset), the facts it
+ * published (\p facts: nvpairs, NULL: none) and \p resources (XML) */
+static GPtrArray *
+check_cib(const char *networks, const char *incoming, const char *facts,
+          const char *resources)
+{
+    g_autoptr(GString) xml = g_string_new(
+        "<cib><configuration><crm_config><cluster_property_set id='o'>");
+    g_autoptr(drover_cib_t) cib = NULL;
+
+    if (networks != NULL) {
+        g_string_append_printf(xml,
+                               "<nvpair id='n' name='drover-migration-networks'"
+                               " value='%s'/>",
+                               networks);
+    }
+    g_string_append(xml, "</cluster_property_set></crm_config><nodes>"
+                         "<node id='1' uname='n1'>");
+    if (incoming != NULL) {
+        g_string_append_printf(xml,
+                               "<instance_attributes id='a'><nvpair id='b' "
+                               "name='drover-incoming' value='%s'/>"
+                               "</instance_attributes>",
+                               incoming);
+    }
+    g_string_append_printf(xml,
+                           "</node></nodes><resources>%s</resources>"
+                           "</configuration><status><node_state id='1' "
+                           "uname='n1'><transient_attributes id='1'>"
+                           "<instance_attributes id='s'>%s"
+                           "</instance_attributes></transient_attributes>"
+                           "</node_state></status></cib>",
+                           (resources != NULL) ? resources : "",
+                           (facts != NULL) ? facts : "");
+    ck_assert_int_eq(drover_cib_from_xml(xml->str, &cib), 0);
+    return drover_config_check(cib);
+}
+
 static GPtrArray *
 check(const char *networks, const char *incoming)
 {
-    g_autofree char *xml = g_strdup_printf(
-        "<cib><configuration><crm_config><cluster_property_set id='o'>%s%s%s"
-        "</cluster_property_set></crm_config><nodes>"
-        "<node id='1' uname='n1'><instance_attributes id='a'>"
-        "<nvpair id='b' name='drover-incoming' value='%s'/>"
-        "</instance_attributes></node></nodes></configuration></cib>",
-        networks ? "<nvpair id='n' name='drover-migration-networks' value='"
-                 : "",
-        networks ? networks : "", networks ? "'/>" : "", incoming);
-    g_autoptr(drover_cib_t) cib = NULL;
-
-    ck_assert_int_eq(drover_cib_from_xml(xml, &cib), 0);
-    return drover_config_check(cib);
+    return check_cib(networks, incoming, NULL, NULL);
 }
+
+/* n1's published facts on lm1 */
+#define LM1_FACTS(f) "<nvpair id='f' name='drover-net-lm1' value='" f "'/>"
+
+#define LM1  "lm1=10.20.1.0/24"
+#define LM12 "lm1=10.20.1.0/24 lm2=10.20.2.0/24"
 
 static drover_problem_t *
 problem(GPtrArray *problems, guint i)
@@ -79,6 +111,152 @@ START_TEST(policy_without_networks)
 }
 END_TEST
 
+START_TEST(policy_address_on_no_network)
+{
+    g_autoptr(GPtrArray) p = check(LM12, "10.20.1.11 10.20.9.5");
+
+    ck_assert_int_eq(p->len, 1);
+    ck_assert_int_eq(problem(p, 0)->severity, DROVER_PROBLEM_ERROR);
+    ck_assert_str_eq(problem(p, 0)->value, "10.20.1.11 10.20.9.5");
+    ck_assert_str_eq(problem(p, 0)->message,
+                     "10.20.9.5 is on none of the migration networks (lm1 "
+                     "10.20.1.0/24, lm2 10.20.2.0/24); list n1's own address "
+                     "on one of them");
+}
+END_TEST
+
+START_TEST(policy_address_not_the_nodes)
+{
+    const char *facts = LM1_FACTS("address=10.20.1.11 mtu=1500 link=up");
+    g_autoptr(GPtrArray) other = check_cib(LM1, "10.20.1.99", facts, NULL);
+    g_autoptr(GPtrArray) own = check_cib(LM1, "10.20.1.11", facts, NULL);
+    g_autoptr(GPtrArray) unpublished = check(LM1, "10.20.1.99");
+    g_autoptr(GPtrArray) v6 =
+        check_cib("lm1=fd00:20:1::/64", "fd00:20:1:0:0::11",
+                  LM1_FACTS("address=fd00:20:1::11 link=up"), NULL);
+
+    ck_assert_int_eq(other->len, 1);
+    ck_assert_int_eq(problem(other, 0)->severity, DROVER_PROBLEM_ERROR);
+    ck_assert_str_eq(problem(other, 0)->subject, "node n1");
+    ck_assert_str_eq(problem(other, 0)->message,
+                     "10.20.1.99 is not n1's address on lm1 (it has "
+                     "10.20.1.11)");
+    ck_assert_int_eq(own->len, 0);
+    ck_assert_int_eq(unpublished->len, 0); /* nothing known to compare */
+    ck_assert_int_eq(v6->len, 0);          /* addresses, not strings */
+}
+END_TEST
+
+START_TEST(node_unreachable)
+{
+    const char *down = LM1_FACTS("address=10.20.1.11 mtu=1500 link=down");
+    const char *up = LM1_FACTS("address=10.20.1.11 mtu=1500 link=up");
+    g_autoptr(GPtrArray) any = check_cib(LM12, NULL, down, NULL);
+    g_autoptr(GPtrArray) lm2 = check_cib(LM12, "lm2", up, NULL);
+    g_autoptr(GPtrArray) by_address = check_cib(LM12, "10.20.2.11", up, NULL);
+    g_autoptr(GPtrArray) none = check_cib(LM12, "none", down, NULL);
+    g_autoptr(GPtrArray) lm1 = check_cib(LM12, "lm2 lm1", up, NULL);
+    g_autoptr(GPtrArray) bad_facts =
+        check_cib(LM12, "lm2", LM1_FACTS("address=bogus link=up"), NULL);
+
+    ck_assert_int_eq(any->len, 1);
+    ck_assert_int_eq(problem(any, 0)->severity, DROVER_PROBLEM_WARNING);
+    ck_assert_ptr_null(problem(any, 0)->value);
+    ck_assert_str_eq(problem(any, 0)->message,
+                     "n1 accepts any network but has published no address "
+                     "with link up on lm1, lm2: no live migration can reach "
+                     "it (it has published lm1 address=10.20.1.11 mtu=1500 "
+                     "link=down)");
+    ck_assert_int_eq(lm2->len, 1);
+    ck_assert_str_eq(problem(lm2, 0)->message,
+                     "n1 accepts lm2 only but has published no address with "
+                     "link up on lm2: no live migration can reach it (it has "
+                     "published lm1 address=10.20.1.11 mtu=1500 link=up)");
+    ck_assert_int_eq(by_address->len, 1);
+    ck_assert_ptr_nonnull(strstr(problem(by_address, 0)->message,
+                                 "accepts 10.20.2.11 only but has published "
+                                 "no address with link up on lm2:"));
+    ck_assert_int_eq(none->len, 0);      /* refusing all is its purpose */
+    ck_assert_int_eq(lm1->len, 0);       /* lm1 reaches it */
+    ck_assert_int_eq(bad_facts->len, 0); /* nothing valid published */
+}
+END_TEST
+
+static const char *const vms =
+    "<primitive id='vm1' class='ocf' provider='heartbeat' "
+    "type='VirtualDomain'><instance_attributes id='i1'>"
+    "<nvpair id='p1' name='migration_networks' value='lm9'/>"
+    "</instance_attributes></primitive>"
+    "<group id='g'><primitive id='vm2' class='ocf' provider='drover' "
+    "type='VirtualDomain'><instance_attributes id='i2'>"
+    "<nvpair id='p2' name='migration_networks' value='lm2 lm9'/>"
+    "</instance_attributes></primitive></group>"
+    "<clone id='c'><primitive id='vm3' class='ocf' provider='drover' "
+    "type='VirtualDomain'><instance_attributes id='i3'>"
+    "<nvpair id='p3' name='migration_networks' value='lm1'/>"
+    "</instance_attributes></primitive></clone>"
+    "<primitive id='vm4' class='ocf' provider='drover' type='VirtualDomain'>"
+    "<instance_attributes id='i4'>"
+    "<nvpair id='p4' name='migration_networks' value=''/>"
+    "</instance_attributes></primitive>";
+
+START_TEST(vm_network_orders)
+{
+    g_autoptr(GPtrArray) p = check_cib(LM12, NULL, NULL, vms);
+    g_autoptr(GPtrArray) unset = check_cib(NULL, NULL, NULL, vms);
+    g_autoptr(GPtrArray) bad_list = check_cib("lm1=bogus", NULL, NULL, vms);
+
+    /* vm1 is not drover's; vm4's empty value is unset, as for the agent */
+    ck_assert_int_eq(p->len, 1);
+    ck_assert_int_eq(problem(p, 0)->severity, DROVER_PROBLEM_ERROR);
+    ck_assert_str_eq(problem(p, 0)->subject, "resource vm2");
+    ck_assert_str_eq(problem(p, 0)->name, "migration_networks");
+    ck_assert_str_eq(problem(p, 0)->value, "lm2 lm9");
+    ck_assert_str_eq(problem(p, 0)->message,
+                     "Unknown migration network 'lm9'; the cluster has: lm1, "
+                     "lm2");
+    ck_assert_int_eq(unset->len, 2);
+    ck_assert_int_eq(problem(unset, 0)->severity, DROVER_PROBLEM_WARNING);
+    ck_assert_str_eq(problem(unset, 0)->subject, "resource vm2");
+    ck_assert_ptr_nonnull(
+        strstr(problem(unset, 0)->message, "this order is ignored"));
+    ck_assert_str_eq(problem(unset, 1)->subject, "resource vm3");
+    ck_assert_int_eq(bad_list->len, 1); /* reported once, for the cluster */
+    ck_assert_str_eq(problem(bad_list, 0)->subject, "cluster");
+}
+END_TEST
+
+/* The fixture with one of each problem, as `drover config check` shows it */
+START_TEST(fixture_problems)
+{
+    g_autofree char *path = unit_data_path("cib-check.xml");
+    g_autofree char *xml = NULL;
+    g_autoptr(drover_cib_t) cib = NULL;
+    g_autoptr(GPtrArray) p = NULL;
+    const char *expected[][3] = {
+        { "error", "node n1", "10.20.1.11 10.20.9.5" },
+        { "error", "node n2", "10.20.2.99" },
+        { "warning", "node n3", "lm2" },
+        { "warning", "node n4", NULL },
+        { "error", "resource vm3", "lm2 lm9" },
+        { "error", "resource vm5", "lm1,lm1" },
+    };
+
+    ck_assert(g_file_get_contents(path, &xml, NULL, NULL));
+    ck_assert_int_eq(drover_cib_from_xml(xml, &cib), 0);
+    p = drover_config_check(cib);
+    ck_assert_int_eq(p->len, G_N_ELEMENTS(expected));
+    for (guint i = 0; i < p->len; i++) {
+        ck_assert_str_eq(problem(p, i)->severity == DROVER_PROBLEM_ERROR
+                             ? "error"
+                             : "warning",
+                         expected[i][0]);
+        ck_assert_str_eq(problem(p, i)->subject, expected[i][1]);
+        ck_assert_pstr_eq(problem(p, i)->value, expected[i][2]);
+    }
+}
+END_TEST
+
 Suite *
 config_suite(void)
 {
@@ -89,6 +267,11 @@ config_suite(void)
     tcase_add_test(tc, bad_network_list_reported_once);
     tcase_add_test(tc, bad_incoming_policy);
     tcase_add_test(tc, policy_without_networks);
+    tcase_add_test(tc, policy_address_on_no_network);
+    tcase_add_test(tc, policy_address_not_the_nodes);
+    tcase_add_test(tc, node_unreachable);
+    tcase_add_test(tc, vm_network_orders);
+    tcase_add_test(tc, fixture_problems);
     suite_add_tcase(s, tc);
     return s;
 }

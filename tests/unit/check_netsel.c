@@ -400,6 +400,32 @@ START_TEST(local_facts_from_interfaces)
 }
 END_TEST
 
+START_TEST(migrate_uris_per_transport)
+{
+    g_autoptr(GPtrArray) nets = networks();
+    g_autoptr(GString) reason = g_string_new(NULL);
+    g_autoptr(GInetAddress) v4 = g_inet_address_new_from_string("10.20.1.12");
+    g_autoptr(GInetAddress) v6 =
+        g_inet_address_new_from_string("fd00:20:2::12");
+    g_autofree char *tcp = NULL;
+    g_autofree char *rdma = NULL;
+    drover_transport_t t;
+
+    tcp = drover_net_migrate_uri(net(nets, 0), v4, NULL);
+    ck_assert_str_eq(tcp, "tcp://10.20.1.12");
+    ck_assert_int_eq(drover_transport_parse("rdma", &t, reason), 0);
+    net(nets, 1)->transport = t;
+    rdma = drover_net_migrate_uri(net(nets, 1), v6, "49152");
+    ck_assert_str_eq(rdma, "rdma://[fd00:20:2::12]:49152");
+    ck_assert_int_eq(drover_transport_parse(NULL, &t, reason), 0);
+    ck_assert_int_eq(t, DROVER_TRANSPORT_TCP);
+    ck_assert_int_eq(drover_transport_parse("TLS", &t, reason),
+                     DROVER_RC_CONFIG);
+    ck_assert_str_eq(reason->str,
+                     "Unknown transport 'TLS' (valid: tcp, tls, rdma)");
+}
+END_TEST
+
 Suite *
 netsel_suite(void)
 {
@@ -419,6 +445,7 @@ netsel_suite(void)
     tcase_add_test(tc, missing_address);
     tcase_add_test(tc, facts_round_trip);
     tcase_add_test(tc, local_facts_from_interfaces);
+    tcase_add_test(tc, migrate_uris_per_transport);
     suite_add_tcase(s, tc);
     return s;
 }

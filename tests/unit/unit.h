@@ -15,6 +15,7 @@ Suite *cib_suite(void);
 Suite *output_suite(void);
 Suite *log_suite(void);
 Suite *netsel_suite(void);
+Suite *record_suite(void);
 Suite *probe_suite(void);
 Suite *config_suite(void);
 

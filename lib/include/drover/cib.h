@@ -94,6 +94,20 @@ GPtrArray *drover_cib_nodes(const drover_cib_t *cib);
 bool drover_cib_has_resource(const drover_cib_t *cib, const char *resource);
 
 /*!
+ * \brief The ids of every primitive of agent \p standard:\p provider:\p type
+ *        (\p provider NULL for classes without one), including those inside
+ *        groups, clones and bundles, in configuration order
+ *
+ * Primitives that take their agent from a template are not included.
+ *
+ * \return array of char *; free with g_ptr_array_unref()
+ */
+GPtrArray *drover_cib_resources_by_agent(const drover_cib_t *cib,
+                                         const char *standard,
+                                         const char *provider,
+                                         const char *type);
+
+/*!
  * \brief A primitive's instance attribute (parameter), or NULL
  */
 const char *drover_cib_resource_param(const drover_cib_t *cib,

@@ -15,11 +15,39 @@
 
 #include <drover/cib.h>
 
+/* How the memory stream travels on a network (cluster property
+ * drover-network-<name>-transport) */
+typedef enum {
+    DROVER_TRANSPORT_TCP,  /* tcp://, the default */
+    DROVER_TRANSPORT_TLS,  /* tcp:// with VIR_MIGRATE_TLS */
+    DROVER_TRANSPORT_RDMA, /* rdma:// */
+} drover_transport_t;
+
 /* One named migration network and its subnets */
 typedef struct {
     char *name;
     GPtrArray *subnets; /* GInetAddressMask *, at least one */
+    drover_transport_t transport;
 } drover_network_t;
+
+/*!
+ * \brief Parse a transport name (tcp, tls or rdma); NULL is tcp
+ */
+int drover_transport_parse(const char *text, drover_transport_t *transport,
+                           GString *reason);
+const char *drover_transport_str(drover_transport_t transport);
+
+/*!
+ * \brief The cluster property naming \p network's transport (free it)
+ */
+char *drover_transport_property(const char *network);
+
+/*!
+ * \brief The memory stream's URI to \p address on \p network:
+ *        tcp://10.20.1.12, rdma://[fd00::12]:49152 (\p port may be NULL)
+ */
+char *drover_net_migrate_uri(const drover_network_t *network,
+                             GInetAddress *address, const char *port);
 
 /*!
  * \brief Parse the cluster's ordered network list
@@ -100,6 +128,14 @@ int drover_net_facts_parse(const char *text, drover_net_facts_t *facts,
  *         node has an address); free with g_hash_table_destroy()
  */
 GHashTable *drover_net_facts_local(const GPtrArray *networks);
+/*!
+ * \brief What \p node published on each of \p networks (drover-net-<name>)
+ *
+ * \return network name -> drover_net_facts_t * (only valid ones)
+ */
+GHashTable *drover_net_facts_published(const drover_cib_t *cib,
+                                       const GPtrArray *networks,
+                                       const char *node);
 char *drover_net_facts_format(const drover_net_facts_t *facts);
 void drover_net_facts_clear(drover_net_facts_t *facts);
 

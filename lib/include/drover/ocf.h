@@ -151,4 +151,9 @@ const char *drover_ocf_meta(const drover_ocf_t *ocf, const char *name);
 void drover_ocf_exit_reason(drover_ocf_t *ocf, const char *format, ...)
     G_GNUC_PRINTF(2, 3);
 
+/*!
+ * \brief The reason given so far, or NULL
+ */
+const char *drover_ocf_exit_reason_text(const drover_ocf_t *ocf);
+
 #endif /* DROVER_OCF__H */

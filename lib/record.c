@@ -1,0 +1,198 @@
+/*
+ * Migration records as JSON in private attributes of pacemaker-attrd
+ * (attrd_updater --private): replicated to every node's attribute
+ * manager, gone when the node restarts, and never a CIB change — a
+ * transient attribute in the CIB would abort the transition that runs the
+ * migration (see docs/design.md).
+ */
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <qb/qblog.h>
+
+#include <drover/rc.h>
+#include <drover/record.h>
+#include <drover/spawn.h>
+
+#include "drover_private.h"
+
+void
+drover_record_clear(drover_record_t *r)
+{
+    g_free(r->source);
+    g_free(r->target);
+    g_free(r->mode);
+    g_free(r->network);
+    g_free(r->uri);
+    g_free(r->skipped);
+    g_free(r->error);
+    memset(r, 0, sizeof(*r));
+}
+
+static void
+add_string(JsonBuilder *b, const char *key, const char *value)
+{
+    if (value != NULL) {
+        json_builder_set_member_name(b, key);
+        json_builder_add_string_value(b, value);
+    }
+}
+
+static void
+add_int(JsonBuilder *b, const char *key, gint64 value)
+{
+    json_builder_set_member_name(b, key);
+    json_builder_add_int_value(b, value);
+}
+
+char *
+drover_record_format(const drover_record_t *r)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    g_autoptr(JsonNode) root = NULL;
+
+    json_builder_begin_object(b);
+    add_int(b, "at", r->at);
+    add_string(b, "from", r->source);
+    add_string(b, "to", r->target);
+    add_string(b, "mode", r->mode);
+    add_string(b, "result", r->ok ? "ok" : "failed");
+    add_string(b, "network", r->network);
+    add_string(b, "uri", r->uri);
+    add_int(b, "ms", r->duration_ms);
+    add_int(b, "bytes", (gint64) r->bytes);
+    add_int(b, "attempts", r->attempts);
+    add_string(b, "skipped", r->skipped);
+    add_string(b, "error", r->error);
+    json_builder_end_object(b);
+    root = json_builder_get_root(b);
+    json_generator_set_root(gen, root);
+    return json_generator_to_data(gen, NULL);
+}
+
+static char *
+get_string(JsonObject *o, const char *key)
+{
+    JsonNode *n = json_object_get_member(o, key);
+
+    return (n != NULL && JSON_NODE_HOLDS_VALUE(n)
+            && json_node_get_value_type(n) == G_TYPE_STRING)
+               ? g_strdup(json_node_get_string(n))
+               : NULL;
+}
+
+static gint64
+get_int(JsonObject *o, const char *key)
+{
+    JsonNode *n = json_object_get_member(o, key);
+
+    return (n != NULL && JSON_NODE_HOLDS_VALUE(n)
+            && json_node_get_value_type(n) == G_TYPE_INT64)
+               ? json_node_get_int(n)
+               : 0;
+}
+
+int
+drover_record_parse(const char *text, drover_record_t *r)
+{
+    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autofree char *result = NULL;
+    JsonObject *o;
+
+    memset(r, 0, sizeof(*r));
+    if (text == NULL || !json_parser_load_from_data(parser, text, -1, NULL)
+        || !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
+        return DROVER_RC_PROTOCOL;
+    }
+    o = json_node_get_object(json_parser_get_root(parser));
+    r->at = get_int(o, "at");
+    r->source = get_string(o, "from");
+    r->target = get_string(o, "to");
+    r->mode = get_string(o, "mode");
+    result = get_string(o, "result");
+    r->ok = (g_strcmp0(result, "ok") == 0);
+    r->network = get_string(o, "network");
+    r->uri = get_string(o, "uri");
+    r->duration_ms = get_int(o, "ms");
+    r->bytes = (guint64) get_int(o, "bytes");
+    r->attempts = (int) get_int(o, "attempts");
+    r->skipped = get_string(o, "skipped");
+    r->error = get_string(o, "error");
+    return 0;
+}
+
+int
+drover_record_publish(const char *rsc, const drover_record_t *record,
+                      drover_deadline_t deadline)
+{
+    g_autofree char *name = g_strconcat(DROVER_RECORD_ATTR_PREFIX, rsc, NULL);
+    g_autofree char *value = drover_record_format(record);
+    g_autofree char *err = NULL;
+    const char *argv[] = { "attrd_updater", "--private", "--name", name,
+                           "--update",      value,       NULL };
+    int status = -1;
+    int rc = drover_spawn(argv, deadline, NULL, &err, &status);
+
+    if (rc == 0 && status != 0) {
+        qb_log(LOG_WARNING, "Cannot record the migration of %s: %s", rsc,
+               g_strstrip(err));
+        rc = DROVER_RC_ERROR;
+    }
+    return rc;
+}
+
+int
+drover_record_read(const char *rsc, drover_deadline_t deadline,
+                   drover_record_t *record)
+{
+    g_autofree char *name = g_strconcat(DROVER_RECORD_ATTR_PREFIX, rsc, NULL);
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    const char *argv[] = { "attrd_updater", "--query", "--all", "--name",
+                           name, "--output-as=xml", NULL };
+    g_autoptr(xmlDoc) doc = NULL;
+    int status = -1;
+    int rc = drover_spawn(argv, deadline, &out, &err, &status);
+
+    memset(record, 0, sizeof(*record));
+    if (rc != 0) {
+        return rc;
+    }
+    if (status != 0) {
+        /* attrd_updater exits 105 (CRM_EX_NOSUCH) for an unknown name */
+        return (status == 105) ? DROVER_RC_NO_SUCH : DROVER_RC_UNREACHABLE;
+    }
+    doc = xmlReadMemory(out, (int) strlen(out), "attrd_updater", NULL,
+                        XML_PARSE_NONET | XML_PARSE_NOERROR
+                            | XML_PARSE_NOWARNING);
+    if (doc == NULL) {
+        return DROVER_RC_PROTOCOL;
+    }
+    rc = DROVER_RC_NO_SUCH;
+    for (xmlNode *n = xmlDocGetRootElement(doc)->children; n != NULL;
+         n = n->next) {
+        g_autofree char *value = NULL;
+        drover_record_t candidate;
+
+        if (n->type != XML_ELEMENT_NODE
+            || strcmp((const char *) n->name, "attribute") != 0) {
+            continue;
+        }
+        value = (char *) xmlGetProp(n, (const xmlChar *) "value");
+        if (value == NULL || *value == '\0'
+            || drover_record_parse(value, &candidate) != 0) {
+            continue;
+        }
+        if (rc != 0 || candidate.at > record->at) {
+            drover_record_clear(record);
+            *record = candidate;
+            rc = 0;
+        } else {
+            drover_record_clear(&candidate);
+        }
+    }
+    return rc;
+}
