@@ -674,6 +674,58 @@ domain_name(drover_ocf_t *ocf)
     return NULL;
 }
 
+/*
+ * validate-all: drover's cluster configuration as it concerns this VM —
+ * the checks of `drover config check`, plus this VM's own order (which the
+ * CIB may not hold yet when a tool validates before creating it).  Without
+ * a cluster to ask, there is nothing to check.
+ */
+static int
+validate_cluster_config(drover_ocf_t *ocf)
+{
+    gint64 left = drover_deadline_remaining_ms(drover_ocf_deadline(ocf));
+    const char *order = drover_ocf_param(ocf, "migration_networks");
+    const char *list = NULL;
+    g_autoptr(drover_cib_t) cib = NULL;
+    g_autoptr(GPtrArray) problems = NULL;
+    g_autoptr(GPtrArray) networks = NULL;
+    g_autoptr(GPtrArray) parsed_order = NULL;
+    g_autoptr(GString) reason = g_string_new(NULL);
+    g_autofree char *own =
+        g_strdup_printf("resource %s", drover_ocf_resource(ocf));
+
+    if (drover_cib_query(drover_deadline_in_ms(MIN(left / 2, 5000)), &cib)
+        != 0) {
+        qb_log(LOG_INFO, "No cluster to check drover's configuration in");
+        return 0;
+    }
+    problems = drover_config_check(cib);
+    for (guint i = 0; i < problems->len; i++) {
+        drover_problem_t *p = g_ptr_array_index(problems, i);
+
+        if (p->severity == DROVER_PROBLEM_ERROR
+            && (strcmp(p->subject, "cluster") == 0
+                || strcmp(p->subject, own) == 0)) {
+            drover_ocf_exit_reason(ocf, "%s '%s': %s", p->name,
+                                   (p->value != NULL) ? p->value : "",
+                                   p->message);
+            return DROVER_RC_CONFIG;
+        }
+    }
+    list = drover_cib_property(cib, DROVER_NETWORKS_PROPERTY);
+    if (order != NULL && list != NULL
+        && (drover_networks_parse(list, &networks, reason) != 0
+            || drover_networks_order(networks, order, &parsed_order, reason)
+                   != 0)) {
+        g_autofree char *shown = drover__shown(order);
+
+        drover_ocf_exit_reason(ocf, "migration_networks '%s': %s", shown,
+                               reason->str);
+        return DROVER_RC_CONFIG;
+    }
+    return 0;
+}
+
 static int
 validate(drover_ocf_t *ocf, int level)
 {
@@ -692,6 +744,12 @@ validate(drover_ocf_t *ocf, int level)
                                "such as qemu:///system, not '%s'",
                                shown);
         return DROVER_RC_CONFIG;
+    }
+    if (strcmp(drover_ocf_action(ocf), "validate-all") == 0) {
+        rc = validate_cluster_config(ocf);
+        if (rc != 0) {
+            return rc;
+        }
     }
     if (level < 10) {
         return 0;

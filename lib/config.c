@@ -49,10 +49,12 @@ describe_networks(const GPtrArray *networks)
 
         g_string_append_printf(text, "%s%s ", (i > 0) ? ", " : "", n->name);
         for (guint j = 0; j < n->subnets->len; j++) {
+            GInetAddressMask *mask = g_ptr_array_index(n->subnets, j);
             g_autofree char *subnet =
-                g_inet_address_mask_to_string(g_ptr_array_index(n->subnets, j));
+                g_inet_address_to_string(g_inet_address_mask_get_address(mask));
 
-            g_string_append_printf(text, "%s%s", (j > 0) ? "," : "", subnet);
+            g_string_append_printf(text, "%s%s/%u", (j > 0) ? "," : "", subnet,
+                                   g_inet_address_mask_get_length(mask));
         }
     }
     return g_string_free(text, FALSE);

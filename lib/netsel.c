@@ -31,7 +31,9 @@ valid_name(const char *name)
 {
     size_t len = strlen(name);
 
-    if (len == 0 || len > NAME_MAX_CHARS || !g_ascii_isalnum(name[0])) {
+    /* any and none are words of drover-incoming */
+    if (len == 0 || len > NAME_MAX_CHARS || !g_ascii_isalnum(name[0])
+        || strcmp(name, "any") == 0 || strcmp(name, "none") == 0) {
         return false;
     }
     for (const char *c = name; *c != '\0'; c++) {
@@ -100,9 +102,9 @@ parse_subnet(const char *network, const char *text, GInetAddressMask **mask,
     *mask = g_inet_address_mask_new_from_string(text, &error);
     if (*mask == NULL) {
         g_string_printf(reason,
-                        "Network '%s': '%s' is not a valid subnet (%s); write "
+                        "Network '%s': '%s' is not a valid subnet; write "
                         "it as ADDRESS/PREFIX, e.g. 10.20.1.0/24",
-                        network, shown, error->message);
+                        network, shown);
         return DROVER_RC_CONFIG;
     }
     return 0;
@@ -131,7 +133,8 @@ parse_network(const char *entry, GPtrArray *networks, GString *reason)
 
         g_string_printf(reason,
                         "'%s' is not a valid network name: use 1-%d of a-z, "
-                        "0-9, '-' and '_', starting with a letter or digit",
+                        "0-9, '-' and '_', starting with a letter or digit, "
+                        "other than any and none",
                         shown_name, NAME_MAX_CHARS);
         return DROVER_RC_CONFIG;
     }

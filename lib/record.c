@@ -151,8 +151,10 @@ drover_record_read(const char *rsc, drover_deadline_t deadline,
     g_autofree char *name = g_strconcat(DROVER_RECORD_ATTR_PREFIX, rsc, NULL);
     g_autofree char *out = NULL;
     g_autofree char *err = NULL;
-    const char *argv[] = { "attrd_updater", "--query", "--all", "--name",
-                           name, "--output-as=xml", NULL };
+    const char *argv[] = {
+        "attrd_updater",   "--query", "--all", "--name", name,
+        "--output-as=xml", NULL
+    };
     g_autoptr(xmlDoc) doc = NULL;
     int status = -1;
     int rc = drover_spawn(argv, deadline, &out, &err, &status);

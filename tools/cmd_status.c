@@ -36,10 +36,9 @@ status_nodes_text(const xmlNode *nodes, GString *text)
 
         g_string_append_printf(
             text, "  %-10s %-8s incoming %s", drover_output_get(n, "name"),
-            strcmp(drover_output_get(n, "standby"), "true") == 0 ? "standby"
-            : strcmp(drover_output_get(n, "online"), "true") == 0
-                ? "online"
-                : "offline",
+            strcmp(drover_output_get(n, "standby"), "true") == 0  ? "standby"
+            : strcmp(drover_output_get(n, "online"), "true") == 0 ? "online"
+                                                                  : "offline",
             drover_output_get(n, "incoming"));
         for (xmlNode *net = (nets != NULL) ? xmlFirstElementChild(nets) : NULL;
              net != NULL; net = xmlNextElementSibling(net)) {
@@ -60,10 +59,9 @@ status_vm_text(const xmlNode *vm, GString *text)
     xmlNode *m = xmlFirstElementChild((xmlNode *) vm);
     const char *node = drover_output_get(vm, "node");
 
-    g_string_append_printf(text, "  %-12s %-8s %-10s",
-                           drover_output_get(vm, "id"),
-                           drover_output_get(vm, "role"),
-                           (*node != '\0') ? node : "-");
+    g_string_append_printf(
+        text, "  %-12s %-8s %-10s", drover_output_get(vm, "id"),
+        drover_output_get(vm, "role"), (*node != '\0') ? node : "-");
     if (m == NULL) {
         g_string_append(text, " no migration recorded\n");
         return;
@@ -114,8 +112,11 @@ status_text(const xmlNode *result, GString *text)
 static crm_exit_t
 read_crm_mon(cli_t *cli, drover_output_t *out, xmlDoc **doc)
 {
-    const char *argv[] = { "crm_mon", "--one-shot", "--inactive",
-                           "--output-as=xml", "--include=nodes,resources",
+    const char *argv[] = { "crm_mon",
+                           "--one-shot",
+                           "--inactive",
+                           "--output-as=xml",
+                           "--include=nodes,resources",
                            NULL };
     g_autofree char *stdout_text = NULL;
     g_autofree char *stderr_text = NULL;
@@ -127,16 +128,14 @@ read_crm_mon(cli_t *cli, drover_output_t *out, xmlDoc **doc)
         return cli_fail(cli, out, drover_rc_to_exit(rc),
                         "Cannot run crm_mon: %s", drover_rc_str(rc));
     }
-    *doc = xmlReadMemory(stdout_text, (int) strlen(stdout_text), "crm_mon",
-                         NULL, XML_PARSE_NONET | XML_PARSE_NOERROR
-                                   | XML_PARSE_NOWARNING);
+    *doc = xmlReadMemory(
+        stdout_text, (int) strlen(stdout_text), "crm_mon", NULL,
+        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (status != 0 || *doc == NULL) {
-        return cli_fail(cli, out,
-                        (status > 0) ? (crm_exit_t) status : CRM_EX_PROTOCOL,
-                        "crm_mon failed: %s",
-                        g_strstrip(stderr_text)[0] != '\0'
-                            ? stderr_text
-                            : "no XML status");
+        return cli_fail(
+            cli, out, (status > 0) ? (crm_exit_t) status : CRM_EX_PROTOCOL,
+            "crm_mon failed: %s",
+            g_strstrip(stderr_text)[0] != '\0' ? stderr_text : "no XML status");
     }
     return CRM_EX_OK;
 }
@@ -147,9 +146,8 @@ find_element(xmlNode *node, const char *name)
 {
     for (xmlNode *c = xmlFirstElementChild(node); c != NULL;
          c = xmlNextElementSibling(c)) {
-        xmlNode *found = xmlStrEqual(c->name, BAD_CAST name)
-                             ? c
-                             : find_element(c, name);
+        xmlNode *found =
+            xmlStrEqual(c->name, BAD_CAST name) ? c : find_element(c, name);
 
         if (found != NULL) {
             return found;

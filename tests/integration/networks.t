@@ -125,15 +125,19 @@ on n1 crm_resource --resource vm1 --set-parameter migration_stall_timeout \
     --parameter-value 3 >/dev/null
 running() { [ "$(vm_role vm1)" = Started ] && [ -n "$(vm_node vm1)" ]; }
 ok "vm1 runs again after the parameter changes" wait_for --timeout 60 running
+ok "the cluster settles (every restart done)" on n1 crm_resource --wait --timeout=90s
 src=$(vm_node vm1)
 dst=n1
 [ "$src" = n1 ] && dst=n2
 diag "vm1 runs on $src; moving it to $dst, dropping $dst's lm1 frames mid-way"
 ok "vm1's guest is up" wait_for --timeout 60 guest_ready vm1
+# a beat printed from now on comes from the guest that will move
+src_lines=$(guest_serial_lines vm1 "$src")
+ok "vm1's guest beats on $src" wait_for --timeout 30 guest_has_beat_after vm1 "$src" "$src_lines"
 count_log() { on "$src" grep -c -- "$1" /var/log/pacemaker/pacemaker.log; }
 gave_up=$(count_log "over lm1 failed (no data moved for 3 s)")
 chose_lm2=$(count_log "Network lm2 chosen for the migration to $dst")
-hb_before=$(guest_heartbeat vm1)
+hb_before=$(guest_beat_on vm1 "$src")
 lines=$(guest_serial_lines vm1 "$dst")
 lm2_before=$(net_tx_bytes "$src" lm2)
 t_mig=$(lab_now)
@@ -192,6 +196,9 @@ ok "vm1's guest booted again on $none_node" wait_for --timeout 60 guest_has_beat
 is "$(vm_running_nodes vm1)" "$none_node" "vm1 runs on $none_node only"
 on n1 crm_attribute --node "$cur" --name standby --delete
 on n1 crm_attribute --node "$other" --name standby --delete
+off_none() { running && [ "$(vm_node vm1)" != "$none_node" ] && [ "$(vm_running_nodes vm1 | wc -w)" = 1 ]; }
+ok "the others back: the rule moves vm1 off $none_node again" wait_for --timeout 90 off_none
+is "$(last mode) $(last from)" "live $none_node" "...by a live migration"
 on n1 crm_attribute --node "$none_node" --name drover-incoming --delete
 on n1 cibadmin -D -o constraints -X '<rsc_location id="vm1-avoid-none"/>'
 

@@ -81,6 +81,23 @@ doms=$(on n1 virsh -q list --name)
 is "$?" 0 "n1: virsh list answers"
 ok "ocf-tester left $VM stopped (running: ${doms:-none})" no_line "$VM" "$doms"
 
+# --- validate-all checks drover's cluster configuration as it concerns the VM ------
+on n1 crm_attribute --type crm_config --name drover-migration-networks \
+    --update "lm1=10.20.1.0/24 lm2=10.20.2.0/24"
+validate_order() { # ORDER: validate-all's exit code and exit reason
+    on n1 env OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=vmx \
+        OCF_RESKEY_config="$xml" OCF_RESKEY_migration_networks="$1" \
+        "$AGENT" validate-all 2>&1 | grep -o 'ocf-exit-reason:.*'
+    echo "rc=${PIPESTATUS[0]}"
+}
+out=$(validate_order "lm2 lm9")
+ok "validate-all: an unknown network in migration_networks is OCF_ERR_CONFIGURED" \
+    grep -qx "rc=6" <<<"$out"
+ok "...with a reason naming it: $(head -n 1 <<<"$out")" grep -q \
+    "^ocf-exit-reason:migration_networks 'lm2 lm9': Unknown migration network 'lm9'; the cluster has: lm1, lm2" <<<"$out"
+is "$(validate_order "lm2 lm1")" "rc=0" "validate-all: a valid order passes"
+on n1 crm_attribute --type crm_config --name drover-migration-networks --delete
+
 # --- 3. ocft -------------------------------------------------------------------------
 # A remote shell for the @n2 steps: unauthenticated root on n2's addresses,
 # which only the lab's own bridges reach (like libvirtd's auth_tcp=none)

@@ -183,6 +183,11 @@ guest_beat_after() {
         grep -o 'hb=[0-9]*' | head -n 1 | cut -d= -f2
 }
 guest_has_beat_after() { [ -n "$(guest_beat_after "$@")" ]; }
+# The last heartbeat in NODE's serial log of VM (guest_beat_on VM NODE)
+guest_beat_on() {
+    on "$2" cat "$(lab_vm_serial_log "$1")" 2>/dev/null |
+        grep -a -o 'hb=[0-9]*' | tail -n 1 | cut -d= -f2
+}
 
 # --- migrations, from the executors' logs ----------------------------------
 

@@ -69,6 +69,8 @@ START_TEST(rejects_bad_lists)
     assert_rejected("lm1=", "'lm1=' is not NAME=SUBNET");
     assert_rejected("LM1=10.0.0.0/8", "'LM1' is not a valid network name");
     assert_rejected("-x=10.0.0.0/8", "'-x' is not a valid network name");
+    assert_rejected("none=10.0.0.0/8", "other than any and none");
+    assert_rejected("lm1=a\rb/24", "'a b/24' is not a valid subnet; write");
     assert_rejected("lm1=10.20.1.0", "'10.20.1.0' is not a subnet");
     assert_rejected("lm1=10.20.1.5/24", "'10.20.1.5/24' is not a valid subnet");
     assert_rejected("lm1=300.1.1.0/24", "'300.1.1.0/24' is not a valid subnet");
@@ -388,15 +390,15 @@ START_TEST(local_facts_from_interfaces)
     drover_net_facts_t *lo = NULL;
     g_autofree char *text = NULL;
 
-    ck_assert_int_eq(
-        drover_networks_parse("loop=127.0.0.0/8 none=0.0.0.0/8", &nets, reason),
-        0);
+    ck_assert_int_eq(drover_networks_parse("loop=127.0.0.0/8 nowhere=0.0.0.0/8",
+                                           &nets, reason),
+                     0);
     facts = drover_net_facts_local(nets);
     lo = g_hash_table_lookup(facts, "loop");
     ck_assert_ptr_nonnull(lo);
     text = drover_net_facts_format(lo);
     ck_assert_str_eq(text, "address=127.0.0.1 mtu=65536 link=up");
-    ck_assert(!g_hash_table_contains(facts, "none"));
+    ck_assert(!g_hash_table_contains(facts, "nowhere"));
 }
 END_TEST
 

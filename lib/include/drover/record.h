@@ -15,7 +15,7 @@
 #define DROVER_RECORD_ATTR_PREFIX "drover-migration-"
 
 typedef struct {
-    gint64 at;     /* when it ended, seconds since the epoch */
+    gint64 at; /* when it ended, seconds since the epoch */
     char *source;
     char *target;
     char *mode;    /* "live", or "offline" (stopped here, started there) */
