@@ -16,6 +16,7 @@ Suite *output_suite(void);
 Suite *log_suite(void);
 Suite *netsel_suite(void);
 Suite *record_suite(void);
+Suite *slots_suite(void);
 Suite *probe_suite(void);
 Suite *config_suite(void);
 

@@ -37,6 +37,7 @@ main(void)
     srunner_add_suite(runner, output_suite());
     srunner_add_suite(runner, netsel_suite());
     srunner_add_suite(runner, record_suite());
+    srunner_add_suite(runner, slots_suite());
     srunner_add_suite(runner, probe_suite());
     srunner_add_suite(runner, config_suite());
     srunner_run_all(runner, CK_NORMAL);
