@@ -134,7 +134,7 @@ check-unit: $(UNIT_TESTS) $(TEST_AGENT) $(DROVER)
 	$(UNIT_ENV) $(UNIT_TESTS)
 
 check-valgrind: $(UNIT_TESTS) $(TEST_AGENT) $(DROVER)
-	$(UNIT_ENV) CK_FORK=no valgrind --quiet --error-exitcode=99 \
+	$(UNIT_ENV) CK_FORK=no DROVER_SLOTS_SEEDS=5 valgrind --quiet --error-exitcode=99 \
 		--leak-check=full --errors-for-leak-kinds=definite \
 		--suppressions=tests/unit/valgrind.supp --num-callers=40 \
 		$(UNIT_TESTS)

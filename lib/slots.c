@@ -43,11 +43,11 @@ drover_slot_req_copy(const drover_slot_req_t *req)
 GBytes *
 drover_slot_req_pack(const drover_slot_req_t *r)
 {
-    g_autoptr(GVariant) v = g_variant_ref_sink(g_variant_new(
-        REQ_TYPE, r->nodeid, r->pid, r->key, r->vm ? r->vm : "",
-        r->source ? r->source : "", r->target ? r->target : "", r->network,
-        r->max_out, r->max_in, r->max_network, r->max_total, r->bandwidth,
-        r->granted, r->granted_at));
+    g_autoptr(GVariant) v = g_variant_ref_sink(
+        g_variant_new(REQ_TYPE, r->nodeid, r->pid, r->key, r->vm ? r->vm : "",
+                      r->source ? r->source : "", r->target ? r->target : "",
+                      r->network, r->max_out, r->max_in, r->max_network,
+                      r->max_total, r->bandwidth, r->granted, r->granted_at));
 
     return g_variant_get_data_as_bytes(v);
 }
@@ -55,18 +55,18 @@ drover_slot_req_pack(const drover_slot_req_t *r)
 drover_slot_req_t *
 drover_slot_req_unpack(GBytes *bytes)
 {
-    g_autoptr(GVariant) v = g_variant_ref_sink(g_variant_new_from_bytes(
-        G_VARIANT_TYPE(REQ_TYPE), bytes, FALSE));
+    g_autoptr(GVariant) v = g_variant_ref_sink(
+        g_variant_new_from_bytes(G_VARIANT_TYPE(REQ_TYPE), bytes, FALSE));
     drover_slot_req_t *r = NULL;
 
     if (!g_variant_is_normal_form(v)) {
         return NULL; /* not something we sent */
     }
     r = g_new0(drover_slot_req_t, 1);
-    g_variant_get(v, REQ_TYPE, &r->nodeid, &r->pid, &r->key, &r->vm,
-                  &r->source, &r->target, &r->network, &r->max_out,
-                  &r->max_in, &r->max_network, &r->max_total, &r->bandwidth,
-                  &r->granted, &r->granted_at);
+    g_variant_get(v, REQ_TYPE, &r->nodeid, &r->pid, &r->key, &r->vm, &r->source,
+                  &r->target, &r->network, &r->max_out, &r->max_in,
+                  &r->max_network, &r->max_total, &r->bandwidth, &r->granted,
+                  &r->granted_at);
     return r;
 }
 
@@ -168,13 +168,13 @@ typedef struct {
 static void
 counters_of(const drover_slot_req_t *r, counter_t c[4])
 {
-    c[0] = (counter_t) { g_strconcat("out:", r->source, NULL), r->max_out };
-    c[1] = (counter_t) { g_strconcat("in:", r->target, NULL), r->max_in };
-    c[2] = (counter_t) { (r->network != NULL)
-                             ? g_strconcat("net:", r->network, NULL)
-                             : NULL,
-                         r->max_network };
-    c[3] = (counter_t) { g_strdup("all"), r->max_total };
+    c[0] = (counter_t){ g_strconcat("out:", r->source, NULL), r->max_out };
+    c[1] = (counter_t){ g_strconcat("in:", r->target, NULL), r->max_in };
+    c[2] = (counter_t){ (r->network != NULL)
+                            ? g_strconcat("net:", r->network, NULL)
+                            : NULL,
+                        r->max_network };
+    c[3] = (counter_t){ g_strdup("all"), r->max_total };
 }
 
 static void
@@ -243,6 +243,17 @@ drover_slots_admissible(const drover_slots_t *slots,
     return false;
 }
 
+void
+drover_slots_hold_as_before(drover_slots_t *slots, guint32 nodeid, guint32 pid)
+{
+    gint i = find_index(slots, nodeid, pid);
+
+    if (i >= 0) {
+        ((drover_slot_req_t *) g_ptr_array_index(slots->reqs, i))->granted =
+            true;
+    }
+}
+
 bool
 drover_slots_hold(drover_slots_t *slots, guint32 nodeid, guint32 pid,
                   gint64 now)
@@ -309,17 +320,20 @@ struct drover_slot_member_s {
     drover_slot_send_fn send;
     void *send_data;
     drover_slots_t *table;
-    GArray *members;    /* drover_slot_id_t, as of the last confchg */
-    bool joined;        /* saw its own join */
-    bool synced;        /* the table is complete */
-    bool announced;     /* its own A is in the table */
+    GArray *members;     /* drover_slot_id_t, as of the last confchg */
+    bool joined;         /* saw its own join */
+    bool synced;         /* the table is complete */
+    bool announced;      /* its own A is in the table */
     bool announced_seen; /* its own A came back (maybe not replayed yet) */
-    bool hold_sent;     /* its H is on its way */
-    guint32 round;      /* its current sync point */
-    bool resyncing;     /* its R is on its way: events until then are old */
-    GArray *waiting;    /* drover_slot_id_t: whose S it still needs */
-    GPtrArray *backlog; /* event_t *, while syncing */
-    bool replaying;     /* the backlog: sync points were answered already */
+    bool hold_sent;      /* its H is on its way */
+    guint32 round;       /* its current sync point */
+    bool resyncing;      /* its R is on its way: events until then are old */
+    GArray *waiting;     /* drover_slot_id_t: whose S it still needs */
+    GPtrArray *backlog;  /* event_t *, while syncing */
+    bool replaying;      /* the backlog: sync points were answered already */
+    bool holding;        /* its own H was taken: it holds its slot */
+    bool quorate;        /* it may take a slot */
+    bool resync_wanted;  /* once its H is back */
 };
 
 static void
@@ -343,10 +357,9 @@ msg_pack(const msg_t *msg)
     } else {
         maybe = g_variant_new_maybe(G_VARIANT_TYPE(REQ_TYPE), NULL);
     }
-    v = g_variant_ref_sink(g_variant_new("(yuuubb@m" REQ_TYPE ")", msg->type,
-                                         msg->joiner.nodeid, msg->joiner.pid,
-                                         msg->round, msg->announced,
-                                         msg->holder, maybe));
+    v = g_variant_ref_sink(g_variant_new(
+        "(yuuubb@m" REQ_TYPE ")", msg->type, msg->joiner.nodeid,
+        msg->joiner.pid, msg->round, msg->announced, msg->holder, maybe));
     return g_variant_get_data_as_bytes(v);
 }
 
@@ -354,8 +367,8 @@ msg_pack(const msg_t *msg)
 static bool
 msg_unpack(GBytes *bytes, drover_slot_id_t sender, msg_t *msg)
 {
-    g_autoptr(GVariant) v = g_variant_ref_sink(g_variant_new_from_bytes(
-        G_VARIANT_TYPE(MSG_TYPE), bytes, FALSE));
+    g_autoptr(GVariant) v = g_variant_ref_sink(
+        g_variant_new_from_bytes(G_VARIANT_TYPE(MSG_TYPE), bytes, FALSE));
     g_autoptr(GVariant) maybe = NULL;
     g_autoptr(GVariant) inner = NULL;
     gboolean announced;
@@ -365,9 +378,8 @@ msg_unpack(GBytes *bytes, drover_slot_id_t sender, msg_t *msg)
     if (!g_variant_is_normal_form(v)) {
         return false;
     }
-    g_variant_get(v, "(yuuubb@m" REQ_TYPE ")", &msg->type,
-                  &msg->joiner.nodeid, &msg->joiner.pid, &msg->round,
-                  &announced, &holder, &maybe);
+    g_variant_get(v, "(yuuubb@m" REQ_TYPE ")", &msg->type, &msg->joiner.nodeid,
+                  &msg->joiner.pid, &msg->round, &announced, &holder, &maybe);
     msg->announced = announced;
     msg->holder = holder;
     inner = g_variant_get_maybe(maybe);
@@ -418,8 +430,8 @@ same_id(drover_slot_id_t a, drover_slot_id_t b)
 static GArray *
 id_array(const drover_slot_id_t *ids, size_t n)
 {
-    GArray *a = g_array_sized_new(FALSE, FALSE, sizeof(drover_slot_id_t),
-                                  (guint) n);
+    GArray *a =
+        g_array_sized_new(FALSE, FALSE, sizeof(drover_slot_id_t), (guint) n);
 
     g_array_append_vals(a, ids, (guint) n);
     return a;
@@ -478,15 +490,13 @@ drover_slot_member_free(drover_slot_member_t *m)
 static void
 answer_sync(drover_slot_member_t *m, drover_slot_id_t joiner, guint32 round)
 {
-    const drover_slot_req_t *mine =
-        drover_slots_find(m->table, m->self.nodeid, m->self.pid);
     bool announced = m->synced ? m->announced : m->announced_seen;
     msg_t msg = {
         .type = MSG_SYNC,
         .joiner = joiner,
         .round = round,
         .announced = announced,
-        .holder = (m->synced && mine != NULL && mine->granted),
+        .holder = m->holding,
         .req = (announced && m->own != NULL) ? m->own : NULL,
     };
 
@@ -504,7 +514,7 @@ maybe_hold(drover_slot_member_t *m)
         drover_slots_find(m->table, m->self.nodeid, m->self.pid);
     msg_t msg = { .type = MSG_HOLD };
 
-    if (mine != NULL && !mine->granted && !m->hold_sent
+    if (mine != NULL && !mine->granted && !m->hold_sent && m->quorate
         && drover_slots_admissible(m->table, mine)) {
         m->hold_sent = true;
         send_msg(m, &msg);
@@ -514,6 +524,7 @@ maybe_hold(drover_slot_member_t *m)
 static void
 apply(drover_slot_member_t *m, const event_t *e, gint64 now)
 {
+    /* drover_slot_member_resync() is declared in the header */
     msg_t msg;
 
     if (e->is_confchg) {
@@ -536,9 +547,16 @@ apply(drover_slot_member_t *m, const event_t *e, gint64 now)
                 m->announced = m->announced_seen = true;
             }
         } else if (msg.type == MSG_HOLD) {
-            drover_slots_hold(m->table, e->sender.nodeid, e->sender.pid, now);
+            bool taken = drover_slots_hold(m->table, e->sender.nodeid,
+                                           e->sender.pid, now);
+
             if (same_id(e->sender, m->self)) {
                 m->hold_sent = false; /* taken, or to be asked again */
+                m->holding = m->holding || taken;
+                if (m->resync_wanted) {
+                    m->resync_wanted = false;
+                    drover_slot_member_resync(m);
+                }
             }
         } else if (msg.type == MSG_RESYNC && !same_id(e->sender, m->self)) {
             answer_sync(m, e->sender, msg.round);
@@ -566,6 +584,9 @@ start_sync(drover_slot_member_t *m, const GArray *members)
     m->announced = m->announced_seen;
     if (m->announced && m->own != NULL) {
         drover_slots_add(m->table, m->own);
+        if (m->holding) {
+            drover_slots_hold_as_before(m->table, m->self.nodeid, m->self.pid);
+        }
     }
 }
 
@@ -724,9 +745,37 @@ drover_slot_member_table(const drover_slot_member_t *m)
 bool
 drover_slot_member_granted(const drover_slot_member_t *m)
 {
-    const drover_slot_req_t *r =
-        m->synced ? drover_slots_find(m->table, m->self.nodeid, m->self.pid)
-                  : NULL;
+    return m->holding;
+}
 
-    return r != NULL && r->granted;
+void
+drover_slot_member_set_quorate(drover_slot_member_t *m, bool quorate)
+{
+    m->quorate = quorate;
+    if (m->synced) {
+        maybe_hold(m);
+    }
+}
+
+void
+drover_slot_member_resync(drover_slot_member_t *m)
+{
+    msg_t r = { .type = MSG_RESYNC };
+
+    if (!m->joined || m->resyncing) {
+        return;
+    }
+    if (m->hold_sent) {
+        /* the table must first say whether that H took the slot */
+        m->resync_wanted = true;
+        return;
+    }
+    if (m->synced) {
+        m->synced = false;
+        g_array_set_size(m->waiting, 0);
+        g_ptr_array_set_size(m->backlog, 0);
+    }
+    r.round = ++m->round;
+    m->resyncing = true;
+    send_msg(m, &r);
 }

@@ -17,7 +17,7 @@ static drover_slot_req_t
 req(guint32 nodeid, guint32 pid, gint64 key, const char *source,
     const char *target, const char *network)
 {
-    return (drover_slot_req_t) {
+    return (drover_slot_req_t){
         .nodeid = nodeid,
         .pid = pid,
         .key = key,
@@ -138,7 +138,7 @@ typedef struct {
     drover_slot_id_t id;
     drover_slot_member_t *member;
     drover_slot_req_t req;
-    bool alive;    /* not left, not killed */
+    bool alive;      /* not left, not killed */
     bool member_now; /* its join delivered, its leave not */
     bool killed;
     bool done;
@@ -184,7 +184,7 @@ sim_spawn(sim_t *sim)
     item_t *it = g_new0(item_t, 1);
 
     p->sim = sim;
-    p->id = (drover_slot_id_t) { (guint32) from + 1, sim->next_pid++ };
+    p->id = (drover_slot_id_t){ (guint32) from + 1, sim->next_pid++ };
     p->req = req(p->id.nodeid, p->id.pid, sim->next_pid, sim->names[from],
                  sim->names[to], g_rand_boolean(sim->rand) ? "lm1" : "lm2");
     p->req.max_out = sim->max_out;
@@ -194,6 +194,7 @@ sim_spawn(sim_t *sim)
     p->alive = true;
     p->hold_left = g_rand_int_range(sim->rand, 1, 30);
     p->member = drover_slot_member_new(p->id, &p->req, sim_send, p);
+    drover_slot_member_set_quorate(p->member, true);
     g_ptr_array_add(sim->procs, p);
     it->confchg = true;
     it->join = true;
@@ -314,7 +315,7 @@ sim_check(sim_t *sim, int step)
         for (int k = 0; k < 3; k++) {
             g_autofree char *key = g_strdup_printf("%d:%s", k, keys[k]);
             int n = GPOINTER_TO_INT(g_hash_table_lookup(used, key)) + 1;
-            int max = (k == 0) ? sim->max_out
+            int max = (k == 0)   ? sim->max_out
                       : (k == 1) ? sim->max_in
                                  : sim->max_net;
 
@@ -389,11 +390,19 @@ simulate(guint32 seed, int steps)
             sim_spawn(&sim);
         } else if (step < steps && dice < 0.10 && sim.procs->len > 0) {
             proc_t *p = g_ptr_array_index(
-                sim.procs, (guint) g_rand_int_range(sim.rand, 0,
-                                                    (gint) sim.procs->len));
+                sim.procs,
+                (guint) g_rand_int_range(sim.rand, 0, (gint) sim.procs->len));
 
             if (p->alive) {
                 sim_leave(&sim, p, true); /* SIGKILL, node crash */
+            }
+        } else if (step < steps && dice < 0.11 && sim.procs->len > 0) {
+            proc_t *p = g_ptr_array_index(
+                sim.procs,
+                (guint) g_rand_int_range(sim.rand, 0, (gint) sim.procs->len));
+
+            if (p->alive) {
+                drover_slot_member_resync(p->member); /* as after a merge */
             }
         } else if (!g_queue_is_empty(&sim.queue)) {
             sim_deliver(&sim, step);
@@ -401,6 +410,10 @@ simulate(guint32 seed, int steps)
         } else if (step >= steps && !busy) {
             break;
         }
+    }
+    if (g_getenv("DROVER_SLOTS_DEBUG") != NULL) {
+        fprintf(stderr, "seed %u: %d steps, %u processes\n", seed, step,
+                sim.procs->len);
     }
     /* everyone not killed got its slot and finished */
     for (guint i = 0; i < sim.procs->len; i++) {
@@ -424,8 +437,8 @@ START_TEST(protocol_simulation)
 {
     /* DROVER_SLOTS_SEEDS=N for a longer soak */
     const char *env = g_getenv("DROVER_SLOTS_SEEDS");
-    guint32 seeds = (env != NULL) ? (guint32) g_ascii_strtoull(env, NULL, 10)
-                                  : 300;
+    guint32 seeds =
+        (env != NULL) ? (guint32) g_ascii_strtoull(env, NULL, 10) : 300;
 
     for (guint32 seed = 1; seed <= seeds; seed++) {
         simulate(seed, 400);

@@ -76,6 +76,10 @@ bool drover_slots_admissible(const drover_slots_t *slots,
 bool drover_slots_hold(drover_slots_t *slots, guint32 nodeid, guint32 pid,
                        gint64 now);
 
+/* A request that held its slot before a sync keeps it */
+void drover_slots_hold_as_before(drover_slots_t *slots, guint32 nodeid,
+                                 guint32 pid);
+
 const drover_slot_req_t *drover_slots_find(const drover_slots_t *slots,
                                            guint32 nodeid, guint32 pid);
 
@@ -131,15 +135,27 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(drover_slot_member_t, drover_slot_member_free)
 void drover_slot_member_confchg(drover_slot_member_t *m,
                                 const drover_slot_id_t *members,
                                 size_t n_members,
-                                const drover_slot_id_t *joined,
-                                size_t n_joined, const drover_slot_id_t *left,
-                                size_t n_left, gint64 now);
+                                const drover_slot_id_t *joined, size_t n_joined,
+                                const drover_slot_id_t *left, size_t n_left,
+                                gint64 now);
 void drover_slot_member_deliver(drover_slot_member_t *m,
                                 drover_slot_id_t sender, GBytes *message,
                                 gint64 now);
 
 /* The table once synced, else NULL */
 const drover_slots_t *drover_slot_member_table(const drover_slot_member_t *m);
+
+/*!
+ * \brief Whether this member's node is quorate: without quorum it takes
+ *        no slot (it still answers and keeps the table)
+ */
+void drover_slot_member_set_quorate(drover_slot_member_t *m, bool quorate);
+
+/*!
+ * \brief Rebuild the table from everyone's own state: after partitions
+ *        merge (CPG_REASON_NODEUP), each side's table misses the other's
+ */
+void drover_slot_member_resync(drover_slot_member_t *m);
 
 /* Whether this member holds its slot */
 bool drover_slot_member_granted(const drover_slot_member_t *m);
