@@ -34,7 +34,7 @@ DEB_LAB_DEPS := pacemaker pacemaker-cli-utils corosync libvirt-daemon \
 	iputils-ping util-linux procps psmisc cpio kmod perl shellcheck
 DEB_DEPS := $(DEB_BUILD_DEPS) $(DEB_LAB_DEPS)
 
-PKGS := pacemaker pacemaker-cib libcpg libquorum libvirt libxml-2.0 \
+PKGS := pacemaker pacemaker-cib libcpg libquorum libcorosync_common libvirt libxml-2.0 \
 	glib-2.0 gio-2.0 json-glib-1.0 libqb
 # Recursive (=) so that pkg-config runs only after `make deps`
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))

@@ -24,6 +24,8 @@
 #include <drover/ocf.h>
 #include <drover/probe.h>
 #include <drover/record.h>
+#include <drover/slot_group.h>
+#include <drover/slots.h>
 #include <drover/rc.h>
 #include <drover/virt.h>
 
@@ -1423,13 +1425,17 @@ plan_migration(drover_ocf_t *ocf, job_t *job, const char *target,
  */
 static int
 load_net_plan(drover_ocf_t *ocf, const char *source, const char *target,
-              drover_netplan_t **plan)
+              drover_netplan_t **plan, drover_cib_t **cib_out)
 {
     gint64 left = drover_deadline_remaining_ms(drover_ocf_deadline(ocf));
     g_autoptr(drover_cib_t) cib = NULL;
     g_autoptr(GString) reason = g_string_new(NULL);
     int rc =
         drover_cib_query(drover_deadline_in_ms(MIN(left / 4, 10000)), &cib);
+
+    if (cib_out != NULL) {
+        *cib_out = NULL;
+    }
 
     *plan = NULL;
     if (rc != 0) {
@@ -1443,6 +1449,8 @@ load_net_plan(drover_ocf_t *ocf, const char *source, const char *target,
                              source, target, true, plan, reason);
     if (rc != 0) {
         drover_ocf_exit_reason(ocf, "%s", reason->str);
+    } else if (cib_out != NULL) {
+        *cib_out = g_steal_pointer(&cib);
     }
     return rc;
 }
@@ -1521,6 +1529,87 @@ record_migration(drover_ocf_t *ocf, drover_record_t *record)
 /* Time for one more try on the next network after a failure */
 #define RETRY_MIN_MS 10000
 
+/* Time a migration keeps for itself after waiting for its slot */
+#define SLOT_RESERVE_MIN_MS 30000
+
+/* "vm3 n1->n2 lm1, vm4 n1->n3 lm1 (waits), ..." */
+static char *
+describe_slots(const drover_slots_t *table)
+{
+    g_autoptr(GPtrArray) list = drover_slots_list(table);
+    GString *text = g_string_new(NULL);
+
+    for (guint i = 0; i < list->len; i++) {
+        const drover_slot_req_t *r = g_ptr_array_index(list, i);
+
+        g_string_append_printf(text, "%s%s %s->%s%s%s%s",
+                               (text->len > 0) ? ", " : "", r->vm, r->source,
+                               r->target, (r->network != NULL) ? " " : "",
+                               (r->network != NULL) ? r->network : "",
+                               r->granted ? "" : " (waits)");
+    }
+    return g_string_free(text, FALSE);
+}
+
+/*
+ * Take this migration's slot in the cluster-wide limits (docs/slots.md),
+ * waiting in line while leaving the migration its time.  Without
+ * Corosync's CPG the migration goes ahead unlimited, with a warning.
+ */
+static int
+take_slot(drover_ocf_t *ocf, const drover_cib_t *cib, const char *name,
+          const char *source, const char *target, const char *network,
+          drover_slot_group_t **slot)
+{
+    drover_deadline_t deadline = drover_ocf_deadline(ocf);
+    gint64 budget = drover_deadline_remaining_ms(deadline);
+    gint64 reserve = MAX(SLOT_RESERVE_MIN_MS, budget / 3);
+    gint64 started = g_get_monotonic_time();
+    drover_slot_req_t req;
+    int rc;
+
+    *slot = NULL;
+    if (cib == NULL) {
+        return 0;
+    }
+    drover_slot_req_from_cib(cib, name, source, target, network, &req);
+    rc = drover_slot_group_join(
+        &req, drover_deadline_in_ms(MIN(budget / 4, 5000)), slot);
+    g_free(req.vm);
+    g_free(req.source);
+    g_free(req.target);
+    g_free(req.network);
+    if (rc != 0) {
+        qb_log(LOG_WARNING,
+               "Migrating %s without a slot (limits not enforced): Corosync "
+               "CPG: %s",
+               name, drover_rc_str(rc));
+        *slot = NULL;
+        return 0;
+    }
+    rc = drover_slot_group_wait_granted(
+        *slot, drover_deadline_in_ms(MAX(budget - reserve, 0)));
+    if (rc != 0) {
+        g_autoptr(drover_slots_t) table = drover_slot_group_table(*slot);
+        g_autofree char *others =
+            (table != NULL) ? describe_slots(table) : g_strdup("unknown");
+
+        drover_ocf_exit_reason(
+            ocf,
+            "No migration slot for %s to %s in %" G_GINT64_FORMAT " s "
+            "(%s); it still runs here. Slots: %s",
+            name, target, (g_get_monotonic_time() - started) / G_USEC_PER_SEC,
+            drover_rc_str(rc), others);
+        return (rc == DROVER_RC_TIMEOUT) ? DROVER_RC_BUSY : rc;
+    }
+    qb_log(LOG_INFO,
+           "Slot granted: %s %s->%s%s%s after %" G_GINT64_FORMAT " ms", name,
+           source, target, (network != NULL) ? " over " : "",
+           (network != NULL) ? network : "",
+           (g_get_monotonic_time() - started) / 1000);
+    return 0;
+}
+
 /*
  * The target accepts no live migration (drover-incoming=none): a quick
  * migration instead of a failed operation — stop the VM here, and
@@ -1565,6 +1654,9 @@ vm_migrate_to(drover_ocf_t *ocf)
     g_autoptr(GHashTable) failed =
         g_hash_table_new_full(g_str_hash, g_str_equal, NULL, NULL);
     g_autoptr(GString) skipped = g_string_new(NULL);
+    g_autoptr(drover_cib_t) cib = NULL;
+    g_autoptr(drover_slot_group_t) slot = NULL;
+    bool slot_asked = false;
     drover_record_t record = { 0 };
     int rc;
 
@@ -1580,7 +1672,7 @@ vm_migrate_to(drover_ocf_t *ocf)
     if (source == NULL) {
         source = g_get_host_name();
     }
-    rc = load_net_plan(ocf, source, target, &plan);
+    rc = load_net_plan(ocf, source, target, &plan, &cib);
     if (rc != 0) {
         return rc;
     }
@@ -1606,9 +1698,21 @@ vm_migrate_to(drover_ocf_t *ocf)
         } else {
             uri = choose_migrate_uri(ocf, target);
         }
+        if (!slot_asked) {
+            slot_asked = true;
+            rc = take_slot(ocf, cib, name, source, target,
+                           (network != NULL) ? network->name : NULL, &slot);
+            if (rc != 0) {
+                g_free(uri);
+                break;
+            }
+        }
         job = job_new(ocf, name);
         job->target = g_strdup(target);
         plan_migration(ocf, job, target, uri);
+        if (slot != NULL) {
+            job->migration.bandwidth_share = drover_slot_group_bandwidth(slot);
+        }
         if (network != NULL) {
             /* QEMU on the target listens on the chosen network only */
             if (job->options.listen_address == NULL) {
@@ -1738,7 +1842,7 @@ accepts_no_live_migration(drover_ocf_t *ocf, const char *source)
     if (self == NULL) {
         self = g_get_host_name();
     }
-    return source != NULL && load_net_plan(ocf, source, self, &plan) == 0
+    return source != NULL && load_net_plan(ocf, source, self, &plan, NULL) == 0
            && plan != NULL && plan->policy->mode == DROVER_INCOMING_NONE;
 }
 

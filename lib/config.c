@@ -1,10 +1,12 @@
 /*
  * Checking drover's configuration as a whole.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <drover/config.h>
 #include <drover/netsel.h>
+#include <drover/slot_group.h>
 
 #include "drover_private.h"
 
@@ -254,6 +256,83 @@ check_resources(const drover_cib_t *cib, const GPtrArray *networks,
     }
 }
 
+static void
+check_limit(GPtrArray *problems, const char *subject, const char *name,
+            const char *value)
+{
+    g_autoptr(GString) reason = g_string_new(NULL);
+    int limit;
+
+    if (value != NULL && drover_limit_parse(value, &limit, reason) != 0) {
+        add_problem(problems, DROVER_PROBLEM_ERROR, subject, name, value,
+                    reason->str);
+    }
+}
+
+static int
+compare_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The migration limits (docs/slots.md): whole numbers, known networks */
+static void
+check_limits(const drover_cib_t *cib, const GPtrArray *networks,
+             GPtrArray *problems)
+{
+    g_autoptr(GPtrArray) nodes = drover_cib_nodes(cib);
+    g_autoptr(GHashTable) properties =
+        drover_cib_properties(cib, "drover-network-");
+    g_autofree gpointer *names = NULL;
+    guint n_names = 0;
+
+    for (guint i = 0; i < nodes->len; i++) {
+        drover_cib_node_t *node = g_ptr_array_index(nodes, i);
+        g_autofree char *subject = g_strdup_printf("node %s", node->name);
+
+        check_limit(problems, subject, DROVER_MAX_OUTGOING_ATTR,
+                    drover_cib_node_attr(cib, node->name,
+                                         DROVER_MAX_OUTGOING_ATTR,
+                                         DROVER_ATTR_PERMANENT));
+        check_limit(problems, subject, DROVER_MAX_INCOMING_ATTR,
+                    drover_cib_node_attr(cib, node->name,
+                                         DROVER_MAX_INCOMING_ATTR,
+                                         DROVER_ATTR_PERMANENT));
+    }
+    check_limit(problems, "cluster", DROVER_MAX_MIGRATIONS_PROPERTY,
+                drover_cib_property(cib, DROVER_MAX_MIGRATIONS_PROPERTY));
+    names = g_hash_table_get_keys_as_array(properties, &n_names);
+    qsort(names, n_names, sizeof(*names), compare_names);
+    for (guint k = 0; k < n_names; k++) {
+        const char *name = names[k];
+        const char *value = g_hash_table_lookup(properties, name);
+        bool known = false;
+
+        for (guint i = 0; networks != NULL && i < networks->len; i++) {
+            drover_network_t *n = g_ptr_array_index(networks, i);
+            g_autofree char *max =
+                drover_network_property(n->name, "max-migrations");
+            g_autofree char *bandwidth =
+                drover_network_property(n->name, "bandwidth");
+            g_autofree char *transport = drover_transport_property(n->name);
+
+            if (strcmp(name, max) == 0 || strcmp(name, bandwidth) == 0) {
+                check_limit(problems, "cluster", name, value);
+                known = true;
+            }
+            known = known || strcmp(name, transport) == 0;
+        }
+        if (!known) {
+            add_problem(problems, DROVER_PROBLEM_WARNING, "cluster", name,
+                        value,
+                        "Not an option of any migration network "
+                        "(" DROVER_NETWORKS_PROPERTY
+                        "): drover-network-NAME-max-migrations, "
+                        "-bandwidth or -transport of a listed NAME");
+        }
+    }
+}
+
 GPtrArray *
 drover_config_check(const drover_cib_t *cib)
 {
@@ -280,5 +359,6 @@ drover_config_check(const drover_cib_t *cib)
     }
     check_nodes(cib, networks, valid, problems);
     check_resources(cib, networks, valid, problems);
+    check_limits(cib, networks, problems);
     return problems;
 }

@@ -244,6 +244,22 @@ migrate_thread(gpointer data)
     return NULL;
 }
 
+/* The speed for the network's current share of its budget (the lower of
+ * the share and the VM's own limit) */
+static unsigned long
+shared_speed(const drover_migration_t *m)
+{
+    unsigned long share =
+        (m->bandwidth_share != NULL)
+            ? (unsigned long) g_atomic_int_get(m->bandwidth_share)
+            : 0;
+
+    if (share == 0) {
+        return m->bandwidth_mib;
+    }
+    return (m->bandwidth_mib > 0) ? MIN(share, m->bandwidth_mib) : share;
+}
+
 static int
 build_params(const drover_migration_t *m, virTypedParameterPtr *params,
              int *nparams)
@@ -263,10 +279,9 @@ build_params(const drover_migration_t *m, virTypedParameterPtr *params,
                < 0) {
         return DROVER_RC_ERROR;
     }
-    if (m->bandwidth_mib > 0
+    if (shared_speed(m) > 0
         && virTypedParamsAddULLong(params, nparams, &max,
-                                   VIR_MIGRATE_PARAM_BANDWIDTH,
-                                   m->bandwidth_mib)
+                                   VIR_MIGRATE_PARAM_BANDWIDTH, shared_speed(m))
                < 0) {
         return DROVER_RC_ERROR;
     }
@@ -366,6 +381,26 @@ escalate(virDomainPtr dom, const drover_migration_t *m, size_t *step,
 
 #define MIB (1024.0 * 1024.0)
 
+static void
+apply_share(virDomainPtr dom, const drover_migration_t *m, unsigned long *speed)
+{
+    unsigned long want = shared_speed(m);
+
+    if (want == *speed) {
+        return;
+    }
+    /* 0 would mean "as fast as it goes": libvirt's unlimited is the max */
+    if (virDomainMigrateSetMaxSpeed(dom, (want > 0) ? want : 8796093022207UL, 0)
+        < 0) {
+        qb_log(LOG_WARNING, "Cannot set the migration speed to %lu MiB/s: %s",
+               want, drover_virt_error());
+        return;
+    }
+    qb_log(LOG_INFO, "Migration speed now %lu MiB/s (the network's share)",
+           want);
+    *speed = want;
+}
+
 /* Watch the job until the migration call returns */
 static void
 watch_job(migrate_call_t *call, const drover_migration_t *m,
@@ -379,6 +414,7 @@ watch_job(migrate_call_t *call, const drover_migration_t *m,
     guint64 best_remaining = G_MAXUINT64;
     bool downtime_set = (m->downtime_ms == 0);
     size_t step = 0;
+    unsigned long speed = shared_speed(m); /* as the call started */
 
     g_mutex_lock(&call->lock);
     while (!call->done) {
@@ -400,6 +436,9 @@ watch_job(migrate_call_t *call, const drover_migration_t *m,
                        drover_virt_error());
             }
             result->aborted = true;
+        }
+        if (m->bandwidth_share != NULL) {
+            apply_share(call->dom, m, &speed);
         }
         read_progress(call->dom, &p);
         if (p.active && p.processed > processed) {

@@ -51,6 +51,7 @@ drover_deadline_t cli_deadline(const cli_t *cli);
 /* Subcommands */
 crm_exit_t cmd_config(cli_t *cli, int argc, char **argv);
 crm_exit_t cmd_networks(cli_t *cli, int argc, char **argv);
+crm_exit_t cmd_slots(cli_t *cli, int argc, char **argv);
 crm_exit_t cmd_status(cli_t *cli, int argc, char **argv);
 crm_exit_t cmd_version(cli_t *cli, int argc, char **argv);
 

@@ -21,6 +21,7 @@ static const cli_command_t commands[] = {
       "show drover's configuration in the cluster, or check it", cmd_config },
     { "networks", "explain VM --to NODE",
       "which migration network a migration would use, and why", cmd_networks },
+    { "slots", "", "migrations holding or waiting for a slot", cmd_slots },
     { "status", "",
       "nodes and VMs: where they run, what their last migration did",
       cmd_status },

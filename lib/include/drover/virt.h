@@ -65,6 +65,8 @@ typedef struct {
     const char *listen_address;  /* target QEMU listens there (optional) */
     unsigned long flags;         /* VIR_MIGRATE_*; LIVE and PEER2PEER added */
     unsigned long bandwidth_mib; /* MiB/s, 0: unlimited */
+    const gint *bandwidth_share; /* MiB/s, 0: none; changes while it runs
+                                    (atomic; the slot group's) */
     int parallel_connections;    /* 0: one */
     const char *const *compression; /* NULL-terminated methods, or NULL */
     guint64 downtime_ms;            /* initial allowed downtime, 0: default */
