@@ -552,6 +552,10 @@ apply(drover_slot_member_t *m, const event_t *e, gint64 now)
 
             if (same_id(e->sender, m->self)) {
                 m->hold_sent = false; /* taken, or to be asked again */
+                if (taken && m->own != NULL) {
+                    m->own->granted = true; /* as it answers joiners */
+                    m->own->granted_at = now;
+                }
                 m->holding = m->holding || taken;
                 if (m->resync_wanted) {
                     m->resync_wanted = false;

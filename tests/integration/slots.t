@@ -1,0 +1,116 @@
+#!/bin/bash
+# Cluster-wide migration slots on the lab: plain Pacemaker (crm_standby)
+# moves many VMs at once, and the drover agents keep every node's
+# outgoing and incoming migrations, and the cluster's total, within their
+# limits.  Concurrency is measured from libvirt (each node's running
+# migration jobs, sampled), not from what the agents say.
+# shellcheck disable=SC2317,SC2016  # predicates called through ok/wait_for/eval
+. "$(dirname "$0")/../lab/lib.sh"
+
+export LAB_VM_AGENT=ocf:drover:VirtualDomain
+export LAB_VM_FILL=${LAB_VM_FILL:-24} LAB_VM_MEMORY=${LAB_VM_MEMORY:-128}
+# slow enough to overlap: each move takes a few seconds
+export LAB_VM_PARAMS="migration_speed=12"
+vms=8
+lab_start --nodes 3 --vms "$vms"
+
+all_vms() { seq -f 'vm%g' 1 "$vms"; }
+on_node_count() { # NODE: VMs started there
+    local n=0 vm
+    for vm in $(all_vms); do
+        [ "$(vm_node "$vm")" = "$1" ] && [ "$(vm_role "$vm")" = Started ] && n=$((n + 1))
+    done
+    echo "$n"
+}
+all_on() { [ "$(on_node_count "$1")" = "$vms" ]; }
+all_started_off() { # NODE: every VM started, none on NODE
+    local vm
+    for vm in $(all_vms); do
+        [ "$(vm_role "$vm")" = Started ] && [ "$(vm_node "$vm")" != "$1" ] || return 1
+    done
+}
+failures() { on n1 crm_mon -1 --output-as=xml | grep -c '<failure '; }
+
+# Sample each node's libvirt migration jobs every 0.2 s: "TIME NODE OUT IN"
+sampler_start() {
+    local node
+    : >"$LAB_DIR/jobs.log"
+    for node in n1 n2 n3; do
+        on "$node" bash -c '
+            while :; do
+                o=0 i=0
+                for d in $(virsh -q list --all --name); do
+                    case $(virsh domjobinfo "$d" 2>/dev/null | grep "^Operation:") in
+                        *Outgoing*) o=$((o + 1)) ;;
+                        *Incoming*) i=$((i + 1)) ;;
+                    esac
+                done
+                echo "$(date +%s.%N) $0 $o $i"
+                sleep 0.2
+            done' "$node" >>"$LAB_DIR/jobs.log" 2>/dev/null &
+    done
+}
+sampler_stop() { pkill -f 'virsh domjobinfo' 2>/dev/null; wait 2>/dev/null; }
+max_out() { awk '$3 > m { m = $3 } END { print m + 0 }' "$LAB_DIR/jobs.log"; }
+max_in() { awk '$4 > m { m = $4 } END { print m + 0 }' "$LAB_DIR/jobs.log"; }
+# the most migrations at once anywhere: outgoing jobs summed per 0.2 s slice
+max_total() {
+    awk '{ t = int($1 * 5); s[t] += $3 } END { for (t in s) if (s[t] > m) m = s[t]; print m + 0 }' \
+        "$LAB_DIR/jobs.log"
+}
+
+# --- gather the VMs on n1 (this too runs within the default limits) -----------
+on n1 crm_attribute --node n2 --name standby --update on
+on n1 crm_attribute --node n3 --name standby --update on
+ok "all $vms VMs gather on n1" wait_for --timeout 240 all_on n1
+on n1 crm_attribute --node n2 --name standby --delete
+on n1 crm_attribute --node n3 --name standby --delete
+on n1 crm_resource --wait --timeout=60s
+is "$(on_node_count n1)" "$vms" "they stay on n1 (stickiness)"
+
+# --- crm_standby n1 with out=2 / in=2 ------------------------------------------
+on n1 crm_attribute --node n1 --name drover-max-outgoing --update 2
+for node in n2 n3; do
+    on n1 crm_attribute --node "$node" --name drover-max-incoming --update 2
+done
+# the agent's own lines (execd echoes them too)
+granted() { on n1 grep "VirtualDomain(vm[0-9]*).*: info: Slot granted: vm[0-9]* n1->" \
+    /var/log/pacemaker/pacemaker.log | grep -vc pacemaker-execd; }
+granted_before=$(granted)
+sampler_start
+on n1 crm_attribute --node n1 --name standby --update on
+saw_waiting() { on n1 "$LAB_REPO/build/drover" slots | grep -q '^waits'; }
+ok "drover slots shows migrations waiting in line" wait_for --timeout 60 saw_waiting
+on n1 "$LAB_REPO/build/drover" slots | sed 's/^/# /'
+ok "standby n1: every VM leaves n1" wait_for --timeout 300 all_started_off n1
+sampler_stop
+diag "migration jobs sampled: $(wc -l <"$LAB_DIR/jobs.log")"
+is "$(max_out)" 2 "at no instant more than 2 outgoing from n1 (and 2 did run at once)"
+cmp_ok "$(max_in)" -le 2 "at no instant more than 2 incoming to any node ($(max_in))"
+is "$(($(granted) - granted_before))" "$vms" "n1's agents took $vms slots"
+is "$(failures)" 0 "crm_mon shows no failed operation"
+for vm in $(all_vms); do
+    is "$(vm_running_nodes "$vm" | wc -w)" 1 "$vm runs on exactly one node"
+done
+is "$(on n1 "$LAB_REPO/build/drover" slots)" "No migration holds or waits for a slot" \
+    "drover slots: nothing held afterwards"
+
+# --- a cluster-wide limit of 1, two nodes emptied at once ------------------------
+# As docs/slots.md recommends, Pacemaker's migration-limit matches the
+# nodes' outgoing limit, so that no migrate_to waits longer than its time
+on n1 crm_attribute --type crm_config --name migration-limit --update 2
+on n1 crm_attribute --type crm_config --name drover-max-migrations --update 1
+on n1 crm_attribute --node n1 --name standby --delete
+sampler_start
+on n1 crm_attribute --node n2 --name standby --update on
+on n1 crm_attribute --node n3 --name standby --update on
+ok "standby n2 and n3: every VM moves to n1" wait_for --timeout 400 all_on n1
+sampler_stop
+is "$(max_total)" 1 "never two migrations at once anywhere"
+is "$(failures)" 0 "crm_mon shows no failed operation"
+on n1 crm_attribute --node n2 --name standby --delete
+on n1 crm_attribute --node n3 --name standby --delete
+
+ok "crm_verify -L: configuration valid" on n1 crm_verify -L
+lab_stop
+done_testing
