@@ -119,6 +119,11 @@ $(BUILD)/ocf/drover/%: $(BUILD)/agents/%.o $(LIB_A)
 $(DROVER): $(TOOL_OBJS) $(LIB_A)
 	$(CC) -o $@ $(TOOL_OBJS) $(LIB_A) $(ALL_LDFLAGS) $(PKG_LIBS)
 
+SLOT_LATENCY := $(BUILD)/tests/slot-latency
+
+$(SLOT_LATENCY): $(BUILD)/tests/bench/slot-latency.o $(LIB_A)
+	$(CC) -o $@ $< $(LIB_A) $(ALL_LDFLAGS) $(PKG_LIBS)
+
 $(TEST_AGENT): $(BUILD)/tests/unit/test_agent.o $(LIB_A)
 	$(CC) -o $@ $< $(LIB_A) $(ALL_LDFLAGS) $(PKG_LIBS)
 
@@ -146,13 +151,13 @@ LAB_TESTS := tests/lab/selftest.t $(wildcard tests/integration/*.t)
 SHELL_SCRIPTS = tests/lab/lab tests/lab/node-init tests/lab/lib.sh tests/lab/demo \
 	$(wildcard tests/lab/sh/*.sh tests/lab/guest/build \
 	tests/lab/guest/domain-xml tests/lab/guest/check tests/ocft/run \
-	tests/ocft/shims/*) \
+	tests/ocft/shims/* tests/bench/run tests/bench/bench-*) \
 	$(LAB_TESTS) tests/cli/run \
 	packaging/install-deps .ci/run
 
 # Scenarios on the real lab cluster (needs root); each test file brings its
 # own lab up and always takes it down
-check-lab: all
+check-lab: all $(SLOT_LATENCY)
 	tests/lab/guest/build
 	prove -v $(LAB_TESTS)
 
@@ -221,7 +226,7 @@ demo: deps
 	tests/lab/demo
 
 bench: deps
-	$(MAKE) all
+	$(MAKE) all $(SLOT_LATENCY)
 	tests/bench/run
 
 install: all

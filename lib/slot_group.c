@@ -85,14 +85,14 @@ drover_slot_req_from_cib(const drover_cib_t *cib, const char *vm,
     req->source = g_strdup(source);
     req->target = g_strdup(target);
     req->network = g_strdup(network);
-    req->max_out = limit_or(drover_cib_node_attr(cib, source,
-                                                 DROVER_MAX_OUTGOING_ATTR,
-                                                 DROVER_ATTR_PERMANENT),
-                            DROVER_DEFAULT_MAX_OUTGOING);
-    req->max_in = limit_or(drover_cib_node_attr(cib, target,
-                                                DROVER_MAX_INCOMING_ATTR,
-                                                DROVER_ATTR_PERMANENT),
-                           DROVER_DEFAULT_MAX_INCOMING);
+    req->max_out =
+        limit_or(drover_cib_node_attr(cib, source, DROVER_MAX_OUTGOING_ATTR,
+                                      DROVER_ATTR_PERMANENT),
+                 DROVER_DEFAULT_MAX_OUTGOING);
+    req->max_in =
+        limit_or(drover_cib_node_attr(cib, target, DROVER_MAX_INCOMING_ATTR,
+                                      DROVER_ATTR_PERMANENT),
+                 DROVER_DEFAULT_MAX_INCOMING);
     req->max_total =
         limit_or(drover_cib_property(cib, DROVER_MAX_MIGRATIONS_PROPERTY), 0);
     if (network != NULL) {
@@ -125,8 +125,7 @@ send_message(void *data, GBytes *message)
         g_usleep(10000);
     }
     if (rc != CS_OK) {
-        qb_log(LOG_ERR, "Cannot send to the slot group: %s",
-               cs_strerror(rc));
+        qb_log(LOG_ERR, "Cannot send to the slot group: %s", cs_strerror(rc));
         g_mutex_lock(&g->lock);
         g->error = drover_rc_from_cs(rc);
         g_cond_broadcast(&g->changed);
@@ -175,7 +174,7 @@ on_deliver(cpg_handle_t handle, const struct cpg_name *name, uint32_t nodeid,
 
     (void) name;
     cpg_context_get(handle, (void **) &g);
-    drover_slot_member_deliver(g->member, (drover_slot_id_t) { nodeid, pid },
+    drover_slot_member_deliver(g->member, (drover_slot_id_t){ nodeid, pid },
                                bytes, g_get_real_time());
     publish(g);
 }
@@ -186,7 +185,7 @@ ids(const struct cpg_address *list, size_t n)
     drover_slot_id_t *out = g_new0(drover_slot_id_t, MAX(n, 1));
 
     for (size_t i = 0; i < n; i++) {
-        out[i] = (drover_slot_id_t) { list[i].nodeid, list[i].pid };
+        out[i] = (drover_slot_id_t){ list[i].nodeid, list[i].pid };
     }
     return out;
 }
@@ -239,8 +238,7 @@ dispatch_thread(gpointer data)
             break;
         }
         g_mutex_unlock(&g->lock);
-        if (g->have_quorum
-            && quorum_getquorate(g->quorum, &quorate) != CS_OK) {
+        if (g->have_quorum && quorum_getquorate(g->quorum, &quorate) != CS_OK) {
             quorate = 0;
         }
         drover_slot_member_set_quorate(g->member, quorate != 0);
@@ -315,8 +313,8 @@ join_corosync(void *data)
 }
 
 int
-drover_slot_group_join(const drover_slot_req_t *own,
-                       drover_deadline_t deadline, drover_slot_group_t **group)
+drover_slot_group_join(const drover_slot_req_t *own, drover_deadline_t deadline,
+                       drover_slot_group_t **group)
 {
     drover_slot_group_t *g = g_new0(drover_slot_group_t, 1);
     join_t *j = g_new0(join_t, 1);
@@ -349,7 +347,7 @@ drover_slot_group_join(const drover_slot_req_t *own,
         g->own->pid = (guint32) getpid();
     }
     g->member = drover_slot_member_new(
-        (drover_slot_id_t) { j->nodeid, (guint32) getpid() }, g->own,
+        (drover_slot_id_t){ j->nodeid, (guint32) getpid() }, g->own,
         send_message, g);
     g_free(j); /* the handles are g's now */
     g->thread = g_thread_new("drover-slots", dispatch_thread, g);

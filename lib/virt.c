@@ -279,9 +279,13 @@ build_params(const drover_migration_t *m, virTypedParameterPtr *params,
                < 0) {
         return DROVER_RC_ERROR;
     }
-    if (shared_speed(m) > 0
+    /* With a network share the speed is the domain's (set before the call,
+     * changed while it runs): a bandwidth parameter would override later
+     * changes when libvirt applies it */
+    if (m->bandwidth_share == NULL && m->bandwidth_mib > 0
         && virTypedParamsAddULLong(params, nparams, &max,
-                                   VIR_MIGRATE_PARAM_BANDWIDTH, shared_speed(m))
+                                   VIR_MIGRATE_PARAM_BANDWIDTH,
+                                   m->bandwidth_mib)
                < 0) {
         return DROVER_RC_ERROR;
     }
@@ -381,6 +385,8 @@ escalate(virDomainPtr dom, const drover_migration_t *m, size_t *step,
 
 #define MIB (1024.0 * 1024.0)
 
+/* Keep the migration at the network's current share (\p speed: what was
+ * set last) */
 static void
 apply_share(virDomainPtr dom, const drover_migration_t *m, unsigned long *speed)
 {
@@ -389,15 +395,14 @@ apply_share(virDomainPtr dom, const drover_migration_t *m, unsigned long *speed)
     if (want == *speed) {
         return;
     }
-    /* 0 would mean "as fast as it goes": libvirt's unlimited is the max */
+    /* libvirt's "unlimited" is its largest value */
     if (virDomainMigrateSetMaxSpeed(dom, (want > 0) ? want : 8796093022207UL, 0)
         < 0) {
         qb_log(LOG_WARNING, "Cannot set the migration speed to %lu MiB/s: %s",
                want, drover_virt_error());
         return;
     }
-    qb_log(LOG_INFO, "Migration speed now %lu MiB/s (the network's share)",
-           want);
+    qb_log(LOG_INFO, "Migration speed %lu MiB/s (the network's share)", want);
     *speed = want;
 }
 
@@ -414,7 +419,7 @@ watch_job(migrate_call_t *call, const drover_migration_t *m,
     guint64 best_remaining = G_MAXUINT64;
     bool downtime_set = (m->downtime_ms == 0);
     size_t step = 0;
-    unsigned long speed = shared_speed(m); /* as the call started */
+    unsigned long speed = (m->bandwidth_share != NULL) ? shared_speed(m) : 0;
 
     g_mutex_lock(&call->lock);
     while (!call->done) {
@@ -518,6 +523,17 @@ drover_virt_migrate(virDomainPtr dom, const drover_migration_t *m,
     if (rc != 0) {
         virTypedParamsFree(call.params, call.nparams);
         return rc;
+    }
+    if (m->bandwidth_share != NULL) {
+        unsigned long speed = shared_speed(m);
+
+        /* libvirt starts the migration at the domain's speed */
+        if (virDomainMigrateSetMaxSpeed(
+                dom, (speed > 0) ? speed : 8796093022207UL, 0)
+            < 0) {
+            qb_log(LOG_WARNING, "Cannot set the migration speed: %s",
+                   drover_virt_error());
+        }
     }
     qb_log(LOG_INFO, "Migrating %s to %s, memory over %s",
            virDomainGetName(dom), m->dest_uri,

@@ -39,8 +39,8 @@ slots_text(const xmlNode *result, GString *text)
             (*drover_output_get(s, "network") != '\0')
                 ? drover_output_get(s, "network")
                 : "-",
-            drover_output_get(s, "since"), (*share != '\0') ? " (" : "",
-            share, (*share != '\0') ? " MiB/s)" : "");
+            drover_output_get(s, "since"), (*share != '\0') ? " (" : "", share,
+            (*share != '\0') ? " MiB/s)" : "");
     }
 }
 

@@ -15,11 +15,11 @@
 #include <drover/cib.h>
 
 /* Where the limits live (docs/slots.md) */
-#define DROVER_MAX_OUTGOING_ATTR "drover-max-outgoing"
-#define DROVER_MAX_INCOMING_ATTR "drover-max-incoming"
+#define DROVER_MAX_OUTGOING_ATTR       "drover-max-outgoing"
+#define DROVER_MAX_INCOMING_ATTR       "drover-max-incoming"
 #define DROVER_MAX_MIGRATIONS_PROPERTY "drover-max-migrations"
-#define DROVER_DEFAULT_MAX_OUTGOING 2
-#define DROVER_DEFAULT_MAX_INCOMING 2
+#define DROVER_DEFAULT_MAX_OUTGOING    2
+#define DROVER_DEFAULT_MAX_INCOMING    2
 
 /*!
  * \brief The cluster property holding \p network's \p what

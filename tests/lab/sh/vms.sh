@@ -13,9 +13,10 @@ lab_vm_xml() { echo "$LAB_DIR/vms/$1.xml"; }
 # Inside each node (its private /var/log); one file per node the VM ran on.
 lab_vm_serial_log() { echo "/var/log/libvirt/qemu/$1-serial.log"; }
 
+# LAB_VM_FILL_<vm> (e.g. LAB_VM_FILL_vm3=192) overrides LAB_VM_FILL for one
 lab_vm_write_xml() {
-    local vm=$1 args
-    args=(--name "$vm" --memory "$LAB_VM_MEMORY" --fill "$LAB_VM_FILL"
+    local vm=$1 args fill_var="LAB_VM_FILL_$1"
+    args=(--name "$vm" --memory "$LAB_VM_MEMORY" --fill "${!fill_var:-$LAB_VM_FILL}"
         --serial-log "$(lab_vm_serial_log "$vm")"
         --kernel "$LAB_GUEST_DIR/vmlinuz" --initrd "$LAB_GUEST_DIR/initrd.img")
     [ -n "$LAB_VM_DIRTY" ] && args+=(--dirty "$LAB_VM_DIRTY")
