@@ -15,12 +15,7 @@ little=$((8 * 1024 * 1024))                  # no memory went this way
 
 on n1 crm_attribute --type crm_config --name drover-migration-networks \
     --update "lm1=10.20.1.0/24 lm2=10.20.2.0/24 mgmt=10.20.0.0/24"
-on n1 cibadmin -C -o resources -X '<clone id="health-clone">
-  <primitive id="health" class="ocf" provider="drover" type="NodeHealth">
-    <operations>
-      <op id="health-monitor" name="monitor" interval="3s" timeout="20s"/>
-    </operations>
-  </primitive></clone>'
+nodehealth_clone
 
 published() { # NODE NETWORK PATTERN
     on n1 crm_attribute --node "$1" --name "drover-net-$2" --lifetime reboot \

@@ -15,12 +15,7 @@ on n1 crm_attribute --type crm_config --name drover-migration-networks \
     --update "lm1=10.20.1.0/24 lm2=10.20.2.0/24"
 on n1 crm_attribute --type crm_config --name drover-network-lm1-bandwidth --update "$budget"
 on n1 crm_attribute --node n1 --name drover-max-outgoing --update 3
-on n1 cibadmin -C -o resources -X '<clone id="health-clone">
-  <primitive id="health" class="ocf" provider="drover" type="NodeHealth">
-    <operations>
-      <op id="health-monitor" name="monitor" interval="3s" timeout="20s"/>
-    </operations>
-  </primitive></clone>'
+nodehealth_clone
 published() { on n1 crm_attribute --node "$1" --name drover-net-lm1 --lifetime reboot \
     --query --quiet 2>/dev/null | grep -q "link=up"; }
 for node in n1 n2 n3; do

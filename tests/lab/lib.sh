@@ -183,6 +183,17 @@ guest_beat_after() {
         grep -o 'hb=[0-9]*' | head -n 1 | cut -d= -f2
 }
 guest_has_beat_after() { [ -n "$(guest_beat_after "$@")" ]; }
+# The NodeHealth clone on every node, monitoring every 3 s (it publishes
+# each node's facts on the migration networks)
+nodehealth_clone() {
+    on n1 cibadmin -C -o resources -X '<clone id="health-clone">
+  <primitive id="health" class="ocf" provider="drover" type="NodeHealth">
+    <operations>
+      <op id="health-monitor" name="monitor" interval="3s" timeout="20s"/>
+    </operations>
+  </primitive></clone>'
+}
+
 # The last heartbeat in NODE's serial log of VM (guest_beat_on VM NODE)
 guest_beat_on() {
     on "$2" cat "$(lab_vm_serial_log "$1")" 2>/dev/null |
