@@ -104,6 +104,7 @@ drover_record_parse(const char *text, drover_record_t *r)
 
     memset(r, 0, sizeof(*r));
     if (text == NULL || !json_parser_load_from_data(parser, text, -1, NULL)
+        || json_parser_get_root(parser) == NULL
         || !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
         return DROVER_RC_PROTOCOL;
     }
