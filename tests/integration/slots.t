@@ -85,6 +85,9 @@ on n1 crm_attribute --node n1 --name standby --update on
 saw_waiting() { on n1 "$LAB_REPO/build/drover" slots | grep -q '^waits'; }
 ok "drover slots shows migrations waiting in line" wait_for --timeout 60 saw_waiting
 on n1 "$LAB_REPO/build/drover" slots | sed 's/^/# /'
+on n1 "$LAB_REPO/build/drover" slots --output-as=xml >"$LAB_DIR/slots.xml"
+ok "drover slots --output-as=xml is valid against schemas/drover-output.rng" \
+    xmllint --noout --relaxng "$LAB_REPO/schemas/drover-output.rng" "$LAB_DIR/slots.xml"
 ok "standby n1: every VM leaves n1" wait_for --timeout 300 all_started_off n1
 sampler_stop
 diag "migration jobs sampled: $(wc -l <"$LAB_DIR/jobs.log")"
