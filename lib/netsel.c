@@ -91,15 +91,22 @@ parse_subnet(const char *network, const char *text, GInetAddressMask **mask,
 {
     g_autoptr(GError) error = NULL;
     g_autofree char *shown = drover__shown(text);
+    const char *slash = strchr(text, '/');
+    guint64 prefix = 0;
 
-    if (strchr(text, '/') == NULL) {
+    if (slash == NULL) {
         g_string_printf(reason,
                         "Network '%s': '%s' is not a subnet; write it as "
                         "ADDRESS/PREFIX, e.g. 10.20.1.0/24",
                         network, shown);
         return DROVER_RC_CONFIG;
     }
-    *mask = g_inet_address_mask_new_from_string(text, &error);
+    /* GLib warns on a prefix out of any range: check it first */
+    if (!g_ascii_string_to_unsigned(slash + 1, 10, 0, 128, &prefix, NULL)) {
+        *mask = NULL;
+    } else {
+        *mask = g_inet_address_mask_new_from_string(text, &error);
+    }
     if (*mask == NULL) {
         g_string_printf(reason,
                         "Network '%s': '%s' is not a valid subnet; write "
