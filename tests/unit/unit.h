@@ -17,6 +17,7 @@ Suite *log_suite(void);
 Suite *netsel_suite(void);
 Suite *record_suite(void);
 Suite *slots_suite(void);
+Suite *drain_suite(void);
 Suite *probe_suite(void);
 Suite *config_suite(void);
 

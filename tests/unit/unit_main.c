@@ -38,6 +38,7 @@ main(void)
     srunner_add_suite(runner, netsel_suite());
     srunner_add_suite(runner, record_suite());
     srunner_add_suite(runner, slots_suite());
+    srunner_add_suite(runner, drain_suite());
     srunner_add_suite(runner, probe_suite());
     srunner_add_suite(runner, config_suite());
     srunner_run_all(runner, CK_NORMAL);

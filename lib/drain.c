@@ -1,0 +1,236 @@
+/*
+ * The drain planner (drover/drain.h).
+ */
+#include <string.h>
+
+#include <drover/drain.h>
+#include <drover/rc.h>
+
+void
+drover_plan_node_free(gpointer data)
+{
+    drover_plan_node_t *n = data;
+
+    if (n != NULL) {
+        g_free(n->name);
+        g_free(n);
+    }
+}
+
+void
+drover_plan_vm_free(gpointer data)
+{
+    drover_plan_vm_t *vm = data;
+
+    if (vm != NULL) {
+        g_free(vm->id);
+        g_free(vm->node);
+        if (vm->banned != NULL) {
+            g_ptr_array_unref(vm->banned);
+        }
+        g_free(vm);
+    }
+}
+
+void
+drover_plan_step_free(gpointer data)
+{
+    drover_plan_step_t *s = data;
+
+    if (s != NULL) {
+        g_free(s->target);
+        g_free(s->reason);
+        g_free(s);
+    }
+}
+
+const char *
+drover_step_action_str(drover_step_action_t action)
+{
+    static const char *const names[] = {
+        [DROVER_STEP_MIGRATE] = "migrate",
+        [DROVER_STEP_STOP] = "stop",
+        [DROVER_STEP_SKIP] = "skip",
+    };
+
+    return names[action];
+}
+
+int
+drover_unmovable_parse(const char *text, drover_unmovable_t *value)
+{
+    if (g_strcmp0(text, "skip") == 0) {
+        *value = DROVER_UNMOVABLE_SKIP;
+    } else if (g_strcmp0(text, "stop") == 0) {
+        *value = DROVER_UNMOVABLE_STOP;
+    } else if (g_strcmp0(text, "fail") == 0) {
+        *value = DROVER_UNMOVABLE_FAIL;
+    } else {
+        return DROVER_RC_USAGE;
+    }
+    return 0;
+}
+
+static gint
+leave_order(gconstpointer a, gconstpointer b)
+{
+    const drover_plan_vm_t *x = *(drover_plan_vm_t *const *) a;
+    const drover_plan_vm_t *y = *(drover_plan_vm_t *const *) b;
+
+    if (x->priority != y->priority) {
+        return (x->priority > y->priority) ? -1 : 1;
+    }
+    if (x->memory_mib != y->memory_mib) {
+        return (x->memory_mib < y->memory_mib) ? -1 : 1;
+    }
+    return strcmp(x->id, y->id);
+}
+
+static bool
+listed(const char *const *list, const char *name)
+{
+    for (const char *const *s = list; s != NULL && *s != NULL; s++) {
+        if (strcmp(*s, name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool
+banned(const drover_plan_vm_t *vm, const char *node)
+{
+    for (guint i = 0; vm->banned != NULL && i < vm->banned->len; i++) {
+        if (strcmp(g_ptr_array_index(vm->banned, i), node) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static gint64
+free_mib(const drover_plan_node_t *n)
+{
+    return (n->capacity_mib < 0) ? G_MAXINT64 : n->capacity_mib - n->used_mib;
+}
+
+/* The best target for \p vm, or NULL with \p why filled */
+static drover_plan_node_t *
+choose_target(const char *draining, GPtrArray *nodes,
+              const drover_plan_vm_t *vm, const drover_drain_opts_t *opts,
+              GHashTable *planned, GString *why)
+{
+    drover_plan_node_t *best = NULL;
+    g_autoptr(GString) refused = g_string_new(NULL);
+
+    for (guint i = 0; i < nodes->len; i++) {
+        drover_plan_node_t *n = g_ptr_array_index(nodes, i);
+        const char *no = NULL;
+
+        if (strcmp(n->name, draining) == 0) {
+            continue;
+        } else if (!n->online) {
+            no = "offline";
+        } else if (n->standby) {
+            no = "in standby";
+        } else if (!n->accepts_live) {
+            no = "accepts no live migration";
+        } else if (banned(vm, n->name)) {
+            no = "not allowed for it";
+        } else if (opts->targets != NULL && !listed(opts->targets, n->name)) {
+            no = "not a --target";
+        } else if (free_mib(n) < vm->memory_mib) {
+            no = "not enough free memory";
+        }
+        if (no != NULL) {
+            g_string_append_printf(refused, "%s%s %s",
+                                   (refused->len > 0) ? ", " : "", n->name,
+                                   no);
+            continue;
+        }
+        if (best == NULL || free_mib(n) > free_mib(best)
+            || (free_mib(n) == free_mib(best)
+                && GPOINTER_TO_INT(g_hash_table_lookup(planned, n->name))
+                       < GPOINTER_TO_INT(
+                           g_hash_table_lookup(planned, best->name)))) {
+            best = n; /* nodes come sorted by name: ties keep the first */
+        }
+    }
+    if (best == NULL) {
+        g_string_printf(why, "no node can take it (%s)",
+                        (refused->len > 0) ? refused->str : "no other node");
+    }
+    return best;
+}
+
+static gint
+by_name(gconstpointer a, gconstpointer b)
+{
+    return strcmp((*(drover_plan_node_t *const *) a)->name,
+                  (*(drover_plan_node_t *const *) b)->name);
+}
+
+int
+drover_drain_plan(const char *node, GPtrArray *nodes, const GPtrArray *vms,
+                  const drover_drain_opts_t *opts, GPtrArray **steps,
+                  GString *reason)
+{
+    g_autoptr(GPtrArray) leaving = g_ptr_array_new();
+    g_autoptr(GHashTable) planned = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GPtrArray) result =
+        g_ptr_array_new_with_free_func(drover_plan_step_free);
+
+    *steps = NULL;
+    for (guint i = 0; i < vms->len; i++) {
+        drover_plan_vm_t *vm = g_ptr_array_index(vms, i);
+
+        if (g_strcmp0(vm->node, node) == 0) {
+            g_ptr_array_add(leaving, vm);
+        }
+    }
+    g_ptr_array_sort(leaving, leave_order);
+    g_ptr_array_sort(nodes, by_name);
+
+    for (guint i = 0; i < leaving->len; i++) {
+        drover_plan_vm_t *vm = g_ptr_array_index(leaving, i);
+        drover_plan_step_t *step = g_new0(drover_plan_step_t, 1);
+        g_autoptr(GString) why = g_string_new(NULL);
+        drover_plan_node_t *target = NULL;
+
+        step->vm = vm;
+        if (!vm->migratable) {
+            g_string_assign(why, "not live-migratable (allow-migrate is off)");
+        } else {
+            target = choose_target(node, nodes, vm, opts, planned, why);
+        }
+        if (target != NULL) {
+            step->action = DROVER_STEP_MIGRATE;
+            step->target = g_strdup(target->name);
+            step->reason =
+                (target->capacity_mib < 0)
+                    ? g_strdup("most room (no memory capacity set)")
+                    : g_strdup_printf("most free memory (%" G_GINT64_FORMAT
+                                      " MiB before it)",
+                                      free_mib(target));
+            target->used_mib += vm->memory_mib;
+            g_hash_table_insert(
+                planned, target->name,
+                GINT_TO_POINTER(GPOINTER_TO_INT(
+                                    g_hash_table_lookup(planned, target->name))
+                                + 1));
+        } else if (opts->on_unmovable == DROVER_UNMOVABLE_FAIL) {
+            g_string_printf(reason, "%s cannot be moved: %s", vm->id,
+                            why->str);
+            drover_plan_step_free(step);
+            return DROVER_RC_STATE;
+        } else {
+            step->action = (opts->on_unmovable == DROVER_UNMOVABLE_STOP)
+                               ? DROVER_STEP_STOP
+                               : DROVER_STEP_SKIP;
+            step->reason = g_strdup(why->str);
+        }
+        g_ptr_array_add(result, step);
+    }
+    *steps = g_steal_pointer(&result);
+    return 0;
+}

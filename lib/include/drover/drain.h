@@ -1,0 +1,83 @@
+/*
+ * Planning a node's drain: which VMs leave in which order, to which node.
+ * A pure function of the cluster's state as given, so the plan a dry run
+ * prints is the plan a real drain follows on the same state.
+ */
+#ifndef DROVER_DRAIN__H
+#define DROVER_DRAIN__H
+
+#include <stdbool.h>
+
+#include <glib.h>
+
+typedef struct {
+    char *name;
+    bool online;
+    bool standby;
+    bool accepts_live; /* its incoming policy is not none */
+    gint64 capacity_mib; /* Pacemaker utilization "memory"; -1: unknown */
+    gint64 used_mib;     /* VMs placed there (updated by the plan) */
+} drover_plan_node_t;
+
+typedef struct {
+    char *id;
+    char *node; /* where it runs */
+    int priority; /* Pacemaker's priority meta attribute */
+    gint64 memory_mib; /* utilization "memory"; 0: unknown */
+    bool migratable;   /* allow-migrate */
+    GPtrArray *banned; /* node names it may not run on (-INFINITY) */
+} drover_plan_vm_t;
+
+typedef enum {
+    DROVER_UNMOVABLE_SKIP, /* leave it where it is, report it */
+    DROVER_UNMOVABLE_STOP, /* stop it */
+    DROVER_UNMOVABLE_FAIL, /* no plan */
+} drover_unmovable_t;
+
+typedef enum {
+    DROVER_STEP_MIGRATE,
+    DROVER_STEP_STOP,
+    DROVER_STEP_SKIP,
+} drover_step_action_t;
+
+typedef struct {
+    const drover_plan_vm_t *vm;
+    drover_step_action_t action;
+    char *target;  /* for a migration */
+    char *reason;  /* why this target, or why not movable */
+} drover_plan_step_t;
+
+typedef struct {
+    drover_unmovable_t on_unmovable;
+    const char *const *targets; /* NULL-terminated, or NULL: any */
+} drover_drain_opts_t;
+
+void drover_plan_node_free(gpointer node);
+void drover_plan_vm_free(gpointer vm);
+void drover_plan_step_free(gpointer step);
+
+const char *drover_step_action_str(drover_step_action_t action);
+int drover_unmovable_parse(const char *text, drover_unmovable_t *value);
+
+/*!
+ * \brief Plan the drain of \p node
+ *
+ * Order: priority, highest first; then smallest memory first (it frees a
+ * slot soonest and fits anywhere); then by id.  Target: among the nodes
+ * that are online, not in standby, accept live migrations, are allowed for
+ * the VM and in \p opts targets, the one with the most free memory after
+ * what the plan already sent there (never beyond its capacity); ties by
+ * fewer VMs planned there, then by name.
+ *
+ * \param[in,out] nodes  drover_plan_node_t * (used_mib grows with the plan)
+ * \param[in]     vms    drover_plan_vm_t *, all of the cluster's VMs
+ * \param[out]    steps  drover_plan_step_t *, in order
+ * \param[out]    reason why there is no plan (an unmovable VM with FAIL)
+ *
+ * \return 0, or DROVER_RC_STATE with \p reason
+ */
+int drover_drain_plan(const char *node, GPtrArray *nodes, const GPtrArray *vms,
+                      const drover_drain_opts_t *opts, GPtrArray **steps,
+                      GString *reason);
+
+#endif /* DROVER_DRAIN__H */
