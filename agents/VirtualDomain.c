@@ -1563,7 +1563,8 @@ take_slot(drover_ocf_t *ocf, const drover_cib_t *cib, const char *name,
 {
     drover_deadline_t deadline = drover_ocf_deadline(ocf);
     gint64 budget = drover_deadline_remaining_ms(deadline);
-    gint64 reserve = MAX(SLOT_RESERVE_MIN_MS, budget / 3);
+    /* a third of the time, 30 s if it can, half of it at most */
+    gint64 reserve = MAX(budget / 3, MIN(SLOT_RESERVE_MIN_MS, budget / 2));
     gint64 started = g_get_monotonic_time();
     drover_slot_req_t req;
     int rc;

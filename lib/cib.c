@@ -481,3 +481,37 @@ drover_cib_set_node_attr(const char *node, const char *name, const char *value,
     }
     return 0;
 }
+
+const char *
+drover_cib_node_utilization(const drover_cib_t *cib, const char *node,
+                            const char *name)
+{
+    return nvpairs(child(section(cib, "nodes"), "node", "uname", node),
+                   "utilization", name, NULL, NULL);
+}
+
+const char *
+drover_cib_resource_utilization(const drover_cib_t *cib, const char *resource,
+                                const char *name)
+{
+    return nvpairs(find_primitive(section(cib, "resources"), resource),
+                   "utilization", name, NULL, NULL);
+}
+
+GPtrArray *
+drover_cib_banned_nodes(const drover_cib_t *cib, const char *resource)
+{
+    GPtrArray *nodes = g_ptr_array_new_with_free_func(g_free);
+    xmlNode *constraints = section(cib, "constraints");
+
+    for (xmlNode *c = (constraints != NULL) ? constraints->children : NULL;
+         c != NULL; c = c->next) {
+        if (is_element(c, "rsc_location")
+            && g_strcmp0(attr(c, "rsc"), resource) == 0
+            && attr(c, "node") != NULL
+            && g_strcmp0(attr(c, "score"), "-INFINITY") == 0) {
+            g_ptr_array_add(nodes, g_strdup(attr(c, "node")));
+        }
+    }
+    return nodes;
+}

@@ -144,8 +144,7 @@ choose_target(const char *draining, GPtrArray *nodes,
         }
         if (no != NULL) {
             g_string_append_printf(refused, "%s%s %s",
-                                   (refused->len > 0) ? ", " : "", n->name,
-                                   no);
+                                   (refused->len > 0) ? ", " : "", n->name, no);
             continue;
         }
         if (best == NULL || free_mib(n) > free_mib(best)
@@ -215,12 +214,11 @@ drover_drain_plan(const char *node, GPtrArray *nodes, const GPtrArray *vms,
             target->used_mib += vm->memory_mib;
             g_hash_table_insert(
                 planned, target->name,
-                GINT_TO_POINTER(GPOINTER_TO_INT(
-                                    g_hash_table_lookup(planned, target->name))
-                                + 1));
+                GINT_TO_POINTER(
+                    GPOINTER_TO_INT(g_hash_table_lookup(planned, target->name))
+                    + 1));
         } else if (opts->on_unmovable == DROVER_UNMOVABLE_FAIL) {
-            g_string_printf(reason, "%s cannot be moved: %s", vm->id,
-                            why->str);
+            g_string_printf(reason, "%s cannot be moved: %s", vm->id, why->str);
             drover_plan_step_free(step);
             return DROVER_RC_STATE;
         } else {

@@ -48,8 +48,21 @@ crm_exit_t cli_finish(cli_t *cli, drover_output_t *out,
 
 drover_deadline_t cli_deadline(const cli_t *cli);
 
+/*!
+ * \brief crm_mon's XML view of the cluster (nodes and resources, inactive
+ *        ones too), or an exit code after saying why not
+ */
+crm_exit_t cli_crm_mon(cli_t *cli, drover_output_t *out, xmlDoc **doc);
+
+/* The first element named \p name below \p node, depth first */
+xmlNode *cli_xml_find(xmlNode *node, const char *name);
+
+/* An attribute of crm_mon's XML, "" when absent (valid while it lives) */
+const char *cli_xml_prop(xmlNode *node, const char *name);
+
 /* Subcommands */
 crm_exit_t cmd_config(cli_t *cli, int argc, char **argv);
+crm_exit_t cmd_drain(cli_t *cli, int argc, char **argv);
 crm_exit_t cmd_networks(cli_t *cli, int argc, char **argv);
 crm_exit_t cmd_slots(cli_t *cli, int argc, char **argv);
 crm_exit_t cmd_status(cli_t *cli, int argc, char **argv);

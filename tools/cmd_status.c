@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxml/parser.h>
-
 #include <drover/cib.h>
 #include <drover/config.h>
 #include <drover/netsel.h>
@@ -108,65 +106,6 @@ status_text(const xmlNode *result, GString *text)
     }
 }
 
-/* crm_mon's view of the cluster, or an exit code after saying why not */
-static crm_exit_t
-read_crm_mon(cli_t *cli, drover_output_t *out, xmlDoc **doc)
-{
-    const char *argv[] = { "crm_mon",
-                           "--one-shot",
-                           "--inactive",
-                           "--output-as=xml",
-                           "--include=nodes,resources",
-                           NULL };
-    g_autofree char *stdout_text = NULL;
-    g_autofree char *stderr_text = NULL;
-    int status = -1;
-    int rc = drover_spawn(argv, cli_deadline(cli), &stdout_text, &stderr_text,
-                          &status);
-
-    if (rc != 0) {
-        return cli_fail(cli, out, drover_rc_to_exit(rc),
-                        "Cannot run crm_mon: %s", drover_rc_str(rc));
-    }
-    *doc = xmlReadMemory(
-        stdout_text, (int) strlen(stdout_text), "crm_mon", NULL,
-        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (status != 0 || *doc == NULL) {
-        return cli_fail(
-            cli, out, (status > 0) ? (crm_exit_t) status : CRM_EX_PROTOCOL,
-            "crm_mon failed: %s",
-            g_strstrip(stderr_text)[0] != '\0' ? stderr_text : "no XML status");
-    }
-    return CRM_EX_OK;
-}
-
-/* The first element named \p name below \p node, depth first */
-static xmlNode *
-find_element(xmlNode *node, const char *name)
-{
-    for (xmlNode *c = xmlFirstElementChild(node); c != NULL;
-         c = xmlNextElementSibling(c)) {
-        xmlNode *found =
-            xmlStrEqual(c->name, BAD_CAST name) ? c : find_element(c, name);
-
-        if (found != NULL) {
-            return found;
-        }
-    }
-    return NULL;
-}
-
-static const char *
-prop(xmlNode *node, const char *name)
-{
-    /* crm_mon's attributes: kept by the document, valid while it lives */
-    xmlAttr *a = xmlHasProp(node, BAD_CAST name);
-
-    return (a != NULL && a->children != NULL)
-               ? (const char *) a->children->content
-               : "";
-}
-
 static void
 add_nodes(drover_output_t *out, const drover_cib_t *cib, xmlNode *mon_nodes)
 {
@@ -180,7 +119,7 @@ add_nodes(drover_output_t *out, const drover_cib_t *cib, xmlNode *mon_nodes)
     }
     for (xmlNode *n = xmlFirstElementChild(mon_nodes); n != NULL;
          n = xmlNextElementSibling(n)) {
-        const char *name = prop(n, "name");
+        const char *name = cli_xml_prop(n, "name");
         const char *incoming = drover_cib_node_attr(
             cib, name, DROVER_INCOMING_ATTR, DROVER_ATTR_PERMANENT);
         xmlNode *node = drover_output_add(list, "node");
@@ -188,9 +127,9 @@ add_nodes(drover_output_t *out, const drover_cib_t *cib, xmlNode *mon_nodes)
 
         drover_output_set(node, "name", name);
         drover_output_set_bool(out, node, "online",
-                               strcmp(prop(n, "online"), "true") == 0);
+                               strcmp(cli_xml_prop(n, "online"), "true") == 0);
         drover_output_set_bool(out, node, "standby",
-                               strcmp(prop(n, "standby"), "true") == 0);
+                               strcmp(cli_xml_prop(n, "standby"), "true") == 0);
         drover_output_set(node, "incoming",
                           (incoming != NULL) ? incoming : "any");
         nets = drover_output_add(node, "networks");
@@ -260,18 +199,19 @@ add_vms(cli_t *cli, drover_output_t *out, xmlNode *list, xmlNode *node,
             add_vms(cli, out, list, r, seen);
             continue;
         }
-        if (strcmp(prop(r, "resource_agent"), VM_AGENT) != 0
-            || !g_hash_table_add(seen, (gpointer) prop(r, "id"))) {
+        if (strcmp(cli_xml_prop(r, "resource_agent"), VM_AGENT) != 0
+            || !g_hash_table_add(seen, (gpointer) cli_xml_prop(r, "id"))) {
             continue;
         }
         vm = drover_output_add(list, "vm");
-        where = find_element(r, "node");
-        drover_output_set(vm, "id", prop(r, "id"));
-        drover_output_set(vm, "role", prop(r, "role"));
+        where = cli_xml_find(r, "node");
+        drover_output_set(vm, "id", cli_xml_prop(r, "id"));
+        drover_output_set(vm, "role", cli_xml_prop(r, "role"));
         drover_output_set(vm, "node",
-                          (where != NULL) ? prop(where, "name") : NULL);
+                          (where != NULL) ? cli_xml_prop(where, "name") : NULL);
         if (records
-            && drover_record_read(prop(r, "id"), cli_deadline(cli), &record)
+            && drover_record_read(cli_xml_prop(r, "id"), cli_deadline(cli),
+                                  &record)
                    == 0) {
             add_record(out, vm, &record);
             drover_record_clear(&record);
@@ -307,13 +247,13 @@ cmd_status(cli_t *cli, int argc, char **argv)
                         "Cannot read the cluster configuration: %s",
                         drover_rc_str(cib_rc));
     }
-    rc = read_crm_mon(cli, out, &mon);
+    rc = cli_crm_mon(cli, out, &mon);
     if (rc != CRM_EX_OK) {
         return rc;
     }
-    add_nodes(out, cib, find_element(xmlDocGetRootElement(mon), "nodes"));
+    add_nodes(out, cib, cli_xml_find(xmlDocGetRootElement(mon), "nodes"));
     seen = g_hash_table_new(g_str_hash, g_str_equal);
     add_vms(cli, out, drover_output_add(drover_output_root(out), "vms"),
-            find_element(xmlDocGetRootElement(mon), "resources"), seen);
+            cli_xml_find(xmlDocGetRootElement(mon), "resources"), seen);
     return cli_finish(cli, out, status_text);
 }

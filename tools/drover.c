@@ -19,6 +19,8 @@
 static const cli_command_t commands[] = {
     { "config", "show|check",
       "show drover's configuration in the cluster, or check it", cmd_config },
+    { "drain", "NODE --dry-run",
+      "the plan for emptying a node: order, targets, networks", cmd_drain },
     { "networks", "explain VM --to NODE",
       "which migration network a migration would use, and why", cmd_networks },
     { "slots", "", "migrations holding or waiting for a slot", cmd_slots },

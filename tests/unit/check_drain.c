@@ -44,11 +44,10 @@ plan_text(GPtrArray *steps)
         drover_plan_step_t *st = g_ptr_array_index(steps, i);
 
         if (st->action == DROVER_STEP_MIGRATE) {
-            g_string_append_printf(s, "%s%s>%s", (i > 0) ? " " : "",
-                                   st->vm->id, st->target);
+            g_string_append_printf(s, "%s%s>%s", (i > 0) ? " " : "", st->vm->id,
+                                   st->target);
         } else {
-            g_string_append_printf(s, "%s%s:%s", (i > 0) ? " " : "",
-                                   st->vm->id,
+            g_string_append_printf(s, "%s%s:%s", (i > 0) ? " " : "", st->vm->id,
                                    drover_step_action_str(st->action));
         }
     }
@@ -57,8 +56,10 @@ plan_text(GPtrArray *steps)
 
 START_TEST(priority_then_smallest_first_to_most_room)
 {
-    g_autoptr(GPtrArray) nodes = g_ptr_array_new_with_free_func(drover_plan_node_free);
-    g_autoptr(GPtrArray) vms = g_ptr_array_new_with_free_func(drover_plan_vm_free);
+    g_autoptr(GPtrArray) nodes =
+        g_ptr_array_new_with_free_func(drover_plan_node_free);
+    g_autoptr(GPtrArray) vms =
+        g_ptr_array_new_with_free_func(drover_plan_vm_free);
     g_autoptr(GPtrArray) steps = NULL;
     g_autoptr(GString) reason = g_string_new(NULL);
     g_autofree char *text = NULL;
@@ -82,8 +83,10 @@ END_TEST
 
 START_TEST(never_overfills)
 {
-    g_autoptr(GPtrArray) nodes = g_ptr_array_new_with_free_func(drover_plan_node_free);
-    g_autoptr(GPtrArray) vms = g_ptr_array_new_with_free_func(drover_plan_vm_free);
+    g_autoptr(GPtrArray) nodes =
+        g_ptr_array_new_with_free_func(drover_plan_node_free);
+    g_autoptr(GPtrArray) vms =
+        g_ptr_array_new_with_free_func(drover_plan_vm_free);
     g_autoptr(GPtrArray) steps = NULL;
     g_autoptr(GString) reason = g_string_new(NULL);
     g_autofree char *text = NULL;
@@ -97,15 +100,18 @@ START_TEST(never_overfills)
                      0);
     text = plan_text(steps);
     ck_assert_str_eq(text, "a>n2 b:skip");
-    ck_assert_str_eq(((drover_plan_step_t *) g_ptr_array_index(steps, 1))->reason,
-                     "no node can take it (n2 not enough free memory)");
+    ck_assert_str_eq(
+        ((drover_plan_step_t *) g_ptr_array_index(steps, 1))->reason,
+        "no node can take it (n2 not enough free memory)");
 }
 END_TEST
 
 START_TEST(unmovable_vms)
 {
-    g_autoptr(GPtrArray) nodes = g_ptr_array_new_with_free_func(drover_plan_node_free);
-    g_autoptr(GPtrArray) vms = g_ptr_array_new_with_free_func(drover_plan_vm_free);
+    g_autoptr(GPtrArray) nodes =
+        g_ptr_array_new_with_free_func(drover_plan_node_free);
+    g_autoptr(GPtrArray) vms =
+        g_ptr_array_new_with_free_func(drover_plan_vm_free);
     g_autoptr(GPtrArray) steps = NULL;
     g_autoptr(GString) reason = g_string_new(NULL);
     g_autofree char *text = NULL;
@@ -128,9 +134,10 @@ START_TEST(unmovable_vms)
                      0);
     text = plan_text(steps);
     ck_assert_str_eq(text, "fixed:stop free>n2 pinned:stop");
-    ck_assert_str_eq(((drover_plan_step_t *) g_ptr_array_index(steps, 2))->reason,
-                     "no node can take it (n2 not allowed for it, n3 accepts no "
-                     "live migration)");
+    ck_assert_str_eq(
+        ((drover_plan_step_t *) g_ptr_array_index(steps, 2))->reason,
+        "no node can take it (n2 not allowed for it, n3 accepts no "
+        "live migration)");
     g_clear_pointer(&steps, g_ptr_array_unref);
     opts.on_unmovable = DROVER_UNMOVABLE_FAIL;
     ck_assert_int_eq(drover_drain_plan("n1", nodes, vms, &opts, &steps, reason),
@@ -144,8 +151,10 @@ END_TEST
  * well under 100 ms (timed by make bench; here only that it plans) */
 START_TEST(large_cluster)
 {
-    g_autoptr(GPtrArray) nodes = g_ptr_array_new_with_free_func(drover_plan_node_free);
-    g_autoptr(GPtrArray) vms = g_ptr_array_new_with_free_func(drover_plan_vm_free);
+    g_autoptr(GPtrArray) nodes =
+        g_ptr_array_new_with_free_func(drover_plan_node_free);
+    g_autoptr(GPtrArray) vms =
+        g_ptr_array_new_with_free_func(drover_plan_vm_free);
     g_autoptr(GPtrArray) steps = NULL;
     g_autoptr(GString) reason = g_string_new(NULL);
     drover_drain_opts_t opts = { 0 };
@@ -161,8 +170,8 @@ START_TEST(large_cluster)
         g_ptr_array_add(vms, vm(id, (i % 64 == 0) ? "n00" : "n01", i % 5,
                                 512 + (i % 7) * 256));
     }
-    ck_assert_int_eq(drover_drain_plan("n00", nodes, vms, &opts, &steps, reason),
-                     0);
+    ck_assert_int_eq(
+        drover_drain_plan("n00", nodes, vms, &opts, &steps, reason), 0);
     ck_assert_int_eq(steps->len, 157);
 }
 END_TEST

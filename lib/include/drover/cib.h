@@ -120,6 +120,25 @@ const char *drover_cib_resource_meta(const drover_cib_t *cib,
                                      const char *resource, const char *name);
 
 /*!
+ * \brief A node's or a primitive's utilization attribute (e.g. "memory"),
+ *        or NULL
+ */
+const char *drover_cib_node_utilization(const drover_cib_t *cib,
+                                        const char *node, const char *name);
+const char *drover_cib_resource_utilization(const drover_cib_t *cib,
+                                            const char *resource,
+                                            const char *name);
+
+/*!
+ * \brief The nodes a plain location constraint bans \p resource from
+ *        (score -INFINITY; rules are not evaluated)
+ *
+ * \return array of char *; free with g_ptr_array_unref()
+ */
+GPtrArray *drover_cib_banned_nodes(const drover_cib_t *cib,
+                                   const char *resource);
+
+/*!
  * \brief Set (or with \p value NULL, delete) a node attribute
  *
  * Pacemaker 2.1 has no public client API for the attribute manager, so this

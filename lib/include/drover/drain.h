@@ -14,15 +14,15 @@ typedef struct {
     char *name;
     bool online;
     bool standby;
-    bool accepts_live; /* its incoming policy is not none */
+    bool accepts_live;   /* its incoming policy is not none */
     gint64 capacity_mib; /* Pacemaker utilization "memory"; -1: unknown */
     gint64 used_mib;     /* VMs placed there (updated by the plan) */
 } drover_plan_node_t;
 
 typedef struct {
     char *id;
-    char *node; /* where it runs */
-    int priority; /* Pacemaker's priority meta attribute */
+    char *node;        /* where it runs */
+    int priority;      /* Pacemaker's priority meta attribute */
     gint64 memory_mib; /* utilization "memory"; 0: unknown */
     bool migratable;   /* allow-migrate */
     GPtrArray *banned; /* node names it may not run on (-INFINITY) */
@@ -43,8 +43,8 @@ typedef enum {
 typedef struct {
     const drover_plan_vm_t *vm;
     drover_step_action_t action;
-    char *target;  /* for a migration */
-    char *reason;  /* why this target, or why not movable */
+    char *target; /* for a migration */
+    char *reason; /* why this target, or why not movable */
 } drover_plan_step_t;
 
 typedef struct {
