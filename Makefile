@@ -120,6 +120,10 @@ $(DROVER): $(TOOL_OBJS) $(LIB_A)
 	$(CC) -o $@ $(TOOL_OBJS) $(LIB_A) $(ALL_LDFLAGS) $(PKG_LIBS)
 
 SLOT_LATENCY := $(BUILD)/tests/slot-latency
+DRAIN_PLANNER := $(BUILD)/tests/drain-planner
+
+$(DRAIN_PLANNER): $(BUILD)/tests/bench/drain-planner.o $(LIB_A)
+	$(CC) -o $@ $< $(LIB_A) $(ALL_LDFLAGS) $(PKG_LIBS)
 
 $(SLOT_LATENCY): $(BUILD)/tests/bench/slot-latency.o $(LIB_A)
 	$(CC) -o $@ $< $(LIB_A) $(ALL_LDFLAGS) $(PKG_LIBS)
@@ -226,7 +230,7 @@ demo: deps
 	tests/lab/demo
 
 bench: deps
-	$(MAKE) all $(SLOT_LATENCY)
+	$(MAKE) all $(SLOT_LATENCY) $(DRAIN_PLANNER)
 	tests/bench/run
 
 install: all
