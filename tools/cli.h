@@ -66,6 +66,7 @@ crm_exit_t cmd_drain(cli_t *cli, int argc, char **argv);
 crm_exit_t cmd_networks(cli_t *cli, int argc, char **argv);
 crm_exit_t cmd_slots(cli_t *cli, int argc, char **argv);
 crm_exit_t cmd_status(cli_t *cli, int argc, char **argv);
+crm_exit_t cmd_undrain(cli_t *cli, int argc, char **argv);
 crm_exit_t cmd_version(cli_t *cli, int argc, char **argv);
 
 #endif /* DROVER_CLI__H */

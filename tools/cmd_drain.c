@@ -14,19 +14,33 @@
 #include <drover/drain.h>
 #include <drover/netsel.h>
 #include <drover/rc.h>
+#include <drover/slot_group.h>
+#include <drover/spawn.h>
 
 #include "cli.h"
 #include "drover_private.h"
 
 static gboolean dry_run = FALSE;
+static gboolean wait_done = FALSE;
+static gboolean cancel = FALSE;
+static gboolean failback = FALSE;
 static char **targets = NULL;
 static char *on_unmovable = NULL;
+
+/* What the CIB keeps of a drain (node attributes of the drained node) */
+#define DRAIN_STATE_ATTR "drover-drain"      /* draining | drained */
+#define DRAIN_PLAN_ATTR  "drover-drain-plan" /* "vm>target ..." in order */
+#define DRAIN_PREFER     "10000"             /* beats any stickiness */
 
 static GOptionEntry entries[] = {
     { "dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run,
       "Print the plan, change nothing", NULL },
     { "target", 0, 0, G_OPTION_ARG_STRING_ARRAY, &targets,
       "Only to this node (repeat for more)", "NODE" },
+    { "wait", 0, 0, G_OPTION_ARG_NONE, &wait_done,
+      "Show progress until the node is empty (exit 0 then)", NULL },
+    { "cancel", 0, 0, G_OPTION_ARG_NONE, &cancel,
+      "Stop the drain: running migrations finish, nothing else moves", NULL },
     { "on-unmovable", 0, 0, G_OPTION_ARG_STRING, &on_unmovable,
       "A VM that cannot be live-migrated: skip it, stop it, or fail (no "
       "plan; the default)",
@@ -61,7 +75,8 @@ plan_text(const xmlNode *result, GString *text)
 
         if (strcmp(action, "migrate") == 0) {
             g_string_append_printf(
-                text, "  %2s. %-12s -> %-8s over %-6s priority %s, %s MiB: %s\n",
+                text,
+                "  %2s. %-12s -> %-8s over %-6s priority %s, %s MiB: %s\n",
                 drover_output_get(s, "order"), drover_output_get(s, "vm"),
                 drover_output_get(s, "target"),
                 (*network != '\0') ? network : "default",
@@ -174,10 +189,9 @@ plan_network(const drover_cib_t *cib, const char *vm, const char *from,
     drover_netsel_t sel = { 0 };
     int chosen;
 
-    if (drover_netplan_load(cib,
-                            drover_cib_resource_param(cib, vm,
-                                                      "migration_networks"),
-                            from, to, false, &plan, ignored)
+    if (drover_netplan_load(
+            cib, drover_cib_resource_param(cib, vm, "migration_networks"), from,
+            to, false, &plan, ignored)
             != 0
         || plan == NULL) {
         return NULL;
@@ -192,9 +206,318 @@ plan_network(const drover_cib_t *cib, const char *vm, const char *from,
     if (chosen < 0) {
         return g_strdup("none usable");
     }
-    return g_strdup(
-        ((drover_net_choice_t *) g_ptr_array_index(choices, chosen))
-            ->network->name);
+    return g_strdup(((drover_net_choice_t *) g_ptr_array_index(choices, chosen))
+                        ->network->name);
+}
+
+/* ------------------------------------------------------------------ */
+/* Carrying it out: all of it in the CIB, Pacemaker moves the VMs     */
+/* ------------------------------------------------------------------ */
+
+/* Run a Pacemaker tool; 0, or a result after saying what it said */
+static int
+run_tool(cli_t *cli, const char *const *argv)
+{
+    g_autofree char *err = NULL;
+    int status = -1;
+    int rc = drover_spawn(argv, cli_deadline(cli), NULL, &err, &status);
+
+    if (rc == 0 && status != 0) {
+        fprintf(stderr, "drover: %s failed: %s", argv[0],
+                (err != NULL) ? err : "\n");
+        rc = DROVER_RC_ERROR;
+    }
+    return rc;
+}
+
+static int
+set_attr(cli_t *cli, const char *node, const char *name, const char *value)
+{
+    return drover_cib_set_node_attr(node, name, value, DROVER_ATTR_PERMANENT,
+                                    cli_deadline(cli));
+}
+
+/* Delete every constraint whose id starts with \p prefix, in one change */
+static int
+remove_constraints(cli_t *cli, const char *prefix)
+{
+    g_autofree char *xpath =
+        g_strdup_printf("//constraints/*[starts-with(@id,'%s')]", prefix);
+    const char *argv[] = { "cibadmin", "--delete-all", "--force",
+                           "--xpath",  xpath,          NULL };
+    g_autofree char *err = NULL;
+    int status = -1;
+    int rc = drover_spawn(argv, cli_deadline(cli), NULL, &err, &status);
+
+    /* 105 (no such object): nothing of ours was there */
+    return (rc == 0 && status != 0 && status != 105) ? DROVER_RC_ERROR : rc;
+}
+
+/* How many migrations run at once: the node's outgoing limit */
+static guint
+lanes_of(const drover_cib_t *cib, const char *node, guint steps)
+{
+    g_autoptr(GString) ignored = g_string_new(NULL);
+    const char *text = drover_cib_node_attr(cib, node, DROVER_MAX_OUTGOING_ATTR,
+                                            DROVER_ATTR_PERMANENT);
+    int limit = DROVER_DEFAULT_MAX_OUTGOING;
+
+    if (text != NULL && drover_limit_parse(text, &limit, ignored) != 0) {
+        limit = DROVER_DEFAULT_MAX_OUTGOING;
+    }
+    return (limit == 0) ? MAX(steps, 1) : (guint) limit;
+}
+
+/*
+ * The moves as constraints, in one CIB change: each VM prefers its target,
+ * and waits for the VM \p lanes places before it (optional ordering: both
+ * in the same transition, so the migrations form \p lanes pipelines).
+ * With \p ban, each also keeps off \p node afterwards.
+ */
+static int
+apply_moves(cli_t *cli, const char *prefix, const char *node, char **vms,
+            char **to, guint n, guint lanes, bool ban)
+{
+    g_autoptr(GString) xml = g_string_new("<constraints>");
+    const char *argv[] = { "cibadmin", "--modify",    "--allow-create",
+                           "-o",       "constraints", "-X",
+                           NULL,       NULL };
+
+    for (guint i = 0; i < n; i++) {
+        g_string_append_printf(xml,
+                               "<rsc_location id=\"%sto-%s\" rsc=\"%s\" "
+                               "node=\"%s\" score=\"" DRAIN_PREFER "\"/>",
+                               prefix, vms[i], vms[i], to[i]);
+        if (i >= lanes) {
+            g_string_append_printf(xml,
+                                   "<rsc_order id=\"%safter-%s\" first=\"%s\" "
+                                   "then=\"%s\" kind=\"Optional\"/>",
+                                   prefix, vms[i], vms[i - lanes], vms[i]);
+        }
+        if (ban) {
+            g_string_append_printf(xml,
+                                   "<rsc_location id=\"%sban-%s\" rsc=\"%s\" "
+                                   "node=\"%s\" score=\"-INFINITY\"/>",
+                                   prefix, vms[i], vms[i], node);
+        }
+    }
+    g_string_append(xml, "</constraints>");
+    argv[6] = xml->str;
+    return run_tool(cli, argv);
+}
+
+/* "vm>target vm>target" <-> arrays */
+static void
+parse_moves(const char *text, GPtrArray *vms, GPtrArray *to)
+{
+    g_auto(GStrv) words = g_strsplit(text, " ", -1);
+
+    for (char **w = words; *w != NULL; w++) {
+        char *gt = strchr(*w, '>');
+
+        if (gt != NULL && gt != *w && gt[1] != '\0') {
+            g_ptr_array_add(vms, g_strndup(*w, (gsize) (gt - *w)));
+            g_ptr_array_add(to, g_strdup(gt + 1));
+        }
+    }
+}
+
+/* Print a change of one VM's state: a line, or a JSON line */
+static void
+report(cli_t *cli, const char *vm, const char *state, const char *where,
+       gint64 started)
+{
+    double at = (g_get_monotonic_time() - started) / 1e6;
+
+    if (cli->format == DROVER_OUTPUT_JSON) {
+        printf("{\"event\": \"vm\", \"vm\": \"%s\", \"state\": \"%s\", "
+               "\"node\": \"%s\", \"seconds\": %.1f}\n",
+               vm, state, where, at);
+    } else if (cli->format == DROVER_OUTPUT_TEXT) {
+        printf("%7.1f s  %-12s %-10s %s\n", at, vm, state, where);
+    }
+    fflush(stdout);
+}
+
+/*
+ * Follow the moves until every VM runs away from \p from (or on its
+ * target, with \p to_target), printing each change; 0, or
+ * DROVER_RC_TIMEOUT
+ */
+static int
+watch(cli_t *cli, const char *from, GPtrArray *vms, GPtrArray *to,
+      bool to_target, drover_deadline_t deadline)
+{
+    g_autoptr(GHashTable) states =
+        g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+    g_autoptr(drover_slot_group_t) group = NULL;
+    gint64 started = g_get_monotonic_time();
+
+    if (drover_slot_group_join(NULL, drover_deadline_in_ms(3000), &group)
+        != 0) {
+        group = NULL; /* no "migrating" state without Corosync */
+    }
+    for (;;) {
+        g_autoptr(drover_output_t) scratch = drover_output_new("drain");
+        g_autoptr(xmlDoc) mon = NULL;
+        g_autoptr(drover_slots_t) table =
+            (group != NULL) ? drover_slot_group_table(group) : NULL;
+        g_autoptr(GPtrArray) slots =
+            (table != NULL) ? drover_slots_list(table) : NULL;
+        guint done = 0;
+
+        if (cli_crm_mon(cli, scratch, &mon) != CRM_EX_OK) {
+            return DROVER_RC_UNREACHABLE;
+        }
+        for (guint i = 0; i < vms->len; i++) {
+            const char *vm = g_ptr_array_index(vms, i);
+            xmlNode *r = NULL;
+            xmlNode *where = NULL;
+            const char *node = "";
+            const char *state = "queued";
+
+            for (r = cli_xml_find(xmlDocGetRootElement(mon), "resource");
+                 r != NULL; r = xmlNextElementSibling(r)) {
+                if (strcmp(cli_xml_prop(r, "id"), vm) == 0) {
+                    break;
+                }
+            }
+            where = (r != NULL) ? cli_xml_find(r, "node") : NULL;
+            node = (where != NULL) ? cli_xml_prop(where, "name") : "";
+            if (r != NULL && strcmp(cli_xml_prop(r, "role"), "Started") == 0
+                && *node != '\0'
+                && (to_target ? strcmp(node, g_ptr_array_index(to, i)) == 0
+                              : strcmp(node, from) != 0)) {
+                state = "done";
+                done++;
+            } else {
+                for (guint j = 0; slots != NULL && j < slots->len; j++) {
+                    const drover_slot_req_t *q = g_ptr_array_index(slots, j);
+
+                    if (q->granted && g_strcmp0(q->vm, vm) == 0) {
+                        state = "migrating";
+                    }
+                }
+            }
+            if (g_strcmp0(g_hash_table_lookup(states, vm), state) != 0) {
+                g_hash_table_insert(states, (gpointer) vm, g_strdup(state));
+                report(cli, vm, state, node, started);
+            }
+        }
+        if (done == vms->len) {
+            return 0;
+        }
+        if (drover_deadline_passed(deadline)) {
+            return DROVER_RC_TIMEOUT;
+        }
+        g_usleep(G_USEC_PER_SEC / 2);
+    }
+}
+
+/* The drain is done: its moves are no longer needed (the bans stay) */
+static int
+finish(cli_t *cli, const char *node)
+{
+    g_autofree char *to = g_strdup_printf("drover-drain-%s-to-", node);
+    g_autofree char *after = g_strdup_printf("drover-drain-%s-after-", node);
+    int rc = remove_constraints(cli, to);
+
+    if (rc == 0) {
+        rc = remove_constraints(cli, after);
+    }
+    if (rc == 0) {
+        rc = set_attr(cli, node, DRAIN_STATE_ATTR, "drained");
+    }
+    return rc;
+}
+
+static crm_exit_t
+follow(cli_t *cli, const drover_cib_t *cib, const char *node)
+{
+    const char *moves =
+        drover_cib_node_attr(cib, node, DRAIN_PLAN_ATTR, DROVER_ATTR_PERMANENT);
+    g_autoptr(GPtrArray) vms = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) to = g_ptr_array_new_with_free_func(g_free);
+    int rc;
+
+    parse_moves((moves != NULL) ? moves : "", vms, to);
+    rc = watch(cli, node, vms, to, false, cli_deadline(cli));
+    if (rc == DROVER_RC_TIMEOUT) {
+        fprintf(stderr,
+                "drover: %s is still draining (Pacemaker goes on); run "
+                "`drover drain %s --wait` again to follow it\n",
+                node, node);
+        return CRM_EX_TIMEOUT;
+    }
+    if (rc != 0 || finish(cli, node) != 0) {
+        return CRM_EX_ERROR;
+    }
+    if (cli->format == DROVER_OUTPUT_TEXT) {
+        printf("%s is drained\n", node);
+    } else if (cli->format == DROVER_OUTPUT_JSON) {
+        printf("{\"event\": \"drained\", \"node\": \"%s\"}\n", node);
+    }
+    return CRM_EX_OK;
+}
+
+static crm_exit_t
+start_drain(cli_t *cli, const drover_cib_t *cib, const char *node,
+            GPtrArray *steps)
+{
+    g_autofree char *prefix = g_strdup_printf("drover-drain-%s-", node);
+    g_autoptr(GPtrArray) vms = g_ptr_array_new();
+    g_autoptr(GPtrArray) to = g_ptr_array_new();
+    g_autoptr(GString) moves = g_string_new(NULL);
+    bool skipped = false;
+
+    for (guint i = 0; i < steps->len; i++) {
+        drover_plan_step_t *s = g_ptr_array_index(steps, i);
+
+        if (s->action == DROVER_STEP_MIGRATE) {
+            g_ptr_array_add(vms, s->vm->id);
+            g_ptr_array_add(to, s->target);
+            g_string_append_printf(moves, "%s%s>%s",
+                                   (moves->len > 0) ? " " : "", s->vm->id,
+                                   s->target);
+        }
+        skipped = skipped || (s->action == DROVER_STEP_SKIP);
+    }
+    /* The state first, so that a drain cut short is seen as one */
+    if (set_attr(cli, node, DRAIN_PLAN_ATTR, moves->str) != 0
+        || set_attr(cli, node, DRAIN_STATE_ATTR, "draining") != 0
+        || apply_moves(cli, prefix, node, (char **) vms->pdata,
+                       (char **) to->pdata, vms->len,
+                       lanes_of(cib, node, vms->len), skipped)
+               != 0
+        /* with VMs left behind the node cannot go to standby: the bans
+         * keep the others away instead */
+        || (!skipped && set_attr(cli, node, "standby", "on") != 0)) {
+        fprintf(stderr,
+                "drover: The drain of %s could not be set up; "
+                "`drover drain --cancel` undoes what was done\n",
+                node);
+        return CRM_EX_ERROR;
+    }
+    return CRM_EX_OK;
+}
+
+static crm_exit_t
+cancel_drain(cli_t *cli, const char *node, bool say)
+{
+    g_autofree char *prefix = g_strdup_printf("drover-drain-%s-", node);
+
+    if (remove_constraints(cli, prefix) != 0
+        || set_attr(cli, node, DRAIN_STATE_ATTR, NULL) != 0
+        || set_attr(cli, node, DRAIN_PLAN_ATTR, NULL) != 0
+        || set_attr(cli, node, "standby", NULL) != 0) {
+        return CRM_EX_ERROR;
+    }
+    if (say) {
+        printf("The drain of %s is cancelled: migrations under way finish, "
+               "nothing else moves\n",
+               node);
+    }
+    return CRM_EX_OK;
 }
 
 static crm_exit_t
@@ -240,11 +563,12 @@ plan(cli_t *cli, const char *node_name)
     collect_vms(cib, cli_xml_find(root, "resources"), vms);
     nodes = collect_nodes(cib, cli_xml_find(root, "nodes"), vms);
     for (guint i = 0; i < nodes->len; i++) {
-        known = known
-                || strcmp(((drover_plan_node_t *) g_ptr_array_index(nodes, i))
-                              ->name,
-                          node_name)
-                       == 0;
+        known =
+            known
+            || strcmp(
+                   ((drover_plan_node_t *) g_ptr_array_index(nodes, i))->name,
+                   node_name)
+                   == 0;
     }
     for (char **t = targets; t != NULL && *t != NULL; t++) {
         if (strcmp(*t, node_name) == 0) {
@@ -257,6 +581,17 @@ plan(cli_t *cli, const char *node_name)
 
         return cli_fail(cli, out, CRM_EX_NOSUCH, "No node '%s' in the cluster",
                         shown);
+    }
+    {
+        const char *state = drover_cib_node_attr(
+            cib, node_name, DRAIN_STATE_ATTR, DROVER_ATTR_PERMANENT);
+
+        if (state != NULL && !dry_run) {
+            /* a drain under way (or done): follow it, do not plan again */
+            return wait_done
+                       ? follow(cli, cib, node_name)
+                       : (printf("%s is %s\n", node_name, state), CRM_EX_OK);
+        }
     }
     if (drover_drain_plan(node_name, nodes, vms, &opts, &steps, reason) != 0) {
         return cli_fail(cli, out, CRM_EX_UNSATISFIED,
@@ -284,19 +619,113 @@ plan(cli_t *cli, const char *node_name)
         drover_output_set_int(out, step, "memory-mib", s->vm->memory_mib);
         drover_output_set(step, "reason", s->reason);
     }
-    return cli_finish(cli, out, plan_text);
+    if (dry_run) {
+        return cli_finish(cli, out, plan_text);
+    }
+    if (cli->format == DROVER_OUTPUT_TEXT) {
+        g_autoptr(GString) text = g_string_new(NULL);
+
+        plan_text(drover_output_root(out), text);
+        fputs(text->str, stdout);
+    }
+    rc = start_drain(cli, cib, node_name, steps);
+    if (rc != CRM_EX_OK || !wait_done) {
+        return rc;
+    }
+    g_clear_pointer(&cib, drover_cib_free);
+    if (drover_cib_query(cli_deadline(cli), &cib) != 0) {
+        return CRM_EX_UNAVAILABLE;
+    }
+    return follow(cli, cib, node_name);
+}
+
+crm_exit_t
+cmd_undrain(cli_t *cli, int argc, char **argv)
+{
+    static GOptionEntry undrain_entries[] = {
+        { "failback", 0, 0, G_OPTION_ARG_NONE, &failback,
+          "Bring back the VMs drained from NODE, in the drain's order", NULL },
+        { 0 },
+    };
+    g_autoptr(drover_cib_t) cib = NULL;
+    g_autoptr(GPtrArray) vms = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) from = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) home = g_ptr_array_new();
+    g_autofree char *drain_prefix = NULL;
+    g_autofree char *back_prefix = NULL;
+    const char *moves = NULL;
+    crm_exit_t rc = cli_parse(
+        cli, "undrain", "NODE [--failback]",
+        "Take NODE out of its drain (and standby); with --failback, "
+        "live-migrate the VMs drained from it back, in the drain's order, "
+        "within the migration limits.",
+        undrain_entries, &argc, &argv);
+    int cib_rc;
+
+    if (rc != CRM_EX_OK) {
+        return rc;
+    }
+    if (argc != 2) {
+        fprintf(stderr, "drover undrain: Expected one NODE\n");
+        return CRM_EX_USAGE;
+    }
+    cib_rc = drover_cib_query(cli_deadline(cli), &cib);
+    if (cib_rc != 0) {
+        return cli_fail(cli, NULL, drover_rc_to_exit(cib_rc),
+                        "Cannot read the cluster configuration: %s",
+                        drover_rc_str(cib_rc));
+    }
+    moves = drover_cib_node_attr(cib, argv[1], DRAIN_PLAN_ATTR,
+                                 DROVER_ATTR_PERMANENT);
+    if (drover_cib_node_attr(cib, argv[1], DRAIN_STATE_ATTR,
+                             DROVER_ATTR_PERMANENT)
+        == NULL) {
+        g_autofree char *shown = drover__shown(argv[1]);
+
+        return cli_fail(cli, NULL, CRM_EX_NOSUCH, "'%s' is not drained", shown);
+    }
+    parse_moves((moves != NULL) ? moves : "", vms, from);
+    drain_prefix = g_strdup_printf("drover-drain-%s-", argv[1]);
+    if (cancel_drain(cli, argv[1], false) != CRM_EX_OK) {
+        return CRM_EX_ERROR;
+    }
+    if (!failback || vms->len == 0) {
+        printf("%s is out of its drain\n", argv[1]);
+        return CRM_EX_OK;
+    }
+    back_prefix = g_strdup_printf("drover-failback-%s-", argv[1]);
+    for (guint i = 0; i < vms->len; i++) {
+        g_ptr_array_add(home, argv[1]);
+    }
+    if (apply_moves(cli, back_prefix, argv[1], (char **) vms->pdata,
+                    (char **) home->pdata, vms->len,
+                    lanes_of(cib, argv[1], vms->len), false)
+        != 0) {
+        return CRM_EX_ERROR;
+    }
+    cib_rc = watch(cli, argv[1], vms, home, true, cli_deadline(cli));
+    remove_constraints(cli, back_prefix);
+    if (cib_rc != 0) {
+        fprintf(stderr, "drover: failback to %s not complete: %s\n", argv[1],
+                drover_rc_str(cib_rc));
+        return (cib_rc == DROVER_RC_TIMEOUT) ? CRM_EX_TIMEOUT : CRM_EX_ERROR;
+    }
+    printf("%s is back, with its %u VM(s)\n", argv[1], vms->len);
+    return CRM_EX_OK;
 }
 
 crm_exit_t
 cmd_drain(cli_t *cli, int argc, char **argv)
 {
     crm_exit_t rc = cli_parse(
-        cli, "drain", "NODE --dry-run",
+        cli, "drain", "NODE [--dry-run|--wait|--cancel]",
         "Plan the evacuation of NODE: its VMs by priority (highest first), "
         "then smallest memory first, each to the allowed node with the most "
         "free memory (Pacemaker utilization \"memory\"), never beyond its "
-        "capacity, over the network a migration would choose.  This version "
-        "plans only (--dry-run).",
+        "capacity, over the network a migration would choose.  The moves go "
+        "into the CIB at once (Pacemaker carries them out, as many at a "
+        "time as NODE's drover-max-outgoing, in order) and NODE goes to "
+        "standby.  Running it again follows a drain under way.",
         entries, &argc, &argv);
 
     if (rc != CRM_EX_OK) {
@@ -306,11 +735,8 @@ cmd_drain(cli_t *cli, int argc, char **argv)
         fprintf(stderr, "drover drain: Expected one NODE\n");
         return CRM_EX_USAGE;
     }
-    if (!dry_run) {
-        fprintf(stderr, "drover drain: only --dry-run is available in this "
-                        "version (the plan); to empty the node now use "
-                        "crm_standby, within drover's migration limits\n");
-        return CRM_EX_UNIMPLEMENT_FEATURE;
+    if (cancel) {
+        return cancel_drain(cli, argv[1], true);
     }
     return plan(cli, argv[1]);
 }

@@ -33,11 +33,12 @@ status_nodes_text(const xmlNode *nodes, GString *text)
         xmlNode *nets = xmlFirstElementChild(n);
 
         g_string_append_printf(
-            text, "  %-10s %-8s incoming %s", drover_output_get(n, "name"),
+            text, "  %-10s %-8s%s%s incoming %s", drover_output_get(n, "name"),
             strcmp(drover_output_get(n, "standby"), "true") == 0  ? "standby"
             : strcmp(drover_output_get(n, "online"), "true") == 0 ? "online"
                                                                   : "offline",
-            drover_output_get(n, "incoming"));
+            (*drover_output_get(n, "drain") != '\0') ? " " : "",
+            drover_output_get(n, "drain"), drover_output_get(n, "incoming"));
         for (xmlNode *net = (nets != NULL) ? xmlFirstElementChild(nets) : NULL;
              net != NULL; net = xmlNextElementSibling(net)) {
             g_string_append_printf(
@@ -132,6 +133,9 @@ add_nodes(drover_output_t *out, const drover_cib_t *cib, xmlNode *mon_nodes)
                                strcmp(cli_xml_prop(n, "standby"), "true") == 0);
         drover_output_set(node, "incoming",
                           (incoming != NULL) ? incoming : "any");
+        drover_output_set(node, "drain",
+                          drover_cib_node_attr(cib, name, "drover-drain",
+                                               DROVER_ATTR_PERMANENT));
         nets = drover_output_add(node, "networks");
         for (guint i = 0; networks != NULL && i < networks->len; i++) {
             drover_network_t *net = g_ptr_array_index(networks, i);

@@ -70,4 +70,3 @@ cli_xml_prop(xmlNode *node, const char *name)
                ? (const char *) a->children->content
                : "";
 }
-

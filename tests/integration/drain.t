@@ -1,0 +1,97 @@
+#!/bin/bash
+# drover drain on the lab: six VMs of mixed priority and memory leave n1 in
+# the planned order (from the executors' migration times), to the planned
+# targets, within the targets' memory; n1 ends empty and in standby, each
+# VM on one node; drover undrain --failback brings them back.
+# shellcheck disable=SC2317,SC2016  # predicates called through ok/wait_for/eval
+. "$(dirname "$0")/../lab/lib.sh"
+
+export LAB_VM_AGENT=ocf:drover:VirtualDomain
+export LAB_VM_FILL=${LAB_VM_FILL:-16} LAB_VM_MEMORY=${LAB_VM_MEMORY:-128}
+export LAB_VM_PARAMS="migration_speed=16"
+lab_start --nodes 3 --vms 6
+drover() { on n1 "$LAB_REPO/build/drover" "$@"; }
+
+# priority and memory (Pacemaker utilization) per VM; node capacities
+declare -A prio=([vm1]=0 [vm2]=10 [vm3]=10 [vm4]=5 [vm5]=0 [vm6]=20)
+declare -A mem=([vm1]=1024 [vm2]=2048 [vm3]=512 [vm4]=1024 [vm5]=256 [vm6]=1024)
+for vm in "${!prio[@]}"; do
+    on n1 crm_resource -r "$vm" --meta --set-parameter priority \
+        --parameter-value "${prio[$vm]}" >/dev/null
+    on n1 crm_resource -r "$vm" --utilization --set-parameter memory \
+        --parameter-value "${mem[$vm]}" >/dev/null
+done
+declare -A cap=([n1]=16384 [n2]=3072 [n3]=4096)
+for node in n1 n2 n3; do
+    on n1 crm_attribute --node "$node" --utilization --name memory --update "${cap[$node]}"
+done
+all_on() { local vm; for vm in vm1 vm2 vm3 vm4 vm5 vm6; do
+    [ "$(vm_node "$vm")" = "$1" ] && [ "$(vm_role "$vm")" = Started ] || return 1; done; }
+on n1 crm_attribute --node n2 --name standby --update on
+on n1 crm_attribute --node n3 --name standby --update on
+ok "the six VMs gather on n1" wait_for --timeout 240 all_on n1
+on n1 crm_attribute --node n2 --name standby --delete
+on n1 crm_attribute --node n3 --name standby --delete
+on n1 crm_resource --wait --timeout=60s
+
+# --- the plan ------------------------------------------------------------------
+plan=$(drover drain n1 --dry-run)
+diag "$plan"
+drover drain n1 --dry-run --output-as=xml >"$LAB_DIR/plan.xml"
+ok "the plan validates against schemas/drover-output.rng" \
+    xmllint --noout --relaxng "$LAB_REPO/schemas/drover-output.rng" "$LAB_DIR/plan.xml"
+planned_order=$(xmllint --xpath '//step/@vm' "$LAB_DIR/plan.xml" | grep -o '"[^"]*"' | tr -d '"' | xargs)
+is "$planned_order" "vm6 vm3 vm2 vm4 vm5 vm1" "planned order: priority, then smallest first"
+declare -A target
+for vm in $planned_order; do
+    target[$vm]=$(xmllint --xpath "string(//step[@vm='$vm']/@target)" "$LAB_DIR/plan.xml")
+done
+
+# --- the drain -------------------------------------------------------------------
+t0=$(lab_now)
+out=$(drover drain n1 --wait --timeout=300)
+rc=$?
+diag "$out"
+is "$rc" 0 "drover drain n1 --wait exits 0"
+ok "...and says n1 is drained" grep -q '^n1 is drained$' <<<"$out"
+ok "progress shows migrations" grep -q ' migrating ' <<<"$out"
+for vm in $planned_order; do
+    is "$(vm_node "$vm")" "${target[$vm]}" "$vm went where planned (${target[$vm]})"
+    is "$(vm_running_nodes "$vm")" "${target[$vm]}" "  and runs there only"
+done
+ok "n1 is in standby" eval '[ "$(on n1 crm_attribute --node n1 --name standby --query --quiet)" = on ]'
+for node in n2 n3; do
+    used=0
+    for vm in $planned_order; do [ "${target[$vm]}" = "$node" ] && used=$((used + mem[$vm])); done
+    cmp_ok "$used" -le "${cap[$node]}" "$node holds $used MiB of its ${cap[$node]}"
+done
+# order: the executors' migrate_to times; two at a time (n1's outgoing
+# limit): each VM starts after the one two places before it ended
+mapfile -t runs < <(migrations "${t0%.*}" | sort -n)
+declare -A start end
+for line in "${runs[@]}"; do
+    read -r s e vm _ rc <<<"$line"
+    start[$vm]=$s end[$vm]=$e
+    is "$rc" 0 "$vm: one migrate_to, successful"
+done
+read -ra order <<<"$planned_order"
+for ((i = 2; i < ${#order[@]}; i++)); do
+    prev=${order[i - 2]} vm=${order[i]}
+    ok "$vm started after $prev ended (${start[$vm]} >= ${end[$prev]})" \
+        awk -v s="${start[$vm]}" -v e="${end[$prev]}" 'BEGIN { exit !(s >= e - 0.5) }'
+done
+is "$(on n1 crm_mon -1 --output-as=xml | grep -c '<failure ')" 0 "crm_mon shows no failed operation"
+is "$(drover drain n1)" "n1 is drained" "drover drain n1 again: already drained"
+
+# --- undrain with failback ---------------------------------------------------------
+out=$(drover undrain n1 --failback --timeout=300)
+rc=$?
+diag "$out"
+is "$rc" 0 "drover undrain n1 --failback exits 0"
+ok "the VMs are back on n1" all_on n1
+ok "n1 is out of standby" eval '[ -z "$(on n1 crm_attribute --node n1 --name standby --query --quiet 2>/dev/null | grep on)" ]'
+is "$(on n1 cibadmin -Q -o constraints | grep -c 'drover-')" 0 "no drover constraint left"
+
+ok "crm_verify -L: configuration valid" on n1 crm_verify -L
+lab_stop
+done_testing
