@@ -301,8 +301,16 @@ join_corosync(void *data)
     }
     cpg_context_set(j->cpg, j->context);
     rc = cpg_local_get(j->cpg, &j->nodeid);
+    /* Busy while Corosync still processes an earlier leave of this process
+     * (or a membership change): try again, within the caller's deadline */
     if (rc == CS_OK) {
-        rc = cpg_join(j->cpg, &group_name);
+        for (int tries = 0; tries < 500; tries++) {
+            rc = cpg_join(j->cpg, &group_name);
+            if (rc != CS_ERR_TRY_AGAIN) {
+                break;
+            }
+            g_usleep(10000);
+        }
     }
     if (rc != CS_OK) {
         return drover_rc_from_cs(rc);

@@ -496,6 +496,29 @@ watch_job(migrate_call_t *call, const drover_migration_t *m,
     result->duration_ms = (g_get_monotonic_time() - start) / 1000;
 }
 
+/* A migration too short to be sampled: its bytes from the finished job */
+static void
+completed_bytes(virDomainPtr dom, drover_migration_result_t *result)
+{
+    virTypedParameterPtr params = NULL;
+    int nparams = 0;
+    int type = VIR_DOMAIN_JOB_NONE;
+    unsigned long long value = 0;
+
+    if (virDomainGetJobStats(dom, &type, &params, &nparams,
+                             VIR_DOMAIN_JOB_STATS_COMPLETED)
+        < 0) {
+        return; /* the domain may be gone from here already */
+    }
+    if (virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DATA_PROCESSED,
+                                &value)
+            > 0
+        && value > result->bytes) {
+        result->bytes = value;
+    }
+    virTypedParamsFree(params, nparams);
+}
+
 int
 drover_virt_migrate(virDomainPtr dom, const drover_migration_t *m,
                     drover_migration_result_t *result)
@@ -547,6 +570,9 @@ drover_virt_migrate(virDomainPtr dom, const drover_migration_t *m,
 
     rc = call.rc;
     result->error = call.error;
+    if (rc == 0) {
+        completed_bytes(dom, result);
+    }
     if (rc != 0 && result->stalled) {
         g_free(result->error);
         result->error = g_strdup_printf("no data moved for %u s", m->stall_s);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include <drover/deadline.h>
+#include <drover/log.h>
 #include <drover/rc.h>
 #include <drover/slot_group.h>
 
@@ -20,6 +21,7 @@ main(int argc, char **argv)
         fprintf(stderr, "Usage: %s COUNT SOURCE TARGET\n", argv[0]);
         return 64;
     }
+    drover_log_init("slot-latency", DROVER_LOG_TOOL);
     req.vm = (char *) "bench";
     req.source = argv[2];
     req.target = argv[3];
