@@ -501,20 +501,116 @@ start_drain(cli_t *cli, const drover_cib_t *cib, const char *node,
     return CRM_EX_OK;
 }
 
+/* Delete the constraints with these ids, in one change */
+static int
+remove_ids(cli_t *cli, GPtrArray *ids)
+{
+    g_autoptr(GString) xpath = g_string_new("//constraints/*[");
+    const char *argv[] = { "cibadmin", "--delete-all", "--force",
+                           "--xpath",  NULL,           NULL };
+    g_autofree char *err = NULL;
+    int status = -1;
+    int rc;
+
+    if (ids->len == 0) {
+        return 0;
+    }
+    for (guint i = 0; i < ids->len; i++) {
+        g_string_append_printf(xpath, "%s@id='%s'", (i > 0) ? " or " : "",
+                               (const char *) g_ptr_array_index(ids, i));
+    }
+    g_string_append(xpath, "]");
+    argv[4] = xpath->str;
+    rc = drover_spawn(argv, cli_deadline(cli), NULL, &err, &status);
+    return (rc == 0 && status != 0 && status != 105) ? DROVER_RC_ERROR : rc;
+}
+
+/* Whether \p vm runs, started, on \p node (per crm_mon) */
+static bool
+runs_on(xmlDoc *mon, const char *vm, const char *node)
+{
+    for (xmlNode *r = cli_xml_find(xmlDocGetRootElement(mon), "resource");
+         r != NULL; r = xmlNextElementSibling(r)) {
+        xmlNode *where = cli_xml_find(r, "node");
+
+        if (strcmp(cli_xml_prop(r, "id"), vm) == 0) {
+            return where != NULL
+                   && strcmp(cli_xml_prop(where, "name"), node) == 0
+                   && strcmp(cli_xml_prop(r, "role"), "Started") == 0;
+        }
+    }
+    return false;
+}
+
+/*
+ * Cancel: the VMs that have not started moving (their pipeline predecessor
+ * is not there yet) stay; the ones that may be migrating keep their target
+ * until they are there — taking it away mid-migration makes Pacemaker
+ * stop and start them — and then the drain's traces go.
+ */
 static crm_exit_t
-cancel_drain(cli_t *cli, const char *node, bool say)
+cancel_drain(cli_t *cli, const drover_cib_t *cib, const char *node, bool say)
 {
     g_autofree char *prefix = g_strdup_printf("drover-drain-%s-", node);
+    g_autofree char *after = g_strdup_printf("drover-drain-%s-after-", node);
+    g_autofree char *ban = g_strdup_printf("drover-drain-%s-ban-", node);
+    const char *moves =
+        drover_cib_node_attr(cib, node, DRAIN_PLAN_ATTR, DROVER_ATTR_PERMANENT);
+    g_autoptr(GPtrArray) vms = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) to = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) stay = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) moving = g_ptr_array_new();
+    g_autoptr(GPtrArray) moving_to = g_ptr_array_new();
+    g_autoptr(drover_output_t) scratch = drover_output_new("drain");
+    g_autoptr(xmlDoc) mon = NULL;
+    guint lanes;
 
-    if (remove_constraints(cli, prefix) != 0
-        || set_attr(cli, node, DRAIN_STATE_ATTR, NULL) != 0
-        || set_attr(cli, node, DRAIN_PLAN_ATTR, NULL) != 0
+    parse_moves((moves != NULL) ? moves : "", vms, to);
+    lanes = lanes_of(cib, node, vms->len);
+    if (vms->len > 0 && cli_crm_mon(cli, scratch, &mon) != CRM_EX_OK) {
+        return CRM_EX_ERROR;
+    }
+    for (guint i = 0; i < vms->len; i++) {
+        const char *vm = g_ptr_array_index(vms, i);
+
+        if (i >= lanes
+            && !runs_on(mon, g_ptr_array_index(vms, i - lanes),
+                        g_ptr_array_index(to, i - lanes))) {
+            g_ptr_array_add(stay, g_strdup_printf("%sto-%s", prefix, vm));
+        } else {
+            g_ptr_array_add(moving, (gpointer) vm);
+            g_ptr_array_add(moving_to, g_ptr_array_index(to, i));
+        }
+    }
+    if (remove_ids(cli, stay) != 0 || remove_constraints(cli, after) != 0
+        || remove_constraints(cli, ban) != 0
         || set_attr(cli, node, "standby", NULL) != 0) {
         return CRM_EX_ERROR;
     }
+    if (moving->len > 0) {
+        if (say && cli->format == DROVER_OUTPUT_TEXT) {
+            printf(
+                "Cancelling the drain of %s: waiting for the %u migration(s) "
+                "that may be under way\n",
+                node, moving->len);
+        }
+        if (watch(cli, node, moving, moving_to, true, cli_deadline(cli)) != 0) {
+            fprintf(stderr,
+                    "drover: Migrations of the drain of %s still "
+                    "under way; `drover drain %s --cancel` again "
+                    "finishes the cancel\n",
+                    node, node);
+            return CRM_EX_TIMEOUT;
+        }
+    }
+    if (remove_constraints(cli, prefix) != 0
+        || set_attr(cli, node, DRAIN_STATE_ATTR, NULL) != 0
+        || set_attr(cli, node, DRAIN_PLAN_ATTR, NULL) != 0) {
+        return CRM_EX_ERROR;
+    }
     if (say) {
-        printf("The drain of %s is cancelled: migrations under way finish, "
-               "nothing else moves\n",
+        printf("The drain of %s is cancelled: the migrations under way "
+               "finished, nothing else moved\n",
                node);
     }
     return CRM_EX_OK;
@@ -686,7 +782,7 @@ cmd_undrain(cli_t *cli, int argc, char **argv)
     }
     parse_moves((moves != NULL) ? moves : "", vms, from);
     drain_prefix = g_strdup_printf("drover-drain-%s-", argv[1]);
-    if (cancel_drain(cli, argv[1], false) != CRM_EX_OK) {
+    if (cancel_drain(cli, cib, argv[1], false) != CRM_EX_OK) {
         return CRM_EX_ERROR;
     }
     if (!failback || vms->len == 0) {
@@ -736,7 +832,15 @@ cmd_drain(cli_t *cli, int argc, char **argv)
         return CRM_EX_USAGE;
     }
     if (cancel) {
-        return cancel_drain(cli, argv[1], true);
+        g_autoptr(drover_cib_t) cib = NULL;
+        int cib_rc = drover_cib_query(cli_deadline(cli), &cib);
+
+        if (cib_rc != 0) {
+            return cli_fail(cli, NULL, drover_rc_to_exit(cib_rc),
+                            "Cannot read the cluster configuration: %s",
+                            drover_rc_str(cib_rc));
+        }
+        return cancel_drain(cli, cib, argv[1], true);
     }
     return plan(cli, argv[1]);
 }

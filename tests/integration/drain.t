@@ -92,6 +92,34 @@ ok "the VMs are back on n1" all_on n1
 ok "n1 is out of standby" eval '[ -z "$(on n1 crm_attribute --node n1 --name standby --query --quiet 2>/dev/null | grep on)" ]'
 is "$(on n1 cibadmin -Q -o constraints | grep -c 'drover-')" 0 "no drover constraint left"
 
+# --- the tool killed halfway: the drain goes on, a re-run follows it --------------
+drover drain n1 --wait --timeout=300 >"$LAB_DIR/killed.out" 2>&1 &
+migrating() { grep -q ' migrating ' "$LAB_DIR/killed.out"; }
+ok "a second drain of n1 starts migrating" wait_for --timeout 60 migrating
+pkill -KILL -f 'build/drover drain n1 --wait'
+wait 2>/dev/null
+out=$(drover drain n1 --wait --timeout=300)
+is "$?" 0 "after SIGKILL of the tool, drover drain n1 --wait follows the drain to its end"
+ok "...n1 is drained" grep -q '^n1 is drained$' <<<"$out"
+for vm in $planned_order; do
+    is "$(vm_running_nodes "$vm" | wc -w)" 1 "$vm runs on exactly one node"
+done
+drover undrain n1 >/dev/null
+
+# --- --cancel: what runs finishes, nothing else moves, nothing is left ------------
+src=$(vm_node vm1)
+drover drain "$src" >/dev/null
+drover drain "$src" --cancel
+once() { [ "$(vm_running_nodes "$1" | wc -w)" = 1 ] && [ "$(vm_role "$1")" = Started ]; }
+for vm in $planned_order; do
+    # a migration under way finishes first
+    ok "after --cancel, $vm runs on exactly one node" wait_for --timeout 120 once "$vm"
+done
+on n1 crm_resource --wait --timeout=120s
+is "$(on n1 cibadmin -Q -o constraints | grep -c 'drover-')" 0 "no drover constraint left"
+ok "$src is not in standby" eval '[ -z "$(on n1 crm_attribute --node "$src" --name standby --query --quiet 2>/dev/null | grep on)" ]'
+is "$(on n1 crm_mon -1 --output-as=xml | grep -c '<failure ')" 0 "crm_mon shows no failed operation"
+
 ok "crm_verify -L: configuration valid" on n1 crm_verify -L
 lab_stop
 done_testing
