@@ -7,6 +7,7 @@
 #include <glib.h>
 #include <crm/common/results.h>
 
+#include <drover/cib.h>
 #include <drover/deadline.h>
 #include <drover/output.h>
 
@@ -47,6 +48,11 @@ crm_exit_t cli_finish(cli_t *cli, drover_output_t *out,
                       drover_output_text_fn text);
 
 drover_deadline_t cli_deadline(const cli_t *cli);
+
+/*!
+ * \brief The CIB (live, or CIB_file), or an exit code after saying why not
+ */
+crm_exit_t cli_cib(cli_t *cli, drover_output_t *out, drover_cib_t **cib);
 
 /*!
  * \brief crm_mon's XML view of the cluster (nodes and resources, inactive

@@ -56,22 +56,6 @@ config_show_text(const xmlNode *result, GString *text)
     }
 }
 
-/* The CIB, or an exit code after saying why not */
-static crm_exit_t
-read_cib(cli_t *cli, drover_output_t *out, drover_cib_t **cib)
-{
-    int rc = drover_cib_query(cli_deadline(cli), cib);
-
-    if (rc != 0) {
-        return cli_fail(cli, out, drover_rc_to_exit(rc),
-                        "Cannot read the cluster configuration: %s "
-                        "(is Pacemaker running here? For a file, set "
-                        "CIB_file=PATH)",
-                        drover_rc_str(rc));
-    }
-    return CRM_EX_OK;
-}
-
 static int
 compare_names(const void *a, const void *b)
 {
@@ -104,7 +88,7 @@ config_show(cli_t *cli)
     g_autoptr(GHashTable) properties = NULL;
     g_autoptr(GPtrArray) nodes = NULL;
     xmlNode *list = NULL;
-    crm_exit_t rc = read_cib(cli, out, &cib);
+    crm_exit_t rc = cli_cib(cli, out, &cib);
 
     if (rc != CRM_EX_OK) {
         return rc;
@@ -179,7 +163,7 @@ config_check(cli_t *cli)
     g_autoptr(GPtrArray) problems = NULL;
     xmlNode *list = NULL;
     bool errors = false;
-    crm_exit_t rc = read_cib(cli, out, &cib);
+    crm_exit_t rc = cli_cib(cli, out, &cib);
 
     if (rc != CRM_EX_OK) {
         return rc;

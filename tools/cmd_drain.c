@@ -633,7 +633,6 @@ plan(cli_t *cli, const char *node_name)
     xmlNode *list = NULL;
     bool known = false;
     crm_exit_t rc;
-    int cib_rc;
 
     if (on_unmovable != NULL
         && drover_unmovable_parse(on_unmovable, &opts.on_unmovable) != 0) {
@@ -645,11 +644,9 @@ plan(cli_t *cli, const char *node_name)
                 shown);
         return CRM_EX_USAGE;
     }
-    cib_rc = drover_cib_query(cli_deadline(cli), &cib);
-    if (cib_rc != 0) {
-        return cli_fail(cli, out, drover_rc_to_exit(cib_rc),
-                        "Cannot read the cluster configuration: %s",
-                        drover_rc_str(cib_rc));
+    rc = cli_cib(cli, out, &cib);
+    if (rc != CRM_EX_OK) {
+        return rc;
     }
     rc = cli_crm_mon(cli, out, &mon);
     if (rc != CRM_EX_OK) {
@@ -729,10 +726,8 @@ plan(cli_t *cli, const char *node_name)
         return rc;
     }
     g_clear_pointer(&cib, drover_cib_free);
-    if (drover_cib_query(cli_deadline(cli), &cib) != 0) {
-        return CRM_EX_UNAVAILABLE;
-    }
-    return follow(cli, cib, node_name);
+    rc = cli_cib(cli, NULL, &cib); /* the plan as written */
+    return (rc != CRM_EX_OK) ? rc : follow(cli, cib, node_name);
 }
 
 crm_exit_t
@@ -756,7 +751,7 @@ cmd_undrain(cli_t *cli, int argc, char **argv)
         "live-migrate the VMs drained from it back, in the drain's order, "
         "within the migration limits.",
         undrain_entries, &argc, &argv);
-    int cib_rc;
+    int watch_rc;
 
     if (rc != CRM_EX_OK) {
         return rc;
@@ -765,11 +760,9 @@ cmd_undrain(cli_t *cli, int argc, char **argv)
         fprintf(stderr, "drover undrain: Expected one NODE\n");
         return CRM_EX_USAGE;
     }
-    cib_rc = drover_cib_query(cli_deadline(cli), &cib);
-    if (cib_rc != 0) {
-        return cli_fail(cli, NULL, drover_rc_to_exit(cib_rc),
-                        "Cannot read the cluster configuration: %s",
-                        drover_rc_str(cib_rc));
+    rc = cli_cib(cli, NULL, &cib);
+    if (rc != CRM_EX_OK) {
+        return rc;
     }
     moves = drover_cib_node_attr(cib, argv[1], DRAIN_PLAN_ATTR,
                                  DROVER_ATTR_PERMANENT);
@@ -799,12 +792,12 @@ cmd_undrain(cli_t *cli, int argc, char **argv)
         != 0) {
         return CRM_EX_ERROR;
     }
-    cib_rc = watch(cli, argv[1], vms, home, true, cli_deadline(cli));
+    watch_rc = watch(cli, argv[1], vms, home, true, cli_deadline(cli));
     remove_constraints(cli, back_prefix);
-    if (cib_rc != 0) {
+    if (watch_rc != 0) {
         fprintf(stderr, "drover: failback to %s not complete: %s\n", argv[1],
-                drover_rc_str(cib_rc));
-        return (cib_rc == DROVER_RC_TIMEOUT) ? CRM_EX_TIMEOUT : CRM_EX_ERROR;
+                drover_rc_str(watch_rc));
+        return (watch_rc == DROVER_RC_TIMEOUT) ? CRM_EX_TIMEOUT : CRM_EX_ERROR;
     }
     printf("%s is back, with its %u VM(s)\n", argv[1], vms->len);
     return CRM_EX_OK;
@@ -833,14 +826,9 @@ cmd_drain(cli_t *cli, int argc, char **argv)
     }
     if (cancel) {
         g_autoptr(drover_cib_t) cib = NULL;
-        int cib_rc = drover_cib_query(cli_deadline(cli), &cib);
 
-        if (cib_rc != 0) {
-            return cli_fail(cli, NULL, drover_rc_to_exit(cib_rc),
-                            "Cannot read the cluster configuration: %s",
-                            drover_rc_str(cib_rc));
-        }
-        return cancel_drain(cli, cib, argv[1], true);
+        rc = cli_cib(cli, NULL, &cib);
+        return (rc != CRM_EX_OK) ? rc : cancel_drain(cli, cib, argv[1], true);
     }
     return plan(cli, argv[1]);
 }

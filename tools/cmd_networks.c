@@ -80,12 +80,11 @@ explain(cli_t *cli, const char *vm)
     xmlNode *list = NULL;
     xmlNode *candidates = NULL;
     int chosen;
-    int rc = drover_cib_query(cli_deadline(cli), &cib);
+    int rc;
+    crm_exit_t exit_code = cli_cib(cli, out, &cib);
 
-    if (rc != 0) {
-        return cli_fail(cli, out, drover_rc_to_exit(rc),
-                        "Cannot read the cluster configuration: %s",
-                        drover_rc_str(rc));
+    if (exit_code != CRM_EX_OK) {
+        return exit_code;
     }
     if (!drover_cib_has_resource(cib, vm)) {
         g_autofree char *shown = drover__shown(vm);

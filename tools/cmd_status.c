@@ -236,7 +236,6 @@ cmd_status(cli_t *cli, int argc, char **argv)
         "migration networks) and the VMs managed by " VM_AGENT
         " (where they run, what their last migration did).",
         entries, &argc, &argv);
-    int cib_rc;
 
     if (rc != CRM_EX_OK) {
         return rc;
@@ -245,11 +244,9 @@ cmd_status(cli_t *cli, int argc, char **argv)
         fprintf(stderr, "drover status: Unexpected argument '%s'\n", argv[1]);
         return CRM_EX_USAGE;
     }
-    cib_rc = drover_cib_query(cli_deadline(cli), &cib);
-    if (cib_rc != 0) {
-        return cli_fail(cli, out, drover_rc_to_exit(cib_rc),
-                        "Cannot read the cluster configuration: %s",
-                        drover_rc_str(cib_rc));
+    rc = cli_cib(cli, out, &cib);
+    if (rc != CRM_EX_OK) {
+        return rc;
     }
     rc = cli_crm_mon(cli, out, &mon);
     if (rc != CRM_EX_OK) {

@@ -12,6 +12,8 @@
 #include <drover/log.h>
 #include <drover/rc.h>
 
+#include <drover/cib.h>
+
 #include "cli.h"
 
 #define DEFAULT_TIMEOUT_S 30
@@ -146,6 +148,21 @@ cli_fail(cli_t *cli, drover_output_t *out, crm_exit_t code, const char *format,
         drover_output_print(out, cli->format, NULL, stdout);
     }
     return code;
+}
+
+crm_exit_t
+cli_cib(cli_t *cli, drover_output_t *out, drover_cib_t **cib)
+{
+    int rc = drover_cib_query(cli_deadline(cli), cib);
+
+    if (rc != 0) {
+        return cli_fail(cli, out, drover_rc_to_exit(rc),
+                        "Cannot read the cluster configuration: %s "
+                        "(is Pacemaker running here? For a file, set "
+                        "CIB_file=PATH)",
+                        drover_rc_str(rc));
+    }
+    return CRM_EX_OK;
 }
 
 crm_exit_t
