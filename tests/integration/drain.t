@@ -25,14 +25,7 @@ declare -A cap=([n1]=16384 [n2]=3072 [n3]=4096)
 for node in n1 n2 n3; do
     on n1 crm_attribute --node "$node" --utilization --name memory --update "${cap[$node]}"
 done
-all_on() { local vm; for vm in vm1 vm2 vm3 vm4 vm5 vm6; do
-    [ "$(vm_node "$vm")" = "$1" ] && [ "$(vm_role "$vm")" = Started ] || return 1; done; }
-on n1 crm_attribute --node n2 --name standby --update on
-on n1 crm_attribute --node n3 --name standby --update on
-ok "the six VMs gather on n1" wait_for --timeout 240 all_on n1
-on n1 crm_attribute --node n2 --name standby --delete
-on n1 crm_attribute --node n3 --name standby --delete
-on n1 crm_resource --wait --timeout=60s
+ok "the six VMs gather on n1" gather_vms_on n1 240
 
 # --- the plan ------------------------------------------------------------------
 plan=$(drover drain n1 --dry-run)
@@ -88,7 +81,7 @@ out=$(drover undrain n1 --failback --timeout=300)
 rc=$?
 diag "$out"
 is "$rc" 0 "drover undrain n1 --failback exits 0"
-ok "the VMs are back on n1" all_on n1
+ok "the VMs are back on n1" all_vms_on n1
 ok "n1 is out of standby" eval '[ -z "$(on n1 crm_attribute --node n1 --name standby --query --quiet 2>/dev/null | grep on)" ]'
 is "$(on n1 cibadmin -Q -o constraints | grep -c 'drover-')" 0 "no drover constraint left"
 

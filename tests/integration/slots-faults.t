@@ -21,14 +21,7 @@ published() { on n1 crm_attribute --node "$1" --name drover-net-lm1 --lifetime r
 for node in n1 n2 n3; do
     ok "NodeHealth publishes $node's lm1" wait_for --timeout 60 published "$node"
 done
-all_on() { local vm; for vm in vm1 vm2 vm3; do
-    [ "$(vm_node "$vm")" = "$1" ] && [ "$(vm_role "$vm")" = Started ] || return 1; done; }
-on n1 crm_attribute --node n2 --name standby --update on
-on n1 crm_attribute --node n3 --name standby --update on
-ok "the VMs gather on n1" wait_for --timeout 180 all_on n1
-on n1 crm_attribute --node n2 --name standby --delete
-on n1 crm_attribute --node n3 --name standby --delete
-on n1 crm_resource --wait --timeout=60s
+ok "the VMs gather on n1" gather_vms_on n1 180
 for vm in vm1 vm2 vm3; do
     ok "$vm's guest is up" wait_for --timeout 120 guest_ready "$vm"
 done

@@ -22,7 +22,6 @@ on_node_count() { # NODE: VMs started there
     done
     echo "$n"
 }
-all_on() { [ "$(on_node_count "$1")" = "$vms" ]; }
 all_started_off() { # NODE: every VM started, none on NODE
     local vm
     for vm in $(all_vms); do
@@ -63,12 +62,7 @@ max_total() {
 }
 
 # --- gather the VMs on n1 (this too runs within the default limits) -----------
-on n1 crm_attribute --node n2 --name standby --update on
-on n1 crm_attribute --node n3 --name standby --update on
-ok "all $vms VMs gather on n1" wait_for --timeout 240 all_on n1
-on n1 crm_attribute --node n2 --name standby --delete
-on n1 crm_attribute --node n3 --name standby --delete
-on n1 crm_resource --wait --timeout=60s
+ok "all $vms VMs gather on n1" gather_vms_on n1 240
 is "$(on_node_count n1)" "$vms" "they stay on n1 (stickiness)"
 
 # --- crm_standby n1 with out=2 / in=2 ------------------------------------------
@@ -111,7 +105,7 @@ on n1 crm_attribute --node n1 --name standby --delete
 sampler_start
 on n1 crm_attribute --node n2 --name standby --update on
 on n1 crm_attribute --node n3 --name standby --update on
-ok "standby n2 and n3: every VM moves to n1" wait_for --timeout 400 all_on n1
+ok "standby n2 and n3: every VM moves to n1" wait_for --timeout 400 all_vms_on n1
 sampler_stop
 is "$(max_total)" 1 "never two migrations at once anywhere"
 is "$(failures)" 0 "crm_mon shows no failed operation"

@@ -183,6 +183,32 @@ guest_beat_after() {
         grep -o 'hb=[0-9]*' | head -n 1 | cut -d= -f2
 }
 guest_has_beat_after() { [ -n "$(guest_beat_after "$@")" ]; }
+# The lab's VMs (vm1..vmK, from lab up --vms K)
+lab_vm_list() { seq -f 'vm%g' 1 "$(sed -n 's/^vms=//p' "$LAB_DIR/lab.env")"; }
+
+# Whether every VM runs, started, on NODE
+all_vms_on() {
+    local vm
+    for vm in $(lab_vm_list); do
+        [ "$(vm_node "$vm")" = "$1" ] && [ "$(vm_role "$vm")" = Started ] || return 1
+    done
+}
+
+# gather_vms_on NODE SECONDS: the other nodes stand by until every VM runs
+# on NODE (moved within drover's limits), then come back; the VMs stay
+gather_vms_on() {
+    local node=$1 other rc=0
+    for other in $(lab_nodes); do
+        [ "$other" = "$node" ] || on n1 crm_attribute --node "$other" --name standby --update on
+    done
+    wait_for --timeout "$2" all_vms_on "$node" || rc=1
+    for other in $(lab_nodes); do
+        [ "$other" = "$node" ] || on n1 crm_attribute --node "$other" --name standby --delete >/dev/null
+    done
+    on n1 crm_resource --wait --timeout=60s
+    return "$rc"
+}
+
 # The NodeHealth clone on every node, monitoring every 3 s (it publishes
 # each node's facts on the migration networks)
 nodehealth_clone() {
