@@ -141,12 +141,7 @@ publish(drover_slot_group_t *g)
     drover_slots_t *copy = NULL;
 
     if (table != NULL) {
-        g_autoptr(GPtrArray) list = drover_slots_list(table);
-
-        copy = drover_slots_new();
-        for (guint i = 0; i < list->len; i++) {
-            drover_slots_add(copy, g_ptr_array_index(list, i));
-        }
+        copy = drover_slots_copy(table);
         if (g->own != NULL) {
             const drover_slot_req_t *mine =
                 drover_slots_find(table, g->own->nodeid, g->own->pid);
@@ -403,12 +398,7 @@ drover_slot_group_table(drover_slot_group_t *g)
 
     g_mutex_lock(&g->lock);
     if (g->table != NULL) {
-        g_autoptr(GPtrArray) list = drover_slots_list(g->table);
-
-        copy = drover_slots_new();
-        for (guint i = 0; i < list->len; i++) {
-            drover_slots_add(copy, g_ptr_array_index(list, i));
-        }
+        copy = drover_slots_copy(g->table);
     }
     g_mutex_unlock(&g->lock);
     return copy;

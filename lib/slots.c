@@ -79,6 +79,18 @@ drover_slots_new(void)
     return slots;
 }
 
+drover_slots_t *
+drover_slots_copy(const drover_slots_t *slots)
+{
+    drover_slots_t *copy = drover_slots_new();
+
+    for (guint i = 0; i < slots->reqs->len; i++) {
+        g_ptr_array_add(copy->reqs, drover_slot_req_copy(
+                                        g_ptr_array_index(slots->reqs, i)));
+    }
+    return copy;
+}
+
 void
 drover_slots_free(drover_slots_t *slots)
 {

@@ -385,6 +385,15 @@ escalate(virDomainPtr dom, const drover_migration_t *m, size_t *step,
 
 #define MIB (1024.0 * 1024.0)
 
+/* Set the domain's migration speed; 0: as fast as it goes (libvirt's
+ * largest value) */
+static int
+set_max_speed(virDomainPtr dom, unsigned long mib)
+{
+    return virDomainMigrateSetMaxSpeed(dom, (mib > 0) ? mib : 8796093022207UL,
+                                       0);
+}
+
 /* Keep the migration at the network's current share (\p speed: what was
  * set last) */
 static void
@@ -395,9 +404,7 @@ apply_share(virDomainPtr dom, const drover_migration_t *m, unsigned long *speed)
     if (want == *speed) {
         return;
     }
-    /* libvirt's "unlimited" is its largest value */
-    if (virDomainMigrateSetMaxSpeed(dom, (want > 0) ? want : 8796093022207UL, 0)
-        < 0) {
+    if (set_max_speed(dom, want) < 0) {
         qb_log(LOG_WARNING, "Cannot set the migration speed to %lu MiB/s: %s",
                want, drover_virt_error());
         return;
@@ -551,9 +558,7 @@ drover_virt_migrate(virDomainPtr dom, const drover_migration_t *m,
         unsigned long speed = shared_speed(m);
 
         /* libvirt starts the migration at the domain's speed */
-        if (virDomainMigrateSetMaxSpeed(
-                dom, (speed > 0) ? speed : 8796093022207UL, 0)
-            < 0) {
+        if (set_max_speed(dom, speed) < 0) {
             qb_log(LOG_WARNING, "Cannot set the migration speed: %s",
                    drover_virt_error());
         }

@@ -63,6 +63,9 @@ crm_exit_t cli_crm_mon(cli_t *cli, drover_output_t *out, xmlDoc **doc);
 /* The first element named \p name below \p node, depth first */
 xmlNode *cli_xml_find(xmlNode *node, const char *name);
 
+/* Resource \p id in crm_mon's XML below \p node (groups, clones too) */
+xmlNode *cli_mon_resource(xmlNode *node, const char *id);
+
 /* An attribute of crm_mon's XML, "" when absent (valid while it lives) */
 const char *cli_xml_prop(xmlNode *node, const char *name);
 

@@ -376,12 +376,7 @@ watch(cli_t *cli, const char *from, GPtrArray *vms, GPtrArray *to,
             const char *node = "";
             const char *state = "queued";
 
-            for (r = cli_xml_find(xmlDocGetRootElement(mon), "resource");
-                 r != NULL; r = xmlNextElementSibling(r)) {
-                if (strcmp(cli_xml_prop(r, "id"), vm) == 0) {
-                    break;
-                }
-            }
+            r = cli_mon_resource(xmlDocGetRootElement(mon), vm);
             where = (r != NULL) ? cli_xml_find(r, "node") : NULL;
             node = (where != NULL) ? cli_xml_prop(where, "name") : "";
             if (r != NULL && strcmp(cli_xml_prop(r, "role"), "Started") == 0
@@ -529,17 +524,11 @@ remove_ids(cli_t *cli, GPtrArray *ids)
 static bool
 runs_on(xmlDoc *mon, const char *vm, const char *node)
 {
-    for (xmlNode *r = cli_xml_find(xmlDocGetRootElement(mon), "resource");
-         r != NULL; r = xmlNextElementSibling(r)) {
-        xmlNode *where = cli_xml_find(r, "node");
+    xmlNode *r = cli_mon_resource(xmlDocGetRootElement(mon), vm);
+    xmlNode *where = (r != NULL) ? cli_xml_find(r, "node") : NULL;
 
-        if (strcmp(cli_xml_prop(r, "id"), vm) == 0) {
-            return where != NULL
-                   && strcmp(cli_xml_prop(where, "name"), node) == 0
-                   && strcmp(cli_xml_prop(r, "role"), "Started") == 0;
-        }
-    }
-    return false;
+    return where != NULL && strcmp(cli_xml_prop(where, "name"), node) == 0
+           && strcmp(cli_xml_prop(r, "role"), "Started") == 0;
 }
 
 /*

@@ -70,3 +70,20 @@ cli_xml_prop(xmlNode *node, const char *name)
                ? (const char *) a->children->content
                : "";
 }
+
+xmlNode *
+cli_mon_resource(xmlNode *node, const char *id)
+{
+    for (xmlNode *c = xmlFirstElementChild(node); c != NULL;
+         c = xmlNextElementSibling(c)) {
+        xmlNode *found = (xmlStrEqual(c->name, BAD_CAST "resource")
+                          && strcmp(cli_xml_prop(c, "id"), id) == 0)
+                             ? c
+                             : cli_mon_resource(c, id);
+
+        if (found != NULL) {
+            return found;
+        }
+    }
+    return NULL;
+}

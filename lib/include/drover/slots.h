@@ -48,6 +48,7 @@ drover_slot_req_t *drover_slot_req_unpack(GBytes *bytes);
 typedef struct drover_slots_s drover_slots_t;
 
 drover_slots_t *drover_slots_new(void);
+drover_slots_t *drover_slots_copy(const drover_slots_t *slots);
 void drover_slots_free(drover_slots_t *slots);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(drover_slots_t, drover_slots_free)
 
