@@ -73,7 +73,9 @@ for ((i = 2; i < ${#order[@]}; i++)); do
     ok "$vm started after $prev ended (${start[$vm]} >= ${end[$prev]})" \
         awk -v s="${start[$vm]}" -v e="${end[$prev]}" 'BEGIN { exit !(s >= e - 0.5) }'
 done
-is "$(on n1 crm_mon -1 --output-as=xml | grep -c '<failure ')" 0 "crm_mon shows no failed operation"
+failures=$(on n1 crm_mon -1 --output-as=xml | grep '<failure ')
+is "$(grep -c '<failure ' <<<"$failures")" 0 "crm_mon shows no failed operation" ||
+    diag "$failures"
 is "$(drover drain n1)" "n1 is drained" "drover drain n1 again: already drained"
 
 # --- undrain with failback ---------------------------------------------------------
@@ -111,7 +113,9 @@ done
 on n1 crm_resource --wait --timeout=120s
 is "$(on n1 cibadmin -Q -o constraints | grep -c 'drover-')" 0 "no drover constraint left"
 ok "$src is not in standby" eval '[ -z "$(on n1 crm_attribute --node "$src" --name standby --query --quiet 2>/dev/null | grep on)" ]'
-is "$(on n1 crm_mon -1 --output-as=xml | grep -c '<failure ')" 0 "crm_mon shows no failed operation"
+failures=$(on n1 crm_mon -1 --output-as=xml | grep '<failure ')
+is "$(grep -c '<failure ' <<<"$failures")" 0 "crm_mon shows no failed operation" ||
+    diag "$failures"
 
 ok "crm_verify -L: configuration valid" on n1 crm_verify -L
 lab_stop
