@@ -1556,6 +1556,14 @@ describe_slots(const drover_slots_t *table)
  * waiting in line while leaving the migration its time.  Without
  * Corosync's CPG the migration goes ahead unlimited, with a warning.
  */
+/* drover drain shows how far each migration is: the slot group tells */
+static void
+report_progress(void *slot, guint64 bytes_done, guint64 bytes_left,
+                guint64 bytes_per_s)
+{
+    drover_slot_group_progress(slot, bytes_done, bytes_left, bytes_per_s);
+}
+
 static int
 take_slot(drover_ocf_t *ocf, const drover_cib_t *cib, const char *name,
           const char *source, const char *target, const char *network,
@@ -1713,6 +1721,8 @@ vm_migrate_to(drover_ocf_t *ocf)
         plan_migration(ocf, job, target, uri);
         if (slot != NULL) {
             job->migration.bandwidth_share = drover_slot_group_bandwidth(slot);
+            job->migration.on_progress = report_progress;
+            job->migration.progress_data = slot;
         }
         if (network != NULL) {
             /* QEMU on the target listens on the chosen network only */

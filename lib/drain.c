@@ -6,6 +6,8 @@
 #include <drover/drain.h>
 #include <drover/rc.h>
 
+#include "drover_private.h"
+
 void
 drover_plan_node_free(gpointer data)
 {
@@ -169,6 +171,45 @@ by_name(gconstpointer a, gconstpointer b)
                   (*(drover_plan_node_t *const *) b)->name);
 }
 
+/* --order: the VMs named leave first, in that order */
+static int
+order_first(const char *node, GPtrArray *leaving, const char *const *first,
+            GString *reason)
+{
+    guint at = 0;
+
+    for (const char *const *name = first; name != NULL && *name != NULL;
+         name++) {
+        guint j = at;
+
+        while (
+            j < leaving->len
+            && strcmp(((drover_plan_vm_t *) g_ptr_array_index(leaving, j))->id,
+                      *name)
+                   != 0) {
+            j++;
+        }
+        if (j == leaving->len) {
+            g_autoptr(GString) ids = g_string_new(NULL);
+            g_autofree char *shown = drover__shown(*name);
+
+            for (guint i = 0; i < leaving->len; i++) {
+                g_string_append_printf(
+                    ids, "%s%s", (i > 0) ? ", " : "",
+                    ((drover_plan_vm_t *) g_ptr_array_index(leaving, i))->id);
+            }
+            g_string_printf(reason,
+                            "'%s' is not a VM on %s (or is named twice); "
+                            "its VMs: %s",
+                            shown, node, (ids->len > 0) ? ids->str : "none");
+            return DROVER_RC_USAGE;
+        }
+        g_ptr_array_insert(leaving, (gint) at++,
+                           g_ptr_array_steal_index(leaving, j));
+    }
+    return 0;
+}
+
 int
 drover_drain_plan(const char *node, GPtrArray *nodes, const GPtrArray *vms,
                   const drover_drain_opts_t *opts, GPtrArray **steps,
@@ -188,6 +229,9 @@ drover_drain_plan(const char *node, GPtrArray *nodes, const GPtrArray *vms,
         }
     }
     g_ptr_array_sort(leaving, leave_order);
+    if (order_first(node, leaving, opts->first, reason) != 0) {
+        return DROVER_RC_USAGE;
+    }
     g_ptr_array_sort(nodes, by_name);
 
     for (guint i = 0; i < leaving->len; i++) {

@@ -33,6 +33,8 @@ struct drover_slot_group_s {
     bool granted;
     drover_slots_t *table; /* a copy, after each event */
     gint bandwidth;        /* atomic */
+    bool progress_pending; /* the dispatch thread sends it */
+    guint64 progress[3];   /* bytes done, left, per second */
 };
 
 static struct cpg_name group_name;
@@ -215,6 +217,23 @@ on_confchg(cpg_handle_t handle, const struct cpg_name *name,
     publish(g);
 }
 
+/* The member is the dispatch thread's: it sends what others reported */
+static void
+send_progress(drover_slot_group_t *g)
+{
+    guint64 p[3];
+    bool pending;
+
+    g_mutex_lock(&g->lock);
+    pending = g->progress_pending;
+    memcpy(p, g->progress, sizeof(p));
+    g->progress_pending = false;
+    g_mutex_unlock(&g->lock);
+    if (pending) {
+        drover_slot_member_progress(g->member, p[0], p[1], p[2]);
+    }
+}
+
 static gpointer
 dispatch_thread(gpointer data)
 {
@@ -237,6 +256,7 @@ dispatch_thread(gpointer data)
             quorate = 0;
         }
         drover_slot_member_set_quorate(g->member, quorate != 0);
+        send_progress(g);
         if (poll(&pfd, 1, TICK_MS) < 0 && errno != EINTR) {
             break;
         }
@@ -408,6 +428,18 @@ const gint *
 drover_slot_group_bandwidth(drover_slot_group_t *group)
 {
     return &group->bandwidth;
+}
+
+void
+drover_slot_group_progress(drover_slot_group_t *g, guint64 bytes_done,
+                           guint64 bytes_left, guint64 bytes_per_s)
+{
+    g_mutex_lock(&g->lock);
+    g->progress[0] = bytes_done;
+    g->progress[1] = bytes_left;
+    g->progress[2] = bytes_per_s;
+    g->progress_pending = true;
+    g_mutex_unlock(&g->lock);
 }
 
 void

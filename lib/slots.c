@@ -38,7 +38,7 @@ drover_slot_req_copy(const drover_slot_req_t *req)
     return r;
 }
 
-#define REQ_TYPE "(uuxsssmsiiiiibx)"
+#define REQ_TYPE "(uuxsssmsiiiiibxttt)"
 
 GBytes *
 drover_slot_req_pack(const drover_slot_req_t *r)
@@ -47,7 +47,8 @@ drover_slot_req_pack(const drover_slot_req_t *r)
         g_variant_new(REQ_TYPE, r->nodeid, r->pid, r->key, r->vm ? r->vm : "",
                       r->source ? r->source : "", r->target ? r->target : "",
                       r->network, r->max_out, r->max_in, r->max_network,
-                      r->max_total, r->bandwidth, r->granted, r->granted_at));
+                      r->max_total, r->bandwidth, r->granted, r->granted_at,
+                      r->bytes_done, r->bytes_left, r->bytes_per_s));
 
     return g_variant_get_data_as_bytes(v);
 }
@@ -66,7 +67,8 @@ drover_slot_req_unpack(GBytes *bytes)
     g_variant_get(v, REQ_TYPE, &r->nodeid, &r->pid, &r->key, &r->vm, &r->source,
                   &r->target, &r->network, &r->max_out, &r->max_in,
                   &r->max_network, &r->max_total, &r->bandwidth, &r->granted,
-                  &r->granted_at);
+                  &r->granted_at, &r->bytes_done, &r->bytes_left,
+                  &r->bytes_per_s);
     return r;
 }
 
@@ -266,6 +268,21 @@ drover_slots_hold_as_before(drover_slots_t *slots, guint32 nodeid, guint32 pid)
     }
 }
 
+void
+drover_slots_progress(drover_slots_t *slots, guint32 nodeid, guint32 pid,
+                      const drover_slot_req_t *progress)
+{
+    gint i = find_index(slots, nodeid, pid);
+
+    if (i >= 0) {
+        drover_slot_req_t *r = g_ptr_array_index(slots->reqs, i);
+
+        r->bytes_done = progress->bytes_done;
+        r->bytes_left = progress->bytes_left;
+        r->bytes_per_s = progress->bytes_per_s;
+    }
+}
+
 bool
 drover_slots_hold(drover_slots_t *slots, guint32 nodeid, guint32 pid,
                   gint64 now)
@@ -308,6 +325,7 @@ enum {
     MSG_HOLD = 'H',
     MSG_SYNC = 'S',
     MSG_RESYNC = 'R',
+    MSG_PROGRESS = 'P',
 };
 
 typedef struct {
@@ -316,7 +334,7 @@ typedef struct {
     guint32 round;           /* S, R: which of the joiner's sync points */
     bool announced;          /* S: the sender's A came before that point */
     bool holder;             /* S: the sender held its slot then */
-    drover_slot_req_t *req;  /* A, S: the sender's request */
+    drover_slot_req_t *req;  /* A, S, P: the sender's request */
 } msg_t;
 
 typedef struct {
@@ -576,6 +594,9 @@ apply(drover_slot_member_t *m, const event_t *e, gint64 now)
             }
         } else if (msg.type == MSG_RESYNC && !same_id(e->sender, m->self)) {
             answer_sync(m, e->sender, msg.round);
+        } else if (msg.type == MSG_PROGRESS && msg.req != NULL) {
+            drover_slots_progress(m->table, e->sender.nodeid, e->sender.pid,
+                                  msg.req);
         }
         msg_clear(&msg);
     }
@@ -756,6 +777,22 @@ const drover_slots_t *
 drover_slot_member_table(const drover_slot_member_t *m)
 {
     return m->synced ? m->table : NULL;
+}
+
+void
+drover_slot_member_progress(drover_slot_member_t *m, guint64 bytes_done,
+                            guint64 bytes_left, guint64 bytes_per_s)
+{
+    msg_t msg = { .type = MSG_PROGRESS, .req = m->own };
+
+    if (m->own == NULL) {
+        return;
+    }
+    /* kept in its own request too: a joiner's sync gets it from there */
+    m->own->bytes_done = bytes_done;
+    m->own->bytes_left = bytes_left;
+    m->own->bytes_per_s = bytes_per_s;
+    send_msg(m, &msg);
 }
 
 bool

@@ -488,6 +488,10 @@ watch_job(migrate_call_t *call, const drover_migration_t *m,
                 last_progress = now;
                 best_remaining = p.remaining;
             }
+            if (m->on_progress != NULL) {
+                m->on_progress(m->progress_data, p.processed, p.remaining,
+                               p.bps);
+            }
             if (now - last_log >= PROGRESS_LOG_INTERVAL_US) {
                 qb_log(LOG_INFO,
                        "Migrating to %s: %.0f MiB sent, %.0f of %.0f MiB "

@@ -26,6 +26,7 @@ static gboolean cancel = FALSE;
 static gboolean failback = FALSE;
 static char **targets = NULL;
 static char *on_unmovable = NULL;
+static char *order = NULL;
 
 /* What the CIB keeps of a drain (node attributes of the drained node) */
 #define DRAIN_STATE_ATTR "drover-drain"      /* draining | drained */
@@ -41,6 +42,10 @@ static GOptionEntry entries[] = {
       "Show progress until the node is empty (exit 0 then)", NULL },
     { "cancel", 0, 0, G_OPTION_ARG_NONE, &cancel,
       "Stop the drain: running migrations finish, nothing else moves", NULL },
+    { "order", 0, 0, G_OPTION_ARG_STRING, &order,
+      "These VMs leave first, in this order; the others after them, by "
+      "priority",
+      "VM[,VM...]" },
     { "on-unmovable", 0, 0, G_OPTION_ARG_STRING, &on_unmovable,
       "A VM that cannot be live-migrated: skip it, stop it, or fail (no "
       "plan; the default)",
@@ -88,6 +93,22 @@ plan_text(const xmlNode *result, GString *text)
                                    drover_output_get(s, "order"),
                                    drover_output_get(s, "vm"), action,
                                    drover_output_get(s, "reason"));
+        }
+    }
+}
+
+/* "vm>target vm>target" <-> arrays */
+static void
+parse_moves(const char *text, GPtrArray *vms, GPtrArray *to)
+{
+    g_auto(GStrv) words = g_strsplit(text, " ", -1);
+
+    for (char **w = words; *w != NULL; w++) {
+        char *gt = strchr(*w, '>');
+
+        if (gt != NULL && gt != *w && gt[1] != '\0') {
+            g_ptr_array_add(vms, g_strndup(*w, (gsize) (gt - *w)));
+            g_ptr_array_add(to, g_strdup(gt + 1));
         }
     }
 }
@@ -144,6 +165,43 @@ collect_vms(const drover_cib_t *cib, xmlNode *node, GPtrArray *vms)
         vm->migratable = (migrate != NULL && crm_is_true(migrate));
         vm->banned = drover_cib_banned_nodes(cib, id);
         g_ptr_array_add(vms, vm);
+    }
+}
+
+/*
+ * Other drains under way: a VM they send elsewhere counts where it goes,
+ * not where it is — so two drains do not fill the same room twice, and
+ * a VM on its way to the node now drained is planned again.
+ */
+static void
+follow_other_drains(const drover_cib_t *cib, xmlNode *mon_nodes, GPtrArray *vms)
+{
+    for (xmlNode *n = xmlFirstElementChild(mon_nodes); n != NULL;
+         n = xmlNextElementSibling(n)) {
+        const char *name = cli_xml_prop(n, "name");
+        const char *moves = drover_cib_node_attr(cib, name, DRAIN_PLAN_ATTR,
+                                                 DROVER_ATTR_PERMANENT);
+        g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(GPtrArray) to = g_ptr_array_new_with_free_func(g_free);
+
+        if (g_strcmp0(drover_cib_node_attr(cib, name, DRAIN_STATE_ATTR,
+                                           DROVER_ATTR_PERMANENT),
+                      "draining")
+            != 0) {
+            continue;
+        }
+        parse_moves((moves != NULL) ? moves : "", ids, to);
+        for (guint i = 0; i < ids->len; i++) {
+            for (guint j = 0; j < vms->len; j++) {
+                drover_plan_vm_t *vm = g_ptr_array_index(vms, j);
+
+                if (strcmp(vm->id, g_ptr_array_index(ids, i)) == 0
+                    && strcmp(vm->node, name) == 0) {
+                    g_free(vm->node);
+                    vm->node = g_strdup(g_ptr_array_index(to, i));
+                }
+            }
+        }
     }
 }
 
@@ -306,52 +364,182 @@ apply_moves(cli_t *cli, const char *prefix, const char *node, char **vms,
     return run_tool(cli, argv);
 }
 
-/* "vm>target vm>target" <-> arrays */
-static void
-parse_moves(const char *text, GPtrArray *vms, GPtrArray *to)
+#define MIB (1024.0 * 1024.0)
+
+/* How a VM of the drain is doing */
+typedef struct {
+    const char *state;             /* queued, migrating, done, failed */
+    const char *node;              /* where crm_mon shows it */
+    const drover_slot_req_t *slot; /* its granted slot, while migrating */
+} vm_progress_t;
+
+/* Seconds until \p bytes are moved at \p per_s, or -1: unknown */
+static double
+eta_of(double bytes, double per_s)
 {
-    g_auto(GStrv) words = g_strsplit(text, " ", -1);
+    return (per_s > 0) ? bytes / per_s : -1;
+}
 
-    for (char **w = words; *w != NULL; w++) {
-        char *gt = strchr(*w, '>');
-
-        if (gt != NULL && gt != *w && gt[1] != '\0') {
-            g_ptr_array_add(vms, g_strndup(*w, (gsize) (gt - *w)));
-            g_ptr_array_add(to, g_strdup(gt + 1));
-        }
+static void
+append_eta(GString *text, double eta)
+{
+    if (eta >= 0) {
+        g_string_append_printf(text, ", ETA %.0f s", eta);
     }
 }
 
-/* Print a change of one VM's state: a line, or a JSON line */
+/* One VM's state (with bytes, speed and ETA while it migrates): a line, or
+ * a JSON line */
 static void
-report(cli_t *cli, const char *vm, const char *state, const char *where,
-       gint64 started)
+report(cli_t *cli, const char *vm, const vm_progress_t *p, double at)
 {
-    double at = (g_get_monotonic_time() - started) / 1e6;
+    const drover_slot_req_t *q = p->slot;
 
     if (cli->format == DROVER_OUTPUT_JSON) {
-        printf("{\"event\": \"vm\", \"vm\": \"%s\", \"state\": \"%s\", "
-               "\"node\": \"%s\", \"seconds\": %.1f}\n",
-               vm, state, where, at);
+        g_autoptr(GString) line = g_string_new(NULL);
+
+        g_string_printf(line,
+                        "{\"event\": \"vm\", \"vm\": \"%s\", \"state\": "
+                        "\"%s\", \"node\": \"%s\", \"seconds\": %.1f",
+                        vm, p->state, p->node, at);
+        if (q != NULL) {
+            g_string_append_printf(
+                line,
+                ", \"bytes-done\": %" G_GUINT64_FORMAT
+                ", \"bytes-left\": %" G_GUINT64_FORMAT
+                ", \"bytes-per-second\": %" G_GUINT64_FORMAT
+                ", \"eta-seconds\": %.0f",
+                q->bytes_done, q->bytes_left, q->bytes_per_s,
+                eta_of((double) q->bytes_left, (double) q->bytes_per_s));
+        }
+        printf("%s}\n", line->str);
     } else if (cli->format == DROVER_OUTPUT_TEXT) {
-        printf("%7.1f s  %-12s %-10s %s\n", at, vm, state, where);
+        g_autoptr(GString) line = g_string_new(NULL);
+
+        g_string_printf(line, "%7.1f s  %-12s %-10s %s", at, vm, p->state,
+                        p->node);
+        if (q != NULL && q->bytes_done > 0) {
+            g_string_append_printf(
+                line, "  %.0f MiB sent, %.0f MiB left, %.1f MiB/s",
+                q->bytes_done / MIB, q->bytes_left / MIB, q->bytes_per_s / MIB);
+            append_eta(line,
+                       eta_of((double) q->bytes_left, (double) q->bytes_per_s));
+        }
+        puts(line->str);
     }
     fflush(stdout);
 }
 
+/* All of it: VMs done, and when the rest should be moved at the current
+ * speed (the queued ones by their utilization memory) */
+static void
+report_overall(cli_t *cli, guint done, guint total, double bytes_left,
+               double per_s, double at)
+{
+    double eta = eta_of(bytes_left, per_s);
+
+    if (cli->format == DROVER_OUTPUT_JSON) {
+        printf("{\"event\": \"progress\", \"done\": %u, \"total\": %u, "
+               "\"bytes-left\": %.0f, \"bytes-per-second\": %.0f, "
+               "\"eta-seconds\": %.0f, \"seconds\": %.1f}\n",
+               done, total, bytes_left, per_s, eta, at);
+    } else if (cli->format == DROVER_OUTPUT_TEXT) {
+        g_autoptr(GString) line = g_string_new(NULL);
+
+        g_string_printf(line,
+                        "%7.1f s  %u of %u done, %.0f MiB to move, "
+                        "%.1f MiB/s",
+                        at, done, total, bytes_left / MIB, per_s / MIB);
+        append_eta(line, eta);
+        puts(line->str);
+    }
+    fflush(stdout);
+}
+
+/* crm_mon's failed operations, as "op_key@node#call" */
+static GHashTable *
+failures_of(xmlDoc *mon)
+{
+    GHashTable *seen =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    xmlNode *list = cli_xml_find(xmlDocGetRootElement(mon), "failures");
+
+    for (xmlNode *f = (list != NULL) ? xmlFirstElementChild(list) : NULL;
+         f != NULL; f = xmlNextElementSibling(f)) {
+        g_hash_table_add(seen,
+                         g_strdup_printf("%s@%s#%s", cli_xml_prop(f, "op_key"),
+                                         cli_xml_prop(f, "node"),
+                                         cli_xml_prop(f, "call")));
+    }
+    return seen;
+}
+
+/* Whether \p now has a failed operation of \p vm that \p before did not */
+static bool
+failed_since(GHashTable *now, GHashTable *before, const char *vm)
+{
+    g_autofree char *prefix = g_strdup_printf("%s_", vm);
+    GHashTableIter iter;
+    gpointer key;
+
+    g_hash_table_iter_init(&iter, now);
+    while (g_hash_table_iter_next(&iter, &key, NULL)) {
+        if (g_str_has_prefix(key, prefix)
+            && !g_hash_table_contains(before, key)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The granted slot of \p vm's migration, if any */
+static const drover_slot_req_t *
+slot_of(GPtrArray *slots, const char *vm)
+{
+    for (guint j = 0; slots != NULL && j < slots->len; j++) {
+        const drover_slot_req_t *q = g_ptr_array_index(slots, j);
+
+        if (q->granted && g_strcmp0(q->vm, vm) == 0) {
+            return q;
+        }
+    }
+    return NULL;
+}
+
+/* Whether a VM (crm_mon's \p r, on \p node) is where it should be: on
+ * \p target, or (NULL) started elsewhere than \p from, or (empty) not
+ * running on \p from */
+static bool
+left_node(xmlNode *r, const char *node, const char *from, const char *target)
+{
+    bool started = (r != NULL && strcmp(cli_xml_prop(r, "role"), "Started") == 0
+                    && *node != '\0');
+
+    if (target != NULL && *target == '\0') {
+        return !started || strcmp(node, from) != 0;
+    }
+    return started
+           && ((target != NULL) ? strcmp(node, target) == 0
+                                : strcmp(node, from) != 0);
+}
+
+#define PROGRESS_EVERY_US (2 * G_USEC_PER_SEC)
+
 /*
  * Follow the moves until every VM runs away from \p from (or on its
- * target, with \p to_target), printing each change; 0, or
- * DROVER_RC_TIMEOUT
+ * target, with \p to_target), printing each change, and every few seconds
+ * the migrations' bytes, speed and ETA; 0, or DROVER_RC_TIMEOUT
  */
 static int
-watch(cli_t *cli, const char *from, GPtrArray *vms, GPtrArray *to,
-      bool to_target, drover_deadline_t deadline)
+watch(cli_t *cli, const drover_cib_t *cib, const char *from, GPtrArray *vms,
+      GPtrArray *to, bool to_target, drover_deadline_t deadline)
 {
     g_autoptr(GHashTable) states =
         g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
     g_autoptr(drover_slot_group_t) group = NULL;
+    g_autoptr(GHashTable) old_failures = NULL;
     gint64 started = g_get_monotonic_time();
+    gint64 last_progress = started;
 
     if (drover_slot_group_join(NULL, drover_deadline_in_ms(3000), &group)
         != 0) {
@@ -360,44 +548,71 @@ watch(cli_t *cli, const char *from, GPtrArray *vms, GPtrArray *to,
     for (;;) {
         g_autoptr(drover_output_t) scratch = drover_output_new("drain");
         g_autoptr(xmlDoc) mon = NULL;
+        g_autoptr(GHashTable) failures = NULL;
         g_autoptr(drover_slots_t) table =
             (group != NULL) ? drover_slot_group_table(group) : NULL;
         g_autoptr(GPtrArray) slots =
             (table != NULL) ? drover_slots_list(table) : NULL;
+        gint64 now = g_get_monotonic_time();
+        bool tick = (now - last_progress >= PROGRESS_EVERY_US);
+        double at = (now - started) / 1e6;
+        double bytes_left = 0;
+        double per_s = 0;
         guint done = 0;
+        guint migrating = 0;
 
         if (cli_crm_mon(cli, scratch, &mon) != CRM_EX_OK) {
             return DROVER_RC_UNREACHABLE;
         }
+        failures = failures_of(mon);
+        if (old_failures == NULL) {
+            old_failures = g_hash_table_ref(failures);
+        }
         for (guint i = 0; i < vms->len; i++) {
             const char *vm = g_ptr_array_index(vms, i);
-            xmlNode *r = NULL;
-            xmlNode *where = NULL;
-            const char *node = "";
-            const char *state = "queued";
+            const char *want = g_ptr_array_index(to, i);
+            const char *was = g_hash_table_lookup(states, vm);
+            xmlNode *r = cli_mon_resource(xmlDocGetRootElement(mon), vm);
+            xmlNode *where = (r != NULL) ? cli_xml_find(r, "node") : NULL;
+            vm_progress_t p = { .state = "queued", .node = "" };
 
-            r = cli_mon_resource(xmlDocGetRootElement(mon), vm);
-            where = (r != NULL) ? cli_xml_find(r, "node") : NULL;
-            node = (where != NULL) ? cli_xml_prop(where, "name") : "";
-            if (r != NULL && strcmp(cli_xml_prop(r, "role"), "Started") == 0
-                && *node != '\0'
-                && (to_target ? strcmp(node, g_ptr_array_index(to, i)) == 0
-                              : strcmp(node, from) != 0)) {
-                state = "done";
+            p.node = (where != NULL) ? cli_xml_prop(where, "name") : "";
+            p.slot = slot_of(slots, vm);
+            if (left_node(r, p.node, from,
+                          (to_target || *want == '\0') ? want : NULL)) {
+                p.state = "done";
+                p.slot = NULL;
                 done++;
-            } else {
-                for (guint j = 0; slots != NULL && j < slots->len; j++) {
-                    const drover_slot_req_t *q = g_ptr_array_index(slots, j);
+            } else if (failed_since(failures, old_failures, vm)) {
+                /* Pacemaker recovers it (crm_mon says how) */
+                p.state = "failed";
+            } else if (p.slot != NULL || g_strcmp0(was, "migrating") == 0) {
+                /* between its slot's release and crm_mon's update it is
+                 * still migrating */
+                p.state = "migrating";
+                migrating++;
+            }
+            if (p.slot != NULL) {
+                bytes_left += (double) p.slot->bytes_left;
+                per_s += (double) p.slot->bytes_per_s;
+            } else if (strcmp(p.state, "queued") == 0) {
+                gint64 m =
+                    mib(drover_cib_resource_utilization(cib, vm, "memory"));
 
-                    if (q->granted && g_strcmp0(q->vm, vm) == 0) {
-                        state = "migrating";
-                    }
-                }
+                bytes_left += (m > 0) ? m * MIB : 0;
             }
-            if (g_strcmp0(g_hash_table_lookup(states, vm), state) != 0) {
-                g_hash_table_insert(states, (gpointer) vm, g_strdup(state));
-                report(cli, vm, state, node, started);
+            if (g_strcmp0(was, p.state) != 0) {
+                g_hash_table_insert(states, (gpointer) vm, g_strdup(p.state));
+                report(cli, vm, &p, at);
+            } else if (tick && p.slot != NULL) {
+                report(cli, vm, &p, at);
             }
+        }
+        if (tick && migrating > 0) {
+            report_overall(cli, done, vms->len, bytes_left, per_s, at);
+        }
+        if (tick) {
+            last_progress = now;
         }
         if (done == vms->len) {
             return 0;
@@ -426,17 +641,84 @@ finish(cli_t *cli, const char *node)
     return rc;
 }
 
+/* The VMs crm_mon shows started on \p node (ids added to \p out) */
+static void
+vms_on(xmlNode *resources, const char *node, GPtrArray *out)
+{
+    for (xmlNode *r = xmlFirstElementChild(resources); r != NULL;
+         r = xmlNextElementSibling(r)) {
+        xmlNode *where = NULL;
+
+        if (!xmlStrEqual(r->name, BAD_CAST "resource")) {
+            vms_on(r, node, out);
+            continue;
+        }
+        where = cli_xml_find(r, "node");
+        if (is_vm(r) && where != NULL
+            && strcmp(cli_xml_prop(where, "name"), node) == 0
+            && strcmp(cli_xml_prop(r, "role"), "Started") == 0) {
+            g_ptr_array_add(out, g_strdup(cli_xml_prop(r, "id")));
+        }
+    }
+}
+
+static bool
+listed_in(GPtrArray *ids, const char *id)
+{
+    for (guint i = 0; i < ids->len; i++) {
+        if (strcmp(g_ptr_array_index(ids, i), id) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The VMs still on \p node, or NULL when crm_mon cannot say */
+static GPtrArray *
+still_on(cli_t *cli, const char *node)
+{
+    g_autoptr(drover_output_t) scratch = drover_output_new("drain");
+    g_autoptr(xmlDoc) mon = NULL;
+    GPtrArray *ids = NULL;
+
+    if (cli_crm_mon(cli, scratch, &mon) != CRM_EX_OK) {
+        return NULL;
+    }
+    ids = g_ptr_array_new_with_free_func(g_free);
+    vms_on(cli_xml_find(xmlDocGetRootElement(mon), "resources"), node, ids);
+    return ids;
+}
+
+/*
+ * Follow the drain of \p node to its end: its moves, and (in standby) the
+ * VMs the standby stops (--on-unmovable=stop; an empty target: done when
+ * off the node).  Exit 0 only when the node is empty.
+ */
 static crm_exit_t
 follow(cli_t *cli, const drover_cib_t *cib, const char *node)
 {
     const char *moves =
         drover_cib_node_attr(cib, node, DRAIN_PLAN_ATTR, DROVER_ATTR_PERMANENT);
+    const char *standby =
+        drover_cib_node_attr(cib, node, "standby", DROVER_ATTR_PERMANENT);
     g_autoptr(GPtrArray) vms = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) to = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) here = still_on(cli, node);
+    g_autoptr(GPtrArray) left = NULL;
     int rc;
 
+    if (here == NULL) {
+        return CRM_EX_UNAVAILABLE;
+    }
     parse_moves((moves != NULL) ? moves : "", vms, to);
-    rc = watch(cli, node, vms, to, false, cli_deadline(cli));
+    for (guint i = 0; standby != NULL && crm_is_true(standby) && i < here->len;
+         i++) {
+        if (!listed_in(vms, g_ptr_array_index(here, i))) {
+            g_ptr_array_add(vms, g_strdup(g_ptr_array_index(here, i)));
+            g_ptr_array_add(to, g_strdup(""));
+        }
+    }
+    rc = watch(cli, cib, node, vms, to, false, cli_deadline(cli));
     if (rc == DROVER_RC_TIMEOUT) {
         fprintf(stderr,
                 "drover: %s is still draining (Pacemaker goes on); run "
@@ -444,8 +726,26 @@ follow(cli_t *cli, const drover_cib_t *cib, const char *node)
                 node, node);
         return CRM_EX_TIMEOUT;
     }
-    if (rc != 0 || finish(cli, node) != 0) {
+    left = (rc == 0) ? still_on(cli, node) : NULL;
+    if (left == NULL || finish(cli, node) != 0) {
         return CRM_EX_ERROR;
+    }
+    if (left->len > 0) {
+        g_autofree char *names = NULL;
+
+        g_ptr_array_add(left, NULL);
+        names = g_strjoinv(", ", (char **) left->pdata);
+
+        /* --on-unmovable=skip: they stay, the node stays out of standby */
+        if (cli->format == DROVER_OUTPUT_JSON) {
+            printf("{\"event\": \"drained\", \"node\": \"%s\", "
+                   "\"left\": \"%s\"}\n",
+                   node, names);
+        } else if (cli->format == DROVER_OUTPUT_TEXT) {
+            printf("%s is drained but for %s (not movable, skipped)\n", node,
+                   names);
+        }
+        return CRM_EX_UNSATISFIED;
     }
     if (cli->format == DROVER_OUTPUT_TEXT) {
         printf("%s is drained\n", node);
@@ -583,7 +883,8 @@ cancel_drain(cli_t *cli, const drover_cib_t *cib, const char *node, bool say)
                 "that may be under way\n",
                 node, moving->len);
         }
-        if (watch(cli, node, moving, moving_to, true, cli_deadline(cli)) != 0) {
+        if (watch(cli, cib, node, moving, moving_to, true, cli_deadline(cli))
+            != 0) {
             fprintf(stderr,
                     "drover: Migrations of the drain of %s still "
                     "under way; `drover drain %s --cancel` again "
@@ -616,11 +917,14 @@ plan(cli_t *cli, const char *node_name)
     g_autoptr(GPtrArray) nodes = NULL;
     g_autoptr(GPtrArray) steps = NULL;
     g_autoptr(GString) reason = g_string_new(NULL);
+    g_auto(GStrv) first = (order != NULL) ? g_strsplit(order, ",", -1) : NULL;
     drover_drain_opts_t opts = { .on_unmovable = DROVER_UNMOVABLE_FAIL,
-                                 .targets = (const char *const *) targets };
+                                 .targets = (const char *const *) targets,
+                                 .first = (const char *const *) first };
     xmlNode *root = NULL;
     xmlNode *list = NULL;
     bool known = false;
+    int planned;
     crm_exit_t rc;
 
     if (on_unmovable != NULL
@@ -643,6 +947,7 @@ plan(cli_t *cli, const char *node_name)
     }
     root = xmlDocGetRootElement(mon);
     collect_vms(cib, cli_xml_find(root, "resources"), vms);
+    follow_other_drains(cib, cli_xml_find(root, "nodes"), vms);
     nodes = collect_nodes(cib, cli_xml_find(root, "nodes"), vms);
     for (guint i = 0; i < nodes->len; i++) {
         known =
@@ -675,7 +980,11 @@ plan(cli_t *cli, const char *node_name)
                        : (printf("%s is %s\n", node_name, state), CRM_EX_OK);
         }
     }
-    if (drover_drain_plan(node_name, nodes, vms, &opts, &steps, reason) != 0) {
+    planned = drover_drain_plan(node_name, nodes, vms, &opts, &steps, reason);
+    if (planned == DROVER_RC_USAGE) {
+        return cli_fail(cli, out, CRM_EX_USAGE, "--order: %s", reason->str);
+    }
+    if (planned != 0) {
         return cli_fail(cli, out, CRM_EX_UNSATISFIED,
                         "No plan: %s (--on-unmovable=skip or stop to go on "
                         "without it)",
@@ -781,7 +1090,7 @@ cmd_undrain(cli_t *cli, int argc, char **argv)
         != 0) {
         return CRM_EX_ERROR;
     }
-    watch_rc = watch(cli, argv[1], vms, home, true, cli_deadline(cli));
+    watch_rc = watch(cli, cib, argv[1], vms, home, true, cli_deadline(cli));
     remove_constraints(cli, back_prefix);
     if (watch_rc != 0) {
         fprintf(stderr, "drover: failback to %s not complete: %s\n", argv[1],

@@ -112,6 +112,7 @@ START_TEST(wire_round_trip)
 
     a.max_total = 3;
     a.bandwidth = 100;
+    a.bytes_left = G_MAXUINT64;
     bytes = drover_slot_req_pack(&a);
     b = drover_slot_req_unpack(bytes);
     ck_assert_ptr_nonnull(b);
@@ -120,6 +121,7 @@ START_TEST(wire_round_trip)
     ck_assert_str_eq(b->network, "lm2");
     ck_assert_int_eq(b->max_total, 3);
     ck_assert_int_eq(b->bandwidth, 100);
+    ck_assert_uint_eq(b->bytes_left, G_MAXUINT64);
     drover_slot_req_free(b);
     ck_assert_ptr_null(drover_slot_req_unpack(junk));
 }
@@ -433,6 +435,69 @@ simulate(guint32 seed, int steps)
     g_rand_free(sim.rand);
 }
 
+/* A holder's progress reaches a watcher, and a watcher that joins later */
+START_TEST(progress_reaches_watchers)
+{
+    sim_t sim = { 0 };
+    proc_t *holder = NULL;
+    proc_t *watchers[2] = { NULL, NULL };
+
+    sim.rand = g_rand_new_with_seed(1);
+    sim.procs = g_ptr_array_new_with_free_func(proc_free);
+    sim.next_pid = 100;
+    g_strlcpy(sim.names[0], "n1", sizeof(sim.names[0]));
+    g_strlcpy(sim.names[1], "n2", sizeof(sim.names[1]));
+    sim.max_out = sim.max_in = 1;
+    for (int w = 0; w < 3; w++) {
+        proc_t *p = g_new0(proc_t, 1);
+        item_t *it = g_new0(item_t, 1);
+
+        p->sim = &sim;
+        p->id = (drover_slot_id_t){ (guint32) w + 1, sim.next_pid++ };
+        p->req = req(p->id.nodeid, p->id.pid, 1, "n1", "n2", "lm1");
+        p->alive = true;
+        p->member = drover_slot_member_new(p->id, (w == 0) ? &p->req : NULL,
+                                           sim_send, p);
+        drover_slot_member_set_quorate(p->member, true);
+        g_ptr_array_add(sim.procs, p);
+        it->confchg = it->join = true;
+        it->who = p->id;
+        g_queue_push_tail(&sim.queue, it);
+        if (w == 0) {
+            holder = p;
+            for (int step = 0; !g_queue_is_empty(&sim.queue); step++) {
+                sim_deliver(&sim, step);
+            }
+            ck_assert(drover_slot_member_granted(holder->member));
+            drover_slot_member_progress(holder->member, 10, 90, 5);
+        } else {
+            watchers[w - 1] = p;
+        }
+        if (w == 1) {
+            for (int step = 0; !g_queue_is_empty(&sim.queue); step++) {
+                sim_deliver(&sim, step);
+            }
+        }
+    }
+    for (int step = 0; !g_queue_is_empty(&sim.queue); step++) {
+        sim_deliver(&sim, step);
+    }
+    for (int w = 0; w < 2; w++) {
+        const drover_slots_t *t = drover_slot_member_table(watchers[w]->member);
+        const drover_slot_req_t *r =
+            drover_slots_find(t, holder->id.nodeid, holder->id.pid);
+
+        ck_assert_ptr_nonnull(r);
+        ck_assert(r->granted);
+        ck_assert_uint_eq(r->bytes_done, 10);
+        ck_assert_uint_eq(r->bytes_left, 90);
+        ck_assert_uint_eq(r->bytes_per_s, 5);
+    }
+    g_ptr_array_unref(sim.procs);
+    g_rand_free(sim.rand);
+}
+END_TEST
+
 START_TEST(protocol_simulation)
 {
     /* DROVER_SLOTS_SEEDS=N for a longer soak */
@@ -457,6 +522,7 @@ slots_suite(void)
     tcase_add_test(tc, a_waiter_keeps_its_turn);
     tcase_add_test(tc, bandwidth_is_shared);
     tcase_add_test(tc, wire_round_trip);
+    tcase_add_test(tc, progress_reaches_watchers);
     tcase_add_test(tc, protocol_simulation);
     suite_add_tcase(s, tc);
     return s;

@@ -50,6 +50,7 @@ typedef struct {
 typedef struct {
     drover_unmovable_t on_unmovable;
     const char *const *targets; /* NULL-terminated, or NULL: any */
+    const char *const *first;   /* these leave first, in this order */
 } drover_drain_opts_t;
 
 void drover_plan_node_free(gpointer node);
@@ -74,7 +75,10 @@ int drover_unmovable_parse(const char *text, drover_unmovable_t *value);
  * \param[out]    steps  drover_plan_step_t *, in order
  * \param[out]    reason why there is no plan (an unmovable VM with FAIL)
  *
- * \return 0, or DROVER_RC_STATE with \p reason
+ * With \p opts first, those VMs leave first, in that order.
+ *
+ * \return 0, DROVER_RC_STATE (an unmovable VM) or DROVER_RC_USAGE (a VM of
+ *         \p opts first not on \p node) with \p reason
  */
 int drover_drain_plan(const char *node, GPtrArray *nodes, const GPtrArray *vms,
                       const drover_drain_opts_t *opts, GPtrArray **steps,

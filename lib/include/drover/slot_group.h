@@ -79,6 +79,13 @@ drover_slots_t *drover_slot_group_table(drover_slot_group_t *group);
  */
 const gint *drover_slot_group_bandwidth(drover_slot_group_t *group);
 
+/*!
+ * \brief Report this member's migration progress to the group (sent
+ *        within one dispatch tick; only the latest report is sent)
+ */
+void drover_slot_group_progress(drover_slot_group_t *group, guint64 bytes_done,
+                                guint64 bytes_left, guint64 bytes_per_s);
+
 /* Leave (releasing the slot) and free */
 void drover_slot_group_leave(drover_slot_group_t *group);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(drover_slot_group_t, drover_slot_group_leave)

@@ -36,6 +36,10 @@ typedef struct {
     int bandwidth;   /* drover-network-<name>-bandwidth, MiB/s */
     bool granted;
     gint64 granted_at; /* the grantor's clock, µs (for drover slots) */
+    /* Progress, as the holder last said (drover drain shows it) */
+    guint64 bytes_done;
+    guint64 bytes_left;
+    guint64 bytes_per_s;
 } drover_slot_req_t;
 
 void drover_slot_req_free(gpointer req);
@@ -77,6 +81,10 @@ bool drover_slots_admissible(const drover_slots_t *slots,
 bool drover_slots_hold(drover_slots_t *slots, guint32 nodeid, guint32 pid,
                        gint64 now);
 
+/* A holder's progress report: \p progress's bytes_* fields */
+void drover_slots_progress(drover_slots_t *slots, guint32 nodeid, guint32 pid,
+                           const drover_slot_req_t *progress);
+
 /* A request that held its slot before a sync keeps it */
 void drover_slots_hold_as_before(drover_slots_t *slots, guint32 nodeid,
                                  guint32 pid);
@@ -109,7 +117,8 @@ int drover_slots_bandwidth_share(const drover_slots_t *slots,
  *      applies it at its place in the order (drover_slots_hold), so two
  *      members never take the last slot;
  *   S  its own state, answering a joiner's sync point (its join, or an R);
- *   R  a joiner's new sync point, when a member it waited for left first.
+ *   R  a joiner's new sync point, when a member it waited for left first;
+ *   P  its migration's progress (bytes done, left, rate), for watchers.
  * A joiner builds the table as of its sync point from every member's S,
  * keeps what arrives meanwhile, and replays it (virtual synchrony).
  */
@@ -157,6 +166,13 @@ void drover_slot_member_set_quorate(drover_slot_member_t *m, bool quorate);
  *        merge (CPG_REASON_NODEUP), each side's table misses the other's
  */
 void drover_slot_member_resync(drover_slot_member_t *m);
+
+/*!
+ * \brief Tell the group how far this member's migration is (sends a P;
+ *        nothing before its request is in the table)
+ */
+void drover_slot_member_progress(drover_slot_member_t *m, guint64 bytes_done,
+                                 guint64 bytes_left, guint64 bytes_per_s);
 
 /* Whether this member holds its slot */
 bool drover_slot_member_granted(const drover_slot_member_t *m);

@@ -76,6 +76,10 @@ typedef struct {
                                        are spent */
     unsigned int stall_s;       /* no progress this long: a stall */
     drover_deadline_t abort_at; /* abort the job at this point */
+    /* Called about once a second while it runs (optional) */
+    void (*on_progress)(void *data, guint64 bytes_done, guint64 bytes_left,
+                        guint64 bytes_per_s);
+    void *progress_data;
 } drover_migration_t;
 
 typedef struct {
