@@ -48,6 +48,8 @@ diag "$out"
 is "$rc" 0 "drover drain n1 --wait exits 0"
 ok "...and says n1 is drained" grep -q '^n1 is drained$' <<<"$out"
 ok "progress shows migrations" grep -q ' migrating ' <<<"$out"
+ok "...with bytes, speed and ETA" grep -qE ' migrating .* MiB sent, [0-9]+ MiB left, [0-9.]+ MiB/s, ETA [0-9]+ s' <<<"$out"
+ok "...and the whole drain's ETA" grep -qE ' [0-9] of 6 done, [0-9]+ MiB to move, [0-9.]+ MiB/s, ETA [0-9]+ s' <<<"$out"
 for vm in $planned_order; do
     is "$(vm_node "$vm")" "${target[$vm]}" "$vm went where planned (${target[$vm]})"
     is "$(vm_running_nodes "$vm")" "${target[$vm]}" "  and runs there only"
@@ -113,6 +115,65 @@ done
 on n1 crm_resource --wait --timeout=120s
 is "$(on n1 cibadmin -Q -o constraints | grep -c 'drover-')" 0 "no drover constraint left"
 ok "$src is not in standby" eval '[ -z "$(on n1 crm_attribute --node "$src" --name standby --query --quiet 2>/dev/null | grep on)" ]'
+failures=$(on n1 crm_mon -1 --output-as=xml | grep '<failure ')
+is "$(grep -c '<failure ' <<<"$failures")" 0 "crm_mon shows no failed operation"
+[ -z "$failures" ] || diag "$failures"
+
+# --- a VM that cannot be live-migrated ---------------------------------------------
+ok "the VMs gather on n1 again" gather_vms_on n1 240
+on n1 crm_resource -r vm5 --meta --set-parameter allow-migrate --parameter-value false >/dev/null
+err=$(drover drain n1 --dry-run 2>&1)
+is "$?" 113 "a plan with an unmovable VM: exit 113 (--on-unmovable=fail)"
+ok "...naming it" grep -q "vm5 cannot be moved: not live-migratable" <<<"$err"
+is "$(on n1 crm_attribute --node n1 --name drover-drain --query --quiet 2>/dev/null)" "" "...and nothing is changed"
+out=$(drover drain n1 --wait --on-unmovable=skip --timeout=300)
+is "$?" 113 "--on-unmovable=skip: the others leave, exit 113 (n1 is not empty)"
+diag "$out"
+ok "...naming the VM left behind" grep -q '^n1 is drained but for vm5 ' <<<"$out"
+is "$(vm_running_nodes vm5)" n1 "vm5 still runs on n1, once"
+for vm in $planned_order; do
+    [ "$vm" = vm5 ] && continue
+    ok "$vm left n1" eval '[ "$(vm_running_nodes "$vm")" != n1 ] && [ "$(vm_running_nodes "$vm" | wc -w)" = 1 ]'
+done
+ok "n1 is not in standby (vm5 still runs there)" eval '[ -z "$(on n1 crm_attribute --node n1 --name standby --query --quiet 2>/dev/null | grep on)" ]'
+drover undrain n1 >/dev/null
+on n1 crm_resource -r vm5 --meta --set-parameter allow-migrate --parameter-value true >/dev/null
+
+# --- two drains at once: n1 to n3, and n2 (only n3 is left) ----------------------
+# (the VMs are on n1, n2 and n3 after the last drain) n3 holds all six
+# with 512 MiB to spare; n2's plan must count what n1's drain sends to n3
+on n1 crm_attribute --node n3 --utilization --name memory --update 6400
+drover drain n1 --target n3 >/dev/null
+drover drain n2 --dry-run --output-as=xml >"$LAB_DIR/plan-n2.xml"
+on_n2=$(xmllint --xpath '//step/@vm' "$LAB_DIR/plan-n2.xml" | grep -o '"[^"]*"' | tr -d '"' | xargs)
+free=6400
+for vm in $planned_order; do
+    [[ " $on_n2 " == *" $vm "* ]] || free=$((free - mem[$vm]))
+done
+first=${on_n2%% *}
+ok "n2's plan counts n1's moves to n3 ($first: $free MiB free before it)" \
+    xmllint --xpath "//step[@vm='$first'][contains(@reason, '($free MiB before it)')]" "$LAB_DIR/plan-n2.xml"
+drover drain n2 >/dev/null
+drover drain n1 --wait --timeout=300 --output-as=json >"$LAB_DIR/n1.json" &
+out=$(drover drain n2 --wait --timeout=300)
+is "$?" 0 "drover drain n2 --wait exits 0"
+wait $!
+is "$?" 0 "drover drain n1 --wait (at the same time) exits 0"
+bad=0
+while read -r line; do json_pp <<<"$line" >/dev/null 2>&1 || bad=$((bad + 1)); done <"$LAB_DIR/n1.json"
+is "$bad" 0 "--output-as=json: every line is a JSON object"
+ok "...the last says n1 is drained" eval '[ "$(tail -1 "$LAB_DIR/n1.json")" = "{\"event\": \"drained\", \"node\": \"n1\"}" ]'
+ok "every VM is on n3" all_vms_on n3
+used=0
+for vm in $planned_order; do
+    is "$(vm_running_nodes "$vm")" n3 "$vm runs on n3 only"
+    used=$((used + mem[$vm]))
+done
+cmp_ok "$used" -le 6400 "n3 holds $used MiB of its 6400"
+drover undrain n1 >/dev/null
+drover undrain n2 >/dev/null
+on n1 crm_attribute --node n3 --utilization --name memory --update "${cap[n3]}"
+
 failures=$(on n1 crm_mon -1 --output-as=xml | grep '<failure ')
 is "$(grep -c '<failure ' <<<"$failures")" 0 "crm_mon shows no failed operation"
 [ -z "$failures" ] || diag "$failures"
