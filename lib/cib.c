@@ -515,3 +515,64 @@ drover_cib_banned_nodes(const drover_cib_t *cib, const char *resource)
     }
     return nodes;
 }
+
+GPtrArray *
+drover_cib_colocated(const drover_cib_t *cib, const char *resource, bool apart)
+{
+    GPtrArray *others = g_ptr_array_new_with_free_func(g_free);
+    xmlNode *constraints = section(cib, "constraints");
+
+    for (xmlNode *c = (constraints != NULL) ? constraints->children : NULL;
+         c != NULL; c = c->next) {
+        const char *rsc = NULL;
+        const char *with = NULL;
+        int score = 0;
+
+        if (!is_element(c, "rsc_colocation")) {
+            continue;
+        }
+        rsc = attr(c, "rsc");
+        with = attr(c, "with-rsc");
+        score = char2score(attr(c, "score"));
+        if (rsc == NULL || with == NULL
+            || (apart ? score > -CRM_SCORE_INFINITY
+                      : score < CRM_SCORE_INFINITY)) {
+            continue;
+        }
+        if (strcmp(rsc, resource) == 0) {
+            g_ptr_array_add(others, g_strdup(with));
+        } else if (strcmp(with, resource) == 0) {
+            g_ptr_array_add(others, g_strdup(rsc));
+        }
+    }
+    return others;
+}
+
+GPtrArray *
+drover_cib_ordered_after(const drover_cib_t *cib, const char *resource)
+{
+    GPtrArray *firsts = g_ptr_array_new_with_free_func(g_free);
+    xmlNode *constraints = section(cib, "constraints");
+
+    for (xmlNode *c = (constraints != NULL) ? constraints->children : NULL;
+         c != NULL; c = c->next) {
+        const char *kind = NULL;
+        const char *score = NULL;
+
+        if (!is_element(c, "rsc_order")
+            || g_strcmp0(attr(c, "then"), resource) != 0
+            || attr(c, "first") == NULL
+            || g_str_has_prefix(attr(c, "id") ? attr(c, "id") : "",
+                                "drover-")) {
+            continue;
+        }
+        kind = attr(c, "kind");
+        score = attr(c, "score"); /* deprecated: 0 is optional */
+        if ((kind != NULL && strcmp(kind, "Mandatory") != 0)
+            || (kind == NULL && score != NULL && char2score(score) <= 0)) {
+            continue;
+        }
+        g_ptr_array_add(firsts, g_strdup(attr(c, "first")));
+    }
+    return firsts;
+}

@@ -27,9 +27,10 @@ drover_plan_vm_free(gpointer data)
     if (vm != NULL) {
         g_free(vm->id);
         g_free(vm->node);
-        if (vm->banned != NULL) {
-            g_ptr_array_unref(vm->banned);
-        }
+        g_clear_pointer(&vm->banned, g_ptr_array_unref);
+        g_clear_pointer(&vm->together, g_ptr_array_unref);
+        g_clear_pointer(&vm->apart, g_ptr_array_unref);
+        g_clear_pointer(&vm->after, g_ptr_array_unref);
         g_free(vm);
     }
 }
@@ -100,14 +101,45 @@ listed(const char *const *list, const char *name)
 }
 
 static bool
-banned(const drover_plan_vm_t *vm, const char *node)
+in_list(const GPtrArray *list, const char *name)
 {
-    for (guint i = 0; vm->banned != NULL && i < vm->banned->len; i++) {
-        if (strcmp(g_ptr_array_index(vm->banned, i), node) == 0) {
+    for (guint i = 0; list != NULL && i < list->len; i++) {
+        if (strcmp(g_ptr_array_index(list, i), name) == 0) {
             return true;
         }
     }
     return false;
+}
+
+/* Where the other VMs will be: their target once planned, else where they
+ * run (id -> node name, borrowed) */
+typedef GHashTable where_t;
+
+/* Why \p vm may not go to \p node because of the VMs it depends on, or
+ * NULL; \p why is scratch for the text */
+static const char *
+dependency_refuses(const drover_plan_vm_t *vm, const char *node,
+                   const char *draining, where_t *where, GString *why)
+{
+    for (guint i = 0; vm->together != NULL && i < vm->together->len; i++) {
+        const char *other = g_ptr_array_index(vm->together, i);
+        const char *there = g_hash_table_lookup(where, other);
+
+        if (there != NULL && strcmp(there, draining) != 0
+            && strcmp(there, node) != 0) {
+            g_string_printf(why, "not where %s is (%s)", other, there);
+            return why->str;
+        }
+    }
+    for (guint i = 0; vm->apart != NULL && i < vm->apart->len; i++) {
+        const char *other = g_ptr_array_index(vm->apart, i);
+
+        if (g_strcmp0(g_hash_table_lookup(where, other), node) == 0) {
+            g_string_printf(why, "%s is there", other);
+            return why->str;
+        }
+    }
+    return NULL;
 }
 
 static gint64
@@ -120,10 +152,11 @@ free_mib(const drover_plan_node_t *n)
 static drover_plan_node_t *
 choose_target(const char *draining, GPtrArray *nodes,
               const drover_plan_vm_t *vm, const drover_drain_opts_t *opts,
-              GHashTable *planned, GString *why)
+              GHashTable *planned, where_t *where, GString *why)
 {
     drover_plan_node_t *best = NULL;
     g_autoptr(GString) refused = g_string_new(NULL);
+    g_autoptr(GString) scratch = g_string_new(NULL);
 
     for (guint i = 0; i < nodes->len; i++) {
         drover_plan_node_t *n = g_ptr_array_index(nodes, i);
@@ -137,10 +170,14 @@ choose_target(const char *draining, GPtrArray *nodes,
             no = "in standby";
         } else if (!n->accepts_live) {
             no = "accepts no live migration";
-        } else if (banned(vm, n->name)) {
+        } else if (in_list(vm->banned, n->name)) {
             no = "not allowed for it";
         } else if (opts->targets != NULL && !listed(opts->targets, n->name)) {
             no = "not a --target";
+        } else if ((no = dependency_refuses(vm, n->name, draining, where,
+                                            scratch))
+                   != NULL) {
+            /* no says why */
         } else if (free_mib(n) < vm->memory_mib) {
             no = "not enough free memory";
         }
@@ -210,6 +247,90 @@ order_first(const char *node, GPtrArray *leaving, const char *const *first,
     return 0;
 }
 
+/* Why \p target: the VM it must be with, or the room */
+static char *
+target_reason(const drover_plan_vm_t *vm, const drover_plan_node_t *target,
+              const char *draining, where_t *where)
+{
+    g_autofree char *room =
+        (target->capacity_mib < 0)
+            ? g_strdup("no memory capacity set")
+            : g_strdup_printf("%" G_GINT64_FORMAT " MiB before it",
+                              free_mib(target));
+
+    for (guint i = 0; vm->together != NULL && i < vm->together->len; i++) {
+        const char *other = g_ptr_array_index(vm->together, i);
+        const char *there = g_hash_table_lookup(where, other);
+
+        if (g_strcmp0(there, target->name) == 0
+            && strcmp(there, draining) != 0) {
+            return g_strdup_printf("with %s (%s)", other, room);
+        }
+    }
+    return (target->capacity_mib < 0)
+               ? g_strdup("most room (no memory capacity set)")
+               : g_strdup_printf("most free memory (%s)", room);
+}
+
+static gint
+index_of(GPtrArray *leaving, const char *id)
+{
+    for (guint i = 0; i < leaving->len; i++) {
+        if (strcmp(((drover_plan_vm_t *) g_ptr_array_index(leaving, i))->id, id)
+            == 0) {
+            return (gint) i;
+        }
+    }
+    return -1;
+}
+
+/*
+ * Dependencies reorder: a VM leaves after the VMs it is ordered after,
+ * and right after the first of those it is colocated with.  Moves only
+ * ever push a VM later, so a few passes settle it (a cycle of orderings,
+ * which Pacemaker refuses anyway, stops at the bound).
+ */
+static void
+order_dependencies(GPtrArray *leaving)
+{
+    for (guint pass = 0; pass <= leaving->len; pass++) {
+        bool moved = false;
+
+        for (guint i = 0; i < leaving->len && !moved; i++) {
+            drover_plan_vm_t *vm = g_ptr_array_index(leaving, i);
+            gint last = -1;
+            gint leader = -1;
+
+            for (guint k = 0; vm->after != NULL && k < vm->after->len; k++) {
+                last = MAX(last,
+                           index_of(leaving, g_ptr_array_index(vm->after, k)));
+            }
+            for (guint k = 0; vm->together != NULL && k < vm->together->len;
+                 k++) {
+                gint at = index_of(leaving, g_ptr_array_index(vm->together, k));
+
+                if (at >= 0 && (leader < 0 || at < leader)) {
+                    leader = at;
+                }
+            }
+            if (leader >= 0 && leader < (gint) i && leader + 1 != (gint) i
+                && last <= leader) {
+                /* right behind its partner */
+                g_ptr_array_insert(leaving, leader + 1,
+                                   g_ptr_array_steal_index(leaving, i));
+                moved = true;
+            } else if (last > (gint) i) {
+                g_ptr_array_insert(leaving, last,
+                                   g_ptr_array_steal_index(leaving, i));
+                moved = true;
+            }
+        }
+        if (!moved) {
+            break;
+        }
+    }
+}
+
 int
 drover_drain_plan(const char *node, GPtrArray *nodes, const GPtrArray *vms,
                   const drover_drain_opts_t *opts, GPtrArray **steps,
@@ -217,6 +338,7 @@ drover_drain_plan(const char *node, GPtrArray *nodes, const GPtrArray *vms,
 {
     g_autoptr(GPtrArray) leaving = g_ptr_array_new();
     g_autoptr(GHashTable) planned = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) where = g_hash_table_new(g_str_hash, g_str_equal);
     g_autoptr(GPtrArray) result =
         g_ptr_array_new_with_free_func(drover_plan_step_free);
 
@@ -232,6 +354,12 @@ drover_drain_plan(const char *node, GPtrArray *nodes, const GPtrArray *vms,
     if (order_first(node, leaving, opts->first, reason) != 0) {
         return DROVER_RC_USAGE;
     }
+    order_dependencies(leaving);
+    for (guint i = 0; i < vms->len; i++) {
+        drover_plan_vm_t *vm = g_ptr_array_index(vms, i);
+
+        g_hash_table_insert(where, vm->id, vm->node);
+    }
     g_ptr_array_sort(nodes, by_name);
 
     for (guint i = 0; i < leaving->len; i++) {
@@ -244,18 +372,14 @@ drover_drain_plan(const char *node, GPtrArray *nodes, const GPtrArray *vms,
         if (!vm->migratable) {
             g_string_assign(why, "not live-migratable (allow-migrate is off)");
         } else {
-            target = choose_target(node, nodes, vm, opts, planned, why);
+            target = choose_target(node, nodes, vm, opts, planned, where, why);
         }
         if (target != NULL) {
             step->action = DROVER_STEP_MIGRATE;
             step->target = g_strdup(target->name);
-            step->reason =
-                (target->capacity_mib < 0)
-                    ? g_strdup("most room (no memory capacity set)")
-                    : g_strdup_printf("most free memory (%" G_GINT64_FORMAT
-                                      " MiB before it)",
-                                      free_mib(target));
+            step->reason = target_reason(vm, target, node, where);
             target->used_mib += vm->memory_mib;
+            g_hash_table_insert(where, vm->id, target->name);
             g_hash_table_insert(
                 planned, target->name,
                 GINT_TO_POINTER(

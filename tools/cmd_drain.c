@@ -164,6 +164,9 @@ collect_vms(const drover_cib_t *cib, xmlNode *node, GPtrArray *vms)
             MAX(mib(drover_cib_resource_utilization(cib, id, "memory")), 0);
         vm->migratable = (migrate != NULL && crm_is_true(migrate));
         vm->banned = drover_cib_banned_nodes(cib, id);
+        vm->together = drover_cib_colocated(cib, id, false);
+        vm->apart = drover_cib_colocated(cib, id, true);
+        vm->after = drover_cib_ordered_after(cib, id);
         g_ptr_array_add(vms, vm);
     }
 }

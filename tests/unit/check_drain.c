@@ -1,6 +1,7 @@
 /*
  * The drain planner: order, targets within capacity, what cannot move.
  */
+#include <stdarg.h>
 #include <string.h>
 
 #include <drover/drain.h>
@@ -147,6 +148,78 @@ START_TEST(unmovable_vms)
 }
 END_TEST
 
+static GPtrArray *
+ids(const char *first, ...)
+{
+    GPtrArray *list = g_ptr_array_new_with_free_func(g_free);
+    va_list ap;
+
+    va_start(ap, first);
+    for (const char *id = first; id != NULL; id = va_arg(ap, const char *)) {
+        g_ptr_array_add(list, g_strdup(id));
+    }
+    va_end(ap);
+    return list;
+}
+
+/* Colocated VMs leave together to one node, kept-apart ones never share
+ * one, ordered ones keep their order; --order first */
+START_TEST(dependencies_and_order)
+{
+    g_autoptr(GPtrArray) nodes =
+        g_ptr_array_new_with_free_func(drover_plan_node_free);
+    g_autoptr(GPtrArray) vms =
+        g_ptr_array_new_with_free_func(drover_plan_vm_free);
+    g_autoptr(GPtrArray) steps = NULL;
+    g_autoptr(GString) reason = g_string_new(NULL);
+    g_autofree char *text = NULL;
+    drover_plan_vm_t *db = vm("db", "n1", 20, 2048);
+    drover_plan_vm_t *app = vm("app", "n1", 0, 512);
+    drover_plan_vm_t *web = vm("web", "n1", 10, 256);
+    drover_plan_vm_t *batch = vm("batch", "n1", 5, 128);
+    drover_plan_vm_t *cache = vm("cache", "n1", 30, 64);
+    const char *first[] = { "batch", NULL };
+    const char *bogus[] = { "nosuch", NULL };
+    drover_drain_opts_t opts = { 0 };
+
+    g_ptr_array_add(nodes, node("n1", -1, 0));
+    g_ptr_array_add(nodes, node("n2", 8192, 0));
+    g_ptr_array_add(nodes, node("n3", 4096, 0));
+    app->together = ids("db", NULL); /* app with db */
+    db->together = ids("app", NULL);
+    web->apart = ids("app", NULL);   /* web never with app */
+    cache->after = ids("web", NULL); /* cache starts after web */
+    g_ptr_array_add(vms, db);
+    g_ptr_array_add(vms, app);
+    g_ptr_array_add(vms, web);
+    g_ptr_array_add(vms, batch);
+    g_ptr_array_add(vms, cache);
+    ck_assert_int_eq(drover_drain_plan("n1", nodes, vms, &opts, &steps, reason),
+                     0);
+    text = plan_text(steps);
+    /* by priority: cache db web batch app; cache after web; app right
+       after db, to db's node; web not where app goes */
+    ck_assert_str_eq(text, "db>n2 app>n2 web>n3 cache>n2 batch>n2");
+    g_clear_pointer(&steps, g_ptr_array_unref);
+    g_clear_pointer(&text, g_free);
+
+    opts.first = first;
+    for (guint i = 0; i < nodes->len; i++) {
+        ((drover_plan_node_t *) g_ptr_array_index(nodes, i))->used_mib = 0;
+    }
+    ck_assert_int_eq(drover_drain_plan("n1", nodes, vms, &opts, &steps, reason),
+                     0);
+    text = plan_text(steps);
+    ck_assert_str_eq(text, "batch>n2 db>n2 app>n2 web>n3 cache>n2");
+    g_clear_pointer(&steps, g_ptr_array_unref);
+
+    opts.first = bogus;
+    ck_assert_int_eq(drover_drain_plan("n1", nodes, vms, &opts, &steps, reason),
+                     DROVER_RC_USAGE);
+    ck_assert_ptr_nonnull(strstr(reason->str, "'nosuch' is not a VM on n1"));
+}
+END_TEST
+
 /* The issue's target: 64 nodes, 10,000 VMs, all on the drained node, in
  * well under 100 ms (timed by make bench; here only that it plans) */
 START_TEST(large_cluster)
@@ -185,6 +258,7 @@ drain_suite(void)
     tcase_add_test(tc, priority_then_smallest_first_to_most_room);
     tcase_add_test(tc, never_overfills);
     tcase_add_test(tc, unmovable_vms);
+    tcase_add_test(tc, dependencies_and_order);
     tcase_add_test(tc, large_cluster);
     suite_add_tcase(s, tc);
     return s;

@@ -139,6 +139,25 @@ GPtrArray *drover_cib_banned_nodes(const drover_cib_t *cib,
                                    const char *resource);
 
 /*!
+ * \brief The resources a plain colocation ties to \p resource, either way:
+ *        with score INFINITY (\p apart false) or -INFINITY (true).
+ *        Resource sets are not read.
+ *
+ * \return array of char *; free with g_ptr_array_unref()
+ */
+GPtrArray *drover_cib_colocated(const drover_cib_t *cib, const char *resource,
+                                bool apart);
+
+/*!
+ * \brief The resources a mandatory ordering starts before \p resource
+ *        (drover's own constraints, "drover-*", are not counted)
+ *
+ * \return array of char *; free with g_ptr_array_unref()
+ */
+GPtrArray *drover_cib_ordered_after(const drover_cib_t *cib,
+                                    const char *resource);
+
+/*!
  * \brief Set (or with \p value NULL, delete) a node attribute
  *
  * Pacemaker 2.1 has no public client API for the attribute manager, so this

@@ -26,6 +26,10 @@ typedef struct {
     gint64 memory_mib; /* utilization "memory"; 0: unknown */
     bool migratable;   /* allow-migrate */
     GPtrArray *banned; /* node names it may not run on (-INFINITY) */
+    /* Dependencies (other VMs' ids; NULL: none) */
+    GPtrArray *together; /* mandatory colocation: on the same node */
+    GPtrArray *apart;    /* -INFINITY colocation: never on the same node */
+    GPtrArray *after;    /* mandatory ordering: started after these */
 } drover_plan_vm_t;
 
 typedef enum {
@@ -76,6 +80,10 @@ int drover_unmovable_parse(const char *text, drover_unmovable_t *value);
  * \param[out]    reason why there is no plan (an unmovable VM with FAIL)
  *
  * With \p opts first, those VMs leave first, in that order.
+ *
+ * Dependencies hold: a VM colocated with another leaves right after it and
+ * goes where it goes (or runs); one kept apart never goes where the other
+ * is; one ordered after another leaves after it.
  *
  * \return 0, DROVER_RC_STATE (an unmovable VM) or DROVER_RC_USAGE (a VM of
  *         \p opts first not on \p node) with \p reason
