@@ -4,7 +4,8 @@
  * network of the cluster (drover-migration-networks), this node's address,
  * MTU and link state as the transient attribute drover-net-<name>
  * ("address=10.20.1.12 mtu=9000 link=up"); a network where the node has no
- * address gets no attribute.  Only changes are written.
+ * address gets no attribute.  Only changes are written.  Also the host's
+ * available memory and load, as the private attribute drover-host.
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,8 @@
 #include <drover/netsel.h>
 #include <drover/ocf.h>
 #include <drover/rc.h>
+#include <drover/record.h>
+#include <drover/drain.h>
 
 #define NET_ATTR_PREFIX "drover-net-"
 
@@ -144,6 +147,22 @@ health_stop(drover_ocf_t *ocf)
     return 0;
 }
 
+/* The host's available memory and load, for drover drain's choice of
+ * targets: a private attribute (attrd only, so no transition is
+ * interrupted every monitor); a failure to write it fails nothing */
+static void
+publish_host(drover_ocf_t *ocf)
+{
+    drover_host_facts_t facts = drover_host_facts_local();
+    g_autofree char *value = drover_host_facts_format(&facts);
+
+    if (drover_private_attr_set(DROVER_HOST_ATTR, value,
+                                drover_ocf_deadline(ocf))
+        != 0) {
+        qb_log(LOG_WARNING, "Could not publish %s=%s", DROVER_HOST_ATTR, value);
+    }
+}
+
 static int
 health_monitor(drover_ocf_t *ocf)
 {
@@ -152,8 +171,11 @@ health_monitor(drover_ocf_t *ocf)
     if (!g_file_test(state, G_FILE_TEST_EXISTS)) {
         return DROVER_RC_NOT_RUNNING;
     }
-    if (drover_ocf_is_probe(ocf)
-        || !drover_ocf_param_bool(ocf, "publish_networks")) {
+    if (drover_ocf_is_probe(ocf)) {
+        return 0;
+    }
+    publish_host(ocf);
+    if (!drover_ocf_param_bool(ocf, "publish_networks")) {
         return 0;
     }
     return publish(ocf, false);
@@ -180,7 +202,10 @@ static const drover_ocf_agent_t agent = {
                 "network (cluster property drover-migration-networks) as "
                 "the transient node attributes drover-net-<network>, so "
                 "that a migration's source can tell whether a network is "
-                "usable towards this node before using it.",
+                "usable towards this node before using it; and the host's "
+                "available memory and load as the private attribute "
+                "drover-host (attrd_updater --private), which drover drain "
+                "weighs when it chooses targets.",
     .params = params,
     .actions = actions,
 };

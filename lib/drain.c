@@ -8,6 +8,19 @@
 
 #include "drover_private.h"
 
+drover_plan_node_t *
+drover_plan_node_new(const char *name)
+{
+    drover_plan_node_t *n = g_new0(drover_plan_node_t, 1);
+
+    n->name = g_strdup(name);
+    n->online = true;
+    n->accepts_live = true;
+    n->capacity_mib = -1;
+    n->host = (drover_host_facts_t){ .mem_available_mib = -1, .load = -1 };
+    return n;
+}
+
 void
 drover_plan_node_free(gpointer data)
 {
@@ -15,6 +28,7 @@ drover_plan_node_free(gpointer data)
 
     if (n != NULL) {
         g_free(n->name);
+        g_free(n->health_why);
         g_free(n);
     }
 }
@@ -142,10 +156,99 @@ dependency_refuses(const drover_plan_vm_t *vm, const char *node,
     return NULL;
 }
 
+/* Free memory by utilization */
 static gint64
 free_mib(const drover_plan_node_t *n)
 {
     return (n->capacity_mib < 0) ? G_MAXINT64 : n->capacity_mib - n->used_mib;
+}
+
+/* Free memory on the host, as NodeHealth saw it less what the plan sends */
+static gint64
+host_free_mib(const drover_plan_node_t *n)
+{
+    return (n->host.mem_available_mib < 0)
+               ? G_MAXINT64
+               : n->host.mem_available_mib - n->host_planned_mib;
+}
+
+static gint64
+room_mib(const drover_plan_node_t *n)
+{
+    return MIN(free_mib(n), host_free_mib(n));
+}
+
+/* Whether \p a is a better target than \p b (both can take the VM) */
+static bool
+better(const drover_plan_node_t *a, const drover_plan_node_t *b,
+       GHashTable *planned)
+{
+    if (a->health != b->health) {
+        return a->health < b->health;
+    }
+    if (room_mib(a) != room_mib(b)) {
+        return room_mib(a) > room_mib(b);
+    }
+    if (a->host.load >= 0 && b->host.load >= 0
+        && ABS(a->host.load - b->host.load) > 0.5) {
+        return a->host.load < b->host.load;
+    }
+    /* nodes come sorted by name: ties keep the first */
+    return GPOINTER_TO_INT(g_hash_table_lookup(planned, a->name))
+           < GPOINTER_TO_INT(g_hash_table_lookup(planned, b->name));
+}
+
+drover_host_facts_t
+drover_host_facts_local(void)
+{
+    drover_host_facts_t f = { .mem_available_mib = -1, .load = -1 };
+    g_autofree char *meminfo = NULL;
+    g_autofree char *loadavg = NULL;
+    const char *at = NULL;
+
+    if (g_file_get_contents("/proc/meminfo", &meminfo, NULL, NULL)
+        && (at = strstr(meminfo, "MemAvailable:")) != NULL) {
+        f.mem_available_mib =
+            g_ascii_strtoll(at + strlen("MemAvailable:"), NULL, 10) / 1024;
+    }
+    if (g_file_get_contents("/proc/loadavg", &loadavg, NULL, NULL)) {
+        f.load = g_ascii_strtod(loadavg, NULL) / g_get_num_processors();
+    }
+    return f;
+}
+
+char *
+drover_host_facts_format(const drover_host_facts_t *f)
+{
+    char load[G_ASCII_DTOSTR_BUF_SIZE];
+
+    g_ascii_formatd(load, sizeof(load), "%.2f", f->load);
+    return g_strdup_printf("mem-available=%" G_GINT64_FORMAT " load=%s",
+                           f->mem_available_mib, load);
+}
+
+int
+drover_host_facts_parse(const char *text, drover_host_facts_t *f)
+{
+    g_auto(GStrv) words = g_strsplit(text, " ", -1);
+
+    *f = (drover_host_facts_t){ .mem_available_mib = -1, .load = -1 };
+    for (char **w = words; *w != NULL; w++) {
+        char *end = NULL;
+
+        if (g_str_has_prefix(*w, "mem-available=")) {
+            f->mem_available_mib =
+                g_ascii_strtoll(*w + strlen("mem-available="), &end, 10);
+        } else if (g_str_has_prefix(*w, "load=")) {
+            f->load = g_ascii_strtod(*w + strlen("load="), &end);
+        } else if (**w != '\0') {
+            return DROVER_RC_PROTOCOL;
+        }
+        if (end != NULL && *end != '\0') {
+            return DROVER_RC_PROTOCOL;
+        }
+    }
+    return 0;
 }
 
 /* The best target for \p vm, or NULL with \p why filled */
@@ -168,6 +271,9 @@ choose_target(const char *draining, GPtrArray *nodes,
             no = "offline";
         } else if (n->standby) {
             no = "in standby";
+        } else if (n->health >= 2) {
+            g_string_printf(scratch, "health red (%s)", n->health_why);
+            no = scratch->str;
         } else if (!n->accepts_live) {
             no = "accepts no live migration";
         } else if (in_list(vm->banned, n->name)) {
@@ -180,18 +286,20 @@ choose_target(const char *draining, GPtrArray *nodes,
             /* no says why */
         } else if (free_mib(n) < vm->memory_mib) {
             no = "not enough free memory";
+        } else if (host_free_mib(n) < vm->memory_mib) {
+            g_string_printf(scratch,
+                            "not enough host memory (%" G_GINT64_FORMAT
+                            " MiB available)",
+                            host_free_mib(n));
+            no = scratch->str;
         }
         if (no != NULL) {
             g_string_append_printf(refused, "%s%s %s",
                                    (refused->len > 0) ? ", " : "", n->name, no);
             continue;
         }
-        if (best == NULL || free_mib(n) > free_mib(best)
-            || (free_mib(n) == free_mib(best)
-                && GPOINTER_TO_INT(g_hash_table_lookup(planned, n->name))
-                       < GPOINTER_TO_INT(
-                           g_hash_table_lookup(planned, best->name)))) {
-            best = n; /* nodes come sorted by name: ties keep the first */
+        if (best == NULL || better(n, best, planned)) {
+            best = n;
         }
     }
     if (best == NULL) {
@@ -253,10 +361,12 @@ target_reason(const drover_plan_vm_t *vm, const drover_plan_node_t *target,
               const char *draining, where_t *where)
 {
     g_autofree char *room =
-        (target->capacity_mib < 0)
+        (room_mib(target) == G_MAXINT64)
             ? g_strdup("no memory capacity set")
-            : g_strdup_printf("%" G_GINT64_FORMAT " MiB before it",
-                              free_mib(target));
+            : g_strdup_printf("%" G_GINT64_FORMAT " MiB before it%s%s",
+                              room_mib(target),
+                              (target->health == 1) ? ", health yellow: " : "",
+                              (target->health == 1) ? target->health_why : "");
 
     for (guint i = 0; vm->together != NULL && i < vm->together->len; i++) {
         const char *other = g_ptr_array_index(vm->together, i);
@@ -267,7 +377,7 @@ target_reason(const drover_plan_vm_t *vm, const drover_plan_node_t *target,
             return g_strdup_printf("with %s (%s)", other, room);
         }
     }
-    return (target->capacity_mib < 0)
+    return (room_mib(target) == G_MAXINT64)
                ? g_strdup("most room (no memory capacity set)")
                : g_strdup_printf("most free memory (%s)", room);
 }
@@ -379,6 +489,7 @@ drover_drain_plan(const char *node, GPtrArray *nodes, const GPtrArray *vms,
             step->target = g_strdup(target->name);
             step->reason = target_reason(vm, target, node, where);
             target->used_mib += vm->memory_mib;
+            target->host_planned_mib += vm->memory_mib;
             g_hash_table_insert(where, vm->id, target->name);
             g_hash_table_insert(
                 planned, target->name,

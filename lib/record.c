@@ -126,11 +126,9 @@ drover_record_parse(const char *text, drover_record_t *r)
 }
 
 int
-drover_record_publish(const char *rsc, const drover_record_t *record,
-                      drover_deadline_t deadline)
+drover_private_attr_set(const char *name, const char *value,
+                        drover_deadline_t deadline)
 {
-    g_autofree char *name = g_strconcat(DROVER_RECORD_ATTR_PREFIX, rsc, NULL);
-    g_autofree char *value = drover_record_format(record);
     g_autofree char *err = NULL;
     const char *argv[] = { "attrd_updater", "--private", "--name", name,
                            "--update",      value,       NULL };
@@ -138,18 +136,17 @@ drover_record_publish(const char *rsc, const drover_record_t *record,
     int rc = drover_spawn(argv, deadline, NULL, &err, &status);
 
     if (rc == 0 && status != 0) {
-        qb_log(LOG_WARNING, "Cannot record the migration of %s: %s", rsc,
-               g_strstrip(err));
+        qb_log(LOG_WARNING, "Cannot set %s: %s", name,
+               (err != NULL) ? g_strstrip(err) : "");
         rc = DROVER_RC_ERROR;
     }
     return rc;
 }
 
 int
-drover_record_read(const char *rsc, drover_deadline_t deadline,
-                   drover_record_t *record)
+drover_private_attr_read(const char *name, drover_deadline_t deadline,
+                         GHashTable **values)
 {
-    g_autofree char *name = g_strconcat(DROVER_RECORD_ATTR_PREFIX, rsc, NULL);
     g_autofree char *out = NULL;
     g_autofree char *err = NULL;
     const char *argv[] = {
@@ -160,7 +157,7 @@ drover_record_read(const char *rsc, drover_deadline_t deadline,
     int status = -1;
     int rc = drover_spawn(argv, deadline, &out, &err, &status);
 
-    memset(record, 0, sizeof(*record));
+    *values = NULL;
     if (rc != 0) {
         return rc;
     }
@@ -174,19 +171,57 @@ drover_record_read(const char *rsc, drover_deadline_t deadline,
     if (doc == NULL) {
         return DROVER_RC_PROTOCOL;
     }
-    rc = DROVER_RC_NO_SUCH;
+    *values = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     for (xmlNode *n = xmlDocGetRootElement(doc)->children; n != NULL;
          n = n->next) {
-        g_autofree char *value = NULL;
-        drover_record_t candidate;
+        char *value = NULL;
+        char *host = NULL;
 
         if (n->type != XML_ELEMENT_NODE
             || strcmp((const char *) n->name, "attribute") != 0) {
             continue;
         }
         value = (char *) xmlGetProp(n, (const xmlChar *) "value");
-        if (value == NULL || *value == '\0'
-            || drover_record_parse(value, &candidate) != 0) {
+        host = (char *) xmlGetProp(n, (const xmlChar *) "host");
+        if (value != NULL && *value != '\0' && host != NULL) {
+            g_hash_table_insert(*values, g_strdup(host), g_strdup(value));
+        }
+        xmlFree(value);
+        xmlFree(host);
+    }
+    return (g_hash_table_size(*values) > 0) ? 0 : DROVER_RC_NO_SUCH;
+}
+
+int
+drover_record_publish(const char *rsc, const drover_record_t *record,
+                      drover_deadline_t deadline)
+{
+    g_autofree char *name = g_strconcat(DROVER_RECORD_ATTR_PREFIX, rsc, NULL);
+    g_autofree char *value = drover_record_format(record);
+
+    return drover_private_attr_set(name, value, deadline);
+}
+
+int
+drover_record_read(const char *rsc, drover_deadline_t deadline,
+                   drover_record_t *record)
+{
+    g_autofree char *name = g_strconcat(DROVER_RECORD_ATTR_PREFIX, rsc, NULL);
+    g_autoptr(GHashTable) values = NULL;
+    GHashTableIter iter;
+    gpointer value;
+    int rc = drover_private_attr_read(name, deadline, &values);
+
+    memset(record, 0, sizeof(*record));
+    if (rc != 0) {
+        return rc;
+    }
+    rc = DROVER_RC_NO_SUCH;
+    g_hash_table_iter_init(&iter, values);
+    while (g_hash_table_iter_next(&iter, NULL, &value)) {
+        drover_record_t candidate;
+
+        if (drover_record_parse(value, &candidate) != 0) {
             continue;
         }
         if (rc != 0 || candidate.at > record->at) {

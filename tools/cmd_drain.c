@@ -7,13 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <crm/common/util.h> /* crm_is_true() */
+#include <crm/crm.h>         /* CRM_SCORE_INFINITY */
+#include <crm/common/util.h> /* crm_is_true(), char2score() */
 
 #include <drover/cib.h>
 #include <drover/config.h>
 #include <drover/drain.h>
 #include <drover/netsel.h>
 #include <drover/rc.h>
+#include <drover/record.h>
 #include <drover/slot_group.h>
 #include <drover/spawn.h>
 
@@ -208,17 +210,72 @@ follow_other_drains(const drover_cib_t *cib, xmlNode *mon_nodes, GPtrArray *vms)
     }
 }
 
+/* Pacemaker's node health: the worst #health-* attribute (red, yellow,
+ * green, or a score: -INFINITY is red, below 0 yellow) */
+static void
+node_health(const drover_cib_t *cib, drover_plan_node_t *node)
+{
+    g_autoptr(GHashTable) attrs = drover_cib_node_attrs(
+        cib, node->name, "#health", DROVER_ATTR_TRANSIENT);
+    GHashTableIter iter;
+    gpointer key;
+    gpointer value;
+
+    g_hash_table_iter_init(&iter, attrs);
+    while (g_hash_table_iter_next(&iter, &key, &value)) {
+        int score = char2score(value);
+        int level =
+            (strcmp(value, "red") == 0
+             || (strcmp(value, "yellow") != 0 && strcmp(value, "green") != 0
+                 && score <= -CRM_SCORE_INFINITY))
+                ? 2
+            : (strcmp(value, "yellow") == 0
+               || (strcmp(value, "green") != 0 && score < 0))
+                ? 1
+                : 0;
+
+        if (level > node->health) {
+            node->health = level;
+            g_free(node->health_why);
+            node->health_why =
+                g_strdup_printf("%s=%s", (char *) key, (char *) value);
+        }
+    }
+}
+
+/*
+ * The nodes as targets.  Host facts come from NodeHealth's private
+ * attribute, except for a CIB file (CIB_file): a what-if on a file uses
+ * only what the file says.
+ */
 static GPtrArray *
-collect_nodes(const drover_cib_t *cib, xmlNode *mon_nodes, GPtrArray *vms)
+collect_nodes(cli_t *cli, const drover_cib_t *cib, xmlNode *mon_nodes,
+              GPtrArray *vms)
 {
     GPtrArray *nodes = g_ptr_array_new_with_free_func(drover_plan_node_free);
+    g_autoptr(GHashTable) hosts = NULL;
+
+    if (g_getenv("CIB_file") == NULL
+        && drover_private_attr_read(
+               DROVER_HOST_ATTR,
+               MIN(cli_deadline(cli), drover_deadline_in_ms(5000)), &hosts)
+               != 0) {
+        hosts = NULL; /* no NodeHealth: utilization only */
+    }
 
     for (xmlNode *n = xmlFirstElementChild(mon_nodes); n != NULL;
          n = xmlNextElementSibling(n)) {
-        drover_plan_node_t *node = g_new0(drover_plan_node_t, 1);
+        drover_plan_node_t *node =
+            drover_plan_node_new(cli_xml_prop(n, "name"));
         const char *policy = NULL;
+        const char *facts =
+            (hosts != NULL) ? g_hash_table_lookup(hosts, node->name) : NULL;
 
-        node->name = g_strdup(cli_xml_prop(n, "name"));
+        if (facts != NULL && drover_host_facts_parse(facts, &node->host) != 0) {
+            node->host = (drover_host_facts_t){ .mem_available_mib = -1,
+                                                .load = -1 }; /* unknown */
+        }
+        node_health(cib, node);
         node->online = strcmp(cli_xml_prop(n, "online"), "true") == 0;
         node->standby = strcmp(cli_xml_prop(n, "standby"), "true") == 0;
         policy = drover_cib_node_attr(cib, node->name, DROVER_INCOMING_ATTR,
@@ -951,7 +1008,7 @@ plan(cli_t *cli, const char *node_name)
     root = xmlDocGetRootElement(mon);
     collect_vms(cib, cli_xml_find(root, "resources"), vms);
     follow_other_drains(cib, cli_xml_find(root, "nodes"), vms);
-    nodes = collect_nodes(cib, cli_xml_find(root, "nodes"), vms);
+    nodes = collect_nodes(cli, cib, cli_xml_find(root, "nodes"), vms);
     for (guint i = 0; i < nodes->len; i++) {
         known =
             known

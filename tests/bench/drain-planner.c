@@ -24,10 +24,9 @@ main(int argc, char **argv)
         gint64 start;
 
         for (int i = 0; i < 64; i++) {
-            drover_plan_node_t *n = g_new0(drover_plan_node_t, 1);
+            g_autofree char *name = g_strdup_printf("node%02d", i);
+            drover_plan_node_t *n = drover_plan_node_new(name);
 
-            n->name = g_strdup_printf("node%02d", i);
-            n->online = true;
             n->accepts_live = (i % 16 != 5);
             n->capacity_mib = 512 * 1024;
             g_ptr_array_add(nodes, n);

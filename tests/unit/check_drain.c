@@ -12,11 +12,8 @@
 static drover_plan_node_t *
 node(const char *name, gint64 capacity, gint64 used)
 {
-    drover_plan_node_t *n = g_new0(drover_plan_node_t, 1);
+    drover_plan_node_t *n = drover_plan_node_new(name);
 
-    n->name = g_strdup(name);
-    n->online = true;
-    n->accepts_live = true;
     n->capacity_mib = capacity;
     n->used_mib = used;
     return n;
@@ -220,6 +217,73 @@ START_TEST(dependencies_and_order)
 }
 END_TEST
 
+/* Host memory and node health weigh in the choice of targets */
+START_TEST(host_memory_health_and_load)
+{
+    g_autoptr(GPtrArray) nodes =
+        g_ptr_array_new_with_free_func(drover_plan_node_free);
+    g_autoptr(GPtrArray) vms =
+        g_ptr_array_new_with_free_func(drover_plan_vm_free);
+    g_autoptr(GPtrArray) steps = NULL;
+    g_autoptr(GString) reason = g_string_new(NULL);
+    g_autofree char *text = NULL;
+    drover_plan_node_t *tight = node("n2", 16384, 0);
+    drover_plan_node_t *red = node("n3", 16384, 0);
+    drover_plan_node_t *yellow = node("n4", 16384, 0);
+    drover_plan_node_t *busy = node("n5", 4096, 0);
+    drover_plan_node_t *idle = node("n6", 4096, 0);
+    drover_drain_opts_t opts = { .on_unmovable = DROVER_UNMOVABLE_SKIP };
+    drover_host_facts_t facts;
+    g_autofree char *formatted = NULL;
+
+    tight->host.mem_available_mib = 1024; /* the host has less than it says */
+    red->health = 2;
+    red->health_why = g_strdup("#health-disk=red");
+    yellow->health = 1;
+    yellow->health_why = g_strdup("#health-cpu=yellow");
+    busy->host.load = 2.0;
+    idle->host.load = 0.1;
+    g_ptr_array_add(nodes, node("n1", -1, 0));
+    g_ptr_array_add(nodes, tight);
+    g_ptr_array_add(nodes, red);
+    g_ptr_array_add(nodes, yellow);
+    g_ptr_array_add(nodes, busy);
+    g_ptr_array_add(nodes, idle);
+    g_ptr_array_add(vms, vm("a", "n1", 9, 2048)); /* n5/n6 tie: n6 idle */
+    g_ptr_array_add(vms, vm("b", "n1", 8, 2048)); /* n5 (2048 room left) */
+    g_ptr_array_add(vms, vm("c", "n1", 7, 3072)); /* green is full: n4 */
+    ck_assert_int_eq(drover_drain_plan("n1", nodes, vms, &opts, &steps, reason),
+                     0);
+    text = plan_text(steps);
+    ck_assert_str_eq(text, "a>n6 b>n5 c>n4");
+    ck_assert_str_eq(
+        ((drover_plan_step_t *) g_ptr_array_index(steps, 2))->reason,
+        "most free memory (16384 MiB before it, health yellow: "
+        "#health-cpu=yellow)");
+    g_clear_pointer(&steps, g_ptr_array_unref);
+    yellow->health = 2;
+    g_ptr_array_add(vms, vm("d", "n1", 0, 4096));
+    ck_assert_int_eq(drover_drain_plan("n1", nodes, vms, &opts, &steps, reason),
+                     0);
+    ck_assert_str_eq(
+        ((drover_plan_step_t *) g_ptr_array_index(steps, 3))->reason,
+        "no node can take it (n2 not enough host memory (1024 MiB "
+        "available), n3 health red (#health-disk=red), n4 health red "
+        "(#health-cpu=yellow), n5 not enough free memory, n6 not enough "
+        "free memory)");
+
+    facts = (drover_host_facts_t){ .mem_available_mib = 2000, .load = 0.5 };
+    formatted = drover_host_facts_format(&facts);
+    ck_assert_str_eq(formatted, "mem-available=2000 load=0.50");
+    ck_assert_int_eq(drover_host_facts_parse(formatted, &facts), 0);
+    ck_assert_int_eq(facts.mem_available_mib, 2000);
+    ck_assert_int_eq(drover_host_facts_parse("mem-available=x", &facts),
+                     DROVER_RC_PROTOCOL);
+    facts = drover_host_facts_local();
+    ck_assert_int_gt(facts.mem_available_mib, 0);
+}
+END_TEST
+
 /* The issue's target: 64 nodes, 10,000 VMs, all on the drained node, in
  * well under 100 ms (timed by make bench; here only that it plans) */
 START_TEST(large_cluster)
@@ -259,6 +323,7 @@ drain_suite(void)
     tcase_add_test(tc, never_overfills);
     tcase_add_test(tc, unmovable_vms);
     tcase_add_test(tc, dependencies_and_order);
+    tcase_add_test(tc, host_memory_health_and_load);
     tcase_add_test(tc, large_cluster);
     suite_add_tcase(s, tc);
     return s;

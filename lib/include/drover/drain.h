@@ -10,6 +10,21 @@
 
 #include <glib.h>
 
+/* What NodeHealth publishes of its host (private attribute, see
+ * drover/record.h): what the planner weighs besides utilization */
+#define DROVER_HOST_ATTR "drover-host"
+
+typedef struct {
+    gint64 mem_available_mib; /* MemAvailable; -1: unknown */
+    double load;              /* 1-minute load average per CPU; -1: unknown */
+} drover_host_facts_t;
+
+/* This host's facts, from /proc */
+drover_host_facts_t drover_host_facts_local(void);
+/* "mem-available=MiB load=per-cpu" and back (0, or DROVER_RC_PROTOCOL) */
+char *drover_host_facts_format(const drover_host_facts_t *facts);
+int drover_host_facts_parse(const char *text, drover_host_facts_t *facts);
+
 typedef struct {
     char *name;
     bool online;
@@ -17,6 +32,13 @@ typedef struct {
     bool accepts_live;   /* its incoming policy is not none */
     gint64 capacity_mib; /* Pacemaker utilization "memory"; -1: unknown */
     gint64 used_mib;     /* VMs placed there (updated by the plan) */
+    /* Its host as NodeHealth last saw it (NodeHealth not running: unknown) */
+    drover_host_facts_t host;
+    gint64 host_planned_mib; /* what the plan sends there (updated) */
+    /* Pacemaker node health (#health-* attributes): red takes nothing,
+       yellow only when no green node can */
+    int health;       /* 0 green or unknown, 1 yellow, 2 red */
+    char *health_why; /* the attribute that made it yellow or red */
 } drover_plan_node_t;
 
 typedef struct {
@@ -57,6 +79,8 @@ typedef struct {
     const char *const *first;   /* these leave first, in this order */
 } drover_drain_opts_t;
 
+/* A node with nothing known: online, no capacity, host unknown, green */
+drover_plan_node_t *drover_plan_node_new(const char *name);
 void drover_plan_node_free(gpointer node);
 void drover_plan_vm_free(gpointer vm);
 void drover_plan_step_free(gpointer step);
@@ -69,10 +93,12 @@ int drover_unmovable_parse(const char *text, drover_unmovable_t *value);
  *
  * Order: priority, highest first; then smallest memory first (it frees a
  * slot soonest and fits anywhere); then by id.  Target: among the nodes
- * that are online, not in standby, accept live migrations, are allowed for
- * the VM and in \p opts targets, the one with the most free memory after
- * what the plan already sent there (never beyond its capacity); ties by
- * fewer VMs planned there, then by name.
+ * that are online, not in standby, not red, accept live migrations, are
+ * allowed for the VM and in \p opts targets, and have room by both
+ * utilization and the host's available memory (after what the plan
+ * already sent there), the healthiest, then the one with the most free
+ * memory (the smaller of the two), then the least loaded (by more than
+ * half a CPU), then fewer VMs planned there, then by name.
  *
  * \param[in,out] nodes  drover_plan_node_t * (used_mib grows with the plan)
  * \param[in]     vms    drover_plan_vm_t *, all of the cluster's VMs

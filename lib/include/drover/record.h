@@ -29,6 +29,23 @@ typedef struct {
     int attempts; /* networks tried */
 } drover_record_t;
 
+/*!
+ * \brief Set this node's private attribute \p name (attrd only, never the
+ *        CIB: no transition is interrupted)
+ */
+int drover_private_attr_set(const char *name, const char *value,
+                            drover_deadline_t deadline);
+
+/*!
+ * \brief Every node's value of private attribute \p name
+ *
+ * \param[out] values  node name -> value (free with g_hash_table_unref())
+ *
+ * \return 0, DROVER_RC_NO_SUCH when no node has it, or a result
+ */
+int drover_private_attr_read(const char *name, drover_deadline_t deadline,
+                             GHashTable **values);
+
 char *drover_record_format(const drover_record_t *record);
 int drover_record_parse(const char *text, drover_record_t *record);
 void drover_record_clear(drover_record_t *record);
