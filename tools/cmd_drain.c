@@ -587,12 +587,13 @@ left_node(xmlNode *r, const char *node, const char *from, const char *target)
 
 /*
  * Follow the moves until every VM runs away from \p from (or on its
- * target, with \p to_target), printing each change, and every few seconds
- * the migrations' bytes, speed and ETA; 0, or DROVER_RC_TIMEOUT
+ * target, with \p to_target), printing (with \p show) each change, and
+ * every few seconds the migrations' bytes, speed and ETA; 0, or
+ * DROVER_RC_TIMEOUT
  */
 static int
 watch(cli_t *cli, const drover_cib_t *cib, const char *from, GPtrArray *vms,
-      GPtrArray *to, bool to_target, drover_deadline_t deadline)
+      GPtrArray *to, bool to_target, bool show, drover_deadline_t deadline)
 {
     g_autoptr(GHashTable) states =
         g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
@@ -663,12 +664,14 @@ watch(cli_t *cli, const drover_cib_t *cib, const char *from, GPtrArray *vms,
             }
             if (g_strcmp0(was, p.state) != 0) {
                 g_hash_table_insert(states, (gpointer) vm, g_strdup(p.state));
-                report(cli, vm, &p, at);
-            } else if (tick && p.slot != NULL) {
+                if (show) {
+                    report(cli, vm, &p, at);
+                }
+            } else if (show && tick && p.slot != NULL) {
                 report(cli, vm, &p, at);
             }
         }
-        if (tick && migrating > 0) {
+        if (show && tick && migrating > 0) {
             report_overall(cli, done, vms->len, bytes_left, per_s, at);
         }
         if (tick) {
@@ -778,7 +781,7 @@ follow(cli_t *cli, const drover_cib_t *cib, const char *node)
             g_ptr_array_add(to, g_strdup(""));
         }
     }
-    rc = watch(cli, cib, node, vms, to, false, cli_deadline(cli));
+    rc = watch(cli, cib, node, vms, to, false, true, cli_deadline(cli));
     if (rc == DROVER_RC_TIMEOUT) {
         fprintf(stderr,
                 "drover: %s is still draining (Pacemaker goes on); run "
@@ -943,7 +946,8 @@ cancel_drain(cli_t *cli, const drover_cib_t *cib, const char *node, bool say)
                 "that may be under way\n",
                 node, moving->len);
         }
-        if (watch(cli, cib, node, moving, moving_to, true, cli_deadline(cli))
+        if (watch(cli, cib, node, moving, moving_to, true, say,
+                  cli_deadline(cli))
             != 0) {
             fprintf(stderr,
                     "drover: Migrations of the drain of %s still "
@@ -1150,7 +1154,8 @@ cmd_undrain(cli_t *cli, int argc, char **argv)
         != 0) {
         return CRM_EX_ERROR;
     }
-    watch_rc = watch(cli, cib, argv[1], vms, home, true, cli_deadline(cli));
+    watch_rc =
+        watch(cli, cib, argv[1], vms, home, true, true, cli_deadline(cli));
     remove_constraints(cli, back_prefix);
     if (watch_rc != 0) {
         fprintf(stderr, "drover: failback to %s not complete: %s\n", argv[1],
