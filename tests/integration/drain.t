@@ -41,6 +41,10 @@ for vm in $planned_order; do
 done
 
 # --- the drain -------------------------------------------------------------------
+# the guests' heartbeat counters live in guest memory: a VM stopped and
+# started again anywhere would count from 0
+declare -A beat
+for vm in $planned_order; do beat[$vm]=$(guest_heartbeat "$vm"); done
 t0=$(lab_now)
 out=$(drover drain n1 --wait --timeout=300)
 rc=$?
@@ -53,6 +57,9 @@ ok "...and the whole drain's ETA" grep -qE ' [0-9] of 6 done, [0-9]+ MiB to move
 for vm in $planned_order; do
     is "$(vm_node "$vm")" "${target[$vm]}" "$vm went where planned (${target[$vm]})"
     is "$(vm_running_nodes "$vm")" "${target[$vm]}" "  and runs there only"
+done
+for vm in $planned_order; do
+    cmp_ok "$(guest_heartbeat "$vm")" -gt "${beat[$vm]}" "$vm's guest ran on throughout (heartbeat went on from ${beat[$vm]})"
 done
 ok "n1 is in standby" eval '[ "$(on n1 crm_attribute --node n1 --name standby --query --quiet)" = on ]'
 for node in n2 n3; do
