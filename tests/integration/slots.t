@@ -103,8 +103,7 @@ on n1 crm_attribute --type crm_config --name migration-limit --update 2
 on n1 crm_attribute --type crm_config --name drover-max-migrations --update 1
 on n1 crm_attribute --node n1 --name standby --delete
 sampler_start
-on n1 crm_attribute --node n2 --name standby --update on
-on n1 crm_attribute --node n3 --name standby --update on
+standby_at_once n2 n3
 ok "standby n2 and n3: every VM moves to n1" wait_for --timeout 400 all_vms_on n1
 sampler_stop
 is "$(max_total)" 1 "never two migrations at once anywhere"

@@ -194,19 +194,33 @@ all_vms_on() {
     done
 }
 
-# gather_vms_on NODE SECONDS: the other nodes stand by until every VM runs
-# on NODE (moved within drover's limits), then come back; the VMs stay
+# gather_vms_on NODE SECONDS: every VM moves to NODE (within drover's
+# limits) and stays there (stickiness).  One CIB change: standing the
+# other nodes by one after the other would start migrations towards a node
+# that then goes to standby, and Pacemaker restarts a VM whose migration
+# ended on a node it may no longer use.
 gather_vms_on() {
-    local node=$1 other rc=0
-    for other in $(lab_nodes); do
-        [ "$other" = "$node" ] || on n1 crm_attribute --node "$other" --name standby --update on
-    done
-    wait_for --timeout "$2" all_vms_on "$node" || rc=1
-    for other in $(lab_nodes); do
-        [ "$other" = "$node" ] || on n1 crm_attribute --node "$other" --name standby --delete >/dev/null
-    done
+    local rc=0
+    on n1 cibadmin --create -o constraints -X \
+        "<rsc_location id=\"lab-gather\" rsc-pattern=\"^vm[0-9]+\$\" node=\"$1\" score=\"INFINITY\"/>"
+    wait_for --timeout "$2" all_vms_on "$1" || rc=1
+    on n1 crm_resource --wait --timeout=60s
+    on n1 cibadmin --delete -X '<rsc_location id="lab-gather"/>'
     on n1 crm_resource --wait --timeout=60s
     return "$rc"
+}
+
+# standby_at_once NODE...: all of them to standby in one CIB change (one
+# after the other, a VM could start migrating to a node about to stand by)
+standby_at_once() {
+    local xml="" node id
+    for node in "$@"; do
+        id=$(lab_node_index "$node")
+        xml+="<node id=\"$id\" uname=\"$node\"><instance_attributes id=\"nodes-$id\">"
+        xml+="<nvpair id=\"nodes-$id-standby\" name=\"standby\" value=\"on\"/>"
+        xml+="</instance_attributes></node>"
+    done
+    on n1 cibadmin --modify --allow-create -o nodes -X "<nodes>$xml</nodes>"
 }
 
 # The NodeHealth clone on every node, monitoring every 3 s (it publishes
