@@ -73,6 +73,7 @@ const char *cli_xml_prop(xmlNode *node, const char *name);
 crm_exit_t cmd_config(cli_t *cli, int argc, char **argv);
 crm_exit_t cmd_drain(cli_t *cli, int argc, char **argv);
 crm_exit_t cmd_networks(cli_t *cli, int argc, char **argv);
+crm_exit_t cmd_health(cli_t *cli, int argc, char **argv);
 crm_exit_t cmd_slots(cli_t *cli, int argc, char **argv);
 crm_exit_t cmd_status(cli_t *cli, int argc, char **argv);
 crm_exit_t cmd_undrain(cli_t *cli, int argc, char **argv);

@@ -24,6 +24,8 @@ static const cli_command_t commands[] = {
     { "drain", "NODE [--dry-run|--wait|--cancel]",
       "empty a node in order, within the limits (or show the plan)",
       cmd_drain },
+    { "health", "", "this node's health checks, also for monitoring",
+      cmd_health },
     { "networks", "explain VM --to NODE",
       "which migration network a migration would use, and why", cmd_networks },
     { "slots", "", "migrations holding or waiting for a slot", cmd_slots },

@@ -20,6 +20,7 @@ Suite *slots_suite(void);
 Suite *drain_suite(void);
 Suite *probe_suite(void);
 Suite *config_suite(void);
+Suite *health_suite(void);
 
 /* A file under tests/unit/data (DROVER_TEST_DATA) */
 char *unit_data_path(const char *name);
