@@ -200,12 +200,11 @@ drover_health_cib(drover_deadline_t deadline)
     int rc = drover_cib_query(deadline, &cib);
 
     if (rc == DROVER_RC_TIMEOUT) {
-        return result("cib", "pacemaker-based", started,
-                      DROVER_HEALTH_CRITICAL, not_answering(started));
+        return result("cib", "pacemaker-based", started, DROVER_HEALTH_CRITICAL,
+                      not_answering(started));
     }
     if (rc != 0) {
-        return result("cib", "pacemaker-based", started,
-                      DROVER_HEALTH_CRITICAL,
+        return result("cib", "pacemaker-based", started, DROVER_HEALTH_CRITICAL,
                       g_strdup_printf("cannot query: %s", drover_rc_str(rc)));
     }
     return result("cib", "pacemaker-based", started, DROVER_HEALTH_OK,
@@ -248,8 +247,8 @@ name_call(void *data)
         return DROVER_RC_NO_SUCH;
     }
     for (struct addrinfo *a = list; a != NULL; a = a->ai_next) {
-        if (getnameinfo(a->ai_addr, a->ai_addrlen, host, sizeof(host), NULL,
-                        0, NI_NUMERICHOST)
+        if (getnameinfo(a->ai_addr, a->ai_addrlen, host, sizeof(host), NULL, 0,
+                        NI_NUMERICHOST)
             == 0) {
             g_ptr_array_add(c->address, g_strdup(host));
         }
@@ -295,10 +294,10 @@ is_local(const char *text)
             i->ifa_addr, (i->ifa_addr->sa_family == AF_INET)
                              ? sizeof(struct sockaddr_in)
                              : sizeof(struct sockaddr_in6));
-        found = (sa != NULL
-                 && g_inet_address_equal(
-                     want, g_inet_socket_address_get_address(
-                               G_INET_SOCKET_ADDRESS(sa))));
+        found =
+            (sa != NULL
+             && g_inet_address_equal(want, g_inet_socket_address_get_address(
+                                               G_INET_SOCKET_ADDRESS(sa))));
     }
     freeifaddrs(list);
     return found;
@@ -327,18 +326,18 @@ drover_health_name(const char *node, bool local, drover_deadline_t deadline)
     c->address = g_ptr_array_new_with_free_func(g_free);
     rc = drover_deadline_run(deadline, name_call, c, name_call_free);
     if (rc == DROVER_RC_TIMEOUT) {
-        return result("name", node, started, DROVER_HEALTH_CRITICAL,
-                      g_strdup_printf("resolving it took longer than "
-                                      "%" G_GINT64_FORMAT " ms",
-                                      (g_get_monotonic_time() - started)
-                                          / 1000));
+        return result(
+            "name", node, started, DROVER_HEALTH_CRITICAL,
+            g_strdup_printf("resolving it took longer than "
+                            "%" G_GINT64_FORMAT " ms",
+                            (g_get_monotonic_time() - started) / 1000));
     }
     first = (c->address->len > 0) ? g_ptr_array_index(c->address, 0) : NULL;
     if (rc != 0 || first == NULL) {
-        r = result("name", node, started, DROVER_HEALTH_CRITICAL,
-                   g_strdup_printf("does not resolve: %s",
-                                   (rc != 0) ? gai_strerror(c->error)
-                                             : "no address"));
+        r = result(
+            "name", node, started, DROVER_HEALTH_CRITICAL,
+            g_strdup_printf("does not resolve: %s",
+                            (rc != 0) ? gai_strerror(c->error) : "no address"));
     } else if (is_loopback(first)) {
         r = result("name", node, started, DROVER_HEALTH_CRITICAL,
                    g_strdup_printf("resolves to the loopback address %s (an "
@@ -377,8 +376,7 @@ drover_health_name(const char *node, bool local, drover_deadline_t deadline)
 static drover_deadline_t
 share(drover_deadline_t deadline, int left)
 {
-    return drover_deadline_in_ms(drover_deadline_remaining_ms(deadline)
-                                 / left);
+    return drover_deadline_in_ms(drover_deadline_remaining_ms(deadline) / left);
 }
 
 GPtrArray *
@@ -425,15 +423,14 @@ drover_health_nagios(const GPtrArray *results)
                                    (problems->len > 0) ? ", " : "", r->check,
                                    r->subject, r->reason);
         }
-        g_string_append_printf(perf, " %s=%" G_GINT64_FORMAT "ms;;;0",
-                               r->check, r->ms);
+        g_string_append_printf(perf, " %s=%" G_GINT64_FORMAT "ms;;;0", r->check,
+                               r->ms);
     }
     g_string_append_printf(out, "DROVER %s - ",
-                           (worst == DROVER_HEALTH_OK)        ? "OK"
-                           : (worst == DROVER_HEALTH_WARNING) ? "WARNING"
-                           : (worst == DROVER_HEALTH_CRITICAL)
-                               ? "CRITICAL"
-                               : "UNKNOWN");
+                           (worst == DROVER_HEALTH_OK)         ? "OK"
+                           : (worst == DROVER_HEALTH_WARNING)  ? "WARNING"
+                           : (worst == DROVER_HEALTH_CRITICAL) ? "CRITICAL"
+                                                               : "UNKNOWN");
     if (problems->len > 0) {
         g_string_append(out, problems->str);
     } else {

@@ -92,8 +92,8 @@ START_TEST(monitoring_formats)
     g_autofree char *nagios = NULL;
     g_autofree char *prometheus = NULL;
 
-    g_ptr_array_add(results, fake("libvirt", "qemu:///system",
-                                  DROVER_HEALTH_OK, "answers", 3));
+    g_ptr_array_add(results, fake("libvirt", "qemu:///system", DROVER_HEALTH_OK,
+                                  "answers", 3));
     g_ptr_array_add(results, fake("name", "n3", DROVER_HEALTH_WARNING,
                                   "resolves to 10.0.0.3 | odd", 12));
     nagios = drover_health_nagios(results);
