@@ -48,11 +48,20 @@ ok "the three VMs leave n1" wait_for --timeout 180 off_n1
 pkill -f 'virsh domjobinfo' 2>/dev/null
 wait 2>/dev/null
 on n1 crm_attribute --node n1 --name standby --delete
-# MiB/s over the samples where N jobs ran (first and last dropped: partial)
+# MiB/s while N jobs ran, in steady state: over the intervals between two
+# samples whose neighbours also saw N (for up to a poll of the agents,
+# 0.5 s, after a migration starts or ends, the others still send at their
+# old share)
 rate_with() {
-    awk -v n="$1" '$3 == n { t[c] = $1; b[c] = $2; c++ }
-        END { if (c < 4) { print 0; exit } printf "%.1f\n", (b[c-2] - b[1]) / (t[c-2] - t[1]) / 1048576 }' \
-        "$LAB_DIR/lm1.log"
+    awk -v n="$1" '{ t[NR] = $1; b[NR] = $2; o[NR] = $3 }
+        END {
+            for (i = 2; i < NR - 1; i++)
+                if (o[i - 1] == n && o[i] == n && o[i + 1] == n && o[i + 2] == n) {
+                    db += b[i + 1] - b[i]; dt += t[i + 1] - t[i]
+                }
+            if (dt < 1) { print 0; exit }
+            printf "%.1f\n", db / dt / 1048576
+        }' "$LAB_DIR/lm1.log"
 }
 vm3_speed_with() { awk -v n="$1" '$3 == n && $4 > 0 { s += $4; c++ } END { printf "%.1f\n", c ? s / c : 0 }' \
     "$LAB_DIR/lm1.log"; }
