@@ -135,30 +135,37 @@ is_vm(xmlNode *r)
            || strcmp(agent, "ocf:heartbeat:VirtualDomain") == 0;
 }
 
-/* Every running VM of \p node's subtree */
+/* crm_mon's VMs that are placed on a node, in groups and clones too
+ * (borrowed xmlNode *, added to \p out) */
 static void
-collect_vms(const drover_cib_t *cib, xmlNode *node, GPtrArray *vms)
+placed_vms(xmlNode *resources, GPtrArray *out)
 {
-    for (xmlNode *r = xmlFirstElementChild(node); r != NULL;
+    for (xmlNode *r = xmlFirstElementChild(resources); r != NULL;
          r = xmlNextElementSibling(r)) {
-        drover_plan_vm_t *vm = NULL;
-        xmlNode *where = NULL;
-        const char *id = NULL;
-        const char *migrate = NULL;
-        const char *priority = NULL;
-
         if (!xmlStrEqual(r->name, BAD_CAST "resource")) {
-            collect_vms(cib, r, vms);
-            continue;
+            placed_vms(r, out);
+        } else if (is_vm(r) && cli_xml_find(r, "node") != NULL) {
+            g_ptr_array_add(out, r);
         }
-        where = cli_xml_find(r, "node");
-        if (!is_vm(r) || where == NULL) {
-            continue;
-        }
-        id = cli_xml_prop(r, "id");
-        migrate = drover_cib_resource_meta(cib, id, "allow-migrate");
-        priority = drover_cib_resource_meta(cib, id, "priority");
-        vm = g_new0(drover_plan_vm_t, 1);
+    }
+}
+
+/* Every placed VM of crm_mon's \p resources, for the planner */
+static void
+collect_vms(const drover_cib_t *cib, xmlNode *resources, GPtrArray *vms)
+{
+    g_autoptr(GPtrArray) placed = g_ptr_array_new();
+
+    placed_vms(resources, placed);
+    for (guint i = 0; i < placed->len; i++) {
+        xmlNode *r = g_ptr_array_index(placed, i);
+        xmlNode *where = cli_xml_find(r, "node");
+        const char *id = cli_xml_prop(r, "id");
+        const char *migrate =
+            drover_cib_resource_meta(cib, id, "allow-migrate");
+        const char *priority = drover_cib_resource_meta(cib, id, "priority");
+        drover_plan_vm_t *vm = g_new0(drover_plan_vm_t, 1);
+
         vm->id = g_strdup(id);
         vm->node = g_strdup(cli_xml_prop(where, "name"));
         vm->priority = (priority != NULL) ? atoi(priority) : 0;
@@ -708,17 +715,13 @@ finish(cli_t *cli, const char *node)
 static void
 vms_on(xmlNode *resources, const char *node, GPtrArray *out)
 {
-    for (xmlNode *r = xmlFirstElementChild(resources); r != NULL;
-         r = xmlNextElementSibling(r)) {
-        xmlNode *where = NULL;
+    g_autoptr(GPtrArray) placed = g_ptr_array_new();
 
-        if (!xmlStrEqual(r->name, BAD_CAST "resource")) {
-            vms_on(r, node, out);
-            continue;
-        }
-        where = cli_xml_find(r, "node");
-        if (is_vm(r) && where != NULL
-            && strcmp(cli_xml_prop(where, "name"), node) == 0
+    placed_vms(resources, placed);
+    for (guint i = 0; i < placed->len; i++) {
+        xmlNode *r = g_ptr_array_index(placed, i);
+
+        if (strcmp(cli_xml_prop(cli_xml_find(r, "node"), "name"), node) == 0
             && strcmp(cli_xml_prop(r, "role"), "Started") == 0) {
             g_ptr_array_add(out, g_strdup(cli_xml_prop(r, "id")));
         }
