@@ -82,9 +82,7 @@ for ((i = 2; i < ${#order[@]}; i++)); do
     ok "$vm started after $prev ended (${start[$vm]} >= ${end[$prev]})" \
         awk -v s="${start[$vm]}" -v e="${end[$prev]}" 'BEGIN { exit !(s >= e - 0.5) }'
 done
-failures=$(on n1 crm_mon -1 --output-as=xml | grep '<failure ')
-is "$(grep -c '<failure ' <<<"$failures")" 0 "crm_mon shows no failed operation"
-[ -z "$failures" ] || diag "$failures"
+no_failed_ops "crm_mon shows no failed operation"
 is "$(drover drain n1)" "n1 is drained" "drover drain n1 again: already drained"
 
 # --- undrain with failback ---------------------------------------------------------
@@ -122,9 +120,7 @@ done
 on n1 crm_resource --wait --timeout=120s
 is "$(on n1 cibadmin -Q -o constraints | grep -c 'drover-')" 0 "no drover constraint left"
 ok "$src is not in standby" eval '[ -z "$(on n1 crm_attribute --node "$src" --name standby --query --quiet 2>/dev/null | grep on)" ]'
-failures=$(on n1 crm_mon -1 --output-as=xml | grep '<failure ')
-is "$(grep -c '<failure ' <<<"$failures")" 0 "crm_mon shows no failed operation"
-[ -z "$failures" ] || diag "$failures"
+no_failed_ops "crm_mon shows no failed operation"
 
 # --- a VM that cannot be live-migrated ---------------------------------------------
 ok "the VMs gather on n1 again" gather_vms_on n1 240
@@ -181,9 +177,7 @@ drover undrain n1 >/dev/null
 drover undrain n2 >/dev/null
 on n1 crm_attribute --node n3 --utilization --name memory --update "${cap[n3]}"
 
-failures=$(on n1 crm_mon -1 --output-as=xml | grep '<failure ')
-is "$(grep -c '<failure ' <<<"$failures")" 0 "crm_mon shows no failed operation"
-[ -z "$failures" ] || diag "$failures"
+no_failed_ops "crm_mon shows no failed operation"
 
 ok "crm_verify -L: configuration valid" on n1 crm_verify -L
 lab_stop

@@ -199,7 +199,7 @@ ok "the agent said why" on "$other" grep -q -- \
     /var/log/pacemaker/pacemaker.log
 is "$(migrations "${t_none%.*}" | awk '{print $5}' | xargs)" "0 0" \
     "both migrate_to operations succeeded"
-is "$(on n1 crm_mon -1 --output-as=xml | grep -c '<failure ')" 0 "crm_mon shows no failed operation"
+no_failed_ops "crm_mon shows no failed operation"
 ok "vm1's guest booted again on $none_node" wait_for --timeout 60 guest_has_beat_after vm1 "$none_node" "$lines"
 is "$(vm_running_nodes vm1)" "$none_node" "vm1 runs on $none_node only"
 on n1 crm_attribute --node "$cur" --name standby --delete

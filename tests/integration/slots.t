@@ -28,7 +28,6 @@ all_started_off() { # NODE: every VM started, none on NODE
         [ "$(vm_role "$vm")" = Started ] && [ "$(vm_node "$vm")" != "$1" ] || return 1
     done
 }
-failures() { on n1 crm_mon -1 --output-as=xml | grep -c '<failure '; }
 
 # Sample each node's libvirt migration jobs: "TIME NODE VM out|in", one
 # line per sighting.  A pass over the domains takes a while, so counts per
@@ -108,7 +107,7 @@ is "$(max_out)" 2 "at no instant more than 2 outgoing from n1 (and 2 did run at 
 cmp_ok "$(max_in)" -le 2 "at no instant more than 2 incoming to any node ($(max_in))"
 cmp_ok "$(max_in)" -ge 1 "...as seen on the targets (domains paused, migrating)"
 is "$(($(granted) - granted_before))" "$vms" "n1's agents took $vms slots"
-is "$(failures)" 0 "crm_mon shows no failed operation"
+no_failed_ops "crm_mon shows no failed operation"
 for vm in $(all_vms); do
     is "$(vm_running_nodes "$vm" | wc -w)" 1 "$vm runs on exactly one node"
 done
@@ -126,7 +125,7 @@ standby_at_once n2 n3
 ok "standby n2 and n3: every VM moves to n1" wait_for --timeout 400 all_vms_on n1
 sampler_stop
 is "$(max_total)" 1 "never two migrations at once anywhere"
-is "$(failures)" 0 "crm_mon shows no failed operation"
+no_failed_ops "crm_mon shows no failed operation"
 on n1 crm_attribute --node n2 --name standby --delete
 on n1 crm_attribute --node n3 --name standby --delete
 

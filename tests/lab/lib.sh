@@ -270,6 +270,22 @@ migrations() {
     done | sort -n
 }
 
+# Test that crm_mon shows no failed operation (no_failed_ops DESC); when it
+# does, show each failure and the agents' exit reasons from the nodes' logs
+# (Pacemaker keeps no exit reason of a failed migrate_to in the CIB).
+no_failed_ops() {
+    local failures node
+    failures=$(on n1 crm_mon -1 --output-as=xml | grep '<failure ')
+    is "$(grep -c '<failure ' <<<"$failures")" 0 "$1"
+    [ -n "$failures" ] || return 0
+    diag "$failures"
+    for node in $(lab_nodes); do
+        grep -hE 'ocf-exit-reason|\((vm|health)[^)]*\).*(error|warning):' \
+            "$(lab_node_root "$node")/var/log/pacemaker/pacemaker.log" 2>/dev/null |
+            tail -n 8 | sed "s/^/# $node: /" >&2
+    done
+}
+
 # Most migrations that were in flight at the same moment (from migrations).
 migrations_max_overlap() {
     migrations "$@" | perl -ane '
