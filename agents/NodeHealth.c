@@ -5,7 +5,10 @@
  * MTU and link state as the transient attribute drover-net-<name>
  * ("address=10.20.1.12 mtu=9000 link=up"); a network where the node has no
  * address gets no attribute.  Only changes are written.  Also the host's
- * available memory and load, as the private attribute drover-host.
+ * available memory and load, as the private attribute drover-host; and
+ * the result of drover's health checks (drover/health.h) as Pacemaker's
+ * node health attribute #health-drover, why in drover-health-reason, and
+ * the whole report as the private attribute drover-health.
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +19,7 @@
 
 #include <drover/cib.h>
 #include <drover/config.h>
+#include <drover/health.h>
 #include <drover/netsel.h>
 #include <drover/ocf.h>
 #include <drover/rc.h>
@@ -23,6 +27,20 @@
 #include <drover/drain.h>
 
 #define NET_ATTR_PREFIX "drover-net-"
+
+static int
+check_health_timeout(const drover_ocf_param_t *param, const char *value,
+                     GString *reason)
+{
+    if (!g_ascii_string_to_signed(value, 10, 1, 3600, NULL, NULL)) {
+        g_string_printf(reason,
+                        "Parameter '%s' must be a number of seconds from 1 "
+                        "to 3600, not '%s'",
+                        param->name, value);
+        return DROVER_RC_CONFIG;
+    }
+    return 0;
+}
 
 static const drover_ocf_param_t params[] = {
     { .name = "publish_networks",
@@ -34,6 +52,37 @@ static const drover_ocf_param_t params[] = {
                   "link state as the transient node attribute "
                   "drover-net-<network>, which the VM agents read to choose "
                   "a migration network." },
+    { .name = "check_health",
+      .type = DROVER_PARAM_BOOLEAN,
+      .default_value = "true",
+      .shortdesc = "Run drover's health checks and publish the result",
+      .longdesc = "Every monitor, check that libvirt, Corosync and "
+                  "Pacemaker's CIB, controller and attribute manager answer, "
+                  "that the node's name resolves to an address of this host "
+                  "(not loopback) and back, and that every peer on each "
+                  "migration network has the same MTU and is reached by a "
+                  "full-size don't-fragment packet.  The result is the node "
+                  "health attribute #health-drover (green, yellow or red: "
+                  "set node-health-strategy, e.g. migrate-on-red, for "
+                  "Pacemaker to act on it), the reason drover-health-reason, "
+                  "and the whole report as the private attribute "
+                  "drover-health (drover health --node/--all).  The VM "
+                  "agent refuses to migrate to a red node and drover drain "
+                  "never chooses one." },
+    { .name = "libvirt_uri",
+      .type = DROVER_PARAM_STRING,
+      .default_value = "qemu:///system",
+      .shortdesc = "The libvirt URI the health check calls",
+      .longdesc = "The libvirt connection whose daemon must answer a real "
+                  "call (a listing of domains) for the node to be healthy." },
+    { .name = "health_timeout",
+      .type = DROVER_PARAM_INTEGER,
+      .default_value = "10",
+      .shortdesc = "Seconds one health run may take",
+      .longdesc = "The checks run at once, each within this time (and "
+                  "within half of what is left of the monitor's timeout); a "
+                  "check that has not answered by then is critical.",
+      .check = check_health_timeout },
     { 0 },
 };
 
@@ -117,6 +166,81 @@ publish(drover_ocf_t *ocf, bool withdraw)
     return 0;
 }
 
+/* Set a public node attribute when its value changes (each change is a
+ * CIB write and a new transition); NULL deletes it */
+static void
+set_if_changed(const drover_cib_t *cib, const char *node, const char *name,
+               const char *value, drover_deadline_t deadline)
+{
+    const char *now =
+        (cib != NULL)
+            ? drover_cib_node_attr(cib, node, name, DROVER_ATTR_TRANSIENT)
+            : NULL;
+
+    if (g_strcmp0(now, value) == 0) {
+        return;
+    }
+    qb_log(LOG_INFO, "%s: %s on %s", name,
+           (value != NULL) ? value : "(deleted)", node);
+    if (drover_cib_set_node_attr(node, name, value, DROVER_ATTR_TRANSIENT,
+                                 deadline)
+        != 0) {
+        qb_log(LOG_WARNING, "Could not set %s", name);
+    }
+}
+
+/*
+ * Run the health checks and publish what they found.  A bad result is what
+ * this monitor is for: it never fails the monitor (Pacemaker would only
+ * restart this clone); the node health attribute carries it.
+ */
+static void
+publish_health(drover_ocf_t *ocf)
+{
+    drover_deadline_t deadline = drover_ocf_deadline(ocf);
+    const char *node = node_name(ocf);
+    gint64 budget = MIN(drover_ocf_param_int(ocf, "health_timeout") * 1000,
+                        drover_deadline_remaining_ms(deadline) / 2);
+    g_autoptr(GPtrArray) results =
+        drover_health_local(node, drover_ocf_param(ocf, "libvirt_uri"),
+                            drover_deadline_in_ms(budget));
+    drover_health_t worst = drover_health_worst(results);
+    g_autofree char *problems = drover_health_problems(results);
+    g_autofree char *report = drover_health_report_format(
+        results, node, g_get_real_time() / G_USEC_PER_SEC);
+    g_autoptr(drover_cib_t) cib = NULL;
+
+    if (worst != DROVER_HEALTH_OK) {
+        qb_log(LOG_WARNING, "%s is %s: %s", node, drover_health_str(worst),
+               problems);
+    }
+    if (drover_private_attr_set(DROVER_HEALTH_REPORT_ATTR, report, deadline)
+        != 0) {
+        qb_log(LOG_WARNING, "Could not publish %s", DROVER_HEALTH_REPORT_ATTR);
+    }
+    /* the CIB as it is now: another node may have changed nothing of ours,
+     * but a restarted attrd may have lost what we set */
+    (void) drover_cib_query(deadline, &cib);
+    set_if_changed(cib, node, DROVER_HEALTH_REASON_ATTR,
+                   (*problems != '\0') ? problems : NULL, deadline);
+    set_if_changed(cib, node, DROVER_HEALTH_ATTR, drover_health_color(worst),
+                   deadline);
+}
+
+/* Withdraw what publish_health() set: a stopped NodeHealth checks nothing */
+static void
+withdraw_health(drover_ocf_t *ocf)
+{
+    drover_deadline_t deadline = drover_ocf_deadline(ocf);
+    const char *node = node_name(ocf);
+
+    (void) drover_private_attr_set(DROVER_HEALTH_REPORT_ATTR, "", deadline);
+    (void) drover_cib_set_node_attr(node, DROVER_HEALTH_ATTR, NULL,
+                                    DROVER_ATTR_TRANSIENT, deadline);
+    (void) drover_cib_set_node_attr(node, DROVER_HEALTH_REASON_ATTR, NULL,
+                                    DROVER_ATTR_TRANSIENT, deadline);
+}
+
 static int
 health_start(drover_ocf_t *ocf)
 {
@@ -142,6 +266,9 @@ health_stop(drover_ocf_t *ocf)
     if (drover_ocf_param_bool(ocf, "publish_networks")
         && publish(ocf, true) != 0) {
         qb_log(LOG_WARNING, "Could not withdraw the published facts");
+    }
+    if (drover_ocf_param_bool(ocf, "check_health")) {
+        withdraw_health(ocf);
     }
     g_unlink(state);
     return 0;
@@ -175,10 +302,17 @@ health_monitor(drover_ocf_t *ocf)
         return 0;
     }
     publish_host(ocf);
-    if (!drover_ocf_param_bool(ocf, "publish_networks")) {
-        return 0;
+    if (drover_ocf_param_bool(ocf, "publish_networks")) {
+        int rc = publish(ocf, false);
+
+        if (rc != 0) {
+            return rc;
+        }
     }
-    return publish(ocf, false);
+    if (drover_ocf_param_bool(ocf, "check_health")) {
+        publish_health(ocf);
+    }
+    return 0;
 }
 
 static const drover_ocf_action_t actions[] = {
@@ -205,7 +339,10 @@ static const drover_ocf_agent_t agent = {
                 "usable towards this node before using it; and the host's "
                 "available memory and load as the private attribute "
                 "drover-host (attrd_updater --private), which drover drain "
-                "weighs when it chooses targets.",
+                "weighs when it chooses targets; and the result of drover's "
+                "health checks as the node health attribute #health-drover "
+                "(green, yellow, red) with the reason in "
+                "drover-health-reason.",
     .params = params,
     .actions = actions,
 };

@@ -20,6 +20,7 @@
 
 #include <drover/cib.h>
 #include <drover/config.h>
+#include <drover/health.h>
 #include <drover/netsel.h>
 #include <drover/ocf.h>
 #include <drover/probe.h>
@@ -1620,6 +1621,30 @@ take_slot(drover_ocf_t *ocf, const drover_cib_t *cib, const char *name,
 }
 
 /*
+ * The gate before a migration: a target whose NodeHealth found it red
+ * (#health-drover) gets no VM, whatever chose it; the reason names the
+ * node and the failed check.  Nothing has changed yet: the VM runs here.
+ */
+static int
+check_target_health(drover_ocf_t *ocf, const drover_cib_t *cib,
+                    const char *name, const char *target)
+{
+    const char *color = drover_cib_node_attr(cib, target, DROVER_HEALTH_ATTR,
+                                             DROVER_ATTR_TRANSIENT);
+    const char *why = NULL;
+
+    if (g_strcmp0(color, "red") != 0) {
+        return 0;
+    }
+    why = drover_cib_node_attr(cib, target, DROVER_HEALTH_REASON_ATTR,
+                               DROVER_ATTR_TRANSIENT);
+    /* Pacemaker keeps 128 characters: the check's own words go last */
+    drover_ocf_exit_reason(ocf, "Not migrating %s: %s is red: %s", name, target,
+                           (why != NULL) ? why : DROVER_HEALTH_ATTR);
+    return DROVER_RC_ERROR;
+}
+
+/*
  * The target accepts no live migration (drover-incoming=none): a quick
  * migration instead of a failed operation — stop the VM here, and
  * migrate_from starts it there (docs/networks.md).
@@ -1682,6 +1707,10 @@ vm_migrate_to(drover_ocf_t *ocf)
         source = g_get_host_name();
     }
     rc = load_net_plan(ocf, source, target, &plan, &cib);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = check_target_health(ocf, cib, name, target);
     if (rc != 0) {
         return rc;
     }

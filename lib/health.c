@@ -10,12 +10,20 @@
 #include <sys/socket.h>
 
 #include <corosync/quorum.h>
+#include <crm/common/ipc.h>
+#include <crm/common/ipc_controld.h>
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 #include <libvirt/libvirt.h>
 
 #include <drover/cib.h>
+#include <drover/config.h>
+#include <drover/drain.h>
 #include <drover/health.h>
+#include <drover/netsel.h>
+#include <drover/probe.h>
 #include <drover/rc.h>
+#include <drover/record.h>
 #include <drover/virt.h>
 
 const char *
@@ -37,6 +45,8 @@ drover_health_result_free(gpointer data)
     drover_health_result_t *r = data;
 
     if (r != NULL) {
+        g_free(r->node);
+        g_free(r->check);
         g_free(r->subject);
         g_free(r->reason);
         g_free(r);
@@ -49,7 +59,7 @@ result(const char *check, const char *subject, gint64 started,
 {
     drover_health_result_t *r = g_new0(drover_health_result_t, 1);
 
-    r->check = check;
+    r->check = g_strdup(check);
     r->subject = g_strdup(subject);
     r->status = status;
     r->reason = reason;
@@ -192,12 +202,19 @@ drover_health_corosync(drover_deadline_t deadline)
 /* Pacemaker's CIB                                                    */
 /* ------------------------------------------------------------------ */
 
-drover_health_result_t *
-drover_health_cib(drover_deadline_t deadline)
+/* The CIB check, keeping what it read (\p cib may be NULL) */
+static drover_health_result_t *
+check_cib(drover_deadline_t deadline, drover_cib_t **cib)
 {
     gint64 started = g_get_monotonic_time();
-    g_autoptr(drover_cib_t) cib = NULL;
-    int rc = drover_cib_query(deadline, &cib);
+    drover_cib_t *read = NULL;
+    int rc = drover_cib_query(deadline, &read);
+
+    if (cib != NULL) {
+        *cib = read;
+    } else {
+        drover_cib_free(read);
+    }
 
     if (rc == DROVER_RC_TIMEOUT) {
         return result("cib", "pacemaker-based", started, DROVER_HEALTH_CRITICAL,
@@ -208,6 +225,118 @@ drover_health_cib(drover_deadline_t deadline)
                       g_strdup_printf("cannot query: %s", drover_rc_str(rc)));
     }
     return result("cib", "pacemaker-based", started, DROVER_HEALTH_OK,
+                  g_strdup("answers"));
+}
+
+drover_health_result_t *
+drover_health_cib(drover_deadline_t deadline)
+{
+    return check_cib(deadline, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Pacemaker's controller and attribute manager                       */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+    int rc;      /* a Pacemaker return code */
+    char *state; /* the controller's FSA state, from its reply */
+} controller_call_t;
+
+static void
+controller_call_free(gpointer data)
+{
+    controller_call_t *c = data;
+
+    g_free(c->state);
+    g_free(c);
+}
+
+static void
+controller_reply(pcmk_ipc_api_t *api, enum pcmk_ipc_event type,
+                 crm_exit_t status, void *event_data, void *user_data)
+{
+    controller_call_t *c = user_data;
+    const pcmk_controld_api_reply_t *reply = event_data;
+
+    (void) api;
+    if (type != pcmk_ipc_event_reply) {
+        return;
+    }
+    if (status != CRM_EX_OK || reply == NULL
+        || reply->reply_type != pcmk_controld_reply_ping) {
+        c->rc = pcmk_rc_ipc_unresponsive;
+        return;
+    }
+    c->state = g_strdup(reply->data.ping.fsa_state);
+}
+
+static int
+controller_call(void *data)
+{
+    controller_call_t *c = data;
+    pcmk_ipc_api_t *api = NULL;
+
+    c->rc = pcmk_new_ipc_api(&api, pcmk_ipc_controld);
+    if (c->rc != pcmk_rc_ok) {
+        return DROVER_RC_ERROR;
+    }
+    pcmk_register_ipc_callback(api, controller_reply, c);
+    c->rc = pcmk_connect_ipc(api, pcmk_ipc_dispatch_sync);
+    if (c->rc == pcmk_rc_ok) {
+        /* sync dispatch: the reply has come (or not) when this returns */
+        c->rc = pcmk_controld_api_ping(api, NULL);
+    }
+    if (c->rc == pcmk_rc_ok && c->state == NULL) {
+        c->rc = pcmk_rc_ipc_unresponsive;
+    }
+    pcmk_free_ipc_api(api);
+    return (c->rc == pcmk_rc_ok) ? 0 : DROVER_RC_ERROR;
+}
+
+drover_health_result_t *
+drover_health_controller(drover_deadline_t deadline)
+{
+    gint64 started = g_get_monotonic_time();
+    controller_call_t *c = g_new0(controller_call_t, 1);
+    drover_health_result_t *r = NULL;
+    int rc =
+        drover_deadline_run(deadline, controller_call, c, controller_call_free);
+
+    if (rc == DROVER_RC_TIMEOUT) {
+        return result("controller", "pacemaker-controld", started,
+                      DROVER_HEALTH_CRITICAL, not_answering(started));
+    }
+    if (rc != 0) {
+        r = result("controller", "pacemaker-controld", started,
+                   DROVER_HEALTH_CRITICAL,
+                   g_strdup_printf("cannot ping: %s", pcmk_rc_str(c->rc)));
+    } else {
+        r = result("controller", "pacemaker-controld", started,
+                   DROVER_HEALTH_OK, g_strdup_printf("answers (%s)", c->state));
+    }
+    controller_call_free(c);
+    return r;
+}
+
+drover_health_result_t *
+drover_health_attrd(drover_deadline_t deadline)
+{
+    gint64 started = g_get_monotonic_time();
+    g_autoptr(GHashTable) values = NULL;
+    /* a real query, through attrd_updater (no public client API) */
+    int rc = drover_private_attr_read(DROVER_HOST_ATTR, deadline, &values);
+
+    if (rc == DROVER_RC_TIMEOUT) {
+        return result("attrd", "pacemaker-attrd", started,
+                      DROVER_HEALTH_CRITICAL, not_answering(started));
+    }
+    if (rc != 0 && rc != DROVER_RC_NO_SUCH) {
+        return result("attrd", "pacemaker-attrd", started,
+                      DROVER_HEALTH_CRITICAL,
+                      g_strdup_printf("cannot query: %s", drover_rc_str(rc)));
+    }
+    return result("attrd", "pacemaker-attrd", started, DROVER_HEALTH_OK,
                   g_strdup("answers"));
 }
 
@@ -340,10 +469,8 @@ drover_health_name(const char *node, bool local, drover_deadline_t deadline)
                             (rc != 0) ? gai_strerror(c->error) : "no address"));
     } else if (is_loopback(first)) {
         r = result("name", node, started, DROVER_HEALTH_CRITICAL,
-                   g_strdup_printf("resolves to the loopback address %s (an "
-                                   "/etc/hosts line such as Debian's "
-                                   "127.0.1.1): peers cannot reach it by "
-                                   "name",
+                   g_strdup_printf("resolves to the loopback address %s "
+                                   "(peers cannot reach it by name)",
                                    first));
     } else if (local && !is_local(first)) {
         r = result("name", node, started, DROVER_HEALTH_CRITICAL,
@@ -368,29 +495,239 @@ drover_health_name(const char *node, bool local, drover_deadline_t deadline)
 }
 
 /* ------------------------------------------------------------------ */
+/* The migration networks, towards each peer                          */
+/* ------------------------------------------------------------------ */
+
+/* A warning, not critical: a migration routes around a network that does
+ * not work (the network choice skips it), so the node is still fit to run
+ * and receive VMs; monitoring is told (docs/health.md) */
+#define NETWORK_PROBLEM DROVER_HEALTH_WARNING
+
+static void
+add_network(GPtrArray *results, const char *network, const char *peer,
+            gint64 started, drover_health_t status, char *reason)
+{
+    g_autofree char *subject = (peer != NULL)
+                                   ? g_strdup_printf("%s %s", network, peer)
+                                   : g_strdup(network);
+
+    g_ptr_array_add(results,
+                    result("network", subject, started, status, reason));
+}
+
+/* One network towards one peer: MTU agreement, then a full-size
+ * don't-fragment packet (what a migration's stream will send) */
+static void
+check_peer(GPtrArray *results, const char *network,
+           const drover_net_facts_t *here, const char *peer,
+           const drover_net_facts_t *there, drover_deadline_t deadline)
+{
+    gint64 started = g_get_monotonic_time();
+    g_autoptr(GString) why = g_string_new(NULL);
+    g_autofree char *address = g_inet_address_to_string(there->address);
+
+    if (here->mtu > 0 && there->mtu > 0 && here->mtu != there->mtu) {
+        add_network(results, network, peer, started, NETWORK_PROBLEM,
+                    g_strdup_printf("MTU mismatch: %d here, %d on %s (packets "
+                                    "over %d bytes are lost)",
+                                    here->mtu, there->mtu, peer,
+                                    MIN(here->mtu, there->mtu)));
+        return;
+    }
+    if (here->mtu <= 0 || !there->link_up) {
+        add_network(results, network, peer, started, DROVER_HEALTH_OK,
+                    g_strdup_printf("%s published link %s, MTU %d; not probed",
+                                    peer, there->link_up ? "up" : "down",
+                                    there->mtu));
+        return;
+    }
+    if (drover_probe_path(here->address, there->address, here->mtu, deadline,
+                          why)
+        != 0) {
+        add_network(results, network, peer, started, NETWORK_PROBLEM,
+                    g_strdup_printf("a %d-byte don't-fragment packet to %s "
+                                    "does not arrive: %s",
+                                    here->mtu, address, why->str));
+        return;
+    }
+    add_network(results, network, peer, started, DROVER_HEALTH_OK,
+                g_strdup_printf("MTU %d at both ends, a %d-byte don't-fragment "
+                                "packet reaches %s",
+                                here->mtu, here->mtu, address));
+}
+
+void
+drover_health_networks(const drover_cib_t *cib, const char *node,
+                       drover_deadline_t deadline, GPtrArray *results)
+{
+    gint64 started = g_get_monotonic_time();
+    const char *list = drover_cib_property(cib, DROVER_NETWORKS_PROPERTY);
+    g_autoptr(GPtrArray) networks = NULL;
+    g_autoptr(GPtrArray) nodes = NULL;
+    g_autoptr(GString) why = g_string_new(NULL);
+    g_autoptr(GHashTable) here = NULL;
+    GPtrArray *peers = NULL; /* GHashTable * per node, NULL for this one */
+    int probes = 0;
+
+    if (list == NULL) {
+        return;
+    }
+    if (drover_networks_parse(list, &networks, why) != 0) {
+        add_network(results, DROVER_NETWORKS_PROPERTY, NULL, started,
+                    DROVER_HEALTH_WARNING, g_strdup(why->str));
+        return;
+    }
+    here = drover_net_facts_local(networks);
+    nodes = drover_cib_nodes(cib);
+    peers =
+        g_ptr_array_new_with_free_func((GDestroyNotify) g_hash_table_destroy);
+    for (guint p = 0; p < nodes->len; p++) {
+        const char *peer = g_ptr_array_index(nodes, p);
+        GHashTable *facts =
+            (strcmp(peer, node) == 0)
+                ? NULL
+                : drover_net_facts_published(cib, networks, peer);
+
+        g_ptr_array_add(peers, facts);
+        probes += (facts != NULL) ? (int) g_hash_table_size(facts) : 0;
+    }
+    for (guint i = 0; i < networks->len; i++) {
+        const drover_network_t *n = g_ptr_array_index(networks, i);
+        const drover_net_facts_t *mine = g_hash_table_lookup(here, n->name);
+
+        if (mine == NULL) {
+            continue; /* not on this network: nothing to check here */
+        }
+        if (!mine->link_up) {
+            add_network(results, n->name, NULL, g_get_monotonic_time(),
+                        NETWORK_PROBLEM, g_strdup("link down on this node"));
+            continue;
+        }
+        for (guint p = 0; p < nodes->len; p++) {
+            GHashTable *facts = g_ptr_array_index(peers, p);
+            const drover_net_facts_t *theirs =
+                (facts != NULL) ? g_hash_table_lookup(facts, n->name) : NULL;
+
+            if (theirs == NULL) {
+                continue;
+            }
+            /* an equal share of what is left for each probe */
+            check_peer(
+                results, n->name, mine, g_ptr_array_index(nodes, p), theirs,
+                drover_deadline_in_ms(drover_deadline_remaining_ms(deadline)
+                                      / MAX(probes, 1)));
+            probes--;
+        }
+    }
+    g_ptr_array_unref(peers);
+}
+
+/* ------------------------------------------------------------------ */
 /* All of them, and how they are shown                                */
 /* ------------------------------------------------------------------ */
 
-/* An equal share of what is left of \p deadline for each of \p left
- * checks: a hung one cannot eat the others' time */
-static drover_deadline_t
-share(drover_deadline_t deadline, int left)
+/* One check in a thread of its own: they run at once, each bounded */
+typedef struct {
+    const char *node;
+    const char *libvirt_uri;
+    drover_deadline_t deadline;
+    drover_cib_t *cib; /* what the CIB check read */
+    drover_health_result_t *(*fn)(void *lane);
+    drover_health_result_t *result;
+} lane_t;
+
+static drover_health_result_t *
+lane_libvirt(void *data)
 {
-    return drover_deadline_in_ms(drover_deadline_remaining_ms(deadline) / left);
+    lane_t *l = data;
+
+    return drover_health_libvirt(l->libvirt_uri, l->deadline);
+}
+
+static drover_health_result_t *
+lane_corosync(void *data)
+{
+    return drover_health_corosync(((lane_t *) data)->deadline);
+}
+
+static drover_health_result_t *
+lane_cib(void *data)
+{
+    lane_t *l = data;
+
+    return check_cib(l->deadline, &l->cib);
+}
+
+static drover_health_result_t *
+lane_controller(void *data)
+{
+    return drover_health_controller(((lane_t *) data)->deadline);
+}
+
+static drover_health_result_t *
+lane_attrd(void *data)
+{
+    return drover_health_attrd(((lane_t *) data)->deadline);
+}
+
+static drover_health_result_t *
+lane_name(void *data)
+{
+    lane_t *l = data;
+
+    return drover_health_name(l->node, true, l->deadline);
+}
+
+static gpointer
+run_lane(gpointer data)
+{
+    lane_t *l = data;
+
+    l->result = l->fn(l);
+    return NULL;
 }
 
 GPtrArray *
 drover_health_local(const char *node, const char *libvirt_uri,
                     drover_deadline_t deadline)
 {
+    drover_health_result_t *(*const fns[])(void *) = {
+        lane_libvirt,    lane_corosync, lane_cib,
+        lane_controller, lane_attrd,    lane_name,
+    };
+    lane_t lanes[G_N_ELEMENTS(fns)];
+    GThread *threads[G_N_ELEMENTS(fns)];
+    drover_cib_t *cib = NULL;
     GPtrArray *results =
         g_ptr_array_new_with_free_func(drover_health_result_free);
 
-    g_ptr_array_add(results,
-                    drover_health_libvirt(libvirt_uri, share(deadline, 4)));
-    g_ptr_array_add(results, drover_health_corosync(share(deadline, 3)));
-    g_ptr_array_add(results, drover_health_cib(share(deadline, 2)));
-    g_ptr_array_add(results, drover_health_name(node, true, deadline));
+    /* the probes get what the others leave, a fifth at least */
+    drover_deadline_t first =
+        drover_deadline_in_ms(drover_deadline_remaining_ms(deadline) * 4 / 5);
+
+    for (guint i = 0; i < G_N_ELEMENTS(fns); i++) {
+        lanes[i] = (lane_t){ .node = node,
+                             .libvirt_uri = libvirt_uri,
+                             .deadline = first,
+                             .fn = fns[i] };
+        threads[i] = g_thread_new("health", run_lane, &lanes[i]);
+    }
+    for (guint i = 0; i < G_N_ELEMENTS(fns); i++) {
+        g_thread_join(threads[i]); /* each check is bounded by first */
+        g_ptr_array_add(results, lanes[i].result);
+        if (lanes[i].cib != NULL) {
+            cib = lanes[i].cib;
+        }
+    }
+    if (cib != NULL) {
+        drover_health_networks(cib, node, deadline, results);
+        drover_cib_free(cib);
+    }
+    for (guint i = 0; i < results->len; i++) {
+        drover_health_result_t *r = g_ptr_array_index(results, i);
+
+        r->node = g_strdup(node);
+    }
     return results;
 }
 
@@ -407,32 +744,111 @@ drover_health_worst(const GPtrArray *results)
     return worst;
 }
 
+const char *
+drover_health_color(drover_health_t status)
+{
+    return (status == DROVER_HEALTH_OK)         ? "green"
+           : (status == DROVER_HEALTH_CRITICAL) ? "red"
+                                                : "yellow";
+}
+
+/* Whether \p results are of more than one node (then each says whose) */
+static bool
+several_nodes(const GPtrArray *results)
+{
+    for (guint i = 1; i < results->len; i++) {
+        const drover_health_result_t *a = g_ptr_array_index(results, 0);
+        const drover_health_result_t *b = g_ptr_array_index(results, i);
+
+        if (g_strcmp0(a->node, b->node) != 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* "check subject: status: reason", "node: " first with \p whose */
+static void
+append_result(GString *out, const drover_health_result_t *r, bool whose,
+              bool status)
+{
+    if (whose) {
+        g_string_append_printf(out, "%s: ", r->node);
+    }
+    g_string_append_printf(out, "%s %s: ", r->check, r->subject);
+    if (status) {
+        g_string_append_printf(out, "%s: ", drover_health_str(r->status));
+    }
+    g_string_append(out, r->reason);
+}
+
+char *
+drover_health_problems(const GPtrArray *results)
+{
+    GString *problems = g_string_new(NULL);
+    bool whose = several_nodes(results);
+
+    for (guint i = 0; i < results->len; i++) {
+        const drover_health_result_t *r = g_ptr_array_index(results, i);
+
+        if (r->status != DROVER_HEALTH_OK) {
+            if (problems->len > 0) {
+                g_string_append(problems, "; ");
+            }
+            append_result(problems, r, whose, false);
+        }
+    }
+    return g_string_free(problems, FALSE);
+}
+
+/* A perfdata label: the check, and the subject when there are several of
+ * its kind ("network lm1 n2" -> 'network lm1 n2') */
+static void
+append_perf_label(GString *perf, const drover_health_result_t *r,
+                  const GPtrArray *results)
+{
+    g_autofree char *label = NULL;
+    guint same = 0;
+
+    for (guint i = 0; i < results->len; i++) {
+        const drover_health_result_t *o = g_ptr_array_index(results, i);
+
+        same += (strcmp(o->check, r->check) == 0);
+    }
+    if (same <= 1) {
+        g_string_append(perf, r->check);
+        return;
+    }
+    /* quoted: a label with spaces; no quote or '=' inside it */
+    label = several_nodes(results)
+                ? g_strdup_printf("%s %s %s", r->node, r->check, r->subject)
+                : g_strdup_printf("%s %s", r->check, r->subject);
+    g_strdelimit(label, "'=", '_');
+    g_string_append_printf(perf, "'%s'", label);
+}
+
 char *
 drover_health_nagios(const GPtrArray *results)
 {
     drover_health_t worst = drover_health_worst(results);
-    g_autoptr(GString) problems = g_string_new(NULL);
+    g_autofree char *problems = drover_health_problems(results);
     g_autoptr(GString) perf = g_string_new(NULL);
     GString *out = g_string_new(NULL);
 
     for (guint i = 0; i < results->len; i++) {
         const drover_health_result_t *r = g_ptr_array_index(results, i);
 
-        if (r->status != DROVER_HEALTH_OK) {
-            g_string_append_printf(problems, "%s%s %s: %s",
-                                   (problems->len > 0) ? ", " : "", r->check,
-                                   r->subject, r->reason);
-        }
-        g_string_append_printf(perf, " %s=%" G_GINT64_FORMAT "ms;;;0", r->check,
-                               r->ms);
+        g_string_append_c(perf, ' ');
+        append_perf_label(perf, r, results);
+        g_string_append_printf(perf, "=%" G_GINT64_FORMAT "ms;;;0", r->ms);
     }
     g_string_append_printf(out, "DROVER %s - ",
                            (worst == DROVER_HEALTH_OK)         ? "OK"
                            : (worst == DROVER_HEALTH_WARNING)  ? "WARNING"
                            : (worst == DROVER_HEALTH_CRITICAL) ? "CRITICAL"
                                                                : "UNKNOWN");
-    if (problems->len > 0) {
-        g_string_append(out, problems->str);
+    if (*problems != '\0') {
+        g_string_append(out, problems);
     } else {
         g_string_append_printf(out, "%u checks ok", results->len);
     }
@@ -440,13 +856,12 @@ drover_health_nagios(const GPtrArray *results)
     g_strdelimit(out->str, "|", '/');
     g_string_append_printf(out, " |%s\n", perf->str);
     for (guint i = 0; i < results->len; i++) {
-        const drover_health_result_t *r = g_ptr_array_index(results, i);
-        g_autofree char *line =
-            g_strdup_printf("%s %s: %s: %s", r->check, r->subject,
-                            drover_health_str(r->status), r->reason);
+        g_autoptr(GString) line = g_string_new(NULL);
 
-        g_strdelimit(line, "|", '/');
-        g_string_append_printf(out, "%s\n", line);
+        append_result(line, g_ptr_array_index(results, i),
+                      several_nodes(results), true);
+        g_strdelimit(line->str, "|", '/');
+        g_string_append_printf(out, "%s\n", line->str);
     }
     return g_string_free(out, FALSE);
 }
@@ -468,7 +883,7 @@ append_label(GString *out, const char *value)
 }
 
 char *
-drover_health_prometheus(const GPtrArray *results, const char *node)
+drover_health_prometheus(const GPtrArray *results)
 {
     GString *out = g_string_new(NULL);
     static const char *const metrics[][2] = {
@@ -486,9 +901,11 @@ drover_health_prometheus(const GPtrArray *results, const char *node)
             const drover_health_result_t *r = g_ptr_array_index(results, i);
 
             g_string_append_printf(out, "%s{node=\"", metrics[m][0]);
-            append_label(out, node);
+            append_label(out, (r->node != NULL) ? r->node : "");
             g_string_append(out, "\",check=\"");
             append_label(out, r->check);
+            g_string_append(out, "\",subject=\"");
+            append_label(out, r->subject);
             if (m == 0) {
                 g_string_append_printf(out, "\"} %d\n", (int) r->status);
             } else {
@@ -497,4 +914,111 @@ drover_health_prometheus(const GPtrArray *results, const char *node)
         }
     }
     return g_string_free(out, FALSE);
+}
+
+/* ------------------------------------------------------------------ */
+/* The published report                                               */
+/* ------------------------------------------------------------------ */
+
+char *
+drover_health_report_format(const GPtrArray *results, const char *node,
+                            gint64 at)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    g_autoptr(JsonNode) root = NULL;
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "node");
+    json_builder_add_string_value(b, node);
+    json_builder_set_member_name(b, "at");
+    json_builder_add_int_value(b, at);
+    json_builder_set_member_name(b, "checks");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < results->len; i++) {
+        const drover_health_result_t *r = g_ptr_array_index(results, i);
+
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "check");
+        json_builder_add_string_value(b, r->check);
+        json_builder_set_member_name(b, "subject");
+        json_builder_add_string_value(b, r->subject);
+        json_builder_set_member_name(b, "status");
+        json_builder_add_string_value(b, drover_health_str(r->status));
+        json_builder_set_member_name(b, "reason");
+        json_builder_add_string_value(b, r->reason);
+        json_builder_set_member_name(b, "ms");
+        json_builder_add_int_value(b, r->ms);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+    root = json_builder_get_root(b);
+    json_generator_set_root(gen, root);
+    return json_generator_to_data(gen, NULL);
+}
+
+static bool
+status_parse(const char *text, drover_health_t *status)
+{
+    for (drover_health_t s = DROVER_HEALTH_OK; s <= DROVER_HEALTH_UNKNOWN;
+         s++) {
+        if (g_strcmp0(text, drover_health_str(s)) == 0) {
+            *status = s;
+            return true;
+        }
+    }
+    return false;
+}
+
+int
+drover_health_report_parse(const char *text, GPtrArray **results, gint64 *at)
+{
+    g_autoptr(JsonParser) parser = json_parser_new();
+    JsonObject *root = NULL;
+    JsonArray *checks = NULL;
+    const char *node = NULL;
+
+    *results = NULL;
+    if (!json_parser_load_from_data(parser, text, -1, NULL)
+        || !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
+        return DROVER_RC_PROTOCOL;
+    }
+    root = json_node_get_object(json_parser_get_root(parser));
+    node = json_object_get_string_member_with_default(root, "node", NULL);
+    checks = json_object_has_member(root, "checks")
+                 ? json_object_get_array_member(root, "checks")
+                 : NULL;
+    if (node == NULL || checks == NULL) {
+        return DROVER_RC_PROTOCOL;
+    }
+    *at = json_object_get_int_member_with_default(root, "at", 0);
+    *results = g_ptr_array_new_with_free_func(drover_health_result_free);
+    for (guint i = 0; i < json_array_get_length(checks); i++) {
+        JsonNode *item = json_array_get_element(checks, i);
+        JsonObject *o =
+            JSON_NODE_HOLDS_OBJECT(item) ? json_node_get_object(item) : NULL;
+        drover_health_result_t *r = NULL;
+        drover_health_t status;
+
+        if (o == NULL
+            || !status_parse(
+                json_object_get_string_member_with_default(o, "status", NULL),
+                &status)) {
+            g_clear_pointer(results, g_ptr_array_unref);
+            return DROVER_RC_PROTOCOL;
+        }
+        r = g_new0(drover_health_result_t, 1);
+        r->node = g_strdup(node);
+        r->check = g_strdup(
+            json_object_get_string_member_with_default(o, "check", "?"));
+        r->subject = g_strdup(
+            json_object_get_string_member_with_default(o, "subject", ""));
+        r->status = status;
+        r->reason = g_strdup(
+            json_object_get_string_member_with_default(o, "reason", ""));
+        r->ms = json_object_get_int_member_with_default(o, "ms", 0);
+        g_ptr_array_add(*results, r);
+    }
+    return 0;
 }

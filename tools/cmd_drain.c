@@ -13,6 +13,7 @@
 #include <drover/cib.h>
 #include <drover/config.h>
 #include <drover/drain.h>
+#include <drover/health.h>
 #include <drover/netsel.h>
 #include <drover/rc.h>
 #include <drover/record.h>
@@ -66,7 +67,7 @@ plan_text(const xmlNode *result, GString *text)
     }
     for (xmlNode *s = xmlFirstElementChild(plan); s != NULL;
          s = xmlNextElementSibling(s)) {
-        n++;
+        n += xmlStrEqual(s->name, BAD_CAST "step");
     }
     g_string_append_printf(text, "Drain of %s%s: %d VM(s), in this order\n",
                            drover_output_get(plan, "node"),
@@ -80,7 +81,11 @@ plan_text(const xmlNode *result, GString *text)
         const char *action = drover_output_get(s, "action");
         const char *network = drover_output_get(s, "network");
 
-        if (strcmp(action, "migrate") == 0) {
+        if (xmlStrEqual(s->name, BAD_CAST "avoided")) {
+            g_string_append_printf(text, "  not a target: %s, %s\n",
+                                   drover_output_get(s, "node"),
+                                   drover_output_get(s, "reason"));
+        } else if (strcmp(action, "migrate") == 0) {
             g_string_append_printf(
                 text,
                 "  %2s. %-12s -> %-8s over %-6s priority %s, %s MiB: %s\n",
@@ -242,10 +247,19 @@ node_health(const drover_cib_t *cib, drover_plan_node_t *node)
                 : 0;
 
         if (level > node->health) {
+            /* drover's own says why */
+            const char *why =
+                (strcmp(key, DROVER_HEALTH_ATTR) == 0)
+                    ? drover_cib_node_attr(cib, node->name,
+                                           DROVER_HEALTH_REASON_ATTR,
+                                           DROVER_ATTR_TRANSIENT)
+                    : NULL;
+
             node->health = level;
             g_free(node->health_why);
-            node->health_why =
-                g_strdup_printf("%s=%s", (char *) key, (char *) value);
+            node->health_why = g_strdup_printf(
+                "%s=%s%s%s", (char *) key, (char *) value,
+                (why != NULL) ? ": " : "", (why != NULL) ? why : "");
         }
     }
 }
@@ -1076,6 +1090,18 @@ plan(cli_t *cli, const char *node_name)
         drover_output_set_int(out, step, "priority", s->vm->priority);
         drover_output_set_int(out, step, "memory-mib", s->vm->memory_mib);
         drover_output_set(step, "reason", s->reason);
+    }
+    for (guint i = 0; i < nodes->len; i++) {
+        const drover_plan_node_t *n = g_ptr_array_index(nodes, i);
+
+        if (n->health >= 2 && strcmp(n->name, node_name) != 0) {
+            g_autofree char *why =
+                g_strdup_printf("health red (%s)", n->health_why);
+            xmlNode *avoided = drover_output_add(list, "avoided");
+
+            drover_output_set(avoided, "node", n->name);
+            drover_output_set(avoided, "reason", why);
+        }
     }
     if (dry_run) {
         return cli_finish(cli, out, plan_text);

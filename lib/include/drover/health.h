@@ -8,7 +8,16 @@
 
 #include <glib.h>
 
+#include <drover/cib.h>
 #include <drover/deadline.h>
+
+/* Where NodeHealth publishes the results: Pacemaker's node health
+ * attribute (green/yellow/red, for node-health-strategy), why it is not
+ * green (both change only when the result does, as each change is a CIB
+ * write), and the whole report as a private attribute (JSON) */
+#define DROVER_HEALTH_ATTR        "#health-drover"
+#define DROVER_HEALTH_REASON_ATTR "drover-health-reason"
+#define DROVER_HEALTH_REPORT_ATTR "drover-health"
 
 /* In order of gravity (the worst wins); unknown: could not be checked */
 typedef enum {
@@ -19,8 +28,10 @@ typedef enum {
 } drover_health_t;
 
 typedef struct {
-    const char *check; /* "libvirt", "corosync", "cib", "name" */
-    char *subject;     /* what it looked at: a URI, a node name */
+    char *node;    /* whose health */
+    char *check;   /* "libvirt", "corosync", "cib", "controller", "attrd",
+                      "name", "network" */
+    char *subject; /* what it looked at: a URI, a node name */
     drover_health_t status;
     char *reason; /* what is wrong, or what was seen */
     gint64 ms;    /* how long it took */
@@ -39,6 +50,12 @@ drover_health_result_t *drover_health_corosync(drover_deadline_t deadline);
 /* Pacemaker's CIB manager answers a query */
 drover_health_result_t *drover_health_cib(drover_deadline_t deadline);
 
+/* Pacemaker's controller on this node answers a ping */
+drover_health_result_t *drover_health_controller(drover_deadline_t deadline);
+
+/* Pacemaker's attribute manager answers a query */
+drover_health_result_t *drover_health_attrd(drover_deadline_t deadline);
+
 /*!
  * \brief \p node resolves, not to a loopback address, to an address of
  *        this host (when \p node is this host), and back to its name
@@ -47,13 +64,40 @@ drover_health_result_t *drover_health_name(const char *node, bool local,
                                            drover_deadline_t deadline);
 
 /*!
- * \brief Every local check of \p node (this host), each within its share
- *        of \p deadline; drover_health_result_t *, in a fixed order
+ * \brief For each migration network (\p cib) and each peer that published
+ *        its facts there: this node's link, MTU agreement, and a
+ *        don't-fragment probe of the full MTU; appended to \p results
+ */
+void drover_health_networks(const drover_cib_t *cib, const char *node,
+                            drover_deadline_t deadline, GPtrArray *results);
+
+/*!
+ * \brief Every local check of \p node (this host), run at once, each
+ *        within \p deadline (the network probes in what is left of it);
+ *        drover_health_result_t *, in a fixed order
  */
 GPtrArray *drover_health_local(const char *node, const char *libvirt_uri,
                                drover_deadline_t deadline);
 
 drover_health_t drover_health_worst(const GPtrArray *results);
+
+/* Pacemaker's node health colour: green, yellow (warning, unknown), red */
+const char *drover_health_color(drover_health_t status);
+
+/* What is not ok, "check subject: reason; ...", or "" */
+char *drover_health_problems(const GPtrArray *results);
+
+/* The report NodeHealth publishes (JSON: node, at, checks) */
+char *drover_health_report_format(const GPtrArray *results, const char *node,
+                                  gint64 at);
+/*!
+ * \brief Parse a published report
+ *
+ * \param[out] results  drover_health_result_t *
+ * \param[out] at       when it was made (seconds since the epoch)
+ */
+int drover_health_report_parse(const char *text, GPtrArray **results,
+                               gint64 *at);
 
 /*!
  * \brief A Nagios/Icinga plugin's output: one status line with the
@@ -62,10 +106,10 @@ drover_health_t drover_health_worst(const GPtrArray *results);
 char *drover_health_nagios(const GPtrArray *results);
 
 /*!
- * \brief Prometheus text exposition: drover_health_status{node,check}
- *        (0 ok, 1 warning, 2 critical, 3 unknown) and
- *        drover_health_check_seconds{node,check}
+ * \brief Prometheus text exposition: drover_health_status{node,check,
+ *        subject} (0 ok, 1 warning, 2 critical, 3 unknown) and
+ *        drover_health_check_seconds{node,check,subject}
  */
-char *drover_health_prometheus(const GPtrArray *results, const char *node);
+char *drover_health_prometheus(const GPtrArray *results);
 
 #endif /* DROVER_HEALTH__H */
