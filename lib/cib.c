@@ -332,6 +332,20 @@ drover_cib_nodes(const drover_cib_t *cib)
     return nodes;
 }
 
+GPtrArray *
+drover_cib_node_names(const drover_cib_t *cib)
+{
+    g_autoptr(GPtrArray) nodes = drover_cib_nodes(cib);
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+
+    for (guint i = 0; i < nodes->len; i++) {
+        const drover_cib_node_t *n = g_ptr_array_index(nodes, i);
+
+        g_ptr_array_add(names, g_strdup(n->name));
+    }
+    return names;
+}
+
 /* A primitive anywhere under resources (inside groups, clones, bundles) */
 static xmlNode *
 find_primitive(xmlNode *parent, const char *id)

@@ -13,6 +13,8 @@
 #include <crm/common/ipc.h>
 #include <crm/common/ipc_controld.h>
 #include <gio/gio.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <json-glib/json-glib.h>
 #include <libvirt/libvirt.h>
 
@@ -556,6 +558,14 @@ check_peer(GPtrArray *results, const char *network,
                                 here->mtu, here->mtu, address));
 }
 
+static void
+facts_free(gpointer facts)
+{
+    if (facts != NULL) {
+        g_hash_table_destroy(facts);
+    }
+}
+
 void
 drover_health_networks(const drover_cib_t *cib, const char *node,
                        drover_deadline_t deadline, GPtrArray *results)
@@ -578,9 +588,8 @@ drover_health_networks(const drover_cib_t *cib, const char *node,
         return;
     }
     here = drover_net_facts_local(networks);
-    nodes = drover_cib_nodes(cib);
-    peers =
-        g_ptr_array_new_with_free_func((GDestroyNotify) g_hash_table_destroy);
+    nodes = drover_cib_node_names(cib);
+    peers = g_ptr_array_new_with_free_func(facts_free);
     for (guint p = 0; p < nodes->len; p++) {
         const char *peer = g_ptr_array_index(nodes, p);
         GHashTable *facts =
@@ -620,6 +629,206 @@ drover_health_networks(const drover_cib_t *cib, const char *node,
         }
     }
     g_ptr_array_unref(peers);
+}
+
+/* ------------------------------------------------------------------ */
+/* libvirt's TLS certificates                                         */
+/* ------------------------------------------------------------------ */
+
+/* libvirt's default places (libvirtd.conf: ca_file, cert_file) */
+#define LIBVIRT_CA_FILE     "/etc/pki/CA/cacert.pem"
+#define LIBVIRT_SERVER_CERT "/etc/pki/libvirt/servercert.pem"
+#define LIBVIRT_CLIENT_CERT "/etc/pki/libvirt/clientcert.pem"
+
+static char *
+date_text(time_t t)
+{
+    g_autoptr(GDateTime) d = g_date_time_new_from_unix_utc(t);
+
+    return (d != NULL) ? g_date_time_format(d, "%Y-%m-%d %H:%M UTC")
+                       : g_strdup("?");
+}
+
+/* The first certificate of a PEM file, or NULL with \p why */
+static gnutls_x509_crt_t
+load_cert(const char *path, char **why)
+{
+    gnutls_datum_t data = { NULL, 0 };
+    gnutls_x509_crt_t crt = NULL;
+    int rc = gnutls_load_file(path, &data);
+
+    if (rc < 0) {
+        *why = g_strdup_printf("%s: %s", path,
+                               g_file_test(path, G_FILE_TEST_EXISTS)
+                                   ? gnutls_strerror(rc)
+                                   : "missing");
+        return NULL;
+    }
+    rc = gnutls_x509_crt_init(&crt);
+    if (rc >= 0) {
+        rc = gnutls_x509_crt_import(crt, &data, GNUTLS_X509_FMT_PEM);
+    }
+    gnutls_free(data.data);
+    if (rc < 0) {
+        *why = g_strdup_printf("%s: not a PEM certificate: %s", path,
+                               gnutls_strerror(rc));
+        gnutls_x509_crt_deinit(crt);
+        return NULL;
+    }
+    return crt;
+}
+
+/* Whom \p crt is for: its subject's CN, or its DN */
+static char *
+issued_for(gnutls_x509_crt_t crt)
+{
+    char buf[256];
+    size_t size = sizeof(buf);
+
+    if (gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0,
+                                      buf, &size)
+        == 0) {
+        return g_strdup(buf);
+    }
+    size = sizeof(buf);
+    return (gnutls_x509_crt_get_dn(crt, buf, &size) == 0) ? g_strdup(buf)
+                                                          : g_strdup("?");
+}
+
+static drover_health_result_t *
+check_cert(const char *path, gnutls_x509_crt_t ca, const char *ca_path,
+           const char *node, int warn_days)
+{
+    gint64 started = g_get_monotonic_time();
+    g_autofree char *why = NULL;
+    g_autofree char *until = NULL;
+    gnutls_x509_crt_t crt = load_cert(path, &why);
+    time_t now = time(NULL);
+    time_t from = 0;
+    time_t to = 0;
+    drover_health_result_t *r = NULL;
+    unsigned int status = 0;
+
+    if (crt == NULL) {
+        return result("tls", path, started, DROVER_HEALTH_CRITICAL,
+                      g_steal_pointer(&why));
+    }
+    from = gnutls_x509_crt_get_activation_time(crt);
+    to = gnutls_x509_crt_get_expiration_time(crt);
+    until = date_text(to);
+    if (from > now) {
+        g_autofree char *start = date_text(from);
+
+        r = result("tls", path, started, DROVER_HEALTH_CRITICAL,
+                   g_strdup_printf("not valid before %s", start));
+    } else if (to < now) {
+        r = result("tls", path, started, DROVER_HEALTH_CRITICAL,
+                   g_strdup_printf("expired on %s", until));
+    } else if (!gnutls_x509_crt_check_hostname(crt, node)) {
+        g_autofree char *whom = issued_for(crt);
+
+        r = result("tls", path, started, DROVER_HEALTH_CRITICAL,
+                   g_strdup_printf("issued for %s, not for %s", whom, node));
+    } else if (ca == NULL) {
+        r = result("tls", path, started, DROVER_HEALTH_CRITICAL,
+                   g_strdup_printf("no CA certificate to check it against (%s)",
+                                   ca_path));
+    } else if (gnutls_x509_crt_verify(crt, &ca, 1, 0, &status) < 0
+               || status != 0) {
+        gnutls_datum_t text = { NULL, 0 };
+
+        gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509,
+                                                     &text, 0);
+        r = result(
+            "tls", path, started, DROVER_HEALTH_CRITICAL,
+            g_strdup_printf("does not chain to %s: %s", ca_path,
+                            (text.data != NULL) ? (char *) text.data : "?"));
+        gnutls_free(text.data);
+    } else if (to < now + (time_t) warn_days * 86400) {
+        r = result("tls", path, started, DROVER_HEALTH_WARNING,
+                   g_strdup_printf("expires on %s, in %ld day(s)", until,
+                                   (long) ((to - now) / 86400)));
+    } else {
+        r = result("tls", path, started, DROVER_HEALTH_OK,
+                   g_strdup_printf("valid until %s, for %s, from %s", until,
+                                   node, ca_path));
+    }
+    gnutls_x509_crt_deinit(crt);
+    return r;
+}
+
+void
+drover_health_tls(const char *dir, const char *node, int warn_days,
+                  GPtrArray *results)
+{
+    g_autofree char *ca_path = (dir != NULL)
+                                   ? g_build_filename(dir, "cacert.pem", NULL)
+                                   : g_strdup(LIBVIRT_CA_FILE);
+    g_autofree char *server =
+        (dir != NULL) ? g_build_filename(dir, "servercert.pem", NULL)
+                      : g_strdup(LIBVIRT_SERVER_CERT);
+    g_autofree char *client =
+        (dir != NULL) ? g_build_filename(dir, "clientcert.pem", NULL)
+                      : g_strdup(LIBVIRT_CLIENT_CERT);
+    g_autofree char *why = NULL;
+    gnutls_x509_crt_t ca = load_cert(ca_path, &why);
+
+    g_ptr_array_add(results, check_cert(server, ca, ca_path, node, warn_days));
+    g_ptr_array_add(results, check_cert(client, ca, ca_path, node, warn_days));
+    if (ca != NULL) {
+        gnutls_x509_crt_deinit(ca);
+    }
+}
+
+void
+drover_health_tls_from_cib(const drover_cib_t *cib, const char *node,
+                           GPtrArray *results)
+{
+    gint64 started = g_get_monotonic_time();
+    const char *mode = drover_cib_property(cib, DROVER_HEALTH_TLS_PROPERTY);
+    const char *warn =
+        drover_cib_property(cib, DROVER_HEALTH_TLS_WARN_PROPERTY);
+    const char *list = drover_cib_property(cib, DROVER_NETWORKS_PROPERTY);
+    gint64 warn_days = 30;
+    bool check = false;
+
+    if (warn != NULL
+        && !g_ascii_string_to_signed(warn, 10, 0, 3650, &warn_days, NULL)) {
+        g_ptr_array_add(
+            results,
+            result("tls", DROVER_HEALTH_TLS_WARN_PROPERTY, started,
+                   DROVER_HEALTH_WARNING,
+                   g_strdup_printf("'%s' is not a number of days from 0 to "
+                                   "3650; 30 used",
+                                   warn)));
+        warn_days = 30;
+    }
+    if (mode == NULL || strcmp(mode, "auto") == 0) {
+        g_auto(GStrv) names =
+            (list != NULL) ? g_strsplit_set(list, " ,", -1) : NULL;
+
+        /* "lm1=10.20.1.0/24": is any network's transport tls? */
+        for (char **n = names; n != NULL && *n != NULL && !check; n++) {
+            g_autofree char *name = g_strndup(*n, strcspn(*n, "="));
+            g_autofree char *property = drover_transport_property(name);
+
+            check = (g_strcmp0(drover_cib_property(cib, property), "tls") == 0);
+        }
+    } else if (strcmp(mode, "on") == 0) {
+        check = true;
+    } else if (strcmp(mode, "off") != 0) {
+        g_ptr_array_add(results,
+                        result("tls", DROVER_HEALTH_TLS_PROPERTY, started,
+                               DROVER_HEALTH_WARNING,
+                               g_strdup_printf("'%s' is not on, off or auto; "
+                                               "not checked",
+                                               mode)));
+    }
+    if (check) {
+        drover_health_tls(
+            drover_cib_property(cib, DROVER_HEALTH_TLS_DIR_PROPERTY), node,
+            (int) warn_days, results);
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -720,6 +929,7 @@ drover_health_local(const char *node, const char *libvirt_uri,
         }
     }
     if (cib != NULL) {
+        drover_health_tls_from_cib(cib, node, results);
         drover_health_networks(cib, node, deadline, results);
         drover_cib_free(cib);
     }

@@ -129,7 +129,7 @@ read_published(cli_t *cli, GPtrArray *reports)
         return CRM_EX_UNAVAILABLE;
     }
     if (drover_cib_query(deadline, &cib) == 0) {
-        nodes = drover_cib_nodes(cib);
+        nodes = drover_cib_node_names(cib);
     }
     if (only_node != NULL) {
         if (nodes != NULL

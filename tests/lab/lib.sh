@@ -224,14 +224,20 @@ standby_at_once() {
 }
 
 # The NodeHealth clone on every node, monitoring every 3 s (it publishes
-# each node's facts on the migration networks)
+# each node's facts on the migration networks and its health); with
+# NAME=VALUE arguments, those parameters
 nodehealth_clone() {
-    on n1 cibadmin -C -o resources -X '<clone id="health-clone">
-  <primitive id="health" class="ocf" provider="drover" type="NodeHealth">
+    local params="" kv
+    for kv in "$@"; do
+        params+="<nvpair id=\"health-${kv%%=*}\" name=\"${kv%%=*}\" value=\"${kv#*=}\"/>"
+    done
+    [ -z "$params" ] || params="<instance_attributes id=\"health-params\">$params</instance_attributes>"
+    on n1 cibadmin -C -o resources -X "<clone id=\"health-clone\">
+  <primitive id=\"health\" class=\"ocf\" provider=\"drover\" type=\"NodeHealth\">$params
     <operations>
-      <op id="health-monitor" name="monitor" interval="3s" timeout="20s"/>
+      <op id=\"health-monitor\" name=\"monitor\" interval=\"3s\" timeout=\"20s\"/>
     </operations>
-  </primitive></clone>'
+  </primitive></clone>"
 }
 
 # The last heartbeat in NODE's serial log of VM (guest_beat_on VM NODE)

@@ -88,6 +88,9 @@ GHashTable *drover_cib_node_attrs(const drover_cib_t *cib, const char *node,
  */
 GPtrArray *drover_cib_nodes(const drover_cib_t *cib);
 
+/* The names of drover_cib_nodes(): char *, in configuration order */
+GPtrArray *drover_cib_node_names(const drover_cib_t *cib);
+
 /*!
  * \brief Whether a primitive with id \p resource is configured
  */

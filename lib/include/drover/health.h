@@ -71,6 +71,28 @@ drover_health_result_t *drover_health_name(const char *node, bool local,
 void drover_health_networks(const drover_cib_t *cib, const char *node,
                             drover_deadline_t deadline, GPtrArray *results);
 
+/* Cluster properties of the TLS check (docs/health.md) */
+#define DROVER_HEALTH_TLS_PROPERTY      "drover-health-tls"
+#define DROVER_HEALTH_TLS_DIR_PROPERTY  "drover-health-tls-dir"
+#define DROVER_HEALTH_TLS_WARN_PROPERTY "drover-health-tls-warn-days"
+
+/*!
+ * \brief libvirt's TLS certificates (server and client certificate, as
+ *        libvirt finds them, or in \p dir as cacert.pem, servercert.pem,
+ *        clientcert.pem): each exists, is valid now and for \p warn_days
+ *        more, is issued for \p node, and chains to the CA certificate;
+ *        appended to \p results
+ */
+void drover_health_tls(const char *dir, const char *node, int warn_days,
+                       GPtrArray *results);
+
+/*!
+ * \brief drover_health_tls() as the cluster properties say: on, off, or
+ *        auto (the default: when a migration network uses tls)
+ */
+void drover_health_tls_from_cib(const drover_cib_t *cib, const char *node,
+                                GPtrArray *results);
+
 /*!
  * \brief Every local check of \p node (this host), run at once, each
  *        within \p deadline (the network probes in what is left of it);
