@@ -226,6 +226,7 @@ standby_at_once() {
 # The NodeHealth clone on every node, monitoring every 3 s (it publishes
 # each node's facts on the migration networks and its health); with
 # NAME=VALUE arguments, those parameters
+# shellcheck disable=SC2120  # parameters are optional
 nodehealth_clone() {
     local params="" kv
     for kv in "$@"; do
