@@ -27,16 +27,17 @@ endif
 DEB_BUILD_DEPS := build-essential pkg-config pacemaker-dev libcpg-dev \
 	libquorum-dev libcorosync-common-dev libvirt-dev libxml2-dev \
 	libxml2-utils libglib2.0-dev libjson-glib-dev libqb-dev check \
-	valgrind clang-format clang-14 libclang-rt-14-dev libgnutls28-dev
+	valgrind clang-format clang-14 libclang-rt-14-dev libgnutls28-dev \
+	libldap-dev
 DEB_LAB_DEPS := pacemaker pacemaker-cli-utils corosync libvirt-daemon \
 	libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 \
 	resource-agents busybox-static iproute2 nftables ethtool \
 	iputils-ping util-linux procps psmisc cpio kmod perl shellcheck \
-	prometheus gnutls-bin
+	prometheus gnutls-bin slapd ldap-utils
 DEB_DEPS := $(DEB_BUILD_DEPS) $(DEB_LAB_DEPS)
 
 PKGS := pacemaker pacemaker-cib libcpg libquorum libcorosync_common libvirt libxml-2.0 \
-	glib-2.0 gio-2.0 json-glib-1.0 libqb gnutls
+	glib-2.0 gio-2.0 json-glib-1.0 libqb gnutls ldap
 # Recursive (=) so that pkg-config runs only after `make deps`
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))

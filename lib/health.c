@@ -16,6 +16,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <json-glib/json-glib.h>
+#include <ldap.h>
 #include <libvirt/libvirt.h>
 
 #include <drover/cib.h>
@@ -832,6 +833,389 @@ drover_health_tls_from_cib(const drover_cib_t *cib, const char *node,
 }
 
 /* ------------------------------------------------------------------ */
+/* The peers' SSH host keys                                           */
+/* ------------------------------------------------------------------ */
+
+/* A hashed name, "|1|base64(salt)|base64(HMAC-SHA1(salt, host))" */
+static bool
+hashed_name_is(const char *field, const char *host)
+{
+    g_auto(GStrv) parts = g_strsplit(field + 3, "|", 2);
+    g_autofree guchar *salt = NULL;
+    g_autofree guchar *want = NULL;
+    guint8 digest[20];
+    gsize digest_len = sizeof(digest);
+    gsize salt_len = 0;
+    gsize want_len = 0;
+    g_autoptr(GHmac) hmac = NULL;
+
+    if (parts[0] == NULL || parts[1] == NULL) {
+        return false;
+    }
+    salt = g_base64_decode(parts[0], &salt_len);
+    want = g_base64_decode(parts[1], &want_len);
+    if (salt_len == 0 || want_len != sizeof(digest)) {
+        return false;
+    }
+    hmac = g_hmac_new(G_CHECKSUM_SHA1, salt, salt_len);
+    g_hmac_update(hmac, (const guchar *) host, (gssize) strlen(host));
+    g_hmac_get_digest(hmac, digest, &digest_len);
+    return memcmp(digest, want, sizeof(digest)) == 0;
+}
+
+/* Whether the hosts field of a known_hosts line (comma-separated
+ * patterns, "!" negates) matches \p host */
+static bool
+hosts_field_matches(const char *field, const char *host)
+{
+    g_auto(GStrv) patterns = NULL;
+    g_autofree char *lower = g_ascii_strdown(host, -1);
+    bool matched = false;
+
+    if (g_str_has_prefix(field, "|1|")) {
+        return hashed_name_is(field, host);
+    }
+    patterns = g_strsplit(field, ",", -1);
+    for (char **p = patterns; *p != NULL; p++) {
+        bool negated = (**p == '!');
+        g_autofree char *pattern = g_ascii_strdown(*p + negated, -1);
+
+        if (g_pattern_match_simple(pattern, lower)) {
+            if (negated) {
+                return false;
+            }
+            matched = true;
+        }
+    }
+    return matched;
+}
+
+bool
+drover_known_hosts_has(const char *text, const char *host)
+{
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+
+    for (char **l = lines; *l != NULL; l++) {
+        g_auto(GStrv) words = NULL;
+        char **w = NULL;
+
+        g_strstrip(*l);
+        if (**l == '\0' || **l == '#') {
+            continue;
+        }
+        words = g_strsplit_set(*l, " \t", -1);
+        w = words;
+        if (**w == '@') { /* @cert-authority, @revoked */
+            if (strcmp(*w, "@revoked") == 0) {
+                continue;
+            }
+            w++;
+        }
+        /* hosts, key type, key */
+        if (*w != NULL && w[1] != NULL && w[2] != NULL
+            && hosts_field_matches(*w, host)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void
+drover_health_ssh(const char *files, const GPtrArray *peers, GPtrArray *results)
+{
+    g_auto(GStrv) paths = g_strsplit_set(files, " ,", -1);
+    g_autoptr(GString) read = g_string_new(NULL);
+    g_autoptr(GString) text = g_string_new(NULL);
+
+    for (char **p = paths; *p != NULL; p++) {
+        g_autofree char *content = NULL;
+
+        if (**p != '\0' && g_file_get_contents(*p, &content, NULL, NULL)) {
+            g_string_append_printf(text, "%s\n", content);
+            g_string_append_printf(read, "%s%s", (read->len > 0) ? ", " : "",
+                                   *p);
+        }
+    }
+    for (guint i = 0; i < peers->len; i++) {
+        const char *peer = g_ptr_array_index(peers, i);
+        gint64 started = g_get_monotonic_time();
+
+        if (drover_known_hosts_has(text->str, peer)) {
+            g_ptr_array_add(
+                results,
+                result("ssh", peer, started, DROVER_HEALTH_OK,
+                       g_strdup_printf("host key known (%s)", read->str)));
+        } else {
+            /* a warning: it breaks migrations from here, not to here */
+            g_ptr_array_add(
+                results,
+                result("ssh", peer, started, DROVER_HEALTH_WARNING,
+                       g_strdup_printf("no host key in %s: migrations over "
+                                       "ssh to %s fail",
+                                       (read->len > 0) ? read->str : files,
+                                       peer)));
+        }
+    }
+}
+
+/* Whether a drover VM resource connects to its targets over ssh */
+static bool
+any_vm_uses_ssh(const drover_cib_t *cib)
+{
+    g_autoptr(GPtrArray) vms =
+        drover_cib_resources_by_agent(cib, "ocf", "drover", "VirtualDomain");
+
+    for (guint i = 0; i < vms->len; i++) {
+        const char *transport = drover_cib_resource_param(
+            cib, g_ptr_array_index(vms, i), "migration_transport");
+
+        if (transport != NULL && strstr(transport, "ssh") != NULL) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void
+drover_health_ssh_from_cib(const drover_cib_t *cib, const char *node,
+                           GPtrArray *results)
+{
+    const char *mode = drover_cib_property(cib, DROVER_HEALTH_SSH_PROPERTY);
+    const char *files =
+        drover_cib_property(cib, DROVER_HEALTH_SSH_KNOWN_PROPERTY);
+    g_autoptr(GPtrArray) peers = NULL;
+    bool check = false;
+
+    if (mode == NULL || strcmp(mode, "auto") == 0) {
+        check = any_vm_uses_ssh(cib);
+    } else if (strcmp(mode, "on") == 0) {
+        check = true;
+    } else if (strcmp(mode, "off") != 0) {
+        g_ptr_array_add(results,
+                        result("ssh", DROVER_HEALTH_SSH_PROPERTY,
+                               g_get_monotonic_time(), DROVER_HEALTH_WARNING,
+                               g_strdup_printf("'%s' is not on, off or auto; "
+                                               "not checked",
+                                               mode)));
+    }
+    if (!check) {
+        return;
+    }
+    peers = drover_cib_node_names(cib);
+    for (guint i = 0; i < peers->len; i++) {
+        if (strcmp(g_ptr_array_index(peers, i), node) == 0) {
+            g_ptr_array_remove_index(peers, i);
+            break;
+        }
+    }
+    drover_health_ssh((files != NULL) ? files : DROVER_HEALTH_SSH_KNOWN_DEFAULT,
+                      peers, results);
+}
+
+/* ------------------------------------------------------------------ */
+/* The node's entry in an LDAP directory                              */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+    char *uri;
+    char *base;
+    char *filter; /* %n replaced */
+    char **expect;
+    char *bind_dn;
+    char *password;
+    gint64 timeout_ms;
+    /* what it found */
+    drover_health_t status;
+    char *reason;
+} ldap_call_t;
+
+static void
+ldap_call_free(gpointer data)
+{
+    ldap_call_t *c = data;
+
+    g_free(c->uri);
+    g_free(c->base);
+    g_free(c->filter);
+    g_strfreev(c->expect);
+    g_free(c->bind_dn);
+    if (c->password != NULL) {
+        memset(c->password, 0, strlen(c->password));
+        g_free(c->password);
+    }
+    g_free(c->reason);
+    g_free(c);
+}
+
+/* \p text with %n as \p node (escaped as a filter value with \p escape) */
+static char *
+expand_node_name(const char *text, const char *node, bool escape)
+{
+    g_autofree char *value = NULL;
+    struct berval in = { strlen(node), (char *) node };
+    struct berval out = { 0, NULL };
+    g_auto(GStrv) parts = g_strsplit(text, "%n", -1);
+
+    if (escape && ldap_bv2escaped_filter_value(&in, &out) == 0) {
+        value = g_strndup(out.bv_val, out.bv_len);
+        ber_memfree(out.bv_val);
+    } else {
+        value = g_strdup(node);
+    }
+    return g_strjoinv(value, parts);
+}
+
+/* The entry has every "attr" and "attr=value" of \p c->expect; else the
+ * first that is missing */
+static const char *
+missing_expected(LDAP *ld, LDAPMessage *entry, char **expect)
+{
+    for (char **e = expect; e != NULL && *e != NULL; e++) {
+        g_autofree char *attr = g_strndup(*e, strcspn(*e, "="));
+        const char *value = strchr(*e, '=');
+        struct berval **values = NULL;
+        bool found = false;
+
+        if (**e == '\0') {
+            continue;
+        }
+        values = ldap_get_values_len(ld, entry, attr);
+        for (int i = 0; values != NULL && values[i] != NULL && !found; i++) {
+            found = (value == NULL)
+                    || (values[i]->bv_len == strlen(value + 1)
+                        && g_ascii_strncasecmp(values[i]->bv_val, value + 1,
+                                               values[i]->bv_len)
+                               == 0);
+        }
+        ldap_value_free_len(values);
+        if (!found) {
+            return *e;
+        }
+    }
+    return NULL;
+}
+
+static int
+ldap_call(void *data)
+{
+    ldap_call_t *c = data;
+    LDAP *ld = NULL;
+    LDAPMessage *res = NULL;
+    LDAPMessage *entry = NULL;
+    int version = LDAP_VERSION3;
+    struct timeval timeout = { c->timeout_ms / 1000,
+                               (c->timeout_ms % 1000) * 1000 };
+    struct berval secret = { 0, NULL };
+    int rc = ldap_initialize(&ld, c->uri);
+
+    c->status = DROVER_HEALTH_WARNING; /* the directory's trouble */
+    if (rc != LDAP_SUCCESS) {
+        c->reason = g_strdup_printf("%s: %s", c->uri, ldap_err2string(rc));
+        return 0;
+    }
+    ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version);
+    ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &timeout);
+    ldap_set_option(ld, LDAP_OPT_TIMEOUT, &timeout);
+    if (c->password != NULL) {
+        secret.bv_val = c->password;
+        secret.bv_len = strlen(c->password);
+    }
+    rc = ldap_sasl_bind_s(ld, c->bind_dn, LDAP_SASL_SIMPLE, &secret, NULL, NULL,
+                          NULL);
+    if (rc != LDAP_SUCCESS) {
+        c->reason = g_strdup_printf("cannot bind to %s%s%s: %s", c->uri,
+                                    (c->bind_dn != NULL) ? " as " : "",
+                                    (c->bind_dn != NULL) ? c->bind_dn : "",
+                                    ldap_err2string(rc));
+        ldap_unbind_ext_s(ld, NULL, NULL);
+        return 0;
+    }
+    rc = ldap_search_ext_s(ld, c->base, LDAP_SCOPE_SUBTREE, c->filter, NULL, 0,
+                           NULL, NULL, &timeout, 2, &res);
+    if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) {
+        c->status = (rc == LDAP_NO_SUCH_OBJECT) ? DROVER_HEALTH_CRITICAL
+                                                : DROVER_HEALTH_WARNING;
+        c->reason = g_strdup_printf("search %s under %s at %s: %s", c->filter,
+                                    c->base, c->uri, ldap_err2string(rc));
+    } else if ((entry = ldap_first_entry(ld, res)) == NULL) {
+        c->status = DROVER_HEALTH_CRITICAL;
+        c->reason = g_strdup_printf("no entry %s under %s at %s", c->filter,
+                                    c->base, c->uri);
+    } else {
+        char *dn = ldap_get_dn(ld, entry);
+        const char *missing = missing_expected(ld, entry, c->expect);
+
+        if (missing != NULL) {
+            c->status = DROVER_HEALTH_CRITICAL;
+            c->reason = g_strdup_printf("entry %s lacks %s", dn, missing);
+        } else {
+            c->status = DROVER_HEALTH_OK;
+            c->reason = g_strdup_printf("entry %s at %s", dn, c->uri);
+        }
+        ldap_memfree(dn);
+    }
+    ldap_msgfree(res);
+    ldap_unbind_ext_s(ld, NULL, NULL);
+    return 0;
+}
+
+drover_health_result_t *
+drover_health_ldap(const drover_ldap_check_t *check, const char *node,
+                   drover_deadline_t deadline)
+{
+    gint64 started = g_get_monotonic_time();
+    ldap_call_t *c = g_new0(ldap_call_t, 1);
+    g_autofree char *expect = NULL;
+    drover_health_result_t *r = NULL;
+    int rc;
+
+    c->uri = g_strdup(check->uri);
+    c->base = g_strdup((check->base != NULL) ? check->base : "");
+    c->filter = expand_node_name(
+        (check->filter != NULL) ? check->filter : "(cn=%n)", node, true);
+    expect = (check->expect != NULL)
+                 ? expand_node_name(check->expect, node, false)
+                 : NULL;
+    c->expect = (expect != NULL) ? g_strsplit_set(expect, " ", -1) : NULL;
+    c->bind_dn = g_strdup(check->bind_dn);
+    c->password = g_strdup(check->password);
+    c->timeout_ms = MAX(drover_deadline_remaining_ms(deadline), 1);
+    rc = drover_deadline_run(deadline, ldap_call, c, ldap_call_free);
+    if (rc == DROVER_RC_TIMEOUT) {
+        return result("ldap", check->uri, started, DROVER_HEALTH_WARNING,
+                      not_answering(started));
+    }
+    r = result("ldap", check->uri, started, c->status,
+               g_steal_pointer(&c->reason));
+    ldap_call_free(c);
+    return r;
+}
+
+/* The directory check's settings from the cluster properties; false when
+ * no URI is set (the check is off) */
+static bool
+ldap_check_from_cib(const drover_cib_t *cib, drover_ldap_check_t *check,
+                    char **password)
+{
+    const char *file =
+        drover_cib_property(cib, DROVER_HEALTH_LDAP_SECRET_PROPERTY);
+
+    *check = (drover_ldap_check_t){
+        .uri = drover_cib_property(cib, DROVER_HEALTH_LDAP_URI_PROPERTY),
+        .base = drover_cib_property(cib, DROVER_HEALTH_LDAP_BASE_PROPERTY),
+        .filter = drover_cib_property(cib, DROVER_HEALTH_LDAP_FILTER_PROPERTY),
+        .expect = drover_cib_property(cib, DROVER_HEALTH_LDAP_EXPECT_PROPERTY),
+        .bind_dn = drover_cib_property(cib, DROVER_HEALTH_LDAP_BIND_PROPERTY),
+    };
+    *password = NULL;
+    if (file != NULL && g_file_get_contents(file, password, NULL, NULL)) {
+        g_strchomp(*password);
+        check->password = *password;
+    }
+    return check->uri != NULL;
+}
+
+/* ------------------------------------------------------------------ */
 /* All of them, and how they are shown                                */
 /* ------------------------------------------------------------------ */
 
@@ -929,7 +1313,22 @@ drover_health_local(const char *node, const char *libvirt_uri,
         }
     }
     if (cib != NULL) {
+        drover_ldap_check_t ldap_check;
+        g_autofree char *password = NULL;
+
+        if (ldap_check_from_cib(cib, &ldap_check, &password)) {
+            /* half of what is left: the probes need the rest */
+            g_ptr_array_add(
+                results, drover_health_ldap(
+                             &ldap_check, node,
+                             drover_deadline_in_ms(
+                                 drover_deadline_remaining_ms(deadline) / 2)));
+        }
+        if (password != NULL) {
+            memset(password, 0, strlen(password));
+        }
         drover_health_tls_from_cib(cib, node, results);
+        drover_health_ssh_from_cib(cib, node, results);
         drover_health_networks(cib, node, deadline, results);
         drover_cib_free(cib);
     }

@@ -12,6 +12,9 @@
 #     and pair (a warning: migrations use another network)
 #   - libvirt TLS certificates made with certtool: an expired one, one for
 #     another name, one that expires soon
+#   - a real OpenLDAP slapd on n1 with an entry per node: n3's deleted ->
+#     reported for n3 only
+#   - the SSH host keys of the peers, in a known_hosts file
 #   - the Nagios output follows the plugin guidelines (regex over real
 #     runs), the Prometheus output passes promtool check metrics
 # shellcheck disable=SC2317,SC2016  # predicates called through ok/eval
@@ -184,6 +187,59 @@ ok "...reported" grep -qE "^DROVER WARNING - tls /etc/libvirt/pki/servercert.pem
 
 cp "$pki/n2-good.pem" "$n2_server"
 ok "the good certificate back: n2 is green" wait_for --timeout 15 health_is n2 green
+
+# --- the nodes' entries in a directory (a real slapd, on n1) --------------------------
+ldap=$LAB_DIR/ldap
+mkdir -p "$ldap/db"
+cat >"$ldap/slapd.conf" <<EOF
+include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/nis.schema
+modulepath /usr/lib/ldap
+moduleload back_mdb
+pidfile $ldap/slapd.pid
+database mdb
+suffix "dc=lab"
+rootdn "cn=admin,dc=lab"
+rootpw secret
+directory $ldap/db
+EOF
+{
+    printf 'dn: dc=lab\nobjectClass: dcObject\nobjectClass: organization\ndc: lab\no: lab\n\n'
+    printf 'dn: ou=hosts,dc=lab\nobjectClass: organizationalUnit\nou: hosts\n\n'
+    for i in 1 2 3; do
+        printf 'dn: cn=n%s,ou=hosts,dc=lab\nobjectClass: device\nobjectClass: ipHost\ncn: n%s\nipHostNumber: 10.20.0.1%s\n\n' "$i" "$i" "$i"
+    done
+} >"$ldap/data.ldif"
+slapadd -q -f "$ldap/slapd.conf" -l "$ldap/data.ldif"
+on n1 slapd -f "$ldap/slapd.conf" -h ldap://10.20.0.11:3389/
+on n1 crm_attribute --type crm_config --name drover-health-ldap-uri --update ldap://10.20.0.11:3389
+on n1 crm_attribute --type crm_config --name drover-health-ldap-base --update ou=hosts,dc=lab
+on n1 crm_attribute --type crm_config --name drover-health-ldap-expect --update "objectClass=ipHost ipHostNumber"
+out=$(drover n3 health)
+is "$?" 0 "every node has its entry: n3 is ok"
+ok "...the directory checked" grep -q "^  ok  *ldap  *ldap://10.20.0.11:3389  *entry cn=n3,ou=hosts,dc=lab" <<<"$out"
+on n1 ldapdelete -x -H ldap://10.20.0.11:3389 -D cn=admin,dc=lab -w secret cn=n3,ou=hosts,dc=lab
+ok "n3's entry deleted: n3 turns red" wait_for --timeout 15 health_is n3 red
+out=$(drover n1 health --all --format=nagios)
+diag "$(head -1 <<<"$out")"
+ok "...reported for n3" grep -q "^n3: ldap ldap://10.20.0.11:3389: critical: no entry (cn=n3) under ou=hosts,dc=lab" <<<"$out"
+ok "...and for n3 only" eval '[ "$(grep -c "^n[12]: ldap .*: ok: entry cn=n[12],ou=hosts,dc=lab" <<<"$out")" = 2 ]'
+is "$(health_of n1) $(health_of n2)" "green green" "...n1 and n2 stay green"
+on n1 crm_attribute --type crm_config --name drover-health-ldap-uri --delete
+
+# --- the peers' SSH host keys (for migration_transport=ssh) -------------------------
+key="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4"
+for node in n1 n2 n3; do
+    printf 'n1 %s\nn2 %s\n' "$key" "$key" >"$(lab_node_root "$node")/etc/libvirt/pki/known_hosts"
+done
+on n1 crm_attribute --type crm_config --name drover-health-ssh-known-hosts --update /etc/libvirt/pki/known_hosts
+on n1 crm_attribute --type crm_config --name drover-health-ssh --update on
+out=$(drover n1 health --format=nagios)
+is "$?" 1 "n3's host key unknown on n1: exit 1 (a warning)"
+ok "...reported for n3" grep -q "^DROVER WARNING - ssh n3: no host key in /etc/libvirt/pki/known_hosts: migrations over ssh to n3 fail" <<<"$out"
+ok "...n2's is known" grep -q "^ssh n2: ok: host key known" <<<"$out"
+on n1 crm_attribute --type crm_config --name drover-health-ssh --update off
 
 no_failed_ops "crm_mon shows no failed operation (the refused one cleaned up)"
 lab_stop

@@ -1,9 +1,12 @@
 /*
  * Health checks: libvirt answering (its test driver), a daemon that
  * accepts and never answers (reported at the deadline, not waited for),
- * name resolution, and the monitoring formats.
+ * name resolution, the monitoring formats, known_hosts, and a node's entry
+ * in a real OpenLDAP slapd on loopback (Debian's slapd package).
  */
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -201,6 +204,240 @@ START_TEST(report_round_trip)
 }
 END_TEST
 
+/* OpenSSH's known_hosts: plain, hashed (ssh-keygen -H), patterns,
+ * negations, markers */
+START_TEST(known_hosts)
+{
+    const char *text =
+        "# comment\n"
+        "n1,10.20.0.11 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA\n"
+        "|1|AAECAwQFBgcICQoLDA0ODxAREhM=|YNBbJy4XXoOXPzhJKTw9a+2RnjA= "
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB\n"
+        "*.lab,!bad.lab ecdsa-sha2-nistp256 AAAAE2VjZHNh\n"
+        "@revoked n4 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC\n"
+        "@cert-authority n5 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAID\n"
+        "n6\n";
+
+    ck_assert(drover_known_hosts_has(text, "n1"));
+    ck_assert(drover_known_hosts_has(text, "N1"));
+    ck_assert(drover_known_hosts_has(text, "n2")); /* hashed */
+    ck_assert(!drover_known_hosts_has(text, "n3"));
+    ck_assert(drover_known_hosts_has(text, "n7.lab"));
+    ck_assert(!drover_known_hosts_has(text, "bad.lab"));
+    ck_assert(!drover_known_hosts_has(text, "n4")); /* revoked only */
+    ck_assert(drover_known_hosts_has(text, "n5"));
+    ck_assert(!drover_known_hosts_has(text, "n6")); /* no key */
+    ck_assert(!drover_known_hosts_has("", "n1"));
+}
+END_TEST
+
+/* A peer without a host key is a warning naming the files read */
+START_TEST(ssh_peers)
+{
+    g_autoptr(GPtrArray) results =
+        g_ptr_array_new_with_free_func(drover_health_result_free);
+    g_autoptr(GPtrArray) peers = g_ptr_array_new();
+    g_autofree char *dir = g_dir_make_tmp("drover-ssh-XXXXXX", NULL);
+    g_autofree char *file = g_build_filename(dir, "known_hosts", NULL);
+    g_autofree char *files = g_strdup_printf("%s /nonexistent", file);
+    const drover_health_result_t *r = NULL;
+
+    ck_assert(g_file_set_contents(file, "n1 ssh-ed25519 AAAA\n", -1, NULL));
+    g_ptr_array_add(peers, "n1");
+    g_ptr_array_add(peers, "n3");
+    drover_health_ssh(files, peers, results);
+    ck_assert_uint_eq(results->len, 2);
+    r = g_ptr_array_index(results, 0);
+    ck_assert_int_eq(r->status, DROVER_HEALTH_OK);
+    r = g_ptr_array_index(results, 1);
+    ck_assert_int_eq(r->status, DROVER_HEALTH_WARNING);
+    ck_assert_str_eq(r->subject, "n3");
+    ck_assert_msg(g_str_has_prefix(r->reason, "no host key in ")
+                      && strstr(r->reason, "known_hosts: migrations over ssh "
+                                           "to n3 fail")
+                             != NULL,
+                  "%s", r->reason);
+    g_unlink(file);
+    g_rmdir(dir);
+}
+END_TEST
+
+/* --- a real slapd on loopback, for the whole test case ------------------ */
+
+static GPid slapd_pid = 0;
+static char *slapd_dir = NULL;
+static char *slapd_uri = NULL;
+
+static const char slapd_conf[] = "include /etc/ldap/schema/core.schema\n"
+                                 "include /etc/ldap/schema/cosine.schema\n"
+                                 "include /etc/ldap/schema/nis.schema\n"
+                                 "modulepath /usr/lib/ldap\n"
+                                 "moduleload back_mdb\n"
+                                 "pidfile %s/slapd.pid\n"
+                                 "database mdb\n"
+                                 "suffix \"dc=lab\"\n"
+                                 "rootdn \"cn=admin,dc=lab\"\n"
+                                 "rootpw secret\n"
+                                 "directory %s\n";
+
+static const char slapd_data[] = "dn: dc=lab\n"
+                                 "objectClass: dcObject\n"
+                                 "objectClass: organization\n"
+                                 "dc: lab\n"
+                                 "o: lab\n\n"
+                                 "dn: ou=hosts,dc=lab\n"
+                                 "objectClass: organizationalUnit\n"
+                                 "ou: hosts\n\n"
+                                 "dn: cn=n1,ou=hosts,dc=lab\n"
+                                 "objectClass: device\n"
+                                 "objectClass: ipHost\n"
+                                 "cn: n1\n"
+                                 "ipHostNumber: 10.20.0.11\n";
+
+/* A port nothing listens on now */
+static guint16
+free_port(void)
+{
+    g_autoptr(GSocket) sock =
+        g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                     G_SOCKET_PROTOCOL_DEFAULT, NULL);
+    g_autoptr(GInetAddress) lo =
+        g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+    g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
+    g_autoptr(GSocketAddress) bound = NULL;
+
+    g_socket_bind(sock, any, TRUE, NULL);
+    bound = g_socket_get_local_address(sock, NULL);
+    return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+}
+
+static void
+slapd_start(void)
+{
+    g_autofree char *conf = NULL;
+    g_autofree char *conf_path = NULL;
+    g_autofree char *ldif_path = NULL;
+    g_autofree char *listen = NULL;
+    guint16 port = free_port();
+    int status = -1;
+
+    slapd_dir = g_dir_make_tmp("drover-slapd-XXXXXX", NULL);
+    conf = g_strdup_printf(slapd_conf, slapd_dir, slapd_dir);
+    conf_path = g_build_filename(slapd_dir, "slapd.conf", NULL);
+    ldif_path = g_build_filename(slapd_dir, "data.ldif", NULL);
+    g_file_set_contents(conf_path, conf, -1, NULL);
+    g_file_set_contents(ldif_path, slapd_data, -1, NULL);
+    {
+        const char *argv[] = { "/usr/sbin/slapadd", "-q", "-f", conf_path, "-l",
+                               ldif_path,           NULL };
+
+        g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL,
+                     NULL, NULL, NULL, NULL, &status, NULL);
+    }
+    slapd_uri = g_strdup_printf("ldap://127.0.0.1:%u", port);
+    listen = g_strdup_printf("%s/", slapd_uri);
+    {
+        /* -d 0: in the foreground, so that it is ours to stop */
+        const char *argv[] = { "/usr/sbin/slapd", "-d", "0",    "-f",
+                               conf_path,         "-h", listen, NULL };
+
+        if (status != 0
+            || !g_spawn_async(NULL, (char **) argv, NULL,
+                              G_SPAWN_STDOUT_TO_DEV_NULL
+                                  | G_SPAWN_STDERR_TO_DEV_NULL,
+                              NULL, NULL, &slapd_pid, NULL)) {
+            slapd_pid = 0;
+            return;
+        }
+    }
+    for (int i = 0; i < 100; i++) { /* ready when it takes connections */
+        g_autoptr(GSocketClient) client = g_socket_client_new();
+        g_autoptr(GSocketConnection) conn = g_socket_client_connect_to_host(
+            client, "127.0.0.1", port, NULL, NULL);
+
+        if (conn != NULL) {
+            return;
+        }
+        g_usleep(50000);
+    }
+}
+
+static void
+slapd_stop(void)
+{
+    if (slapd_pid != 0) {
+        kill(slapd_pid, SIGTERM);
+        waitpid(slapd_pid, NULL, 0);
+        g_spawn_close_pid(slapd_pid);
+        slapd_pid = 0;
+    }
+    if (slapd_dir != NULL) {
+        const char *argv[] = { "rm", "-rf", slapd_dir, NULL };
+
+        g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL,
+                     NULL, NULL, NULL, NULL, NULL);
+    }
+    g_clear_pointer(&slapd_dir, g_free);
+    g_clear_pointer(&slapd_uri, g_free);
+}
+
+static drover_health_result_t *
+ldap_check(const char *node, const char *expect, const char *uri)
+{
+    drover_ldap_check_t check = {
+        .uri = uri,
+        .base = "ou=hosts,dc=lab",
+        .expect = expect,
+    };
+
+    return drover_health_ldap(&check, node, drover_deadline_in_ms(3000));
+}
+
+START_TEST(ldap_entry)
+{
+    drover_health_result_t *r = NULL;
+
+    ck_assert_msg(slapd_pid != 0, "slapd did not start");
+    r = ldap_check("n1", "objectClass=ipHost ipHostNumber cn=%n", slapd_uri);
+    ck_assert_msg(r->status == DROVER_HEALTH_OK, "%s", r->reason);
+    ck_assert_str_eq(r->check, "ldap");
+    drover_health_result_free(r);
+
+    r = ldap_check("n3", NULL, slapd_uri);
+    ck_assert_int_eq(r->status, DROVER_HEALTH_CRITICAL);
+    ck_assert_msg(g_str_has_prefix(
+                      r->reason, "no entry (cn=n3) under ou=hosts,dc=lab at "),
+                  "%s", r->reason);
+    drover_health_result_free(r);
+
+    r = ldap_check("n1", "ipHostNumber=10.9.9.9", slapd_uri);
+    ck_assert_int_eq(r->status, DROVER_HEALTH_CRITICAL);
+    ck_assert_str_eq(r->reason,
+                     "entry cn=n1,ou=hosts,dc=lab lacks ipHostNumber=10.9.9.9");
+    drover_health_result_free(r);
+
+    /* a name is a value in the filter, never filter syntax */
+    r = ldap_check("n1)(cn=*", NULL, slapd_uri);
+    ck_assert_int_eq(r->status, DROVER_HEALTH_CRITICAL);
+    ck_assert_msg(strstr(r->reason, "(cn=n1\\29\\28cn=\\2A)") != NULL, "%s",
+                  r->reason);
+    drover_health_result_free(r);
+}
+END_TEST
+
+/* The directory itself down: a warning (not the node's fault) */
+START_TEST(ldap_unreachable)
+{
+    g_autofree char *uri = g_strdup_printf("ldap://127.0.0.1:%u", free_port());
+    drover_health_result_t *r = ldap_check("n1", NULL, uri);
+
+    ck_assert_int_eq(r->status, DROVER_HEALTH_WARNING);
+    ck_assert_msg(strstr(r->reason, "Can't contact LDAP server") != NULL, "%s",
+                  r->reason);
+    drover_health_result_free(r);
+}
+END_TEST
+
 Suite *
 health_suite(void)
 {
@@ -214,6 +451,15 @@ health_suite(void)
     tcase_add_test(tc, monitoring_formats);
     tcase_add_test(tc, several_nodes_in_nagios);
     tcase_add_test(tc, report_round_trip);
+    tcase_add_test(tc, known_hosts);
+    tcase_add_test(tc, ssh_peers);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("ldap");
+    tcase_set_timeout(tc, 30);
+    tcase_add_unchecked_fixture(tc, slapd_start, slapd_stop);
+    tcase_add_test(tc, ldap_entry);
+    tcase_add_test(tc, ldap_unreachable);
     suite_add_tcase(s, tc);
     return s;
 }

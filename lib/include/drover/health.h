@@ -93,6 +93,59 @@ void drover_health_tls(const char *dir, const char *node, int warn_days,
 void drover_health_tls_from_cib(const drover_cib_t *cib, const char *node,
                                 GPtrArray *results);
 
+/* Cluster properties of the SSH check (docs/health.md) */
+#define DROVER_HEALTH_SSH_PROPERTY       "drover-health-ssh"
+#define DROVER_HEALTH_SSH_KNOWN_PROPERTY "drover-health-ssh-known-hosts"
+#define DROVER_HEALTH_SSH_KNOWN_DEFAULT                                        \
+    "/root/.ssh/known_hosts /etc/ssh/ssh_known_hosts"
+
+/*!
+ * \brief Whether OpenSSH known_hosts \p text has a host key for \p host
+ *        (plain or hashed names, patterns, negations, [host]:port)
+ */
+bool drover_known_hosts_has(const char *text, const char *host);
+
+/*!
+ * \brief For each of \p peers: its host key is in one of \p files
+ *        (space-separated known_hosts files); appended to \p results
+ */
+void drover_health_ssh(const char *files, const GPtrArray *peers,
+                       GPtrArray *results);
+
+/*!
+ * \brief drover_health_ssh() as the cluster properties say: on, off, or
+ *        auto (the default: when a drover VM resource migrates over ssh)
+ */
+void drover_health_ssh_from_cib(const drover_cib_t *cib, const char *node,
+                                GPtrArray *results);
+
+/* Cluster properties of the directory check (docs/health.md) */
+#define DROVER_HEALTH_LDAP_URI_PROPERTY    "drover-health-ldap-uri"
+#define DROVER_HEALTH_LDAP_BASE_PROPERTY   "drover-health-ldap-base"
+#define DROVER_HEALTH_LDAP_FILTER_PROPERTY "drover-health-ldap-filter"
+#define DROVER_HEALTH_LDAP_EXPECT_PROPERTY "drover-health-ldap-expect"
+#define DROVER_HEALTH_LDAP_BIND_PROPERTY   "drover-health-ldap-bind-dn"
+#define DROVER_HEALTH_LDAP_SECRET_PROPERTY "drover-health-ldap-password-file"
+
+typedef struct {
+    const char *uri;
+    const char *base;
+    const char *filter;   /* %n: the node's name; NULL: (cn=%n) */
+    const char *expect;   /* "attr attr=value ...", %n too; may be NULL */
+    const char *bind_dn;  /* NULL: anonymous */
+    const char *password; /* with bind_dn */
+} drover_ldap_check_t;
+
+/*!
+ * \brief \p node's entry in the directory: found under the base with the
+ *        filter, with the expected attributes (critical if not); a
+ *        directory that does not answer is a warning (it is not this
+ *        node's fault)
+ */
+drover_health_result_t *drover_health_ldap(const drover_ldap_check_t *check,
+                                           const char *node,
+                                           drover_deadline_t deadline);
+
 /*!
  * \brief Every local check of \p node (this host), run at once, each
  *        within \p deadline (the network probes in what is left of it);
