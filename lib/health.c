@@ -139,9 +139,15 @@ drover_health_libvirt(const char *uri, drover_deadline_t deadline)
                       not_answering(started)); /* the worker owns c */
     }
     if (rc != 0) {
+        const char *error = (c->error != NULL) ? c->error : "?";
+        /* no socket, or nobody behind it */
+        bool down = (strstr(error, "No such file or directory") != NULL
+                     || strstr(error, "Connection refused") != NULL);
+
         r = result("libvirt", uri, started, DROVER_HEALTH_CRITICAL,
-                   g_strdup_printf("cannot connect: %s",
-                                   (c->error != NULL) ? c->error : "?"));
+                   g_strdup_printf("%s: %s",
+                                   down ? "not running" : "cannot connect",
+                                   error));
     } else {
         r = result("libvirt", uri, started, DROVER_HEALTH_OK,
                    g_strdup_printf("answers (%d domain(s))", c->domains));

@@ -26,6 +26,20 @@ START_TEST(libvirt_answers)
 }
 END_TEST
 
+/* No daemon at all: "not running" */
+START_TEST(libvirt_not_running)
+{
+    drover_health_result_t *r = drover_health_libvirt(
+        "qemu+unix:///system?socket=/nonexistent/libvirt-sock",
+        drover_deadline_in_ms(3000));
+
+    ck_assert_int_eq(r->status, DROVER_HEALTH_CRITICAL);
+    ck_assert_msg(g_str_has_prefix(r->reason, "not running: "), "%s",
+                  r->reason);
+    drover_health_result_free(r);
+}
+END_TEST
+
 /* A socket that takes connections and never says a word: a SIGSTOPped
  * libvirtd looks like this */
 START_TEST(hung_daemon_is_critical_at_the_deadline)
@@ -446,6 +460,7 @@ health_suite(void)
 
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, libvirt_answers);
+    tcase_add_test(tc, libvirt_not_running);
     tcase_add_test(tc, hung_daemon_is_critical_at_the_deadline);
     tcase_add_test(tc, names);
     tcase_add_test(tc, monitoring_formats);
