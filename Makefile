@@ -9,6 +9,7 @@ LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 SBINDIR ?= $(PREFIX)/sbin
 DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
 # Pacemaker looks for agents only under its compiled-in OCF root
 OCF_ROOT ?= /usr/lib/ocf
 DESTDIR ?=
@@ -74,14 +75,19 @@ TEST_AGENT := $(BUILD)/tests/test-agent
 
 HEADERS := $(wildcard lib/include/drover/*.h lib/*.h tests/unit/*.h)
 
-.PHONY: all deps check check-all check-unit check-valgrind check-cli \
+# Manual pages, printed by the programs from the tables they run on
+MAN_PAGES := $(BUILD)/man/drover.8 \
+	$(AGENT_SRCS:agents/%.c=$(BUILD)/man/drover-%.7)
+PC_FILE := $(BUILD)/libdrover.pc
+
+.PHONY: all deps check check-all check-unit check-valgrind check-cli check-man \
 	check-lab lab-down lint-shell demo bench install format format-check \
 	clean help fuzz check-fuzz
 
 # Keep objects between builds (they are intermediate for the programs)
 .SECONDARY:
 
-all: $(LIB_A) $(LIB_SO) $(AGENTS) $(DROVER)
+all: $(LIB_A) $(LIB_SO) $(AGENTS) $(DROVER) $(MAN_PAGES) $(PC_FILE)
 
 help:
 	@echo "make               build libdrover, the agents and the drover CLI"
@@ -121,6 +127,19 @@ $(BUILD)/ocf/drover/%: $(BUILD)/agents/%.o $(LIB_A)
 $(DROVER): $(TOOL_OBJS) $(LIB_A)
 	$(CC) -o $@ $(TOOL_OBJS) $(LIB_A) $(ALL_LDFLAGS) $(PKG_LIBS)
 
+$(BUILD)/man/drover.8: $(DROVER)
+	@mkdir -p $(@D)
+	$(DROVER) help --man >$@
+
+$(BUILD)/man/drover-%.7: $(BUILD)/ocf/drover/%
+	@mkdir -p $(@D)
+	$< man >$@
+
+$(PC_FILE): packaging/libdrover.pc.in Makefile
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@PKGS@|$(PKGS)|' $< >$@
+
 SLOT_LATENCY := $(BUILD)/tests/slot-latency
 DRAIN_PLANNER := $(BUILD)/tests/drain-planner
 
@@ -153,12 +172,15 @@ check-valgrind: $(UNIT_TESTS) $(TEST_AGENT) $(DROVER)
 check-cli: $(DROVER)
 	DROVER=$(DROVER) tests/cli/run
 
+check-man: $(MAN_PAGES) $(AGENTS) $(DROVER)
+	tests/man/check $(BUILD)
+
 LAB_TESTS := tests/lab/selftest.t $(wildcard tests/integration/*.t)
 SHELL_SCRIPTS = tests/lab/lab tests/lab/node-init tests/lab/lib.sh tests/lab/demo \
 	$(wildcard tests/lab/sh/*.sh tests/lab/guest/build \
 	tests/lab/guest/domain-xml tests/lab/guest/check tests/ocft/run \
 	tests/ocft/shims/* tests/bench/run tests/bench/bench-*) \
-	$(LAB_TESTS) tests/cli/run \
+	$(LAB_TESTS) tests/cli/run tests/man/check \
 	packaging/install-deps .ci/run
 
 # Scenarios on the real lab cluster (needs root); each test file brings its
@@ -218,7 +240,7 @@ check-fuzz:
 	$(MAKE) fuzz FUZZ_SECONDS=10
 
 # Everything, in order; `make check` first installs what is missing
-check-all: check-unit check-cli format-check lint-shell
+check-all: check-unit check-cli check-man format-check lint-shell
 	$(MAKE) SANITIZE=1 check-unit
 	$(MAKE) check-fuzz
 	$(MAKE) check-valgrind
@@ -249,6 +271,11 @@ install: all
 	ln -sf libdrover.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libdrover.so
 	install -m 644 lib/include/drover/*.h $(DESTDIR)$(INCLUDEDIR)/drover/
 	install -m 644 schemas/*.rng $(DESTDIR)$(DATADIR)/drover/schemas/
+	install -d $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(LIBDIR)/pkgconfig
+	install -m 644 $(filter %.7,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man7/
+	install -m 644 $(filter %.8,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 $(PC_FILE) $(DESTDIR)$(LIBDIR)/pkgconfig/
 
 C_SOURCES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 

@@ -14,4 +14,10 @@
  */
 char *drover__shown(const char *value);
 
+/*!
+ * \brief Append \p text as roff text: backslashes as \e, hyphens as \-,
+ *        a leading '.' or '\'' guarded, newlines as paragraph breaks
+ */
+void drover__roff_text(GString *out, const char *text);
+
 #endif /* DROVER_PRIVATE__H */

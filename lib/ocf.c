@@ -134,6 +134,59 @@ drover_ocf_print_metadata(const drover_ocf_agent_t *agent, FILE *out)
     return (xmlDocFormatDump(out, doc, 1) < 0) ? EIO : 0;
 }
 
+int
+drover_ocf_print_man(const drover_ocf_agent_t *agent, FILE *out)
+{
+    g_autoptr(GString) man = g_string_new(NULL);
+    g_autofree char *upper = g_ascii_strup(agent->name, -1);
+
+    g_string_append_printf(man,
+                           ".TH DROVER\\-%s 7 \"\" \"drover %s\" "
+                           "\"drover\"\n.SH NAME\ndrover\\-%s \\- ",
+                           upper, agent->version, agent->name);
+    drover__roff_text(man, agent->shortdesc);
+    g_string_append_printf(man,
+                           "\n.SH SYNOPSIS\n.B ocf:drover:%s\n"
+                           ".RI [ parameter = value ...]\n.PP\n"
+                           "pcs resource create \\fIID\\fR "
+                           "ocf:drover:%s \\fIparameter\\fR=\\fIvalue\\fR "
+                           "...\n.SH DESCRIPTION\n",
+                           agent->name, agent->name);
+    drover__roff_text(man, agent->longdesc);
+    g_string_append(man, "\n.SH PARAMETERS\n");
+    for (const drover_ocf_param_t *p = agent->params; p->name != NULL; p++) {
+        g_string_append_printf(
+            man, ".TP\n.BR %s \" (%s%s%s%s%s)\"\n", p->name, type_name(p->type),
+            p->required ? ", required" : "", p->unique ? ", unique" : "",
+            (p->default_value != NULL) ? ", default " : "",
+            (p->default_value != NULL) ? p->default_value : "");
+        drover__roff_text(man, p->longdesc);
+        g_string_append_c(man, '\n');
+    }
+    g_string_append(man, ".SH ACTIONS\n");
+    for (const drover_ocf_action_t *a = agent->actions; a->name != NULL; a++) {
+        g_string_append_printf(man, ".TP\n.B %s\ntimeout %us", a->name,
+                               a->timeout_s);
+        if (a->interval_s > 0) {
+            g_string_append_printf(man, ", interval %us", a->interval_s);
+        }
+        if (a->role != NULL) {
+            g_string_append_printf(man, ", role %s", a->role);
+        }
+        g_string_append_c(man, '\n');
+    }
+    g_string_append(man,
+                    ".SH EXIT STATUS\n"
+                    "OCF exit codes: 0 success, 1 generic error, 2 invalid "
+                    "argument, 3 unimplemented, 5 not installed, 6 not "
+                    "configured, 7 not running.  A failure prints the reason "
+                    "as an \n.B ocf\\-exit\\-reason:\nline, which Pacemaker "
+                    "shows in \n.BR crm_mon (8).\n"
+                    ".SH SEE ALSO\n.BR drover (8),\n.BR crm_resource (8),\n"
+                    ".BR crm_mon (8),\n.BR pcs (8)\n");
+    return (fputs(man->str, out) < 0) ? EIO : 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Exit codes and deadlines                                           */
 /* ------------------------------------------------------------------ */
@@ -531,6 +584,11 @@ drover_ocf_main(const drover_ocf_agent_t *agent, int argc, char **argv)
     }
     if (strcmp(argv[1], "meta-data") == 0) {
         return (drover_ocf_print_metadata(agent, stdout) == 0)
+                   ? PCMK_OCF_OK
+                   : PCMK_OCF_UNKNOWN_ERROR;
+    }
+    if (strcmp(argv[1], "man") == 0) { /* for the build, not Pacemaker */
+        return (drover_ocf_print_man(agent, stdout) == 0)
                    ? PCMK_OCF_OK
                    : PCMK_OCF_UNKNOWN_ERROR;
     }

@@ -21,3 +21,25 @@ drover__shown(const char *value)
     }
     return g_steal_pointer(&valid);
 }
+
+void
+drover__roff_text(GString *out, const char *text)
+{
+    bool line_start = true;
+
+    for (const char *p = text; *p != '\0'; p++) {
+        if (line_start && (*p == '.' || *p == '\'')) {
+            g_string_append(out, "\\&");
+        }
+        line_start = false;
+        switch (*p) {
+            case '\\': g_string_append(out, "\\e"); break;
+            case '-': g_string_append(out, "\\-"); break;
+            case '\n':
+                g_string_append(out, "\n.PP\n");
+                line_start = true;
+                break;
+            default: g_string_append_c(out, *p); break;
+        }
+    }
+}

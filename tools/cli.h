@@ -14,7 +14,12 @@
 typedef struct {
     drover_output_format_t format;
     int timeout_s; /* longest wait for the cluster */
+    GString *man;  /* set: cli_parse() adds the command's manual section
+                      here and returns CLI_MAN_DONE (drover help --man) */
 } cli_t;
+
+/* What cli_parse() returns once it has written a manual section */
+#define CLI_MAN_DONE CRM_EX_NONE
 
 /* A subcommand: parses its own arguments, returns a crm_exit_t */
 typedef crm_exit_t (*cli_command_fn)(cli_t *cli, int argc, char **argv);

@@ -15,6 +15,7 @@
 #include <drover/cib.h>
 
 #include "cli.h"
+#include "drover_private.h"
 
 #define DEFAULT_TIMEOUT_S 30
 
@@ -111,15 +112,60 @@ new_context(const char *parameter_string, const char *summary,
     return context;
 }
 
+/* The options of \p entries as roff .TP paragraphs */
+static void
+man_options(GString *man, const GOptionEntry *entries)
+{
+    for (const GOptionEntry *e = entries; e != NULL && e->long_name != NULL;
+         e++) {
+        g_string_append(man, ".TP\n");
+        if (e->short_name != 0) {
+            g_string_append_printf(man, "\\fB\\-%c\\fR, ", e->short_name);
+        }
+        g_string_append(man, "\\fB\\-\\-");
+        drover__roff_text(man, e->long_name);
+        g_string_append(man, "\\fR");
+        if (e->arg_description != NULL) {
+            g_string_append(man, "=\\fI");
+            drover__roff_text(man, e->arg_description);
+            g_string_append(man, "\\fR");
+        }
+        g_string_append_c(man, '\n');
+        drover__roff_text(man, e->description);
+        g_string_append_c(man, '\n');
+    }
+}
+
+/* One command's section of drover(8) */
+static void
+man_command(GString *man, const char *command, const char *parameter_string,
+            const char *summary, const GOptionEntry *entries)
+{
+    g_string_append_printf(man, ".SS \"%s", command);
+    if (*parameter_string != '\0') {
+        g_string_append_c(man, ' ');
+        drover__roff_text(man, parameter_string);
+    }
+    g_string_append(man, "\"\n");
+    drover__roff_text(man, summary);
+    g_string_append_c(man, '\n');
+    man_options(man, entries);
+}
+
 crm_exit_t
 cli_parse(cli_t *cli, const char *command, const char *parameter_string,
           const char *summary, GOptionEntry *entries, int *argc, char ***argv)
 {
     g_autofree char *params = g_strdup_printf(
         "%s%s%s", command, *parameter_string ? " " : "", parameter_string);
-    g_autoptr(GOptionContext) context = new_context(params, summary, entries);
+    g_autoptr(GOptionContext) context = NULL;
     g_autoptr(GError) error = NULL;
 
+    if (cli->man != NULL) {
+        man_command(cli->man, command, parameter_string, summary, entries);
+        return CLI_MAN_DONE;
+    }
+    context = new_context(params, summary, entries);
     if (!g_option_context_parse(context, argc, argv, &error)) {
         fprintf(stderr, "drover %s: %s\nTry 'drover %s --help'.\n", command,
                 error->message, command);
@@ -194,8 +240,8 @@ print_commands(FILE *stream)
 
         fprintf(stream, "  %-30s %s\n", synopsis, c->summary);
     }
-    fprintf(stream, "  %-30s %s\n", "help [COMMAND]",
-            "show this list, or a command's options");
+    fprintf(stream, "  %-30s %s\n", "help [COMMAND|--man]",
+            "show this list, a command's options, or the manual page");
     fprintf(stream,
             "\nGlobal options: --output-as=text|xml|json, "
             "--timeout=SECONDS, -V.\n"
@@ -213,6 +259,58 @@ find_command(const char *name)
     return NULL;
 }
 
+/* drover(8), from the same tables as each command's --help */
+static crm_exit_t
+print_man(void)
+{
+    g_autoptr(GString) man = g_string_new(NULL);
+    cli_t cli = { .format = DROVER_OUTPUT_TEXT, .man = man };
+
+    g_string_append_printf(
+        man,
+        ".TH DROVER 8 \"\" \"drover %s\" \"drover\"\n"
+        ".SH NAME\ndrover \\- live\\-migration control for Pacemaker + "
+        "libvirt clusters\n"
+        ".SH SYNOPSIS\n.B drover\n.RI [ option ...]\n.I command\n"
+        ".RI [ argument ...]\n"
+        ".SH DESCRIPTION\n"
+        ".B drover\nshows and drives what the ocf:drover agents do in a "
+        "Pacemaker + Corosync cluster of libvirt/KVM hosts: migration "
+        "networks, migration slots, node drains and health.  Pacemaker stays "
+        "the only thing that starts, stops and moves resources; drover "
+        "changes the CIB and reads the cluster's state.\n"
+        ".PP\nRead\\-only commands work on a CIB file with\n"
+        ".BR CIB_file =\\fIpath\\fR.\n"
+        ".SH GLOBAL OPTIONS\n",
+        DROVER_VERSION);
+    man_options(man, global_entries);
+    g_string_append(man, ".SH COMMANDS\n");
+    for (const cli_command_t *c = commands; c->name != NULL; c++) {
+        char *argv[] = { (char *) c->name, NULL };
+
+        (void) c->fn(&cli, 1, argv); /* cli_parse() writes, the rest waits */
+    }
+    g_string_append(
+        man, ".SS \"help [\\fIcommand\\fR] [\\-\\-man]\"\n"
+             "The commands, a command's options, or this manual page "
+             "(roff).\n"
+             ".SH EXIT STATUS\n"
+             "Pacemaker's exit codes: 0 success, 1 error, 64 bad usage, 69 "
+             "the cluster is unavailable, 78 invalid configuration, 105 no "
+             "such object, 113 not all of it could be done, 124 timed out.  "
+             "drover health exits as a monitoring plugin: 0 ok, 1 warning, 2 "
+             "critical, 3 unknown.\n"
+             ".SH FILES\n"
+             ".I /usr/share/drover/schemas/drover\\-output.rng\n"
+             "the RelaxNG schema of \n.BR \\-\\-output\\-as = xml .\n"
+             ".SH SEE ALSO\n"
+             ".BR drover\\-VirtualDomain (7),\n"
+             ".BR drover\\-NodeHealth (7),\n"
+             ".BR crm_mon (8),\n.BR crm_resource (8),\n"
+             ".BR crm_attribute (8)\n");
+    return (fputs(man->str, stdout) < 0) ? CRM_EX_IOERR : CRM_EX_OK;
+}
+
 static crm_exit_t
 cmd_help(cli_t *cli, int argc, char **argv)
 {
@@ -222,6 +320,9 @@ cmd_help(cli_t *cli, int argc, char **argv)
     if (argc < 2) {
         print_commands(stdout);
         return CRM_EX_OK;
+    }
+    if (strcmp(argv[1], "--man") == 0) {
+        return print_man();
     }
     c = find_command(argv[1]);
     if (c == NULL) {

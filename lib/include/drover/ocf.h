@@ -97,6 +97,12 @@ int drover_ocf_main(const drover_ocf_agent_t *agent, int argc, char **argv);
 int drover_ocf_print_metadata(const drover_ocf_agent_t *agent, FILE *out);
 
 /*!
+ * \brief The agent's manual page, drover-NAME(7), from the same tables as
+ *        its meta-data (the hidden action "man" prints it)
+ */
+int drover_ocf_print_man(const drover_ocf_agent_t *agent, FILE *out);
+
+/*!
  * \brief Map an action's result to its OCF exit code
  *
  * Stop of something not running is success; a probe that finds the
