@@ -35,7 +35,9 @@ DEB_LAB_DEPS := pacemaker pacemaker-cli-utils corosync libvirt-daemon \
 	resource-agents busybox-static iproute2 nftables ethtool \
 	iputils-ping util-linux procps psmisc cpio kmod perl shellcheck \
 	prometheus gnutls-bin slapd ldap-utils
-DEB_DEPS := $(DEB_BUILD_DEPS) $(DEB_LAB_DEPS)
+# make deb / make rpm (rpmbuild from Debian's rpm package)
+DEB_PACKAGING_DEPS := debhelper dpkg-dev fakeroot lintian rpm
+DEB_DEPS := $(DEB_BUILD_DEPS) $(DEB_LAB_DEPS) $(DEB_PACKAGING_DEPS)
 
 PKGS := pacemaker pacemaker-cib libcpg libquorum libcorosync_common libvirt libxml-2.0 \
 	glib-2.0 gio-2.0 json-glib-1.0 libqb gnutls ldap
@@ -50,7 +52,7 @@ WARNINGS += -Werror
 endif
 
 CFLAGS ?= -O2 -g
-ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(CFLAGS) $(SAN_FLAGS) -fPIC \
+ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -fPIC \
 	-DDROVER_VERSION='"$(VERSION)"' -Ilib/include -Ilib $(PKG_CFLAGS)
 # --as-needed: each program loads only the libraries it uses (an agent
 # start-up is dominated by loading them, see docs/design.md)
@@ -80,9 +82,9 @@ MAN_PAGES := $(BUILD)/man/drover.8 \
 	$(AGENT_SRCS:agents/%.c=$(BUILD)/man/drover-%.7)
 PC_FILE := $(BUILD)/libdrover.pc
 
-.PHONY: all deps check check-all check-unit check-valgrind check-cli check-man \
+.PHONY: all deps check check-all check-unit check-valgrind check-cli check-man check-packages \
 	check-lab lab-down lint-shell demo bench install format format-check \
-	clean help fuzz check-fuzz
+	clean help fuzz check-fuzz dist deb rpm
 
 # Keep objects between builds (they are intermediate for the programs)
 .SECONDARY:
@@ -97,6 +99,8 @@ help:
 	@echo "make demo          a real 3-node lab cluster showing drover at work"
 	@echo "make bench         benchmarks against the stock tools"
 	@echo "make install       DESTDIR=... PREFIX=/usr"
+	@echo "make deb           Debian packages in build/deb (lintian-checked)"
+	@echo "make rpm           RPM packages in build/rpm (rpmbuild)"
 	@echo "make format-check  clang-format check of all C sources"
 	@echo "make fuzz          libFuzzer on the text parsers, FUZZ_SECONDS=60 each"
 
@@ -175,12 +179,16 @@ check-cli: $(DROVER)
 check-man: $(MAN_PAGES) $(AGENTS) $(DROVER)
 	tests/man/check $(BUILD)
 
+# The packages build (lintian clean) and the .deb set installs and purges
+check-packages: deb rpm
+	prove -v :: tests/packaging/install.t $(BUILD)
+
 LAB_TESTS := tests/lab/selftest.t $(wildcard tests/integration/*.t)
 SHELL_SCRIPTS = tests/lab/lab tests/lab/node-init tests/lab/lib.sh tests/lab/demo \
 	$(wildcard tests/lab/sh/*.sh tests/lab/guest/build \
 	tests/lab/guest/domain-xml tests/lab/guest/check tests/ocft/run \
 	tests/ocft/shims/* tests/bench/run tests/bench/bench-*) \
-	$(LAB_TESTS) tests/cli/run tests/man/check \
+	$(LAB_TESTS) tests/cli/run tests/man/check tests/packaging/install.t \
 	packaging/install-deps .ci/run
 
 # Scenarios on the real lab cluster (needs root); each test file brings its
@@ -244,6 +252,7 @@ check-all: check-unit check-cli check-man format-check lint-shell
 	$(MAKE) SANITIZE=1 check-unit
 	$(MAKE) check-fuzz
 	$(MAKE) check-valgrind
+	$(MAKE) check-packages
 	$(MAKE) check-lab
 
 check: deps
@@ -276,6 +285,34 @@ install: all
 	install -m 644 $(filter %.7,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man7/
 	install -m 644 $(filter %.8,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man8/
 	install -m 644 $(PC_FILE) $(DESTDIR)$(LIBDIR)/pkgconfig/
+
+# Packages, from the files under version control (packaging/debian,
+# packaging/rpm/drover.spec); lintian must find no error
+DEB_DIR := $(BUILD)/deb
+RPM_DIR := $(abspath $(BUILD)/rpm)
+DIST := drover-$(VERSION)
+
+$(BUILD)/$(DIST).tar.gz:
+	@mkdir -p $(@D)
+	rm -rf $(BUILD)/$(DIST) && mkdir -p $(BUILD)/$(DIST)
+	git ls-files -z | xargs -0 tar -c | tar -x -C $(BUILD)/$(DIST)
+	tar -C $(BUILD) -czf $@ $(DIST)
+
+dist: $(BUILD)/$(DIST).tar.gz
+
+deb: dist
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)
+	tar -C $(DEB_DIR) -xzf $(BUILD)/$(DIST).tar.gz
+	cp -r packaging/debian $(DEB_DIR)/$(DIST)/debian
+	cd $(DEB_DIR)/$(DIST) && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error --suppress-tags-from-file packaging/lintian-overrides \
+		$(DEB_DIR)/*.changes
+
+rpm: dist
+	rm -rf $(RPM_DIR) && mkdir -p $(RPM_DIR)/SOURCES
+	cp $(BUILD)/$(DIST).tar.gz $(RPM_DIR)/SOURCES/
+	rpmbuild -bb --nodeps --define "_topdir $(RPM_DIR)" \
+		--define "version $(VERSION)" packaging/rpm/drover.spec
 
 C_SOURCES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
