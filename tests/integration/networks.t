@@ -79,7 +79,17 @@ last_is() {
         [ "$got" = "$want" ] && break
         sleep 0.5
     done
-    is "$got" "$want" "$desc"
+    is "$got" "$want" "$desc" && return 0
+    # what each node's attrd holds, and what the agents said of records
+    local node
+    for node in n1 n2 n3; do
+        diag "$node: $(on "$node" attrd_updater --query --all \
+            --name drover-migration-vm1 2>&1 | tr '\n' ' ')"
+        grep -h 'VirtualDomain(vm1).*\(record\|offline\|accepts no live\|stopped here\|Cannot set\)' \
+            "$(lab_node_root "$node")/var/log/pacemaker/pacemaker.log" 2>/dev/null |
+            tail -n 4 | sed "s/^/# $node: /" >&2
+    done
+    return 1
 }
 is "$(last network) $(last from) $(last to) $(last mode) $(last result)" \
     "lm1 n1 n2 live ok" "drover status: vm1's last migration went n1 -> n2 over lm1"
