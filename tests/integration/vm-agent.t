@@ -18,13 +18,23 @@ VMS="vm1 vm2 vm3"
 
 lab_start --nodes 3 --vms 3
 
-# "running" domains of VM over all nodes (an incoming or paused copy is not
-# running; during a switchover there may be none for an instant)
+# "running" domains of VM over all nodes at one moment (an incoming or
+# paused copy is not running; during a switchover there may be none for an
+# instant).  The nodes are read one after the other, so a single pass can
+# see the source still running and, a moment later, the target already
+# running.  Two passes: a node counts only if running in both, i.e.
+# throughout an interval that contains the other nodes' first reads.
 running_count() {
-    local vm=$1 node n=0
+    local vm=$1 node n=0 _
+    declare -A seen=()
+    for _ in 1 2; do
+        for node in n1 n2 n3; do
+            [ "$(on "$node" timeout 5 virsh -q domstate "$vm" 2>/dev/null)" = running ] &&
+                seen[$node]=$((${seen[$node]:-0} + 1))
+        done
+    done
     for node in n1 n2 n3; do
-        [ "$(on "$node" timeout 5 virsh -q domstate "$vm" 2>/dev/null)" = running ] &&
-            n=$((n + 1))
+        [ "${seen[$node]:-0}" = 2 ] && n=$((n + 1))
     done
     echo "$n"
 }
