@@ -181,7 +181,7 @@ check-man: $(MAN_PAGES) $(AGENTS) $(DROVER)
 
 # The packages build (lintian clean) and the .deb set installs and purges
 check-packages: deb rpm
-	prove -v :: tests/packaging/install.t $(BUILD)
+	prove -v tests/packaging/install.t :: $(BUILD)
 
 LAB_TESTS := tests/lab/selftest.t $(wildcard tests/integration/*.t)
 SHELL_SCRIPTS = tests/lab/lab tests/lab/node-init tests/lab/lib.sh tests/lab/demo \
