@@ -1520,7 +1520,7 @@ record_migration(drover_ocf_t *ocf, drover_record_t *record)
     const char *rsc = drover_ocf_resource(ocf);
     gint64 left = drover_deadline_remaining_ms(drover_ocf_deadline(ocf));
 
-    record->at = g_get_real_time() / G_USEC_PER_SEC;
+    record->at_ms = g_get_real_time() / 1000;
     if (rsc != NULL && left > 500) {
         drover_record_publish(rsc, record,
                               drover_deadline_in_ms(MIN(left - 500, 3000)));

@@ -55,7 +55,7 @@ drover_record_format(const drover_record_t *r)
     g_autoptr(JsonNode) root = NULL;
 
     json_builder_begin_object(b);
-    add_int(b, "at", r->at);
+    add_int(b, "at_ms", r->at_ms);
     add_string(b, "from", r->source);
     add_string(b, "to", r->target);
     add_string(b, "mode", r->mode);
@@ -109,7 +109,9 @@ drover_record_parse(const char *text, drover_record_t *r)
         return DROVER_RC_PROTOCOL;
     }
     o = json_node_get_object(json_parser_get_root(parser));
-    r->at = get_int(o, "at");
+    r->at_ms = json_object_has_member(o, "at_ms")
+                   ? get_int(o, "at_ms")
+                   : get_int(o, "at") * 1000; /* an older agent's */
     r->source = get_string(o, "from");
     r->target = get_string(o, "to");
     r->mode = get_string(o, "mode");
@@ -224,7 +226,7 @@ drover_record_read(const char *rsc, drover_deadline_t deadline,
         if (drover_record_parse(value, &candidate) != 0) {
             continue;
         }
-        if (rc != 0 || candidate.at > record->at) {
+        if (rc != 0 || candidate.at_ms > record->at_ms) {
             drover_record_clear(record);
             *record = candidate;
             rc = 0;

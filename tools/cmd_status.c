@@ -167,7 +167,7 @@ static void
 add_record(drover_output_t *out, xmlNode *vm, const drover_record_t *r)
 {
     xmlNode *m = drover_output_add(vm, "last-migration");
-    g_autoptr(GDateTime) at = g_date_time_new_from_unix_utc(r->at);
+    g_autoptr(GDateTime) at = g_date_time_new_from_unix_utc(r->at_ms / 1000);
     g_autofree char *when = g_date_time_format_iso8601(at);
 
     drover_output_set(m, "at", when);

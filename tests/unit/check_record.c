@@ -11,7 +11,7 @@
 START_TEST(round_trip)
 {
     drover_record_t in = {
-        .at = 1790000000,
+        .at_ms = G_GINT64_CONSTANT(1790000000123),
         .source = (char *) "n1",
         .target = (char *) "n2",
         .mode = (char *) "live",
@@ -27,7 +27,7 @@ START_TEST(round_trip)
     drover_record_t out;
 
     ck_assert_int_eq(drover_record_parse(text, &out), 0);
-    ck_assert_int_eq(out.at, in.at);
+    ck_assert_int_eq(out.at_ms, in.at_ms);
     ck_assert_str_eq(out.source, "n1");
     ck_assert_str_eq(out.target, "n2");
     ck_assert_str_eq(out.mode, "live");
@@ -57,6 +57,20 @@ START_TEST(rejects_non_records)
 }
 END_TEST
 
+/* A record from an agent before at_ms: seconds, read as milliseconds */
+START_TEST(older_seconds)
+{
+    drover_record_t out;
+
+    ck_assert_int_eq(drover_record_parse("{\"at\":1790000000,\"from\":\"n1\","
+                                         "\"to\":\"n2\",\"result\":\"ok\"}",
+                                         &out),
+                     0);
+    ck_assert_int_eq(out.at_ms, G_GINT64_CONSTANT(1790000000000));
+    drover_record_clear(&out);
+}
+END_TEST
+
 Suite *
 record_suite(void)
 {
@@ -64,6 +78,7 @@ record_suite(void)
     TCase *tc = tcase_create("record");
 
     tcase_add_test(tc, round_trip);
+    tcase_add_test(tc, older_seconds);
     tcase_add_test(tc, rejects_non_records);
     suite_add_tcase(s, tc);
     return s;

@@ -15,7 +15,8 @@
 #define DROVER_RECORD_ATTR_PREFIX "drover-migration-"
 
 typedef struct {
-    gint64 at; /* when it ended, seconds since the epoch */
+    gint64 at_ms; /* when it ended, milliseconds since the epoch: two
+                     migrations of one VM can end within a second */
     char *source;
     char *target;
     char *mode;    /* "live", or "offline" (stopped here, started there) */
