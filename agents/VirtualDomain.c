@@ -1620,6 +1620,52 @@ take_slot(drover_ocf_t *ocf, const drover_cib_t *cib, const char *name,
     return 0;
 }
 
+/* Longest wait for a target's first network facts */
+#define FACTS_WAIT_MAX_MS 30000
+
+/*
+ * A target that has published no facts on any network has not run its
+ * NodeHealth monitor yet (it just left standby, or the cluster just
+ * started).  Give it a moment, a quarter of the budget at most: without
+ * facts no network is usable, and a failed migrate_to is recovered by
+ * Pacemaker with a stop and a start.
+ */
+static int
+wait_for_target_facts(drover_ocf_t *ocf, const char *source, const char *target,
+                      drover_netplan_t **plan, drover_cib_t **cib)
+{
+    drover_deadline_t until = drover_deadline_in_ms(
+        MIN(FACTS_WAIT_MAX_MS,
+            drover_deadline_remaining_ms(drover_ocf_deadline(ocf)) / 4));
+    gint64 started = g_get_monotonic_time();
+
+    if (*plan == NULL || (*plan)->policy->mode == DROVER_INCOMING_NONE
+        || g_hash_table_size((*plan)->target_facts) > 0) {
+        return 0;
+    }
+    qb_log(LOG_NOTICE,
+           "%s has published no migration network facts yet (its NodeHealth "
+           "has not run): waiting up to %" G_GINT64_FORMAT " ms",
+           target, drover_deadline_remaining_ms(until));
+    while (g_hash_table_size((*plan)->target_facts) == 0
+           && drover_deadline_remaining_ms(until) > 0) {
+        int rc;
+
+        g_usleep(G_USEC_PER_SEC / 2);
+        g_clear_pointer(plan, drover_netplan_free);
+        g_clear_pointer(cib, drover_cib_free);
+        rc = load_net_plan(ocf, source, target, plan, cib);
+        if (rc != 0 || *plan == NULL) {
+            return rc;
+        }
+    }
+    qb_log(LOG_INFO, "%s's facts %s after %" G_GINT64_FORMAT " ms", target,
+           (g_hash_table_size((*plan)->target_facts) > 0) ? "arrived"
+                                                          : "still missing",
+           (g_get_monotonic_time() - started) / 1000);
+    return 0;
+}
+
 /*
  * The gate before a migration: a target whose NodeHealth found it red
  * (#health-drover) gets no VM, whatever chose it; the reason names the
@@ -1707,6 +1753,9 @@ vm_migrate_to(drover_ocf_t *ocf)
         source = g_get_host_name();
     }
     rc = load_net_plan(ocf, source, target, &plan, &cib);
+    if (rc == 0) {
+        rc = wait_for_target_facts(ocf, source, target, &plan, &cib);
+    }
     if (rc != 0) {
         return rc;
     }

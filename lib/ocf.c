@@ -3,6 +3,7 @@
  * validation, probes, per-action exit codes, one exit reason per failure,
  * and each action's deadline.
  */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -573,6 +574,11 @@ drover_ocf_main(const drover_ocf_agent_t *agent, int argc, char **argv)
     const char *interval = reskey("CRM_meta_interval");
     int rc;
 
+    /* A daemon that drops its end of a connection (libvirtd, say) must
+     * give an error, not kill the agent mid-action: libvirt's client
+     * writes to its socket without MSG_NOSIGNAL.  Children (GSubprocess)
+     * get the default back. */
+    signal(SIGPIPE, SIG_IGN);
     log_name = g_strdup_printf("%s(%s)", agent->name,
                                (resource != NULL) ? resource : "-");
     drover_log_init(log_name, DROVER_LOG_AGENT);

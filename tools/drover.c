@@ -6,6 +6,7 @@
  */
 #include <locale.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -344,6 +345,7 @@ main(int argc, char **argv)
     crm_exit_t rc;
 
     setlocale(LC_ALL, "");
+    signal(SIGPIPE, SIG_IGN); /* a dropped connection is an error, not death */
     g_set_prgname("drover");
     drover_log_init("drover", DROVER_LOG_TOOL);
 
