@@ -257,8 +257,8 @@ START_TEST(ssh_peers)
     const drover_health_result_t *r = NULL;
 
     ck_assert(g_file_set_contents(file, "n1 ssh-ed25519 AAAA\n", -1, NULL));
-    g_ptr_array_add(peers, "n1");
-    g_ptr_array_add(peers, "n3");
+    g_ptr_array_add(peers, (gpointer) "n1");
+    g_ptr_array_add(peers, (gpointer) "n3");
     drover_health_ssh(files, peers, results);
     ck_assert_uint_eq(results->len, 2);
     r = g_ptr_array_index(results, 0);
