@@ -78,6 +78,15 @@ query_thread(void *data)
 
 static gsize xml_ready = 0;
 
+void
+drover_cib_init(void)
+{
+    if (g_once_init_enter(&xml_ready)) {
+        crm_xml_init(); /* libxml2 and Pacemaker's schemas */
+        g_once_init_leave(&xml_ready, 1);
+    }
+}
+
 int
 drover_cib_query(drover_deadline_t deadline, drover_cib_t **cib)
 {
@@ -89,10 +98,7 @@ drover_cib_query(drover_deadline_t deadline, drover_cib_t **cib)
     if (getenv("CIB_file") != NULL && access(getenv("CIB_file"), R_OK) != 0) {
         return errno; /* libcib would say ENXIO */
     }
-    if (g_once_init_enter(&xml_ready)) {
-        crm_xml_init(); /* libxml2 and Pacemaker's schemas */
-        g_once_init_leave(&xml_ready, 1);
-    }
+    drover_cib_init();
     q->timeout_s = (unsigned int) CLAMP((left_ms + 999) / 1000, 1, 3600);
     rc = drover_deadline_run(deadline, query_thread, q, query_free);
     if (rc == DROVER_RC_TIMEOUT) {

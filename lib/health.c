@@ -10,8 +10,6 @@
 #include <sys/socket.h>
 
 #include <corosync/quorum.h>
-#include <crm/common/ipc.h>
-#include <crm/common/ipc_controld.h>
 #include <gio/gio.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
@@ -27,6 +25,7 @@
 #include <drover/probe.h>
 #include <drover/rc.h>
 #include <drover/record.h>
+#include <drover/spawn.h>
 #include <drover/virt.h>
 
 const char *
@@ -247,85 +246,40 @@ drover_health_cib(drover_deadline_t deadline)
 /* Pacemaker's controller and attribute manager                       */
 /* ------------------------------------------------------------------ */
 
-typedef struct {
-    int rc;      /* a Pacemaker return code */
-    char *state; /* the controller's FSA state, from its reply */
-} controller_call_t;
-
-static void
-controller_call_free(gpointer data)
-{
-    controller_call_t *c = data;
-
-    g_free(c->state);
-    g_free(c);
-}
-
-static void
-controller_reply(pcmk_ipc_api_t *api, enum pcmk_ipc_event type,
-                 crm_exit_t status, void *event_data, void *user_data)
-{
-    controller_call_t *c = user_data;
-    const pcmk_controld_api_reply_t *reply = event_data;
-
-    (void) api;
-    if (type != pcmk_ipc_event_reply) {
-        return;
-    }
-    if (status != CRM_EX_OK || reply == NULL
-        || reply->reply_type != pcmk_controld_reply_ping) {
-        c->rc = pcmk_rc_ipc_unresponsive;
-        return;
-    }
-    c->state = g_strdup(reply->data.ping.fsa_state);
-}
-
-static int
-controller_call(void *data)
-{
-    controller_call_t *c = data;
-    pcmk_ipc_api_t *api = NULL;
-
-    c->rc = pcmk_new_ipc_api(&api, pcmk_ipc_controld);
-    if (c->rc != pcmk_rc_ok) {
-        return DROVER_RC_ERROR;
-    }
-    pcmk_register_ipc_callback(api, controller_reply, c);
-    c->rc = pcmk_connect_ipc(api, pcmk_ipc_dispatch_sync);
-    if (c->rc == pcmk_rc_ok) {
-        /* sync dispatch: the reply has come (or not) when this returns */
-        c->rc = pcmk_controld_api_ping(api, NULL);
-    }
-    if (c->rc == pcmk_rc_ok && c->state == NULL) {
-        c->rc = pcmk_rc_ipc_unresponsive;
-    }
-    pcmk_free_ipc_api(api);
-    return (c->rc == pcmk_rc_ok) ? 0 : DROVER_RC_ERROR;
-}
-
 drover_health_result_t *
-drover_health_controller(drover_deadline_t deadline)
+drover_health_controller(const char *node, drover_deadline_t deadline)
 {
     gint64 started = g_get_monotonic_time();
-    controller_call_t *c = g_new0(controller_call_t, 1);
-    drover_health_result_t *r = NULL;
-    int rc =
-        drover_deadline_run(deadline, controller_call, c, controller_call_free);
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    /* crmadmin pings this node's controller (with no node, the DC's: one
+     * hung DC would make every node red) and waits for the real reply,
+     * not the first acknowledgement; a process of its own also keeps
+     * Pacemaker's IPC client library out of this one's threads */
+    const char *argv[] = { "crmadmin", "--status", node, NULL };
+    int status = -1;
+    int rc = drover_spawn(argv, deadline, &out, &err, &status);
+    const char *state = (out != NULL) ? strstr(out, " in state ") : NULL;
 
     if (rc == DROVER_RC_TIMEOUT) {
         return result("controller", "pacemaker-controld", started,
                       DROVER_HEALTH_CRITICAL, not_answering(started));
     }
-    if (rc != 0) {
-        r = result("controller", "pacemaker-controld", started,
-                   DROVER_HEALTH_CRITICAL,
-                   g_strdup_printf("cannot ping: %s", pcmk_rc_str(c->rc)));
-    } else {
-        r = result("controller", "pacemaker-controld", started,
-                   DROVER_HEALTH_OK, g_strdup_printf("answers (%s)", c->state));
+    if (rc != 0 || status != 0 || state == NULL) {
+        const char *why = (err != NULL && *g_strstrip(err) != '\0')
+                              ? err
+                              : drover_rc_str(rc);
+
+        return result("controller", "pacemaker-controld", started,
+                      DROVER_HEALTH_CRITICAL,
+                      g_strdup_printf("cannot ping: %.*s",
+                                      (int) strcspn(why, "\n"), why));
     }
-    controller_call_free(c);
-    return r;
+    return result("controller", "pacemaker-controld", started,
+                  DROVER_HEALTH_OK,
+                  g_strdup_printf("answers (%.*s)",
+                                  (int) strcspn(state + 10, ": \n"),
+                                  state + 10));
 }
 
 drover_health_result_t *
@@ -565,6 +519,14 @@ check_peer(GPtrArray *results, const char *network,
                                 here->mtu, here->mtu, address));
 }
 
+/* One network towards one peer, to be checked */
+typedef struct {
+    const char *network;
+    const drover_net_facts_t *mine;
+    const char *peer;
+    const drover_net_facts_t *theirs;
+} peer_check_t;
+
 static void
 facts_free(gpointer facts)
 {
@@ -583,8 +545,8 @@ drover_health_networks(const drover_cib_t *cib, const char *node,
     g_autoptr(GPtrArray) nodes = NULL;
     g_autoptr(GString) why = g_string_new(NULL);
     g_autoptr(GHashTable) here = NULL;
-    GPtrArray *peers = NULL; /* GHashTable * per node, NULL for this one */
-    int probes = 0;
+    g_autoptr(GPtrArray) peers = NULL; /* facts per node, NULL for this one */
+    g_autoptr(GArray) todo = g_array_new(FALSE, FALSE, sizeof(peer_check_t));
 
     if (list == NULL) {
         return;
@@ -599,14 +561,14 @@ drover_health_networks(const drover_cib_t *cib, const char *node,
     peers = g_ptr_array_new_with_free_func(facts_free);
     for (guint p = 0; p < nodes->len; p++) {
         const char *peer = g_ptr_array_index(nodes, p);
-        GHashTable *facts =
-            (strcmp(peer, node) == 0)
-                ? NULL
-                : drover_net_facts_published(cib, networks, peer);
 
-        g_ptr_array_add(peers, facts);
-        probes += (facts != NULL) ? (int) g_hash_table_size(facts) : 0;
+        g_ptr_array_add(peers,
+                        (strcmp(peer, node) == 0)
+                            ? NULL
+                            : drover_net_facts_published(cib, networks, peer));
     }
+    /* what to check: each network this node is on, towards each peer that
+     * published facts there */
     for (guint i = 0; i < networks->len; i++) {
         const drover_network_t *n = g_ptr_array_index(networks, i);
         const drover_net_facts_t *mine = g_hash_table_lookup(here, n->name);
@@ -621,21 +583,33 @@ drover_health_networks(const drover_cib_t *cib, const char *node,
         }
         for (guint p = 0; p < nodes->len; p++) {
             GHashTable *facts = g_ptr_array_index(peers, p);
-            const drover_net_facts_t *theirs =
-                (facts != NULL) ? g_hash_table_lookup(facts, n->name) : NULL;
+            peer_check_t c = {
+                .network = n->name,
+                .mine = mine,
+                .peer = g_ptr_array_index(nodes, p),
+                .theirs = (facts != NULL) ? g_hash_table_lookup(facts, n->name)
+                                          : NULL,
+            };
 
-            if (theirs == NULL) {
-                continue;
+            if (c.theirs != NULL) {
+                g_array_append_val(todo, c);
             }
-            /* an equal share of what is left for each probe */
-            check_peer(
-                results, n->name, mine, g_ptr_array_index(nodes, p), theirs,
-                drover_deadline_in_ms(drover_deadline_remaining_ms(deadline)
-                                      / MAX(probes, 1)));
-            probes--;
         }
     }
-    g_ptr_array_unref(peers);
+    for (guint i = 0; i < todo->len; i++) {
+        const peer_check_t *c = &g_array_index(todo, peer_check_t, i);
+        /* an equal share of what is left for each probe still to run */
+        gint64 share = drover_deadline_remaining_ms(deadline) / (todo->len - i);
+
+        if (share <= 0) {
+            add_network(results, c->network, c->peer, g_get_monotonic_time(),
+                        DROVER_HEALTH_UNKNOWN,
+                        g_strdup("not probed: out of time"));
+            continue;
+        }
+        check_peer(results, c->network, c->mine, c->peer, c->theirs,
+                   drover_deadline_in_ms(share));
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -1197,28 +1171,74 @@ drover_health_ldap(const drover_ldap_check_t *check, const char *node,
     return r;
 }
 
-/* The directory check's settings from the cluster properties; false when
- * no URI is set (the check is off) */
-static bool
-ldap_check_from_cib(const drover_cib_t *cib, drover_ldap_check_t *check,
-                    char **password)
+/* The directory check's settings from the cluster properties (no URI: the
+ * check is off); an unreadable password file is a warning of its own */
+typedef struct {
+    drover_ldap_check_t check;
+    char *password;
+    const char *node;
+    drover_deadline_t deadline;
+    drover_health_result_t *result;
+} ldap_lane_t;
+
+static ldap_lane_t *
+ldap_lane_from_cib(const drover_cib_t *cib, const char *node,
+                   drover_deadline_t deadline, GPtrArray *results)
 {
     const char *file =
         drover_cib_property(cib, DROVER_HEALTH_LDAP_SECRET_PROPERTY);
+    ldap_lane_t *l = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *password = NULL;
 
-    *check = (drover_ldap_check_t){
+    if (drover_cib_property(cib, DROVER_HEALTH_LDAP_URI_PROPERTY) == NULL) {
+        return NULL;
+    }
+    if (file != NULL && !g_file_get_contents(file, &password, NULL, &error)) {
+        g_ptr_array_add(
+            results,
+            result("ldap", DROVER_HEALTH_LDAP_SECRET_PROPERTY,
+                   g_get_monotonic_time(), DROVER_HEALTH_WARNING,
+                   g_strdup_printf("cannot read the password: %s; the "
+                                   "directory is not checked",
+                                   error->message)));
+        return NULL;
+    }
+    l = g_new0(ldap_lane_t, 1);
+    l->check = (drover_ldap_check_t){
         .uri = drover_cib_property(cib, DROVER_HEALTH_LDAP_URI_PROPERTY),
         .base = drover_cib_property(cib, DROVER_HEALTH_LDAP_BASE_PROPERTY),
         .filter = drover_cib_property(cib, DROVER_HEALTH_LDAP_FILTER_PROPERTY),
         .expect = drover_cib_property(cib, DROVER_HEALTH_LDAP_EXPECT_PROPERTY),
         .bind_dn = drover_cib_property(cib, DROVER_HEALTH_LDAP_BIND_PROPERTY),
     };
-    *password = NULL;
-    if (file != NULL && g_file_get_contents(file, password, NULL, NULL)) {
-        g_strchomp(*password);
-        check->password = *password;
+    if (password != NULL) {
+        l->password = g_strdup(g_strchomp(password));
+        memset(password, 0, strlen(password));
+        l->check.password = l->password;
     }
-    return check->uri != NULL;
+    l->node = node;
+    l->deadline = deadline;
+    return l;
+}
+
+static gpointer
+run_ldap_lane(gpointer data)
+{
+    ldap_lane_t *l = data;
+
+    l->result = drover_health_ldap(&l->check, l->node, l->deadline);
+    return NULL;
+}
+
+static void
+ldap_lane_free(ldap_lane_t *l)
+{
+    if (l->password != NULL) {
+        memset(l->password, 0, strlen(l->password));
+        g_free(l->password);
+    }
+    g_free(l);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1260,7 +1280,9 @@ lane_cib(void *data)
 static drover_health_result_t *
 lane_controller(void *data)
 {
-    return drover_health_controller(((lane_t *) data)->deadline);
+    lane_t *l = data;
+
+    return drover_health_controller(l->node, l->deadline);
 }
 
 static drover_health_result_t *
@@ -1300,9 +1322,12 @@ drover_health_local(const char *node, const char *libvirt_uri,
     GPtrArray *results =
         g_ptr_array_new_with_free_func(drover_health_result_free);
 
-    /* the probes get what the others leave, a fifth at least */
+    /* the probes and the directory get what the others leave, a fifth at
+     * least */
     drover_deadline_t first =
         drover_deadline_in_ms(drover_deadline_remaining_ms(deadline) * 4 / 5);
+
+    drover_cib_init(); /* libxml2 set up before the threads parse XML */
 
     for (guint i = 0; i < G_N_ELEMENTS(fns); i++) {
         lanes[i] = (lane_t){ .node = node,
@@ -1319,23 +1344,21 @@ drover_health_local(const char *node, const char *libvirt_uri,
         }
     }
     if (cib != NULL) {
-        drover_ldap_check_t ldap_check;
-        g_autofree char *password = NULL;
+        /* the directory in a thread of its own, the probes here: both
+         * within what the others left */
+        ldap_lane_t *ldap = ldap_lane_from_cib(cib, node, deadline, results);
+        GThread *thread = (ldap != NULL)
+                              ? g_thread_new("health", run_ldap_lane, ldap)
+                              : NULL;
 
-        if (ldap_check_from_cib(cib, &ldap_check, &password)) {
-            /* half of what is left: the probes need the rest */
-            g_ptr_array_add(
-                results, drover_health_ldap(
-                             &ldap_check, node,
-                             drover_deadline_in_ms(
-                                 drover_deadline_remaining_ms(deadline) / 2)));
-        }
-        if (password != NULL) {
-            memset(password, 0, strlen(password));
-        }
         drover_health_tls_from_cib(cib, node, results);
         drover_health_ssh_from_cib(cib, node, results);
         drover_health_networks(cib, node, deadline, results);
+        if (thread != NULL) {
+            g_thread_join(thread); /* bounded by deadline */
+            g_ptr_array_add(results, ldap->result);
+            ldap_lane_free(ldap);
+        }
         drover_cib_free(cib);
     }
     for (guint i = 0; i < results->len; i++) {
@@ -1346,6 +1369,16 @@ drover_health_local(const char *node, const char *libvirt_uri,
     return results;
 }
 
+/* critical outranks unknown: one node's stale report must not hide
+ * another's critical result (the enum's values are the plugin's exit codes) */
+static int
+gravity(drover_health_t status)
+{
+    return (status == DROVER_HEALTH_CRITICAL)  ? 3
+           : (status == DROVER_HEALTH_UNKNOWN) ? 2
+                                               : (int) status;
+}
+
 drover_health_t
 drover_health_worst(const GPtrArray *results)
 {
@@ -1354,7 +1387,9 @@ drover_health_worst(const GPtrArray *results)
     for (guint i = 0; i < results->len; i++) {
         const drover_health_result_t *r = g_ptr_array_index(results, i);
 
-        worst = MAX(worst, r->status);
+        if (gravity(r->status) > gravity(worst)) {
+            worst = r->status;
+        }
     }
     return worst;
 }

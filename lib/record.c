@@ -55,6 +55,7 @@ drover_record_format(const drover_record_t *r)
     g_autoptr(JsonNode) root = NULL;
 
     json_builder_begin_object(b);
+    add_int(b, "at", r->at_ms / 1000); /* what older readers compare */
     add_int(b, "at_ms", r->at_ms);
     add_string(b, "from", r->source);
     add_string(b, "to", r->target);

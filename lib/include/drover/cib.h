@@ -33,6 +33,12 @@ typedef struct {
 } drover_cib_node_t;
 
 /*!
+ * \brief Set up libxml2 and Pacemaker's XML handling once (drover_cib_query
+ *        does it too); call it before threads that parse XML start
+ */
+void drover_cib_init(void);
+
+/*!
  * \brief Query the CIB once, within \p deadline
  *
  * \return 0, DROVER_RC_UNREACHABLE when the CIB manager does not answer,

@@ -19,7 +19,8 @@
 #define DROVER_HEALTH_REASON_ATTR "drover-health-reason"
 #define DROVER_HEALTH_REPORT_ATTR "drover-health"
 
-/* In order of gravity (the worst wins); unknown: could not be checked */
+/* The values are a monitoring plugin's exit codes; in gravity, critical
+ * comes before unknown (could not be checked) */
 typedef enum {
     DROVER_HEALTH_OK,
     DROVER_HEALTH_WARNING,
@@ -50,8 +51,9 @@ drover_health_result_t *drover_health_corosync(drover_deadline_t deadline);
 /* Pacemaker's CIB manager answers a query */
 drover_health_result_t *drover_health_cib(drover_deadline_t deadline);
 
-/* Pacemaker's controller on this node answers a ping */
-drover_health_result_t *drover_health_controller(drover_deadline_t deadline);
+/* Pacemaker's controller on \p node (this one) answers a ping */
+drover_health_result_t *drover_health_controller(const char *node,
+                                                 drover_deadline_t deadline);
 
 /* Pacemaker's attribute manager answers a query */
 drover_health_result_t *drover_health_attrd(drover_deadline_t deadline);
