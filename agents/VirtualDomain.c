@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <crm/common/util.h> /* crm_is_true() */
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <libxml/parser.h>
@@ -1620,6 +1621,30 @@ take_slot(drover_ocf_t *ocf, const drover_cib_t *cib, const char *name,
     return 0;
 }
 
+/*
+ * Whether \p target's NodeHealth publishes network facts but has not run
+ * there yet: one is configured that publishes them, and the target has
+ * none of its attributes (a node with no address on any network would
+ * still have #health-drover)
+ */
+static bool
+nodehealth_yet_to_run(const drover_cib_t *cib, const char *target)
+{
+    g_autoptr(GPtrArray) ids =
+        drover_cib_resources_by_agent(cib, "ocf", "drover", "NodeHealth");
+    const char *publishes = NULL;
+
+    if (ids->len == 0) {
+        return false;
+    }
+    publishes = drover_cib_resource_param(cib, g_ptr_array_index(ids, 0),
+                                          "publish_networks");
+    return (publishes == NULL || crm_is_true(publishes))
+           && drover_cib_node_attr(cib, target, DROVER_HEALTH_ATTR,
+                                   DROVER_ATTR_TRANSIENT)
+                  == NULL;
+}
+
 /* Longest wait for a target's first network facts */
 #define FACTS_WAIT_MAX_MS 30000
 
@@ -1640,7 +1665,8 @@ wait_for_target_facts(drover_ocf_t *ocf, const char *source, const char *target,
     gint64 started = g_get_monotonic_time();
 
     if (*plan == NULL || (*plan)->policy->mode == DROVER_INCOMING_NONE
-        || g_hash_table_size((*plan)->target_facts) > 0) {
+        || g_hash_table_size((*plan)->target_facts) > 0
+        || !nodehealth_yet_to_run(*cib, target)) {
         return 0;
     }
     qb_log(LOG_NOTICE,
@@ -1667,26 +1693,26 @@ wait_for_target_facts(drover_ocf_t *ocf, const char *source, const char *target,
 }
 
 /*
- * The gate before a migration: a target whose NodeHealth found it red
- * (#health-drover) gets no VM, whatever chose it; the reason names the
- * node and the failed check.  Nothing has changed yet: the VM runs here.
+ * The gate before a migration: a target that Pacemaker's node health calls
+ * red (drover's NodeHealth, #health-drover, or any other #health-*
+ * attribute) is refused before anything is done, with the reason naming
+ * the node and the failed check.  The VM still runs here; Pacemaker
+ * recovers the failed migrate_to by a stop and a start, so with
+ * node-health-strategy set it does not choose a red node to begin with
+ * (docs/health.md).
  */
 static int
 check_target_health(drover_ocf_t *ocf, const drover_cib_t *cib,
                     const char *name, const char *target)
 {
-    const char *color = drover_cib_node_attr(cib, target, DROVER_HEALTH_ATTR,
-                                             DROVER_ATTR_TRANSIENT);
-    const char *why = NULL;
+    g_autofree char *why = NULL;
 
-    if (g_strcmp0(color, "red") != 0) {
+    if (drover_node_health(cib, target, &why) < 2) {
         return 0;
     }
-    why = drover_cib_node_attr(cib, target, DROVER_HEALTH_REASON_ATTR,
-                               DROVER_ATTR_TRANSIENT);
     /* Pacemaker keeps 128 characters: the check's own words go last */
-    drover_ocf_exit_reason(ocf, "Not migrating %s: %s is red: %s", name, target,
-                           (why != NULL) ? why : DROVER_HEALTH_ATTR);
+    drover_ocf_exit_reason(ocf, "Not migrating %s: %s is red: %s", name,
+                           target, why);
     return DROVER_RC_ERROR;
 }
 
@@ -1754,12 +1780,11 @@ vm_migrate_to(drover_ocf_t *ocf)
     }
     rc = load_net_plan(ocf, source, target, &plan, &cib);
     if (rc == 0) {
+        rc = check_target_health(ocf, cib, name, target);
+    }
+    if (rc == 0) {
         rc = wait_for_target_facts(ocf, source, target, &plan, &cib);
     }
-    if (rc != 0) {
-        return rc;
-    }
-    rc = check_target_health(ocf, cib, name, target);
     if (rc != 0) {
         return rc;
     }

@@ -10,6 +10,8 @@
 #include <sys/socket.h>
 
 #include <corosync/quorum.h>
+#include <crm/crm.h>         /* CRM_SCORE_INFINITY */
+#include <crm/common/util.h> /* char2score() */
 #include <gio/gio.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
@@ -1389,6 +1391,48 @@ drover_health_worst(const GPtrArray *results)
 
         if (gravity(r->status) > gravity(worst)) {
             worst = r->status;
+        }
+    }
+    return worst;
+}
+
+int
+drover_node_health(const drover_cib_t *cib, const char *node, char **why)
+{
+    g_autoptr(GHashTable) attrs =
+        drover_cib_node_attrs(cib, node, "#health", DROVER_ATTR_TRANSIENT);
+    GHashTableIter iter;
+    gpointer key;
+    gpointer value;
+    int worst = 0;
+
+    *why = NULL;
+    g_hash_table_iter_init(&iter, attrs);
+    while (g_hash_table_iter_next(&iter, &key, &value)) {
+        bool named = (strcmp(value, "red") == 0 || strcmp(value, "yellow") == 0
+                      || strcmp(value, "green") == 0);
+        int score = named ? 0 : char2score(value);
+        int level = (strcmp(value, "red") == 0
+                     || (!named && score <= -CRM_SCORE_INFINITY))
+                        ? 2
+                    : (strcmp(value, "yellow") == 0 || (!named && score < 0))
+                        ? 1
+                        : 0;
+
+        if (level > worst) {
+            /* drover's own says why */
+            const char *reason =
+                (strcmp(key, DROVER_HEALTH_ATTR) == 0)
+                    ? drover_cib_node_attr(cib, node,
+                                           DROVER_HEALTH_REASON_ATTR,
+                                           DROVER_ATTR_TRANSIENT)
+                    : NULL;
+
+            worst = level;
+            g_free(*why);
+            *why = g_strdup_printf("%s=%s%s%s", (char *) key, (char *) value,
+                                   (reason != NULL) ? ": " : "",
+                                   (reason != NULL) ? reason : "");
         }
     }
     return worst;

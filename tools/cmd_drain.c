@@ -222,47 +222,6 @@ follow_other_drains(const drover_cib_t *cib, xmlNode *mon_nodes, GPtrArray *vms)
     }
 }
 
-/* Pacemaker's node health: the worst #health-* attribute (red, yellow,
- * green, or a score: -INFINITY is red, below 0 yellow) */
-static void
-node_health(const drover_cib_t *cib, drover_plan_node_t *node)
-{
-    g_autoptr(GHashTable) attrs = drover_cib_node_attrs(
-        cib, node->name, "#health", DROVER_ATTR_TRANSIENT);
-    GHashTableIter iter;
-    gpointer key;
-    gpointer value;
-
-    g_hash_table_iter_init(&iter, attrs);
-    while (g_hash_table_iter_next(&iter, &key, &value)) {
-        int score = char2score(value);
-        int level =
-            (strcmp(value, "red") == 0
-             || (strcmp(value, "yellow") != 0 && strcmp(value, "green") != 0
-                 && score <= -CRM_SCORE_INFINITY))
-                ? 2
-            : (strcmp(value, "yellow") == 0
-               || (strcmp(value, "green") != 0 && score < 0))
-                ? 1
-                : 0;
-
-        if (level > node->health) {
-            /* drover's own says why */
-            const char *why =
-                (strcmp(key, DROVER_HEALTH_ATTR) == 0)
-                    ? drover_cib_node_attr(cib, node->name,
-                                           DROVER_HEALTH_REASON_ATTR,
-                                           DROVER_ATTR_TRANSIENT)
-                    : NULL;
-
-            node->health = level;
-            g_free(node->health_why);
-            node->health_why = g_strdup_printf(
-                "%s=%s%s%s", (char *) key, (char *) value,
-                (why != NULL) ? ": " : "", (why != NULL) ? why : "");
-        }
-    }
-}
 
 /*
  * The nodes as targets.  Host facts come from NodeHealth's private
@@ -296,7 +255,8 @@ collect_nodes(cli_t *cli, const drover_cib_t *cib, xmlNode *mon_nodes,
             node->host = (drover_host_facts_t){ .mem_available_mib = -1,
                                                 .load = -1 }; /* unknown */
         }
-        node_health(cib, node);
+        node->health =
+            drover_node_health(cib, node->name, &node->health_why);
         node->online = strcmp(cli_xml_prop(n, "online"), "true") == 0;
         node->standby = strcmp(cli_xml_prop(n, "standby"), "true") == 0;
         policy = drover_cib_node_attr(cib, node->name, DROVER_INCOMING_ATTR,

@@ -105,7 +105,7 @@ ok "...the name check says loopback" \
 ok "n3's #health-drover turns red" wait_for --timeout 15 health_is n3 red
 
 refused() {
-    grep -q "ocf-exit-reason:Not migrating vm1: n3 is red: name n3: resolves to the loopback address 127.0.1.1" \
+    grep -q "ocf-exit-reason:Not migrating vm1: n3 is red: #health-drover=red: name n3: resolves to the loopback address 127.0.1.1" \
         "$(lab_node_root n1)/var/log/pacemaker/pacemaker.log"
 }
 # node-health-strategy is not set here: Pacemaker itself chooses n3, and

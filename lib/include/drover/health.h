@@ -158,6 +158,18 @@ GPtrArray *drover_health_local(const char *node, const char *libvirt_uri,
 
 drover_health_t drover_health_worst(const GPtrArray *results);
 
+/*!
+ * \brief Pacemaker's node health of \p node: its worst #health-*
+ *        attribute (red, yellow, green, or a score: -INFINITY is red,
+ *        below 0 yellow)
+ *
+ * \param[out] why  for yellow and red, "#health-x=red", with drover's
+ *                  reason after it for #health-drover; else NULL
+ *
+ * \return 0 green (or none), 1 yellow, 2 red
+ */
+int drover_node_health(const drover_cib_t *cib, const char *node, char **why);
+
 /* Pacemaker's node health colour: green, yellow (warning, unknown), red */
 const char *drover_health_color(drover_health_t status);
 
