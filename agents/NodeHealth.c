@@ -177,8 +177,8 @@ set_if_changed(const drover_cib_t *cib, const char *node, const char *name,
             ? drover_cib_node_attr(cib, node, name, DROVER_ATTR_TRANSIENT)
             : NULL;
 
-    if (g_strcmp0(now, value) == 0) {
-        return;
+    if (cib != NULL && g_strcmp0(now, value) == 0) {
+        return; /* without the CIB, set it: a stale reason must not stay */
     }
     qb_log(LOG_INFO, "%s: %s on %s", name,
            (value != NULL) ? value : "(deleted)", node);

@@ -1711,8 +1711,8 @@ check_target_health(drover_ocf_t *ocf, const drover_cib_t *cib,
         return 0;
     }
     /* Pacemaker keeps 128 characters: the check's own words go last */
-    drover_ocf_exit_reason(ocf, "Not migrating %s: %s is red: %s", name,
-                           target, why);
+    drover_ocf_exit_reason(ocf, "Not migrating %s: %s is red: %s", name, target,
+                           why);
     return DROVER_RC_ERROR;
 }
 

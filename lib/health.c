@@ -268,17 +268,15 @@ drover_health_controller(const char *node, drover_deadline_t deadline)
                       DROVER_HEALTH_CRITICAL, not_answering(started));
     }
     if (rc != 0 || status != 0 || state == NULL) {
-        const char *why = (err != NULL && *g_strstrip(err) != '\0')
-                              ? err
-                              : drover_rc_str(rc);
+        const char *why =
+            (err != NULL && *g_strstrip(err) != '\0') ? err : drover_rc_str(rc);
 
         return result("controller", "pacemaker-controld", started,
                       DROVER_HEALTH_CRITICAL,
                       g_strdup_printf("cannot ping: %.*s",
                                       (int) strcspn(why, "\n"), why));
     }
-    return result("controller", "pacemaker-controld", started,
-                  DROVER_HEALTH_OK,
+    return result("controller", "pacemaker-controld", started, DROVER_HEALTH_OK,
                   g_strdup_printf("answers (%.*s)",
                                   (int) strcspn(state + 10, ": \n"),
                                   state + 10));
@@ -787,15 +785,19 @@ drover_health_tls_from_cib(const drover_cib_t *cib, const char *node,
         warn_days = 30;
     }
     if (mode == NULL || strcmp(mode, "auto") == 0) {
-        g_auto(GStrv) names =
-            (list != NULL) ? g_strsplit_set(list, " ,", -1) : NULL;
+        g_autoptr(GPtrArray) networks = NULL;
+        g_autoptr(GString) ignored = g_string_new(NULL);
 
-        /* "lm1=10.20.1.0/24": is any network's transport tls? */
-        for (char **n = names; n != NULL && *n != NULL && !check; n++) {
-            g_autofree char *name = g_strndup(*n, strcspn(*n, "="));
-            g_autofree char *property = drover_transport_property(name);
+        /* is any network's transport tls? */
+        if (list != NULL
+            && drover_networks_parse(list, &networks, ignored) == 0) {
+            for (guint i = 0; i < networks->len && !check; i++) {
+                const drover_network_t *n = g_ptr_array_index(networks, i);
+                g_autofree char *property = drover_transport_property(n->name);
 
-            check = (g_strcmp0(drover_cib_property(cib, property), "tls") == 0);
+                check =
+                    (g_strcmp0(drover_cib_property(cib, property), "tls") == 0);
+            }
         }
     } else if (strcmp(mode, "on") == 0) {
         check = true;
@@ -855,7 +857,7 @@ hosts_field_matches(const char *field, const char *host)
     bool matched = false;
 
     if (g_str_has_prefix(field, "|1|")) {
-        return hashed_name_is(field, host);
+        return hashed_name_is(field, lower); /* ssh hashes it lowercased */
     }
     patterns = g_strsplit(field, ",", -1);
     for (char **p = patterns; *p != NULL; p++) {
@@ -1029,7 +1031,8 @@ ldap_call_free(gpointer data)
     g_free(c);
 }
 
-/* \p text with %n as \p node (escaped as a filter value with \p escape) */
+/* \p text with %n as \p node (escaped as a filter value with \p escape);
+ * NULL if it cannot be escaped */
 static char *
 expand_node_name(const char *text, const char *node, bool escape)
 {
@@ -1038,11 +1041,13 @@ expand_node_name(const char *text, const char *node, bool escape)
     struct berval out = { 0, NULL };
     g_auto(GStrv) parts = g_strsplit(text, "%n", -1);
 
-    if (escape && ldap_bv2escaped_filter_value(&in, &out) == 0) {
+    if (!escape) {
+        value = g_strdup(node);
+    } else if (ldap_bv2escaped_filter_value(&in, &out) == 0) {
         value = g_strndup(out.bv_val, out.bv_len);
         ber_memfree(out.bv_val);
     } else {
-        value = g_strdup(node);
+        return NULL; /* never the name unescaped in a filter */
     }
     return g_strjoinv(value, parts);
 }
@@ -1162,6 +1167,12 @@ drover_health_ldap(const drover_ldap_check_t *check, const char *node,
     c->bind_dn = g_strdup(check->bind_dn);
     c->password = g_strdup(check->password);
     c->timeout_ms = MAX(drover_deadline_remaining_ms(deadline), 1);
+    if (c->filter == NULL) {
+        ldap_call_free(c);
+        return result("ldap", check->uri, started, DROVER_HEALTH_WARNING,
+                      g_strdup("cannot escape the node's name for the "
+                               "filter"));
+    }
     rc = drover_deadline_run(deadline, ldap_call, c, ldap_call_free);
     if (rc == DROVER_RC_TIMEOUT) {
         return result("ldap", check->uri, started, DROVER_HEALTH_WARNING,
@@ -1198,12 +1209,11 @@ ldap_lane_from_cib(const drover_cib_t *cib, const char *node,
     }
     if (file != NULL && !g_file_get_contents(file, &password, NULL, &error)) {
         g_ptr_array_add(
-            results,
-            result("ldap", DROVER_HEALTH_LDAP_SECRET_PROPERTY,
-                   g_get_monotonic_time(), DROVER_HEALTH_WARNING,
-                   g_strdup_printf("cannot read the password: %s; the "
-                                   "directory is not checked",
-                                   error->message)));
+            results, result("ldap", DROVER_HEALTH_LDAP_SECRET_PROPERTY,
+                            g_get_monotonic_time(), DROVER_HEALTH_WARNING,
+                            g_strdup_printf("cannot read the password: %s; the "
+                                            "directory is not checked",
+                                            error->message)));
         return NULL;
     }
     l = g_new0(ldap_lane_t, 1);
@@ -1349,9 +1359,8 @@ drover_health_local(const char *node, const char *libvirt_uri,
         /* the directory in a thread of its own, the probes here: both
          * within what the others left */
         ldap_lane_t *ldap = ldap_lane_from_cib(cib, node, deadline, results);
-        GThread *thread = (ldap != NULL)
-                              ? g_thread_new("health", run_ldap_lane, ldap)
-                              : NULL;
+        GThread *thread =
+            (ldap != NULL) ? g_thread_new("health", run_ldap_lane, ldap) : NULL;
 
         drover_health_tls_from_cib(cib, node, results);
         drover_health_ssh_from_cib(cib, node, results);
@@ -1422,11 +1431,9 @@ drover_node_health(const drover_cib_t *cib, const char *node, char **why)
         if (level > worst) {
             /* drover's own says why */
             const char *reason =
-                (strcmp(key, DROVER_HEALTH_ATTR) == 0)
-                    ? drover_cib_node_attr(cib, node,
-                                           DROVER_HEALTH_REASON_ATTR,
-                                           DROVER_ATTR_TRANSIENT)
-                    : NULL;
+                (strcmp(key, DROVER_HEALTH_ATTR) == 0) ? drover_cib_node_attr(
+                    cib, node, DROVER_HEALTH_REASON_ATTR, DROVER_ATTR_TRANSIENT)
+                                                       : NULL;
 
             worst = level;
             g_free(*why);

@@ -222,7 +222,6 @@ follow_other_drains(const drover_cib_t *cib, xmlNode *mon_nodes, GPtrArray *vms)
     }
 }
 
-
 /*
  * The nodes as targets.  Host facts come from NodeHealth's private
  * attribute, except for a CIB file (CIB_file): a what-if on a file uses
@@ -255,8 +254,7 @@ collect_nodes(cli_t *cli, const drover_cib_t *cib, xmlNode *mon_nodes,
             node->host = (drover_host_facts_t){ .mem_available_mib = -1,
                                                 .load = -1 }; /* unknown */
         }
-        node->health =
-            drover_node_health(cib, node->name, &node->health_why);
+        node->health = drover_node_health(cib, node->name, &node->health_why);
         node->online = strcmp(cli_xml_prop(n, "online"), "true") == 0;
         node->standby = strcmp(cli_xml_prop(n, "standby"), "true") == 0;
         policy = drover_cib_node_attr(cib, node->name, DROVER_INCOMING_ATTR,

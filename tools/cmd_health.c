@@ -14,6 +14,7 @@
 #include <drover/health.h>
 #include <drover/rc.h>
 #include <drover/record.h>
+#include <drover/spawn.h>
 
 #include "cli.h"
 #include "drover_private.h"
@@ -122,11 +123,19 @@ read_published(cli_t *cli, GPtrArray *reports)
         drover_private_attr_read(DROVER_HEALTH_REPORT_ATTR, deadline, &values);
 
     if (rc != 0 && rc != DROVER_RC_NO_SUCH) {
-        fprintf(stderr,
-                "drover health: Cannot read the published reports from "
-                "pacemaker-attrd: %s\n",
-                drover_rc_str(rc));
-        return CRM_EX_UNAVAILABLE;
+        /* unknown, as a monitoring plugin says it, in every format */
+        g_autofree char *why = g_strdup_printf(
+            "cannot read the published reports from pacemaker-attrd: %s",
+            drover_rc_str(rc));
+        node_report_t *report = g_new0(node_report_t, 1);
+
+        report->node = g_strdup((only_node != NULL) ? only_node : "cluster");
+        report->age_s = -1;
+        report->results =
+            g_ptr_array_new_with_free_func(drover_health_result_free);
+        g_ptr_array_add(report->results, report_problem(report->node, why));
+        g_ptr_array_add(reports, report);
+        return CRM_EX_OK;
     }
     if (drover_cib_query(deadline, &cib) == 0) {
         nodes = drover_cib_node_names(cib);
@@ -143,7 +152,7 @@ read_published(cli_t *cli, GPtrArray *reports)
             fprintf(stderr,
                     "drover health: No node '%s' in the cluster (nodes: %s)\n",
                     shown, names);
-            return CRM_EX_NOSUCH;
+            return CRM_EX_USAGE;
         }
         g_ptr_array_add(reports,
                         published_report(only_node,
@@ -176,6 +185,25 @@ read_published(cli_t *cli, GPtrArray *reports)
                                          now));
     }
     return CRM_EX_OK;
+}
+
+/* This node's name as Pacemaker knows it (crm_node --name), else the
+ * host's: the checks leave it out of its own peers by that name */
+static char *
+local_node_name(void)
+{
+    g_autofree char *out = NULL;
+    const char *argv[] = { "crm_node", "--name", NULL };
+    int status = -1;
+    struct utsname host;
+
+    if (drover_spawn(argv, drover_deadline_in_ms(2000), &out, NULL, &status)
+            == 0
+        && status == 0 && out != NULL && *g_strstrip(out) != '\0') {
+        return g_steal_pointer(&out);
+    }
+    uname(&host);
+    return g_strdup(host.nodename);
 }
 
 static void
@@ -285,16 +313,26 @@ cmd_health(cli_t *cli, int argc, char **argv)
             return rc;
         }
     } else {
-        struct utsname host;
         node_report_t *report = g_new0(node_report_t, 1);
 
-        uname(&host);
-        report->node = g_strdup(host.nodename);
+        report->node = local_node_name();
         report->age_s = -1;
         report->results = drover_health_local(
-            host.nodename,
+            report->node,
             (libvirt_uri != NULL) ? libvirt_uri : "qemu:///system",
             cli_deadline(cli));
+        g_ptr_array_add(reports, report);
+    }
+    if (reports->len == 0) { /* --all, and nobody published anything */
+        node_report_t *report = g_new0(node_report_t, 1);
+
+        report->node = g_strdup("cluster");
+        report->age_s = -1;
+        report->results =
+            g_ptr_array_new_with_free_func(drover_health_result_free);
+        g_ptr_array_add(
+            report->results,
+            report_problem(report->node, "no node has published a report"));
         g_ptr_array_add(reports, report);
     }
     for (guint i = 0; i < reports->len; i++) {
@@ -316,6 +354,5 @@ cmd_health(cli_t *cli, int argc, char **argv)
         }
         cli_finish(cli, out, health_text);
     }
-    return (all->len == 0) ? (crm_exit_t) DROVER_HEALTH_UNKNOWN
-                           : (crm_exit_t) drover_health_worst(all);
+    return (crm_exit_t) drover_health_worst(all);
 }

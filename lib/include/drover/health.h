@@ -103,7 +103,7 @@ void drover_health_tls_from_cib(const drover_cib_t *cib, const char *node,
 
 /*!
  * \brief Whether OpenSSH known_hosts \p text has a host key for \p host
- *        (plain or hashed names, patterns, negations, [host]:port)
+ *        on the default port (plain or hashed names, patterns, negations)
  */
 bool drover_known_hosts_has(const char *text, const char *host);
 
