@@ -357,7 +357,8 @@ slapd_start(void)
 
         if (status != 0
             || !g_spawn_async(NULL, (char **) argv, NULL,
-                              G_SPAWN_STDOUT_TO_DEV_NULL
+                              G_SPAWN_DO_NOT_REAP_CHILD
+                                  | G_SPAWN_STDOUT_TO_DEV_NULL
                                   | G_SPAWN_STDERR_TO_DEV_NULL,
                               NULL, NULL, &slapd_pid, NULL)) {
             slapd_pid = 0;
