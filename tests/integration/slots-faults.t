@@ -87,7 +87,14 @@ poll_until() {
 }
 holds() { on "$1" "$LAB_REPO/build/drover" slots 2>/dev/null | grep -q '^holds'; }
 none_held() { on "$1" "$LAB_REPO/build/drover" slots 2>/dev/null | grep -q '^No migration'; }
+# the parameter change restarts vm1: wait for that (crm_resource --wait
+# alone can return before the scheduler has seen the change, and the move
+# below then turns the restart into a start on n1, no migration)
+where_vm1() { local n; n=$(vm_node vm1); echo "$n:$(on "$n" virsh domid vm1 2>/dev/null)"; }
+vm1_before=$(where_vm1)
 on n1 crm_resource --resource vm1 --set-parameter migration_speed --parameter-value 4 >/dev/null
+vm1_restarted() { [ "$(vm_role vm1)" = Started ] && [ "$(where_vm1)" != "$vm1_before" ]; }
+wait_for --timeout 90 vm1_restarted || diag "vm1 did not restart after the parameter change"
 on n1 crm_resource --wait --timeout=90s
 on n1 crm_resource --move -r vm1 -N n1 --quiet
 ok "vm1's migration holds a slot" wait_for --timeout 60 holds n3
