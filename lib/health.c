@@ -1120,8 +1120,8 @@ ldap_call(void *data)
     rc = ldap_search_ext_s(ld, c->base, LDAP_SCOPE_SUBTREE, c->filter, NULL, 0,
                            NULL, NULL, &timeout, 2, &res);
     if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) {
-        c->status = (rc == LDAP_NO_SUCH_OBJECT) ? DROVER_HEALTH_CRITICAL
-                                                : DROVER_HEALTH_WARNING;
+        /* no such base, say: the directory's set-up, not this node's */
+        c->status = DROVER_HEALTH_WARNING;
         c->reason = g_strdup_printf("search %s under %s at %s: %s", c->filter,
                                     c->base, c->uri, ldap_err2string(rc));
     } else if ((entry = ldap_first_entry(ld, res)) == NULL) {

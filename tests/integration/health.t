@@ -28,6 +28,13 @@ health_of() {
         --query --quiet 2>/dev/null
 }
 health_is() { [ "$(health_of "$1")" = "$2" ]; }
+# exit_is CODE DESC, right after out=$(...): the exit status, and on a
+# mismatch what the command printed
+exit_is() {
+    local rc=$?
+    is "$rc" "$1" "$2"
+    [ "$rc" = "$1" ] || diag "$out"
+}
 took_since() { awk -v a="$1" -v b="$(lab_now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 on n1 crm_attribute --type crm_config --name drover-migration-networks \
@@ -40,7 +47,7 @@ ok "the VMs gather on n1" gather_vms_on n1 120
 
 # --- a healthy node ----------------------------------------------------------------
 out=$(drover n2 health)
-is "$?" 0 "drover health on a healthy n2: exit 0"
+exit_is 0 "drover health on a healthy n2: exit 0"
 diag "$out"
 ok "...every check ok" eval '[ -z "$(tail -n +2 <<<"$out" | grep -v "^  ok ")" ]'
 is "$(grep -c '^  ok  *network  *lm[12] n[13] ' <<<"$out")" 4 \
@@ -75,7 +82,7 @@ ok "...with the reason in drover-health-reason" \
     eval 'on n1 crm_attribute --node n2 --name drover-health-reason --lifetime reboot --query --quiet |
         grep -q "^libvirt qemu:///system: not answering within"'
 out=$(drover n1 health --node n2)
-is "$?" 2 "drover health --node n2 on n1 (NodeHealth's report): exit 2"
+exit_is 2 "drover health --node n2 on n1 (NodeHealth's report): exit 2"
 diag "$out"
 ok "...libvirt not answering" grep -q "^  critical  libvirt .*not answering within" <<<"$out"
 
@@ -90,7 +97,7 @@ is "$(vm_node vm1) $(vm_node vm2)" "n3 n3" "...both VMs went to n3, none to n2"
 "$LAB" fault libvirtd n2 cont >/dev/null
 ok "SIGCONT: n2 is green again" wait_for --timeout 15 health_is n2 green
 out=$(drover n2 health --format=nagios)
-is "$?" 0 "...drover health on n2: exit 0"
+exit_is 0 "...drover health on n2: exit 0"
 ok "...DROVER OK" grep -qE '^DROVER OK - [0-9]+ checks ok \|' <<<"$out"
 ok "drover undrain n1 --failback" drover n1 undrain n1 --failback --timeout=300
 is "$(vm_node vm1) $(vm_node vm2)" "n1 n1" "...both VMs back on n1"
@@ -98,7 +105,7 @@ is "$(vm_node vm1) $(vm_node vm2)" "n1 n1" "...both VMs back on n1"
 # --- n3's name on the loopback address (the Debian /etc/hosts trap) ----------------
 "$LAB" fault hosts n3 loopback >/dev/null
 out=$(drover n3 health --output-as=xml)
-is "$?" 2 "n3's name on 127.0.1.1: exit 2"
+exit_is 2 "n3's name on 127.0.1.1: exit 2"
 ok "...the XML validates" xmllint --noout --relaxng "$LAB_REPO/schemas/drover-output.rng" - <<<"$out"
 ok "...the name check says loopback" \
     grep -q 'name="name" subject="n3" status="critical" reason="resolves to the loopback address 127.0.1.1' <<<"$out"
@@ -163,7 +170,7 @@ done
 on n1 crm_attribute --type crm_config --name drover-health-tls --update on
 on n1 crm_attribute --type crm_config --name drover-health-tls-dir --update /etc/libvirt/pki
 out=$(drover n2 health)
-is "$?" 0 "TLS certificates in place: n2 is ok"
+exit_is 0 "TLS certificates in place: n2 is ok"
 ok "...its server and client certificates checked" \
     eval '[ "$(grep -c "^  ok  *tls  *.*valid until .*, for n2, from /etc/libvirt/pki/cacert.pem" <<<"$out")" = 2 ]'
 n2_server=$(lab_node_root n2)/etc/libvirt/pki/servercert.pem
@@ -171,18 +178,18 @@ cp "$n2_server" "$pki/n2-good.pem"
 
 cert n2 "$n2_server" 'activation_date = "2020-01-01 00:00:00"' 'expiration_date = "2021-01-01 00:00:00"'
 out=$(drover n2 health --format=nagios)
-is "$?" 2 "an expired server certificate on n2: exit 2"
+exit_is 2 "an expired server certificate on n2: exit 2"
 ok "...reported" grep -q "^DROVER CRITICAL - tls /etc/libvirt/pki/servercert.pem: expired on 2021-01-01" <<<"$out"
 ok "...n2's #health-drover turns red" wait_for --timeout 15 health_is n2 red
 
 cert n9 "$n2_server"
 out=$(drover n2 health --format=nagios)
-is "$?" 2 "a server certificate for another name on n2: exit 2"
+exit_is 2 "a server certificate for another name on n2: exit 2"
 ok "...reported" grep -q "^DROVER CRITICAL - tls /etc/libvirt/pki/servercert.pem: issued for n9, not for n2" <<<"$out"
 
 cert n2 "$n2_server" "expiration_days = 10"
 out=$(drover n2 health --format=nagios)
-is "$?" 1 "a server certificate that expires in 10 days: exit 1 (warning at 30)"
+exit_is 1 "a server certificate that expires in 10 days: exit 1 (warning at 30)"
 ok "...reported" grep -qE "^DROVER WARNING - tls /etc/libvirt/pki/servercert.pem: expires on [0-9-]+ [0-9:]+ UTC, in (9|10) day" <<<"$out"
 
 cp "$pki/n2-good.pem" "$n2_server"
@@ -213,11 +220,17 @@ EOF
 } >"$ldap/data.ldif"
 slapadd -q -f "$ldap/slapd.conf" -l "$ldap/data.ldif"
 on n1 slapd -f "$ldap/slapd.conf" -h ldap://10.20.0.11:3389/
-on n1 crm_attribute --type crm_config --name drover-health-ldap-uri --update ldap://10.20.0.11:3389
+ldap_up() { on n1 ldapsearch -x -H ldap://10.20.0.11:3389 -b ou=hosts,dc=lab -s base >/dev/null 2>&1; }
+ok "slapd answers on n1" wait_for --timeout 20 ldap_up
+# the URI last: the check is off until it is set, and every node's copy of
+# the CIB applies the changes in order
 on n1 crm_attribute --type crm_config --name drover-health-ldap-base --update ou=hosts,dc=lab
 on n1 crm_attribute --type crm_config --name drover-health-ldap-expect --update "objectClass=ipHost ipHostNumber"
+on n1 crm_attribute --type crm_config --name drover-health-ldap-uri --update ldap://10.20.0.11:3389
+uri_seen() { on n3 crm_attribute --type crm_config --name drover-health-ldap-uri --query --quiet >/dev/null 2>&1; }
+wait_for --timeout 10 uri_seen
 out=$(drover n3 health)
-is "$?" 0 "every node has its entry: n3 is ok"
+exit_is 0 "every node has its entry: n3 is ok"
 ok "...the directory checked" grep -q "^  ok  *ldap  *ldap://10.20.0.11:3389  *entry cn=n3,ou=hosts,dc=lab" <<<"$out"
 on n1 ldapdelete -x -H ldap://10.20.0.11:3389 -D cn=admin,dc=lab -w secret cn=n3,ou=hosts,dc=lab
 ok "n3's entry deleted: n3 turns red" wait_for --timeout 15 health_is n3 red
@@ -242,7 +255,7 @@ done
 on n1 crm_attribute --type crm_config --name drover-health-ssh-known-hosts --update /etc/libvirt/pki/known_hosts
 on n1 crm_attribute --type crm_config --name drover-health-ssh --update on
 out=$(drover n1 health --format=nagios)
-is "$?" 1 "n3's host key unknown on n1: exit 1 (a warning)"
+exit_is 1 "n3's host key unknown on n1: exit 1 (a warning)"
 ok "...reported for n3" grep -q "^DROVER WARNING - ssh n3: no host key in /etc/libvirt/pki/known_hosts: migrations over ssh to n3 fail" <<<"$out"
 ok "...n2's is known" grep -q "^ssh n2: ok: host key known" <<<"$out"
 on n1 crm_attribute --type crm_config --name drover-health-ssh --update off
