@@ -97,7 +97,17 @@ vm1_restarted() { [ "$(vm_role vm1)" = Started ] && [ "$(where_vm1)" != "$vm1_be
 wait_for --timeout 90 vm1_restarted || diag "vm1 did not restart after the parameter change"
 on n1 crm_resource --wait --timeout=90s
 on n1 crm_resource --move -r vm1 -N n1 --quiet
-ok "vm1's migration holds a slot" wait_for --timeout 60 holds n3
+if ! ok "vm1's migration holds a slot" wait_for --timeout 60 holds n3; then
+    for node in n1 n2 n3; do
+        diag "$node: #health-drover=$(on n1 crm_attribute --node "$node" --name '#health-drover' \
+            --lifetime reboot --query --quiet 2>/dev/null) $(on n1 crm_attribute --node "$node" \
+            --name drover-health-reason --lifetime reboot --query --quiet 2>/dev/null)"
+        grep -hE 'VirtualDomain\(vm1\).*(ocf-exit-reason|Not migrating|facts|Slot|warning)' \
+            "$(lab_node_root "$node")/var/log/pacemaker/pacemaker.log" 2>/dev/null |
+            grep -v pacemaker-execd | tail -n 5 | sed "s/^/# $node: /" >&2
+    done
+    no_failed_ops "...(what failed)"
+fi
 src=$(vm_node vm1)
 t0=$(lab_now)
 on "$src" pkill -KILL -f "VirtualDomain migrate_to"

@@ -71,6 +71,7 @@ _tap_result() {
         echo "not ok $_tap_count - $2"
         diag "Failed test '$2' at ${BASH_SOURCE[2]##*/} line ${BASH_LINENO[1]}."
     fi
+    return "$1" # so that ok can be asked: if ! ok ...; then diagnose
 }
 
 diag() { printf '# %s\n' "$*" >&2; }      # shown by prove even without -v
