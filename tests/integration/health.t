@@ -143,6 +143,7 @@ ok "MTU 1500 again: n2 green" wait_for --timeout 20 health_is n2 green
 
 # --- libvirt's TLS certificates (made here with certtool) ---------------------------
 pki=$LAB_DIR/pki
+rm -rf "$pki"
 mkdir -p "$pki"
 certtool --generate-privkey --key-type=ecdsa --outfile "$pki/ca.key" 2>/dev/null
 printf 'cn = drover lab CA\nca\ncert_signing_key\nexpiration_days = 3650\n' >"$pki/ca.info"
@@ -197,6 +198,7 @@ ok "the good certificate back: n2 is green" wait_for --timeout 15 health_is n2 g
 
 # --- the nodes' entries in a directory (a real slapd, on n1) --------------------------
 ldap=$LAB_DIR/ldap
+rm -rf "$ldap" # a directory of an earlier run would refuse the entries
 mkdir -p "$ldap/db"
 cat >"$ldap/slapd.conf" <<EOF
 include /etc/ldap/schema/core.schema
