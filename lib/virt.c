@@ -220,6 +220,7 @@ typedef struct {
     bool done;
     int rc;
     char *error;
+    unsigned long speed; /* MiB/s the domain was set to before the start */
 } migrate_call_t;
 
 static gpointer
@@ -426,7 +427,9 @@ watch_job(migrate_call_t *call, const drover_migration_t *m,
     guint64 best_remaining = G_MAXUINT64;
     bool downtime_set = (m->downtime_ms == 0);
     size_t step = 0;
-    unsigned long speed = (m->bandwidth_share != NULL) ? shared_speed(m) : 0;
+    /* what the domain runs at: the share may have changed since it was set
+     * (a migration joined the network), and only a difference is applied */
+    unsigned long speed = call->speed;
 
     g_mutex_lock(&call->lock);
     while (!call->done) {
@@ -565,6 +568,8 @@ drover_virt_migrate(virDomainPtr dom, const drover_migration_t *m,
         if (set_max_speed(dom, speed) < 0) {
             qb_log(LOG_WARNING, "Cannot set the migration speed: %s",
                    drover_virt_error());
+        } else {
+            call.speed = speed;
         }
     }
     qb_log(LOG_INFO, "Migrating %s to %s, memory over %s",
