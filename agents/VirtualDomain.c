@@ -167,7 +167,6 @@ typedef struct {
     unsigned long bandwidth_mib;
     char *listen_address;
     GPtrArray *compression; /* NULL-terminated when set */
-    bool postcopy;
 } migrate_options_t;
 
 typedef struct {
@@ -191,7 +190,8 @@ static const migrate_word_t migrate_words[] = {
     { "--compressed", VIR_MIGRATE_COMPRESSED, false },
     { "--abort-on-error", VIR_MIGRATE_ABORT_ON_ERROR, false },
     { "--auto-converge", VIR_MIGRATE_AUTO_CONVERGE, false },
-    { "--postcopy", 0, false },
+    /* the capability only, as virsh: the switch is the postcopy parameter */
+    { "--postcopy", VIR_MIGRATE_POSTCOPY, false },
     { "--tls", VIR_MIGRATE_TLS, false },
     { "--parallel", VIR_MIGRATE_PARALLEL, false },
     { "--parallel-connections", VIR_MIGRATE_PARALLEL, true },
@@ -215,10 +215,8 @@ apply_migrate_word(const migrate_word_t *w, const char *value,
     gint64 n = 0;
 
     o->flags |= w->flag;
-    if (strcmp(w->word, "--postcopy") == 0) {
-        o->postcopy = true;
-    } else if (strcmp(w->word, "--parallel-connections") == 0
-               || strcmp(w->word, "--bandwidth") == 0) {
+    if (strcmp(w->word, "--parallel-connections") == 0
+        || strcmp(w->word, "--bandwidth") == 0) {
         if (!g_ascii_string_to_signed(value, 10, 1, G_MAXINT32, &n, NULL)) {
             g_string_printf(reason,
                             "migrate_options: %s needs a positive number, "
@@ -498,9 +496,15 @@ static const drover_ocf_param_t params[] = {
       .default_value = "never",
       .shortdesc = "When to switch to post-copy",
       .longdesc = "never, or after-stall: switch a migration that still "
-                  "stalls after the downtime steps to post-copy (the guest "
-                  "then runs on the target while memory follows; a network "
-                  "failure during post-copy loses the guest).",
+                  "stalls after the downtime steps to post-copy, when what "
+                  "is left can be sent before the operation's timeout (twice "
+                  "the remaining bytes at the measured rate, plus 2 s).  "
+                  "The guest then runs on the target while memory follows; "
+                  "a post-copy cannot be aborted, and a network failure "
+                  "during it loses the guest.  The source of a failed "
+                  "post-copy is never resumed (its memory is stale).  "
+                  "--postcopy in migrate_options only enables the "
+                  "capability, as with virsh.",
       .check = check_postcopy },
     /* Accepted for compatibility with ocf:heartbeat:VirtualDomain only */
     { .name = "autoset_utilization_cpu",
@@ -730,6 +734,8 @@ validate_cluster_config(drover_ocf_t *ocf)
     return 0;
 }
 
+static int not_running_unless_unknown(drover_ocf_t *ocf);
+
 static int
 validate(drover_ocf_t *ocf, int level)
 {
@@ -769,6 +775,10 @@ validate(drover_ocf_t *ocf, int level)
                    reason->str);
             return 0;
         }
+        /* Not running here (OCF) only if nothing unknown runs here */
+        if (not_running_unless_unknown(ocf) != DROVER_RC_NOT_RUNNING) {
+            return DROVER_RC_ERROR;
+        }
     }
     if (rc != 0) {
         drover_ocf_exit_reason(ocf, "%s", reason->str);
@@ -799,6 +809,7 @@ typedef struct {
     migrate_options_t options;
     char *target;
     bool recovered;
+    GPtrArray *active; /* names of the active domains (job_list_active) */
 } job_t;
 
 static void
@@ -820,6 +831,9 @@ job_free(gpointer data)
         g_array_unref(job->downtime_steps);
     }
     migrate_options_clear(&job->options);
+    if (job->active != NULL) {
+        g_ptr_array_unref(job->active);
+    }
     g_free(job);
 }
 
@@ -871,6 +885,49 @@ job_state(void *data)
     return (rc == 0) ? 0 : fail_job(job, rc, "Cannot read the domain state");
 }
 
+static int
+job_list_active(void *data)
+{
+    job_t *job = data;
+    g_autoptr(virConnect) conn = NULL;
+    virDomainPtr *doms = NULL;
+    int rc = drover_virt_open(job->uri, &conn);
+    int n = 0;
+
+    if (rc != 0) {
+        return fail_job(job, rc, "Cannot connect to libvirt");
+    }
+    n = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+    if (n < 0) {
+        return fail_job(job, drover_rc_from_virt(NULL),
+                        "Cannot list the domains");
+    }
+    job->active = g_ptr_array_new_with_free_func(g_free);
+    for (int i = 0; i < n; i++) {
+        g_ptr_array_add(job->active, g_strdup(virDomainGetName(doms[i])));
+        virDomainFree(doms[i]);
+    }
+    free(doms);
+    return 0;
+}
+
+/*!
+ * Whether the hypervisor is this node's qemu:///system, whose QEMU
+ * processes can be seen and killed without libvirt (its pidfiles are in
+ * QEMU_RUN_DIR); of any other, nothing can be known without libvirtd.
+ */
+static bool
+hypervisor_is_local_system(drover_ocf_t *ocf)
+{
+    g_autoptr(GUri) uri = g_uri_parse(drover_ocf_param(ocf, "hypervisor"),
+                                      G_URI_FLAGS_NONE, NULL);
+    const char *host = (uri != NULL) ? g_uri_get_host(uri) : NULL;
+
+    return uri != NULL && g_strcmp0(g_uri_get_scheme(uri), "qemu") == 0
+           && (host == NULL || *host == '\0')
+           && g_strcmp0(g_uri_get_path(uri), "/system") == 0;
+}
+
 /*!
  * Whether libvirtd answers at all, within a short bound (a tenth of the
  * operation's time, 1-10 s): a healthy one answers in milliseconds, a
@@ -915,6 +972,145 @@ wait_for_state(virConnectPtr conn, job_t *job, drover_vm_state_t wanted,
 }
 
 /* ------------------------------------------------------------------ */
+/* A domain whose name nothing tells                                  */
+/* ------------------------------------------------------------------ */
+
+/* The names that the other drover VirtualDomain resources remember running
+ * here (see remember_name()) */
+static GHashTable *
+names_claimed_by_others(drover_ocf_t *ocf)
+{
+    g_autofree char *own = drover_ocf_state_path(ocf, "name");
+    g_autofree char *dir = g_path_get_dirname(own);
+    g_autofree char *own_base = g_path_get_basename(own);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    GHashTable *claimed =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    const char *entry = NULL;
+
+    while (d != NULL && (entry = g_dir_read_name(d)) != NULL) {
+        g_autofree char *path = NULL;
+        char *name = NULL;
+
+        if (!g_str_has_prefix(entry, "drover-VirtualDomain-")
+            || !g_str_has_suffix(entry, ".name")
+            || strcmp(entry, own_base) == 0) {
+            continue;
+        }
+        path = g_build_filename(dir, entry, NULL);
+        if (g_file_get_contents(path, &name, NULL, NULL)) {
+            g_hash_table_add(claimed, g_strstrip(name));
+        }
+    }
+    return claimed;
+}
+
+/* Domains whose QEMU runs here, from libvirt's pidfiles (libvirtd hung) */
+static GPtrArray *
+qemu_pidfile_names(void)
+{
+    g_autoptr(GDir) d = g_dir_open(QEMU_RUN_DIR, 0, NULL);
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    const char *entry = NULL;
+
+    while (d != NULL && (entry = g_dir_read_name(d)) != NULL) {
+        g_autofree char *name = NULL;
+
+        if (!g_str_has_suffix(entry, ".pid")) {
+            continue;
+        }
+        name = g_strndup(entry, strlen(entry) - strlen(".pid"));
+        if (drover_virt_qemu_alive(QEMU_RUN_DIR, name, NULL)) {
+            g_ptr_array_add(names, g_steal_pointer(&name));
+        }
+    }
+    return names;
+}
+
+/*
+ * Nothing tells which domain is this resource's (config unreadable, no
+ * name remembered): the active domains here that no other resource claims
+ * might be it.  Their names in \p unclaimed; a result when they could not
+ * be listed (libvirtd not answering, and no local QEMU to look at).
+ */
+static int
+unclaimed_domains(drover_ocf_t *ocf, GPtrArray **unclaimed)
+{
+    g_autoptr(GHashTable) claimed = names_claimed_by_others(ocf);
+    g_autoptr(GPtrArray) active = NULL;
+    gint64 budget_ms = drover_deadline_remaining_ms(drover_ocf_deadline(ocf));
+    job_t *job = job_new(ocf, NULL);
+    int rc = run_job(job_list_active, job,
+                     drover_deadline_in_ms(CLAMP(budget_ms / 3, 1000, 10000)));
+
+    *unclaimed = NULL;
+    if (rc == 0) {
+        active = g_steal_pointer(&job->active);
+    } else if (!hypervisor_is_local_system(ocf)) {
+        qb_log(LOG_WARNING, "Cannot list the domains at %s: %s",
+               drover_ocf_param(ocf, "hypervisor"), drover_rc_str(rc));
+    } else {
+        active = qemu_pidfile_names();
+    }
+    if (rc != DROVER_RC_TIMEOUT) { /* else the worker owns it */
+        job_free(job);
+    }
+    if (active == NULL) {
+        return rc;
+    }
+    *unclaimed = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < active->len; i++) {
+        const char *name = g_ptr_array_index(active, i);
+
+        if (!g_hash_table_contains(claimed, name)) {
+            g_ptr_array_add(*unclaimed, g_strdup(name));
+        }
+    }
+    return 0;
+}
+
+/*
+ * Without a config and a remembered name, "not running" is said only when
+ * every domain that runs here is another resource's: a stop or a probe
+ * that said so while this VM may run here would let Pacemaker start it a
+ * second time elsewhere.  Otherwise an error naming the candidates (a
+ * failed stop gets the node fenced, which is then the right thing).
+ */
+static int
+not_running_unless_unknown(drover_ocf_t *ocf)
+{
+    const char *config = drover_ocf_param(ocf, "config");
+    g_autoptr(GPtrArray) unclaimed = NULL;
+    g_autofree char *shown = drover__shown((config != NULL) ? config : "");
+    int rc = unclaimed_domains(ocf, &unclaimed);
+
+    if (rc != 0) {
+        drover_ocf_exit_reason(ocf,
+                               "Config '%s' unreadable, no domain name "
+                               "remembered, and libvirtd at %s does not "
+                               "answer: cannot tell whether the VM runs here",
+                               shown, drover_ocf_param(ocf, "hypervisor"));
+        return DROVER_RC_ERROR;
+    }
+    if (unclaimed->len > 0) {
+        g_ptr_array_add(unclaimed, NULL);
+        g_autofree char *list = g_strjoinv(", ", (char **) unclaimed->pdata);
+
+        drover_ocf_exit_reason(ocf,
+                               "Config '%s' unreadable and no domain name "
+                               "remembered; running here and claimed by no "
+                               "other resource: %s",
+                               shown, list);
+        return DROVER_RC_ERROR;
+    }
+    qb_log(LOG_NOTICE,
+           "Config '%s' unreadable and no domain name remembered; every "
+           "domain running here belongs to another resource",
+           shown);
+    return DROVER_RC_NOT_RUNNING;
+}
+
+/* ------------------------------------------------------------------ */
 /* monitor                                                            */
 /* ------------------------------------------------------------------ */
 
@@ -925,7 +1121,7 @@ unreachable(drover_ocf_t *ocf, const char *name, int rc, const char *error)
     const char *uri = drover_ocf_param(ocf, "hypervisor");
     pid_t pid = 0;
 
-    if (drover_ocf_is_probe(ocf)) {
+    if (drover_ocf_is_probe(ocf) && hypervisor_is_local_system(ocf)) {
         /* Never invent a running VM: only its QEMU process says so */
         if (!drover_virt_qemu_alive(QEMU_RUN_DIR, name, &pid)) {
             qb_log(LOG_WARNING,
@@ -989,6 +1185,22 @@ vm_monitor(drover_ocf_t *ocf)
             /* Still the source's until migrate_from confirms it */
             qb_log(LOG_INFO, "%s is an incoming migration here", name);
             rc = DROVER_RC_NOT_RUNNING;
+            break;
+        case DROVER_VM_POSTCOPY_SOURCE:
+            /* The guest runs on the target: counting it here too would
+             * make Pacemaker stop it on both nodes */
+            qb_log(LOG_NOTICE,
+                   "%s is the source of a post-copy here; the guest runs on "
+                   "the target",
+                   name);
+            rc = DROVER_RC_NOT_RUNNING;
+            break;
+        case DROVER_VM_POSTCOPY_FAILED:
+            drover_ocf_exit_reason(ocf,
+                                   "%s is paused by a failed post-copy (%s): "
+                                   "its memory is split, it is never resumed",
+                                   name, job->detail);
+            rc = DROVER_RC_ERROR;
             break;
         default:
             qb_log(LOG_INFO, "%s is %s", name, drover_vm_state_str(job->state));
@@ -1131,6 +1343,41 @@ save_config(virDomainPtr dom, const char *path)
     }
 }
 
+/*
+ * The source of a post-copy: the guest runs on the target and this QEMU
+ * serves it the pages it has not got yet.  Destroying it would kill the
+ * guest there, so wait for the copy to end; when the stop's time is up,
+ * leave it to finish (the guest does not run here: its vCPUs have moved).
+ */
+static int
+finish_postcopy_source(virConnectPtr conn, job_t *job)
+{
+    qb_log(LOG_NOTICE,
+           "%s is the source of a post-copy (the guest runs on the target): "
+           "waiting for its memory to be copied, never destroying it",
+           job->name);
+    while (job->state == DROVER_VM_POSTCOPY_SOURCE) {
+        if (drover_deadline_passed(job->deadline)) {
+            qb_log(LOG_WARNING,
+                   "%s is still copying its memory to the target: left to "
+                   "finish (it does not run here)",
+                   job->name);
+            return 0;
+        }
+        g_usleep(G_USEC_PER_SEC / 5);
+        if (drover_virt_state(conn, job->name, &job->state, NULL) != 0) {
+            return fail_job(job, drover_rc_from_virt(NULL),
+                            "Cannot read the domain state");
+        }
+    }
+    qb_log(LOG_INFO, "%s's post-copy ended here (%s)", job->name,
+           drover_vm_state_str(job->state));
+    /* gone: copied; a failed post-copy's stale copy is stopped as usual */
+    return (job->state == DROVER_VM_ABSENT || job->state == DROVER_VM_SHUTOFF)
+               ? 0
+               : EAGAIN;
+}
+
 static int
 job_stop(void *data)
 {
@@ -1151,6 +1398,13 @@ job_stop(void *data)
     }
     if (!virDomainIsActive(dom)) {
         return DROVER_RC_NOT_RUNNING;
+    }
+    rc = drover_virt_state(conn, job->name, &job->state, NULL);
+    if (rc == 0 && job->state == DROVER_VM_POSTCOPY_SOURCE) {
+        rc = finish_postcopy_source(conn, job);
+        if (rc != EAGAIN) {
+            return rc;
+        }
     }
     if (job->save_config) {
         save_config(dom, job->config);
@@ -1183,7 +1437,17 @@ static int
 kill_without_libvirt(drover_ocf_t *ocf, const char *name,
                      drover_deadline_t deadline)
 {
-    int rc = drover_virt_kill_qemu(QEMU_RUN_DIR, name, deadline);
+    int rc = 0;
+
+    if (!hypervisor_is_local_system(ocf)) {
+        /* Its QEMU is not this node's to look for */
+        drover_ocf_exit_reason(ocf,
+                               "libvirtd at %s does not answer: cannot tell "
+                               "whether %s is stopped",
+                               drover_ocf_param(ocf, "hypervisor"), name);
+        return DROVER_RC_ERROR;
+    }
+    rc = drover_virt_kill_qemu(QEMU_RUN_DIR, name, deadline);
 
     if (rc == DROVER_RC_TIMEOUT) {
         drover_ocf_exit_reason(ocf, "QEMU of %s did not die", name);
@@ -1206,9 +1470,7 @@ vm_stop(drover_ocf_t *ocf)
     int rc;
 
     if (name == NULL) {
-        qb_log(LOG_WARNING, "Neither config nor a remembered name: nothing "
-                            "to stop");
-        return DROVER_RC_NOT_RUNNING;
+        return not_running_unless_unknown(ocf);
     }
     rc = libvirt_answers(ocf, name);
     if (rc != 0) {
@@ -1302,6 +1564,14 @@ recover_source(virConnectPtr conn, job_t *job)
     g_autoptr(virDomain) dom = NULL;
 
     if (drover_virt_state(conn, job->name, &job->state, NULL) != 0) {
+        return false;
+    }
+    if (job->result.postcopy) {
+        /* Its vCPUs ran on the target: the memory here is stale, resuming
+         * it would run an old copy of the guest */
+        qb_log(LOG_ERR,
+               "%s failed in post-copy (%s here): not resuming it here",
+               job->name, drover_vm_state_str(job->state));
         return false;
     }
     if (job->state == DROVER_VM_PAUSED_BROKEN) {
@@ -1406,14 +1676,17 @@ plan_migration(drover_ocf_t *ocf, job_t *job, const char *target,
     m->downtime_steps = (const guint64 *) job->downtime_steps->data;
     m->n_downtime_steps = job->downtime_steps->len;
     m->postcopy_after_stall =
-        o->postcopy
-        || g_strcmp0(drover_ocf_param(ocf, "postcopy"), "after-stall") == 0;
+        g_strcmp0(drover_ocf_param(ocf, "postcopy"), "after-stall") == 0;
     m->stall_s =
         (unsigned int) drover_ocf_param_int(ocf, "migration_stall_timeout");
     /* Abort early enough to confirm the VM still runs on the source */
     m->abort_at = job->deadline
                   - MIN(MAX(budget_ms / 10, 3000), budget_ms / 2)
                         * G_TIME_SPAN_MILLISECOND;
+    /* A post-copy cannot be aborted: it starts only when it can end by
+     * then, and is left to libvirtd (the guest runs on the target) if it
+     * has not */
+    m->finish_by = job->deadline;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1865,7 +2138,10 @@ vm_migrate_to(drover_ocf_t *ocf)
                    name, target, (network != NULL) ? " over " : "",
                    (network != NULL) ? network->name : "",
                    job->result.duration_ms, job->result.escalations,
-                   job->result.postcopy ? ", post-copy" : "");
+                   job->result.postcopy_running
+                       ? ", runs there in post-copy (memory still copying)"
+                   : job->result.postcopy ? ", post-copy"
+                                          : "");
         } else if (rc == ETIME) {
             drover_ocf_exit_reason(
                 ocf,
@@ -1973,6 +2249,9 @@ vm_migrate_from(drover_ocf_t *ocf)
         drover_ocf_exit_reason(ocf, "No domain name: config unreadable");
         return DROVER_RC_INSTALLED;
     }
+    /* Before waiting: a stop after a failed or timed-out migrate_from must
+     * find the domain here even without its config */
+    remember_name(ocf, name);
     job = job_new(ocf, name);
     rc = run_job(job_arrived, job, drover_ocf_deadline(ocf));
     if (rc == DROVER_RC_NO_SUCH && accepts_no_live_migration(ocf, source)) {
@@ -1990,7 +2269,6 @@ vm_migrate_from(drover_ocf_t *ocf)
         return rc;
     }
     if (rc == 0) {
-        remember_name(ocf, name);
         qb_log(LOG_INFO, "%s arrived from %s and runs here", name,
                (source != NULL) ? source : "its source");
     } else if (rc == ETIME) {

@@ -10,6 +10,7 @@
 
 #include <qb/qblog.h>
 
+#include <drover/migwatch.h>
 #include <drover/rc.h>
 #include <drover/virt.h>
 
@@ -26,6 +27,9 @@ static const char *state_names[] = {
     [DROVER_VM_PAUSED_BROKEN] = "paused by a failure",
     [DROVER_VM_INCOMING] = "incoming migration",
     [DROVER_VM_CRASHED] = "crashed",
+    [DROVER_VM_POSTCOPY_SOURCE] = "post-copy source (the guest runs on the "
+                                  "target)",
+    [DROVER_VM_POSTCOPY_FAILED] = "paused by a failed post-copy",
 };
 
 const char *
@@ -138,8 +142,14 @@ paused_state(virDomainPtr dom, int reason)
         case VIR_DOMAIN_PAUSED_DUMP:
         case VIR_DOMAIN_PAUSED_SNAPSHOT:
         case VIR_DOMAIN_PAUSED_FROM_SNAPSHOT: return DROVER_VM_PAUSED;
-        case VIR_DOMAIN_PAUSED_MIGRATION:
         case VIR_DOMAIN_PAUSED_POSTCOPY:
+            /* The guest's vCPUs have moved: this is the page server */
+            return (job_operation(dom) == VIR_DOMAIN_JOB_OPERATION_MIGRATION_IN)
+                       ? DROVER_VM_INCOMING
+                       : DROVER_VM_POSTCOPY_SOURCE;
+        case VIR_DOMAIN_PAUSED_POSTCOPY_FAILED:
+            return DROVER_VM_POSTCOPY_FAILED;
+        case VIR_DOMAIN_PAUSED_MIGRATION:
         case VIR_DOMAIN_PAUSED_STARTING_UP:
             /* Part of a migration still going on, or left over by one */
             switch (job_operation(dom)) {
@@ -179,7 +189,7 @@ drover_virt_state(virConnectPtr conn, const char *name,
     switch (vir_state) {
         case VIR_DOMAIN_RUNNING:
             *state = (reason == VIR_DOMAIN_RUNNING_POSTCOPY_FAILED)
-                         ? DROVER_VM_PAUSED_BROKEN
+                         ? DROVER_VM_POSTCOPY_FAILED
                          : DROVER_VM_RUNNING;
             break;
         case VIR_DOMAIN_BLOCKED:
@@ -208,10 +218,15 @@ drover_migration_result_clear(drover_migration_result_t *result)
     g_clear_pointer(&result->error, g_free);
 }
 
-/* The blocking migration call runs in its own thread; this is its state */
+/*
+ * The blocking migration call runs in its own thread; this is its state,
+ * shared by that thread and the watcher (two references): the watcher may
+ * leave a post-copy migration running, and the thread then ends alone.
+ */
 typedef struct {
-    virDomainPtr dom;
-    const char *dest_uri;
+    gint refs;
+    virDomainPtr dom; /* a reference of its own */
+    char *dest_uri;
     virTypedParameterPtr params;
     int nparams;
     unsigned int flags;
@@ -222,6 +237,21 @@ typedef struct {
     char *error;
     unsigned long speed; /* MiB/s the domain was set to before the start */
 } migrate_call_t;
+
+static void
+migrate_call_unref(migrate_call_t *call)
+{
+    if (!g_atomic_int_dec_and_test(&call->refs)) {
+        return;
+    }
+    virDomainFree(call->dom);
+    g_free(call->dest_uri);
+    virTypedParamsFree(call->params, call->nparams);
+    g_free(call->error);
+    g_mutex_clear(&call->lock);
+    g_cond_clear(&call->done_cond);
+    g_free(call);
+}
 
 static gpointer
 migrate_thread(gpointer data)
@@ -242,23 +272,8 @@ migrate_thread(gpointer data)
     call->done = true;
     g_cond_signal(&call->done_cond);
     g_mutex_unlock(&call->lock);
+    migrate_call_unref(call);
     return NULL;
-}
-
-/* The speed for the network's current share of its budget (the lower of
- * the share and the VM's own limit) */
-static unsigned long
-shared_speed(const drover_migration_t *m)
-{
-    unsigned long share =
-        (m->bandwidth_share != NULL)
-            ? (unsigned long) g_atomic_int_get(m->bandwidth_share)
-            : 0;
-
-    if (share == 0) {
-        return m->bandwidth_mib;
-    }
-    return (m->bandwidth_mib > 0) ? MIN(share, m->bandwidth_mib) : share;
 }
 
 static int
@@ -308,11 +323,8 @@ build_params(const drover_migration_t *m, virTypedParameterPtr *params,
 }
 
 typedef struct {
-    guint64 processed;
-    guint64 remaining;
+    drover_job_sample_t sample;
     guint64 total;
-    guint64 bps;
-    bool active;
 } job_progress_t;
 
 static void
@@ -323,20 +335,20 @@ read_progress(virDomainPtr dom, job_progress_t *p)
     int type = VIR_DOMAIN_JOB_NONE;
     unsigned long long value = 0;
 
-    p->active = false;
+    p->sample.active = false;
     if (virDomainGetJobStats(dom, &type, &params, &nparams, 0) < 0) {
         return;
     }
-    p->active = (type != VIR_DOMAIN_JOB_NONE);
+    p->sample.active = (type != VIR_DOMAIN_JOB_NONE);
     if (virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DATA_PROCESSED,
                                 &value)
         > 0) {
-        p->processed = value;
+        p->sample.processed = value;
     }
     if (virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DATA_REMAINING,
                                 &value)
         > 0) {
-        p->remaining = value;
+        p->sample.remaining = value;
     }
     if (virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DATA_TOTAL,
                                 &value)
@@ -346,42 +358,9 @@ read_progress(virDomainPtr dom, job_progress_t *p)
     if (virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_MEMORY_BPS,
                                 &value)
         > 0) {
-        p->bps = value;
+        p->sample.bps = value;
     }
     virTypedParamsFree(params, nparams);
-}
-
-/* One step after a stall: next allowed downtime, then post-copy */
-static bool
-escalate(virDomainPtr dom, const drover_migration_t *m, size_t *step,
-         drover_migration_result_t *result)
-{
-    if (*step < m->n_downtime_steps) {
-        guint64 downtime = m->downtime_steps[(*step)++];
-
-        qb_log(LOG_NOTICE,
-               "Migration stalled: allowing %" G_GUINT64_FORMAT
-               " ms of downtime",
-               downtime);
-        if (virDomainMigrateSetMaxDowntime(dom, downtime, 0) < 0) {
-            qb_log(LOG_WARNING, "Cannot raise the allowed downtime: %s",
-                   drover_virt_error());
-        }
-        result->escalations++;
-        return true;
-    }
-    if (m->postcopy_after_stall && !result->postcopy) {
-        qb_log(LOG_NOTICE, "Migration stalled: switching to post-copy");
-        if (virDomainMigrateStartPostCopy(dom, 0) < 0) {
-            qb_log(LOG_WARNING, "Cannot switch to post-copy: %s",
-                   drover_virt_error());
-        } else {
-            result->postcopy = true;
-        }
-        result->escalations++;
-        return true;
-    }
-    return false;
 }
 
 #define MIB (1024.0 * 1024.0)
@@ -395,45 +374,69 @@ set_max_speed(virDomainPtr dom, unsigned long mib)
                                        0);
 }
 
-/* Keep the migration at the network's current share (\p speed: what was
- * set last) */
+/* Carry out what the rules decided; undo in \p w what libvirt refused */
 static void
-apply_share(virDomainPtr dom, const drover_migration_t *m, unsigned long *speed)
+apply(virDomainPtr dom, drover_migwatch_t *w, unsigned long old_speed,
+      const drover_migwatch_action_t *a)
 {
-    unsigned long want = shared_speed(m);
-
-    if (want == *speed) {
-        return;
+    if (a->why != NULL && !(a->what & DROVER_MIGWATCH_SET_DOWNTIME)) {
+        qb_log((a->what & DROVER_MIGWATCH_ABORT) ? LOG_WARNING : LOG_NOTICE,
+               "Migration %s", a->why);
     }
-    if (set_max_speed(dom, want) < 0) {
-        qb_log(LOG_WARNING, "Cannot set the migration speed to %lu MiB/s: %s",
-               want, drover_virt_error());
-        return;
+    if (a->what & DROVER_MIGWATCH_ABORT) {
+        if (virDomainAbortJob(dom) < 0) {
+            qb_log(LOG_ERR, "Cannot abort the migration: %s",
+                   drover_virt_error());
+        }
     }
-    qb_log(LOG_INFO, "Migration speed %lu MiB/s (the network's share)", want);
-    *speed = want;
+    if (a->what & DROVER_MIGWATCH_SET_SPEED) {
+        if (set_max_speed(dom, a->speed_mib) < 0) {
+            qb_log(LOG_WARNING,
+                   "Cannot set the migration speed to %lu MiB/s: %s",
+                   a->speed_mib, drover_virt_error());
+            w->speed = old_speed;
+        } else {
+            qb_log(LOG_INFO, "Migration speed %lu MiB/s (the network's share)",
+                   a->speed_mib);
+        }
+    }
+    if (a->what & DROVER_MIGWATCH_SET_DOWNTIME) {
+        qb_log((a->why != NULL) ? LOG_NOTICE : LOG_INFO,
+               "Migration %s: allowing %" G_GUINT64_FORMAT " ms of downtime",
+               (a->why != NULL) ? a->why : "started", a->downtime_ms);
+        if (virDomainMigrateSetMaxDowntime(dom, a->downtime_ms, 0) < 0) {
+            qb_log(LOG_WARNING, "Cannot set the allowed downtime: %s",
+                   drover_virt_error());
+        }
+    }
+    if (a->what & DROVER_MIGWATCH_POSTCOPY) {
+        if (virDomainMigrateStartPostCopy(dom, 0) < 0) {
+            qb_log(LOG_WARNING, "Cannot switch to post-copy: %s",
+                   drover_virt_error());
+            w->postcopy = false;
+        }
+    }
 }
 
-/* Watch the job until the migration call returns */
-static void
+/* Watch the job until the migration call returns, or until a post-copy
+ * still running must be left to libvirtd (false) */
+static bool
 watch_job(migrate_call_t *call, const drover_migration_t *m,
           drover_migration_result_t *result)
 {
     gint64 start = g_get_monotonic_time();
     gint64 last_log = start;
-    gint64 last_progress = start;
-    gint64 last_moved = start;
-    guint64 processed = 0;
-    guint64 best_remaining = G_MAXUINT64;
-    bool downtime_set = (m->downtime_ms == 0);
-    size_t step = 0;
+    drover_migwatch_t w;
+    bool left = false;
+
     /* what the domain runs at: the share may have changed since it was set
      * (a migration joined the network), and only a difference is applied */
-    unsigned long speed = call->speed;
-
+    drover_migwatch_init(&w, start, call->speed);
     g_mutex_lock(&call->lock);
     while (!call->done) {
         job_progress_t p = { 0 };
+        drover_migwatch_action_t a;
+        unsigned long old_speed = w.speed;
         gint64 now = 0;
 
         g_cond_wait_until(&call->done_cond, &call->lock,
@@ -443,71 +446,40 @@ watch_job(migrate_call_t *call, const drover_migration_t *m,
         }
         g_mutex_unlock(&call->lock);
 
-        now = g_get_monotonic_time();
-        if (!result->aborted && now >= m->abort_at) {
-            qb_log(LOG_WARNING, "Migration not finished in time: aborting");
-            if (virDomainAbortJob(call->dom) < 0) {
-                qb_log(LOG_ERR, "Cannot abort the migration: %s",
-                       drover_virt_error());
-            }
-            result->aborted = true;
-        }
-        if (m->bandwidth_share != NULL) {
-            apply_share(call->dom, m, &speed);
-        }
         read_progress(call->dom, &p);
-        if (p.active && p.processed > processed) {
-            processed = p.processed;
-            last_moved = now;
-        } else if (p.active && m->stall_s > 0 && !result->aborted
-                   && now - last_moved
-                          >= (gint64) m->stall_s * G_USEC_PER_SEC) {
-            /* Not one byte moved: the network, not the guest */
-            qb_log(LOG_WARNING, "No data moved for %u s: aborting", m->stall_s);
-            if (virDomainAbortJob(call->dom) < 0) {
-                qb_log(LOG_ERR, "Cannot abort the migration: %s",
-                       drover_virt_error());
-            }
-            result->aborted = true;
-            result->stalled = true;
-        }
-        if (p.active) {
-            result->bytes = p.processed;
-            if (!downtime_set) {
-                downtime_set = true;
-                if (virDomainMigrateSetMaxDowntime(call->dom, m->downtime_ms, 0)
-                    < 0) {
-                    qb_log(LOG_WARNING, "Cannot set the allowed downtime: %s",
-                           drover_virt_error());
-                }
-            }
-            if (p.remaining < best_remaining) {
-                best_remaining = p.remaining;
-                last_progress = now;
-            } else if (m->stall_s > 0 && !result->aborted
-                       && now - last_progress
-                              >= (gint64) m->stall_s * G_USEC_PER_SEC) {
-                escalate(call->dom, m, &step, result);
-                last_progress = now;
-                best_remaining = p.remaining;
-            }
+        now = g_get_monotonic_time();
+        drover_migwatch_step(&w, m, &p.sample, now, &a);
+        apply(call->dom, &w, old_speed, &a);
+        if (p.sample.active) {
+            result->bytes = MAX(result->bytes, p.sample.processed);
             if (m->on_progress != NULL) {
-                m->on_progress(m->progress_data, p.processed, p.remaining,
-                               p.bps);
+                m->on_progress(m->progress_data, p.sample.processed,
+                               p.sample.remaining, p.sample.bps);
             }
             if (now - last_log >= PROGRESS_LOG_INTERVAL_US) {
                 qb_log(LOG_INFO,
                        "Migrating to %s: %.0f MiB sent, %.0f of %.0f MiB "
-                       "left, %.0f MiB/s",
-                       m->dest_uri, p.processed / MIB, p.remaining / MIB,
-                       p.total / MIB, p.bps / MIB);
+                       "left, %.0f MiB/s%s",
+                       m->dest_uri, p.sample.processed / MIB,
+                       p.sample.remaining / MIB, p.total / MIB,
+                       p.sample.bps / MIB, w.postcopy ? " (post-copy)" : "");
                 last_log = now;
             }
         }
         g_mutex_lock(&call->lock);
+        if (a.what & DROVER_MIGWATCH_LEAVE && !call->done) {
+            left = true;
+            break;
+        }
     }
     g_mutex_unlock(&call->lock);
+    result->escalations = w.escalations;
+    result->aborted = w.aborted;
+    result->stalled = w.stalled;
+    result->postcopy = w.postcopy;
+    result->postcopy_running = left;
     result->duration_ms = (g_get_monotonic_time() - start) / 1000;
+    return !left;
 }
 
 /* A migration too short to be sampled: its bytes from the finished job */
@@ -537,53 +509,65 @@ int
 drover_virt_migrate(virDomainPtr dom, const drover_migration_t *m,
                     drover_migration_result_t *result)
 {
-    migrate_call_t call = {
-        .dom = dom,
-        .dest_uri = m->dest_uri,
-        .flags = (unsigned int) (m->flags | VIR_MIGRATE_LIVE
-                                 | VIR_MIGRATE_PEER2PEER),
-    };
+    migrate_call_t *call = g_new0(migrate_call_t, 1);
     GThread *thread = NULL;
     int rc;
 
     memset(result, 0, sizeof(*result));
+    call->refs = 1;
+    call->dom = dom;
+    virDomainRef(dom);
+    call->dest_uri = g_strdup(m->dest_uri);
+    call->flags =
+        (unsigned int) (m->flags | VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER);
+    g_mutex_init(&call->lock);
+    g_cond_init(&call->done_cond);
     if (m->postcopy_after_stall) {
-        call.flags |= VIR_MIGRATE_POSTCOPY;
+        call->flags |= VIR_MIGRATE_POSTCOPY;
     }
     if (m->parallel_connections > 0) {
-        call.flags |= VIR_MIGRATE_PARALLEL;
+        call->flags |= VIR_MIGRATE_PARALLEL;
     }
     if (m->compression != NULL) {
-        call.flags |= VIR_MIGRATE_COMPRESSED;
+        call->flags |= VIR_MIGRATE_COMPRESSED;
     }
-    rc = build_params(m, &call.params, &call.nparams);
+    rc = build_params(m, &call->params, &call->nparams);
     if (rc != 0) {
-        virTypedParamsFree(call.params, call.nparams);
+        migrate_call_unref(call);
         return rc;
     }
     if (m->bandwidth_share != NULL) {
-        unsigned long speed = shared_speed(m);
+        unsigned long speed = drover_migwatch_shared_speed(m);
 
         /* libvirt starts the migration at the domain's speed */
         if (set_max_speed(dom, speed) < 0) {
             qb_log(LOG_WARNING, "Cannot set the migration speed: %s",
                    drover_virt_error());
         } else {
-            call.speed = speed;
+            call->speed = speed;
         }
     }
     qb_log(LOG_INFO, "Migrating %s to %s, memory over %s",
            virDomainGetName(dom), m->dest_uri,
            (m->migrate_uri != NULL) ? m->migrate_uri : "default");
 
-    g_mutex_init(&call.lock);
-    g_cond_init(&call.done_cond);
-    thread = g_thread_new("drover-migrate", migrate_thread, &call);
-    watch_job(&call, m, result);
+    g_atomic_int_inc(&call->refs); /* the thread's */
+    thread = g_thread_new("drover-migrate", migrate_thread, call);
+    if (!watch_job(call, m, result)) {
+        /* Post-copy goes on in libvirtd; the thread ends on its own */
+        g_thread_unref(thread);
+        migrate_call_unref(call);
+        qb_log(LOG_NOTICE,
+               "%s runs on %s in post-copy; its memory is still being "
+               "copied (%.0f MiB so far)",
+               virDomainGetName(dom), m->dest_uri, result->bytes / MIB);
+        return 0;
+    }
     g_thread_join(thread);
 
-    rc = call.rc;
-    result->error = call.error;
+    rc = call->rc;
+    result->error = g_steal_pointer(&call->error);
+    migrate_call_unref(call);
     if (rc == 0) {
         completed_bytes(dom, result);
     }
@@ -592,14 +576,12 @@ drover_virt_migrate(virDomainPtr dom, const drover_migration_t *m,
         result->error = g_strdup_printf("no data moved for %u s", m->stall_s);
         rc = DROVER_RC_UNREACHABLE;
     } else if (rc == 0) {
-        qb_log(LOG_INFO, "Migrated %s to %s in %" G_GINT64_FORMAT " ms",
-               virDomainGetName(dom), m->dest_uri, result->duration_ms);
-    } else if (result->aborted) {
+        qb_log(LOG_INFO, "Migrated %s to %s in %" G_GINT64_FORMAT " ms%s",
+               virDomainGetName(dom), m->dest_uri, result->duration_ms,
+               result->postcopy ? " (post-copy)" : "");
+    } else if (result->aborted && !result->postcopy) {
         rc = DROVER_RC_TIMEOUT;
     }
-    g_mutex_clear(&call.lock);
-    g_cond_clear(&call.done_cond);
-    virTypedParamsFree(call.params, call.nparams);
     return rc;
 }
 

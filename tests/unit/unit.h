@@ -21,6 +21,7 @@ Suite *drain_suite(void);
 Suite *probe_suite(void);
 Suite *config_suite(void);
 Suite *health_suite(void);
+Suite *migwatch_suite(void);
 
 /* A file under tests/unit/data (DROVER_TEST_DATA) */
 char *unit_data_path(const char *name);

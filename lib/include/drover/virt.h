@@ -27,6 +27,13 @@ typedef enum {
                                 crash...: not healthy */
     DROVER_VM_INCOMING,      /* the target side of a running migration */
     DROVER_VM_CRASHED,
+    DROVER_VM_POSTCOPY_SOURCE, /* the source of a post-copy migration: the
+                                  guest runs on the target, this QEMU only
+                                  serves it the pages it has not got yet;
+                                  never resume it, never destroy it */
+    DROVER_VM_POSTCOPY_FAILED, /* paused after a failed post-copy: its
+                                  memory is split between two hosts;
+                                  never resume it */
 } drover_vm_state_t;
 
 const char *drover_vm_state_str(drover_vm_state_t state);
@@ -72,10 +79,13 @@ typedef struct {
     guint64 downtime_ms;            /* initial allowed downtime, 0: default */
     const guint64 *downtime_steps;  /* raised to on each stall */
     size_t n_downtime_steps;
-    bool postcopy_after_stall;  /* switch to post-copy when the steps
-                                       are spent */
-    unsigned int stall_s;       /* no progress this long: a stall */
-    drover_deadline_t abort_at; /* abort the job at this point */
+    bool postcopy_after_stall;   /* switch to post-copy when the steps
+                                   are spent and it can finish by
+                                   finish_by */
+    unsigned int stall_s;        /* no progress this long: a stall */
+    drover_deadline_t abort_at;  /* abort the (pre-copy) job at this point */
+    drover_deadline_t finish_by; /* the migration must be over by then (the
+                                    operation's end); 0: no post-copy */
     /* Called about once a second while it runs (optional) */
     void (*on_progress)(void *data, guint64 bytes_done, guint64 bytes_left,
                         guint64 bytes_per_s);
@@ -89,6 +99,8 @@ typedef struct {
     bool aborted;             /* we aborted it (deadline or stall) */
     bool stalled;             /* no data moved for stall_s: the network */
     bool postcopy;            /* it switched to post-copy */
+    bool postcopy_running;    /* ...and was still running at finish_by:
+                                 the guest runs on the target */
     char *error;              /* libvirt's message when it failed */
 } drover_migration_result_t;
 
@@ -100,6 +112,11 @@ void drover_migration_result_clear(drover_migration_result_t *result);
  *
  * Progress is logged every few seconds.  Blocks: call it from a bounded
  * worker.
+ *
+ * A migration switched to post-copy is never aborted (libvirt cannot): the
+ * guest runs on the target.  When it is still running at \p m->finish_by,
+ * the call returns 0 with result->postcopy_running set and libvirtd goes on
+ * with it.
  *
  * \return 0 when the domain runs on the target, DROVER_RC_TIMEOUT when it
  *         was aborted at the deadline, DROVER_RC_UNREACHABLE when it was

@@ -1,0 +1,96 @@
+/*
+ * The rules of a running migration, as a pure function.
+ *
+ * lib/virt.c samples libvirt's job statistics about twice a second and asks
+ * drover_migwatch_step() what to do; the step decides (abort at the
+ * deadline, abort when no data moves, set the allowed downtime, step it up
+ * on a stall, switch to post-copy, follow the network's speed share, stop
+ * watching a post-copy that runs on) and the loop only applies.  Every rule
+ * has a table test (tests/unit/check_migwatch.c).
+ */
+#ifndef DROVER_MIGWATCH__H
+#define DROVER_MIGWATCH__H
+
+#include <stdbool.h>
+
+#include <glib.h>
+
+#include <drover/virt.h>
+
+/* One sample of libvirt's job statistics */
+typedef struct {
+    bool active;       /* a job runs */
+    guint64 processed; /* bytes sent so far */
+    guint64 remaining; /* bytes still to send */
+    guint64 bps;       /* libvirt's measured memory rate, 0: unknown */
+} drover_job_sample_t;
+
+/* What the watcher remembers between samples */
+typedef struct {
+    gint64 started;       /* monotonic µs */
+    gint64 last_moved;    /* last sample in which processed grew */
+    gint64 last_progress; /* last sample in which remaining shrank */
+    guint64 processed;
+    guint64 best_remaining;
+    size_t step;         /* next of downtime_steps */
+    unsigned long speed; /* MiB/s the domain runs at (0: unlimited) */
+    unsigned int escalations;
+    bool downtime_set;
+    bool aborted;
+    bool stalled;          /* aborted because no data moved */
+    bool postcopy;         /* switched to post-copy */
+    bool postcopy_refused; /* a stall when post-copy could not finish */
+} drover_migwatch_t;
+
+/* What to do after a sample (bits of drover_migwatch_action_t.what) */
+enum {
+    DROVER_MIGWATCH_SET_SPEED = 1 << 0,    /* to speed_mib */
+    DROVER_MIGWATCH_SET_DOWNTIME = 1 << 1, /* to downtime_ms */
+    DROVER_MIGWATCH_POSTCOPY = 1 << 2,     /* switch to post-copy */
+    DROVER_MIGWATCH_ABORT = 1 << 3,        /* abort the job */
+    DROVER_MIGWATCH_LEAVE = 1 << 4,        /* stop watching: post-copy runs
+                                              on and the time is up */
+};
+
+typedef struct {
+    unsigned int what;
+    guint64 downtime_ms;
+    unsigned long speed_mib;
+    const char *why; /* for the log; static text */
+} drover_migwatch_action_t;
+
+/* Margin a post-copy must have left when it should finish (µs) */
+#define DROVER_MIGWATCH_POSTCOPY_MARGIN_US (2 * G_USEC_PER_SEC)
+
+/*!
+ * \brief Start watching a migration that began at \p now at \p speed MiB/s
+ */
+void drover_migwatch_init(drover_migwatch_t *w, gint64 now,
+                          unsigned long speed);
+
+/*!
+ * \brief The speed for the network's current share of its budget (the
+ *        lower of the share and the VM's own limit; 0: unlimited)
+ */
+unsigned long drover_migwatch_shared_speed(const drover_migration_t *m);
+
+/*!
+ * \brief Decide what to do after one sample \p s taken at \p now
+ *
+ * Updates \p w as if every action succeeds; the caller undoes what failed
+ * (e.g. w->postcopy = false when libvirt refused the switch).
+ */
+void drover_migwatch_step(drover_migwatch_t *w, const drover_migration_t *m,
+                          const drover_job_sample_t *s, gint64 now,
+                          drover_migwatch_action_t *a);
+
+/*!
+ * \brief Whether what is left of a migration can be sent by post-copy
+ *        before \p m->finish_by: twice the time remaining ÷ rate, plus
+ *        DROVER_MIGWATCH_POSTCOPY_MARGIN_US
+ */
+bool drover_migwatch_postcopy_fits(const drover_migwatch_t *w,
+                                   const drover_migration_t *m,
+                                   const drover_job_sample_t *s, gint64 now);
+
+#endif /* DROVER_MIGWATCH__H */
