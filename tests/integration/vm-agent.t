@@ -8,7 +8,9 @@
 #     the VMs end up running once elsewhere;
 #  3. a migration that cannot converge is stepped up, then aborted by the
 #     agent before Pacemaker's timeout;
-#  4. bad parameters give the OCF codes and exit reasons an admin can act on.
+#  4. bad parameters give the OCF codes and exit reasons an admin can act on;
+#  5. a stop that cannot tell its domain (no config, no remembered name)
+#     never says stopped while a domain nobody claims runs there.
 # shellcheck disable=SC2317,SC2016  # predicates called through ok/wait_for/eval
 . "$(dirname "$0")/../lab/lib.sh"
 
@@ -203,6 +205,42 @@ ok "crm_mon says 'not configured'" eval 'crm_mon_xml n1 | grep "op_key=\"vm5_" |
 for vm in $VMS vm4; do
     is "$(vm_running_nodes "$vm" | wc -w)" 1 "$vm still runs on exactly one node"
 done
+
+# --- 5. a stop that cannot know which domain is its own -------------------------
+# No readable config and no remembered name: "stopped" only when every
+# domain running here belongs to another resource; a stray one makes the
+# stop (and the probe) fail, naming it, instead of letting Pacemaker start
+# the VM a second time elsewhere.
+is "$(run_agent stop OCF_RESKEY_config=/nonexistent/vm.xml)" "0|" \
+    "stop without config or name, only other resources' domains here: stopped"
+lab_vm_write_xml stray
+on n1 virsh -q create "$(lab_vm_xml stray)" >/dev/null
+is "$(run_agent stop OCF_RESKEY_config=/nonexistent/vm.xml)" \
+    "1|Config '/nonexistent/vm.xml' unreadable and no domain name remembered; running here and claimed by no other resource: stray" \
+    "...with a stray domain here: the stop fails and names it"
+is "$(run_agent monitor OCF_RESKEY_CRM_meta_interval=0 OCF_RESKEY_config=/nonexistent/vm.xml | cut -d'|' -f1)" \
+    "1" "...and so does the probe"
+on n1 virsh -q destroy stray >/dev/null
+
+# Through Pacemaker: vm1's config gone from the shared storage and its name
+# forgotten on its node, then a stop: it fails (blocked without fencing),
+# and vm1 is never started a second time
+vm1_node=$(vm_node vm1)
+cfg1=$(lab_vm_xml vm1)
+mv "$cfg1" "$cfg1.away"
+on "$vm1_node" rm -f /run/resource-agents/drover-VirtualDomain-vm1.name
+on n1 crm_resource --resource vm1 --set-parameter target-role --meta --parameter-value Stopped >/dev/null 2>&1
+stop_failed() { crm_mon_xml n1 | grep -q 'op_key="vm1_stop_0"'; }
+ok "vm1's stop fails" wait_for --timeout 60 stop_failed
+sleep 5
+is "$(vm_running_nodes vm1)" "$vm1_node" "vm1 still runs on $vm1_node only (not started elsewhere)"
+ok "the reason names vm1 as the unclaimed domain" \
+    on "$vm1_node" grep -q "claimed by no other resource: vm1" /var/log/pacemaker/pacemaker.log
+mv "$cfg1.away" "$cfg1"
+on n1 crm_resource --resource vm1 --delete-parameter target-role --meta >/dev/null 2>&1
+on n1 crm_resource --cleanup -r vm1 --quiet >/dev/null 2>&1
+ok "with its config back, vm1 runs again" wait_for --timeout 90 eval '[ "$(vm_role vm1)" = Started ]'
+is "$(vm_running_nodes vm1 | wc -w)" 1 "vm1 runs on exactly one node"
 
 ok "crm_verify -L: configuration valid" on n1 crm_verify -L
 rm -f "$samples"
