@@ -333,6 +333,76 @@ check_limits(const drover_cib_t *cib, const GPtrArray *networks,
     }
 }
 
+/* A node's limit (a node attribute), its default when unset or invalid */
+static int
+node_limit(const drover_cib_t *cib, const char *node, const char *attr,
+           int fallback)
+{
+    g_autoptr(GString) reason = g_string_new(NULL);
+    const char *value =
+        drover_cib_node_attr(cib, node, attr, DROVER_ATTR_PERMANENT);
+    int limit = 0;
+
+    if (value == NULL || drover_limit_parse(value, &limit, reason) != 0) {
+        return fallback;
+    }
+    return limit;
+}
+
+/*
+ * Pacemaker starts every migrate_to of a transition at once (a standby
+ * moves all of a node's VMs); drover holds those beyond its limits inside
+ * their operation, and one that waits past its timeout fails, which
+ * Pacemaker recovers with a restart.  Its migration-limit (per node, both
+ * directions) keeps them in Pacemaker's own queue, where no timeout runs:
+ * it must be at most the lowest per-node limit (docs/slots.md).
+ */
+static void
+check_migration_limit(const drover_cib_t *cib, GPtrArray *problems)
+{
+    g_autoptr(GPtrArray) vms =
+        drover_cib_resources_by_agent(cib, "ocf", "drover", "VirtualDomain");
+    g_autoptr(GPtrArray) nodes = drover_cib_nodes(cib);
+    const char *value = drover_cib_property(cib, "migration-limit");
+    gint64 current = -1;
+    int lowest = G_MAXINT;
+
+    if (vms->len == 0 || nodes->len == 0) {
+        return;
+    }
+    for (guint i = 0; i < nodes->len; i++) {
+        drover_cib_node_t *node = g_ptr_array_index(nodes, i);
+        int out = node_limit(cib, node->name, DROVER_MAX_OUTGOING_ATTR,
+                             DROVER_DEFAULT_MAX_OUTGOING);
+        int in = node_limit(cib, node->name, DROVER_MAX_INCOMING_ATTR,
+                            DROVER_DEFAULT_MAX_INCOMING);
+
+        /* 0: no limit */
+        lowest = MIN(lowest, (out > 0) ? out : G_MAXINT);
+        lowest = MIN(lowest, (in > 0) ? in : G_MAXINT);
+    }
+    if (lowest == G_MAXINT) {
+        return;
+    }
+    if (value != NULL
+        && !g_ascii_string_to_signed(value, 10, G_MININT, G_MAXINT, &current,
+                                     NULL)) {
+        current = -1;
+    }
+    if (current < 0 || current > lowest) {
+        g_autofree char *message = g_strdup_printf(
+            "A standby starts every migrate_to at once; those beyond "
+            "drover's per-node limits wait inside their operation and are "
+            "restarted if that outlasts its timeout: set migration-limit to "
+            "%d (the lowest drover-max-outgoing/-incoming)",
+            lowest);
+
+        add_problem(problems, DROVER_PROBLEM_WARNING, "cluster",
+                    "migration-limit", (value != NULL) ? value : "unset",
+                    message);
+    }
+}
+
 GPtrArray *
 drover_config_check(const drover_cib_t *cib)
 {
@@ -360,5 +430,6 @@ drover_config_check(const drover_cib_t *cib)
     check_nodes(cib, networks, valid, problems);
     check_resources(cib, networks, valid, problems);
     check_limits(cib, networks, problems);
+    check_migration_limit(cib, problems);
     return problems;
 }

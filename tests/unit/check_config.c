@@ -206,8 +206,11 @@ START_TEST(vm_network_orders)
     g_autoptr(GPtrArray) unset = check_cib(NULL, NULL, NULL, vms);
     g_autoptr(GPtrArray) bad_list = check_cib("lm1=bogus", NULL, NULL, vms);
 
-    /* vm1 is not drover's; vm4's empty value is unset, as for the agent */
-    ck_assert_int_eq(p->len, 1);
+    /* vm1 is not drover's; vm4's empty value is unset, as for the agent;
+     * last, Pacemaker's migration-limit is not set */
+    ck_assert_int_eq(p->len, 2);
+    ck_assert_str_eq(problem(p, 1)->name, "migration-limit");
+    ck_assert_int_eq(problem(p, 1)->severity, DROVER_PROBLEM_WARNING);
     ck_assert_int_eq(problem(p, 0)->severity, DROVER_PROBLEM_ERROR);
     ck_assert_str_eq(problem(p, 0)->subject, "resource vm2");
     ck_assert_str_eq(problem(p, 0)->name, "migration_networks");
@@ -215,14 +218,16 @@ START_TEST(vm_network_orders)
     ck_assert_str_eq(problem(p, 0)->message,
                      "Unknown migration network 'lm9'; the cluster has: lm1, "
                      "lm2");
-    ck_assert_int_eq(unset->len, 2);
+    ck_assert_int_eq(unset->len, 3);
     ck_assert_int_eq(problem(unset, 0)->severity, DROVER_PROBLEM_WARNING);
     ck_assert_str_eq(problem(unset, 0)->subject, "resource vm2");
     ck_assert_ptr_nonnull(
         strstr(problem(unset, 0)->message, "this order is ignored"));
     ck_assert_str_eq(problem(unset, 1)->subject, "resource vm3");
-    ck_assert_int_eq(bad_list->len, 1); /* reported once, for the cluster */
+    /* reported once, for the cluster (then migration-limit) */
+    ck_assert_int_eq(bad_list->len, 2);
     ck_assert_str_eq(problem(bad_list, 0)->subject, "cluster");
+    ck_assert_str_eq(problem(bad_list, 0)->name, "drover-migration-networks");
 }
 END_TEST
 
@@ -240,6 +245,7 @@ START_TEST(fixture_problems)
         { "warning", "node n4", NULL },
         { "error", "resource vm3", "lm2 lm9" },
         { "error", "resource vm5", "lm1,lm1" },
+        { "warning", "cluster", "unset" }, /* migration-limit */
     };
 
     ck_assert(g_file_get_contents(path, &xml, NULL, NULL));

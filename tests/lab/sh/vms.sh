@@ -63,7 +63,7 @@ $(lab_vm_params "$vm")
           <op id="$vm-monitor-10s" name="monitor" interval="10s" timeout="30s"/>
           <op id="$vm-start-0" name="start" interval="0s" timeout="90s"/>
           <op id="$vm-stop-0" name="stop" interval="0s" timeout="90s"/>
-          <op id="$vm-migrate_to-0" name="migrate_to" interval="0s" timeout="120s"/>
+          <op id="$vm-migrate_to-0" name="migrate_to" interval="0s" timeout="${LAB_VM_MIGRATE_TO_TIMEOUT:-120s}"/>
           <op id="$vm-migrate_from-0" name="migrate_from" interval="0s" timeout="60s"/>
         </operations>
       </primitive>
