@@ -34,6 +34,8 @@
 #include "drover_private.h"
 
 #define QEMU_RUN_DIR "/run/libvirt/qemu"
+/* libvirt's default first migration port (qemu.conf migration_port_min) */
+#define MIGRATION_PORT_MIN 49152
 
 /* ------------------------------------------------------------------ */
 /* Parameter checks                                                   */
@@ -1740,6 +1742,12 @@ choose_network(drover_ocf_t *ocf, const drover_netplan_t *plan,
                const drover_network_t **network, GInetAddress **address,
                GString *skipped)
 {
+    /* The target's QEMU listens on migrateport, else on the first free
+     * port from libvirt's migration_port_min (49152 unless changed): a
+     * firewall that drops it is found before the migration hangs on it */
+    guint16 port = (drover_ocf_param(ocf, "migrateport") != NULL)
+                       ? (guint16) drover_ocf_param_int(ocf, "migrateport")
+                       : MIGRATION_PORT_MIN;
     g_autoptr(GPtrArray) order = g_ptr_array_new();
     g_autoptr(GPtrArray) choices = NULL;
     drover_netsel_t sel = {
@@ -1748,7 +1756,8 @@ choose_network(drover_ocf_t *ocf, const drover_netplan_t *plan,
         .target_node = target,
         .source_facts = plan->source_facts,
         .target_facts = plan->target_facts,
-        .probe = drover_probe_path_quick,
+        .probe = drover_probe_migration_path,
+        .probe_data = &port,
     };
     drover_net_choice_t *c;
     int chosen;

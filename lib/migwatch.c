@@ -122,7 +122,7 @@ drover_migwatch_step(drover_migwatch_t *w, const drover_migration_t *m,
         return;
     }
     if (!w->aborted && now >= m->abort_at) {
-        abort_job(w, a, "not finished in time");
+        abort_job(w, a, "not finished in time: aborting");
         return;
     }
     if (m->bandwidth_share != NULL && want != w->speed) {
@@ -139,7 +139,7 @@ drover_migwatch_step(drover_migwatch_t *w, const drover_migration_t *m,
     } else if (stall_us > 0 && now - w->last_moved >= stall_us) {
         /* Not one byte moved (or still connecting): the network, not the
          * guest */
-        abort_job(w, a, "no data moved");
+        abort_job(w, a, "moves no data: aborting");
         w->stalled = true;
         return;
     }

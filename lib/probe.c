@@ -1,9 +1,13 @@
 /*
- * Path probes on a migration network, without a responder on the far side:
+ * Path probes on a migration network, without a responder on the far side.
+ * MTU:
  * a full-size UDP datagram with don't-fragment set, sent to a closed port.
  * The target's "port unreachable" proves it arrived whole; EMSGSIZE or
  * ENOBUFS on sending means a link on our side cannot carry it; silence
  * means it was lost on the way (a switch with a smaller MTU drops it).
+ * Firewalls: a TCP connection attempt to the target's migration port; a
+ * reset (nothing listens) or an answer proves TCP gets there, silence is a
+ * filter that drops it (ping and the UDP probe still pass one).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -199,4 +203,81 @@ drover_probe_path_quick(void *data, GInetAddress *source, GInetAddress *target,
     (void) data;
     return drover_probe_path(source, target, size, drover_deadline_in_ms(1000),
                              reason);
+}
+
+int
+drover_probe_tcp_port(GInetAddress *source, GInetAddress *target, guint16 port,
+                      drover_deadline_t deadline, GString *reason)
+{
+    g_autoptr(GSocketAddress) src = g_inet_socket_address_new(source, 0);
+    g_autoptr(GSocketAddress) dst = g_inet_socket_address_new(target, port);
+    g_autofree char *to = g_inet_address_to_string(target);
+    int family = (g_inet_address_get_family(target) == G_SOCKET_FAMILY_IPV6)
+                     ? AF_INET6
+                     : AF_INET;
+    struct sockaddr_storage ss_src;
+    struct sockaddr_storage ss_dst;
+    struct pollfd pfd = { .events = POLLOUT };
+    socklen_t len = sizeof(int);
+    int rc = 0;
+    int n = 0;
+
+    if (!g_socket_address_to_native(src, &ss_src, sizeof(ss_src), NULL)
+        || !g_socket_address_to_native(dst, &ss_dst, sizeof(ss_dst), NULL)) {
+        g_string_printf(reason, "cannot probe %s: bad address", to);
+        return EINVAL;
+    }
+    pfd.fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (pfd.fd < 0) {
+        rc = errno;
+        g_string_printf(reason, "cannot probe %s: %s", to, g_strerror(rc));
+        return rc;
+    }
+    if (bind(pfd.fd, (struct sockaddr *) &ss_src,
+             g_socket_address_get_native_size(src))
+        < 0) {
+        rc = errno; /* the source address is not ours */
+    } else if (connect(pfd.fd, (struct sockaddr *) &ss_dst,
+                       g_socket_address_get_native_size(dst))
+               < 0) {
+        rc = errno;
+    }
+    if (rc == EINPROGRESS) {
+        n = poll(&pfd, 1, (int) MAX(drover_deadline_remaining_ms(deadline), 1));
+        rc = (n < 0)    ? errno
+             : (n == 0) ? ETIMEDOUT
+             : (getsockopt(pfd.fd, SOL_SOCKET, SO_ERROR, &rc, &len) < 0) ? errno
+                                                                         : rc;
+    }
+    close(pfd.fd);
+
+    switch (rc) {
+        case 0:            /* something listens there */
+        case ECONNREFUSED: /* a reset: the path carries TCP to the port */
+            return 0;
+        case ETIMEDOUT:
+            g_string_printf(reason,
+                            "TCP to %s port %u gets no answer (a firewall "
+                            "dropping the migration ports?)",
+                            to, (unsigned int) port);
+            return DROVER_RC_UNREACHABLE;
+        default:
+            g_string_printf(reason, "TCP to %s port %u: %s", to,
+                            (unsigned int) port, g_strerror(rc));
+            return DROVER_RC_UNREACHABLE;
+    }
+}
+
+int
+drover_probe_migration_path(void *data, GInetAddress *source,
+                            GInetAddress *target, int size, GString *reason)
+{
+    const guint16 *port = data;
+    int rc = drover_probe_path_quick(NULL, source, target, size, reason);
+
+    if (rc != 0 || port == NULL) {
+        return rc;
+    }
+    return drover_probe_tcp_port(source, target, *port,
+                                 drover_deadline_in_ms(1000), reason);
 }

@@ -9,8 +9,8 @@
 . "$(dirname "$0")/../lab/lib.sh"
 
 export LAB_VM_AGENT=ocf:drover:VirtualDomain
-# ~12 s per move at 4 MiB/s; five of them take ~60 s against 30 s
-export LAB_VM_MEMORY=128 LAB_VM_FILL=48 LAB_VM_PARAMS="migration_speed=4"
+# ~16 s per move (128 MiB at 8 MiB/s); five take ~80 s against 30 s
+export LAB_VM_MEMORY=128 LAB_VM_FILL=48 LAB_VM_PARAMS="migration_speed=8"
 export LAB_VM_MIGRATE_TO_TIMEOUT=30s
 vms=5
 lab_start --nodes 2 --vms "$vms"

@@ -30,4 +30,26 @@ int drover_probe_path(GInetAddress *source, GInetAddress *target, int size,
 int drover_probe_path_quick(void *data, GInetAddress *source,
                             GInetAddress *target, int size, GString *reason);
 
+/*!
+ * \brief Try a TCP connection from \p source to \p target's \p port
+ *        within \p deadline
+ *
+ * A reset (nothing listens) or an accepted connection proves the path
+ * carries TCP to that port; silence is a firewall dropping it.
+ *
+ * \return 0, or DROVER_RC_UNREACHABLE with \p reason saying why
+ */
+int drover_probe_tcp_port(GInetAddress *source, GInetAddress *target,
+                          guint16 port, drover_deadline_t deadline,
+                          GString *reason);
+
+/*!
+ * \brief The network choice's probe of a migration path: the MTU probe of
+ *        drover_probe_path_quick(), then drover_probe_tcp_port() to the
+ *        port \p data points to (a guint16; NULL: no TCP probe), 1 s each
+ */
+int drover_probe_migration_path(void *data, GInetAddress *source,
+                                GInetAddress *target, int size,
+                                GString *reason);
+
 #endif /* DROVER_PROBE__H */

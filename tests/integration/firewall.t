@@ -1,0 +1,88 @@
+#!/bin/bash
+# A network that accepts nothing: the target's migration ports filtered on
+# lm1 while ping and the MTU probe still pass.
+#  1. SYNs dropped: the agent's pre-flight TCP probe finds it, skips lm1
+#     and the memory goes over lm2 (interface byte counters);
+#  2. only the data dropped (the probe passes, the connection opens, no
+#     byte gets through): the migration is abandoned within
+#     migration_stall_timeout and the next network carries the VM.
+# Neither costs the guest a restart or a failed operation.
+# shellcheck disable=SC2317,SC2016  # predicates called through ok/wait_for/eval
+. "$(dirname "$0")/../lab/lib.sh"
+
+export LAB_VM_AGENT=ocf:drover:VirtualDomain
+export LAB_VM_PARAMS="migration_stall_timeout=4"
+lab_start --nodes 2 --vms 1
+
+on n1 crm_attribute --type crm_config --name drover-migration-networks \
+    --update "lm1=10.20.1.0/24 lm2=10.20.2.0/24"
+nodehealth_clone
+published() { # NODE NETWORK
+    on n1 crm_attribute --node "$1" --name "drover-net-$2" --lifetime reboot \
+        --query --quiet 2>/dev/null | grep -q "link=up"
+}
+for node in n1 n2; do
+    for net in lm1 lm2; do
+        ok "NodeHealth publishes $node's $net facts" wait_for --timeout 60 published "$node" "$net"
+    done
+done
+ok "vm1's guest is up" wait_for --timeout 60 guest_ready vm1
+
+started_on() { [ "$(vm_node vm1)" = "$1" ] && [ "$(vm_role vm1)" = Started ]; }
+other() { if [ "$1" = n1 ]; then echo n2; else echo n1; fi; }
+# move: vm1 to the other node; sets src, dst and sent[lm1], sent[lm2]
+move() {
+    local net
+    src=$(vm_node vm1)
+    dst=$(other "$src")
+    declare -gA sent
+    for net in lm1 lm2; do sent[$net]=$(net_tx_bytes "$src" "$net"); done
+    hb_before=$(guest_heartbeat vm1)
+    lines=$(guest_serial_lines vm1 "$dst")
+    on n1 crm_resource --move -r vm1 -N "$dst" --quiet
+    wait_for --timeout 90 started_on "$dst" || return 1
+    on n1 crm_resource --clear -r vm1 --quiet
+    for net in lm1 lm2; do
+        sent[$net]=$(($(net_tx_bytes "$src" "$net") - sent[$net]))
+    done
+}
+mib() { echo "$(($1 / 1048576)) MiB"; }
+not_restarted() {
+    is "$(vm_running_nodes vm1)" "$dst" "vm1 runs on $dst only"
+    wait_for --timeout 10 guest_has_beat_after vm1 "$dst" "$lines"
+    after=$(guest_beat_after vm1 "$dst" "$lines")
+    cmp_ok "${after:--1}" -ge "$hb_before" "vm1's guest was not restarted ($hb_before -> $after)"
+    no_failed_ops "crm_mon shows no failed operation"
+}
+logged() { on "$src" grep -q -- "$1" /var/log/pacemaker/pacemaker.log; }
+
+# --- 1. SYNs to the migration ports dropped on the way to the target ----------------
+target=$(other "$(vm_node vm1)")
+"$LAB" fault drop "$target" lm1 tcp dport 49152-49215 >/dev/null
+ok "ping over lm1 still works" on "$(vm_node vm1)" ping -c 1 -W 2 "$target-lm1"
+t0=$(date +%s)
+ok "vm1 moves" move
+diag "moved in $(($(date +%s) - t0)) s"
+ok "the probe found lm1 filtered" \
+    logged "Network lm1 skipped: TCP to 10.20.1.1[12] port 49152 gets no answer"
+cmp_ok "${sent[lm2]}" -ge $((40 * 1048576)) "memory over lm2 ($(mib "${sent[lm2]}"))"
+cmp_ok "${sent[lm1]}" -lt $((8 * 1048576)) "  not over lm1 ($(mib "${sent[lm1]}"))"
+not_restarted
+"$LAB" fault undrop "$target" lm1 >/dev/null
+
+# --- 2. the connection opens, no data gets through ------------------------------
+target=$(other "$(vm_node vm1)")
+"$LAB" fault drop "$target" lm1 tcp dport 49152-49215 meta length gt 200 >/dev/null
+t0=$(date +%s)
+ok "vm1 moves" move
+diag "moved in $(($(date +%s) - t0)) s"
+ok "the migration over lm1 was abandoned for want of progress" \
+    logged "Migration moves no data: aborting"
+ok "...and lm2 took over" logged "over lm1 failed (no data moved for 4 s); vm1 still runs here, trying the next network"
+cmp_ok "${sent[lm2]}" -ge $((40 * 1048576)) "memory over lm2 ($(mib "${sent[lm2]}"))"
+not_restarted
+"$LAB" fault undrop "$target" lm1 >/dev/null
+
+ok "crm_verify -L: configuration valid" on n1 crm_verify -L
+lab_stop
+done_testing
