@@ -99,6 +99,7 @@ START_TEST(tcp_silence_is_a_filter)
 {
     g_autoptr(GString) reason = g_string_new(NULL);
     g_autoptr(GString) first = g_string_new(NULL);
+    g_autofree char *expected = NULL;
     guint16 port = 0;
     int fd = listener(0, &port);
     gint64 started = g_get_monotonic_time();
@@ -109,11 +110,10 @@ START_TEST(tcp_silence_is_a_filter)
     rc = tcp_probe(port, 700, reason);
     close(fd);
     ck_assert_int_eq(rc, DROVER_RC_UNREACHABLE);
-    ck_assert_str_eq(reason->str,
-                     g_strdup_printf("TCP to 127.0.0.1 port %u gets no answer "
-                                     "(a firewall dropping the migration "
-                                     "ports?)",
-                                     (unsigned int) port));
+    expected = g_strdup_printf("TCP to 127.0.0.1 port %u gets no answer (a "
+                               "firewall dropping the migration ports?)",
+                               (unsigned int) port);
+    ck_assert_str_eq(reason->str, expected);
     ck_assert_int_lt(g_get_monotonic_time() - started, 4 * G_USEC_PER_SEC);
 }
 END_TEST
