@@ -74,6 +74,7 @@ UNIT_SRCS := $(wildcard tests/unit/check_*.c) tests/unit/unit_main.c
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 UNIT_TESTS := $(BUILD)/tests/unit-tests
 TEST_AGENT := $(BUILD)/tests/test-agent
+HANG_FS := $(BUILD)/tests/hang-fs
 
 HEADERS := $(wildcard lib/include/drover/*.h lib/*.h tests/unit/*.h)
 
@@ -156,18 +157,22 @@ $(SLOT_LATENCY): $(BUILD)/tests/bench/slot-latency.o $(LIB_A)
 $(TEST_AGENT): $(BUILD)/tests/unit/test_agent.o $(LIB_A)
 	$(CC) -o $@ $< $(LIB_A) $(ALL_LDFLAGS) $(PKG_LIBS)
 
+$(HANG_FS): $(BUILD)/tests/unit/hang_fs.o
+	$(CC) -o $@ $< $(ALL_LDFLAGS)
+
 $(UNIT_TESTS): $(UNIT_OBJS) $(LIB_A)
 	$(CC) -o $@ $(UNIT_OBJS) $(LIB_A) $(ALL_LDFLAGS) $(PKG_LIBS) \
 		$(shell pkg-config --libs check)
 
 # The unit tests find their helpers through the environment
 UNIT_ENV = DROVER_TEST_AGENT=$(TEST_AGENT) DROVER_TEST_DATA=tests/unit/data \
-	DROVER_SCHEMAS=schemas DROVER_CLI=$(DROVER)
+	DROVER_SCHEMAS=schemas DROVER_CLI=$(DROVER) DROVER_TEST_HANG_FS=$(HANG_FS)
+UNIT_HELPERS := $(UNIT_TESTS) $(TEST_AGENT) $(HANG_FS) $(DROVER)
 
-check-unit: $(UNIT_TESTS) $(TEST_AGENT) $(DROVER)
+check-unit: $(UNIT_HELPERS)
 	$(UNIT_ENV) $(UNIT_TESTS)
 
-check-valgrind: $(UNIT_TESTS) $(TEST_AGENT) $(DROVER)
+check-valgrind: $(UNIT_HELPERS)
 	$(UNIT_ENV) CK_FORK=no DROVER_SLOTS_SEEDS=5 valgrind --quiet --error-exitcode=99 \
 		--leak-check=full --errors-for-leak-kinds=definite \
 		--suppressions=tests/unit/valgrind.supp --num-callers=40 \

@@ -22,11 +22,27 @@ Suite *probe_suite(void);
 Suite *config_suite(void);
 Suite *health_suite(void);
 Suite *migwatch_suite(void);
+Suite *file_suite(void);
 
 /* A file under tests/unit/data (DROVER_TEST_DATA) */
 char *unit_data_path(const char *name);
 
 /* An environment variable the test needs (set by make check-unit) */
 const char *unit_env(const char *name);
+
+/* A file system that stopped answering (tests/unit/hang_fs.c): every
+ * access to path waits until the file system is stopped */
+typedef struct {
+    GPid pid;
+    char *dir;
+    char *path; /* a file in it, as this process reaches it */
+} unit_hang_fs_t;
+
+/* Mount one, or NULL (saying why on stderr) where this host cannot (no
+ * FUSE, not root): the test then checks nothing more */
+unit_hang_fs_t *unit_hang_fs_start(void);
+
+/* Kill its daemon: whoever waits on it gets an error and goes on */
+void unit_hang_fs_stop(unit_hang_fs_t *fs);
 
 #endif /* DROVER_UNIT__H */
