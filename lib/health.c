@@ -4,6 +4,7 @@
  * critical at its deadline, it never hangs the caller.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <ifaddrs.h>
 #include <netdb.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include <drover/cib.h>
 #include <drover/config.h>
 #include <drover/drain.h>
+#include <drover/file.h>
 #include <drover/health.h>
 #include <drover/netsel.h>
 #include <drover/probe.h>
@@ -630,33 +632,47 @@ date_text(time_t t)
                        : g_strdup("?");
 }
 
-/* The first certificate of a PEM file, or NULL with \p why */
-static gnutls_x509_crt_t
-load_cert(const char *path, char **why)
-{
-    gnutls_datum_t data = { NULL, 0 };
-    gnutls_x509_crt_t crt = NULL;
-    int rc = gnutls_load_file(path, &data);
+/* The most a file named in the CIB may hold: a certificate (a chain, even)
+ * is a few KiB, known_hosts a line per host, a password one line */
+#define CERT_MAX_BYTES        (1024 * 1024)
+#define KNOWN_HOSTS_MAX_BYTES (4 * 1024 * 1024)
+#define PASSWORD_MAX_BYTES    (4 * 1024)
 
-    if (rc < 0) {
-        *why = g_strdup_printf("%s: %s", path,
-                               g_file_test(path, G_FILE_TEST_EXISTS)
-                                   ? gnutls_strerror(rc)
-                                   : "missing");
-        return NULL;
+/* The first certificate of a PEM file, read by \p deadline; else why, and
+ * DROVER_RC_TIMEOUT when its file system did not answer */
+static int
+load_cert(const char *path, drover_deadline_t deadline, gnutls_x509_crt_t *crt,
+          char **why)
+{
+    g_autoptr(GString) reason = g_string_new(NULL);
+    g_autofree char *text = NULL;
+    gsize length = 0;
+    gnutls_datum_t data = { NULL, 0 };
+    int rc = drover_file_read(path, CERT_MAX_BYTES, deadline, &text, &length,
+                              reason);
+
+    *crt = NULL;
+    if (rc != 0) {
+        *why = (rc == ENOENT) ? g_strdup_printf("%s: missing", path)
+                              : g_strdup(reason->str);
+        return rc;
     }
-    rc = gnutls_x509_crt_init(&crt);
+    data.data = (unsigned char *) text;
+    data.size = (unsigned int) length;
+    rc = gnutls_x509_crt_init(crt);
     if (rc >= 0) {
-        rc = gnutls_x509_crt_import(crt, &data, GNUTLS_X509_FMT_PEM);
+        rc = gnutls_x509_crt_import(*crt, &data, GNUTLS_X509_FMT_PEM);
     }
-    gnutls_free(data.data);
     if (rc < 0) {
         *why = g_strdup_printf("%s: not a PEM certificate: %s", path,
                                gnutls_strerror(rc));
-        gnutls_x509_crt_deinit(crt);
-        return NULL;
+        if (*crt != NULL) {
+            gnutls_x509_crt_deinit(*crt);
+            *crt = NULL;
+        }
+        return DROVER_RC_CONFIG;
     }
-    return crt;
+    return 0;
 }
 
 /* Whom \p crt is for: its subject's CN, or its DN */
@@ -676,22 +692,34 @@ issued_for(gnutls_x509_crt_t crt)
                                                           : g_strdup("?");
 }
 
+/* The CA certificate, or why there is none */
+typedef struct {
+    const char *path;
+    gnutls_x509_crt_t crt;
+    int rc;
+    char *why;
+} ca_cert_t;
+
 static drover_health_result_t *
-check_cert(const char *path, gnutls_x509_crt_t ca, const char *ca_path,
-           const char *node, int warn_days)
+check_cert(const char *path, const ca_cert_t *ca, const char *node,
+           int warn_days, drover_deadline_t deadline)
 {
     gint64 started = g_get_monotonic_time();
     g_autofree char *why = NULL;
     g_autofree char *until = NULL;
-    gnutls_x509_crt_t crt = load_cert(path, &why);
+    gnutls_x509_crt_t crt = NULL;
+    int rc = load_cert(path, deadline, &crt, &why);
     time_t now = time(NULL);
     time_t from = 0;
     time_t to = 0;
     drover_health_result_t *r = NULL;
     unsigned int status = 0;
 
-    if (crt == NULL) {
-        return result("tls", path, started, DROVER_HEALTH_CRITICAL,
+    if (rc != 0) {
+        /* a file system that does not answer says nothing of the file */
+        return result("tls", path, started,
+                      (rc == DROVER_RC_TIMEOUT) ? DROVER_HEALTH_UNKNOWN
+                                                : DROVER_HEALTH_CRITICAL,
                       g_steal_pointer(&why));
     }
     from = gnutls_x509_crt_get_activation_time(crt);
@@ -710,11 +738,16 @@ check_cert(const char *path, gnutls_x509_crt_t ca, const char *ca_path,
 
         r = result("tls", path, started, DROVER_HEALTH_CRITICAL,
                    g_strdup_printf("issued for %s, not for %s", whom, node));
-    } else if (ca == NULL) {
+    } else if (ca->crt == NULL && ca->rc == DROVER_RC_TIMEOUT) {
+        r = result("tls", path, started, DROVER_HEALTH_UNKNOWN,
+                   g_strdup_printf("not checked against the CA certificate: "
+                                   "%s",
+                                   ca->why));
+    } else if (ca->crt == NULL) {
         r = result("tls", path, started, DROVER_HEALTH_CRITICAL,
                    g_strdup_printf("no CA certificate to check it against (%s)",
-                                   ca_path));
-    } else if (gnutls_x509_crt_verify(crt, &ca, 1, 0, &status) < 0
+                                   ca->why));
+    } else if (gnutls_x509_crt_verify(crt, &ca->crt, 1, 0, &status) < 0
                || status != 0) {
         gnutls_datum_t text = { NULL, 0 };
 
@@ -722,7 +755,7 @@ check_cert(const char *path, gnutls_x509_crt_t ca, const char *ca_path,
                                                      &text, 0);
         r = result(
             "tls", path, started, DROVER_HEALTH_CRITICAL,
-            g_strdup_printf("does not chain to %s: %s", ca_path,
+            g_strdup_printf("does not chain to %s: %s", ca->path,
                             (text.data != NULL) ? (char *) text.data : "?"));
         gnutls_free(text.data);
     } else if (to < now + (time_t) warn_days * 86400) {
@@ -732,7 +765,7 @@ check_cert(const char *path, gnutls_x509_crt_t ca, const char *ca_path,
     } else {
         r = result("tls", path, started, DROVER_HEALTH_OK,
                    g_strdup_printf("valid until %s, for %s, from %s", until,
-                                   node, ca_path));
+                                   node, ca->path));
     }
     gnutls_x509_crt_deinit(crt);
     return r;
@@ -740,7 +773,7 @@ check_cert(const char *path, gnutls_x509_crt_t ca, const char *ca_path,
 
 void
 drover_health_tls(const char *dir, const char *node, int warn_days,
-                  GPtrArray *results)
+                  drover_deadline_t deadline, GPtrArray *results)
 {
     g_autofree char *ca_path = (dir != NULL)
                                    ? g_build_filename(dir, "cacert.pem", NULL)
@@ -751,19 +784,22 @@ drover_health_tls(const char *dir, const char *node, int warn_days,
     g_autofree char *client =
         (dir != NULL) ? g_build_filename(dir, "clientcert.pem", NULL)
                       : g_strdup(LIBVIRT_CLIENT_CERT);
-    g_autofree char *why = NULL;
-    gnutls_x509_crt_t ca = load_cert(ca_path, &why);
+    ca_cert_t ca = { .path = ca_path };
 
-    g_ptr_array_add(results, check_cert(server, ca, ca_path, node, warn_days));
-    g_ptr_array_add(results, check_cert(client, ca, ca_path, node, warn_days));
-    if (ca != NULL) {
-        gnutls_x509_crt_deinit(ca);
+    ca.rc = load_cert(ca_path, deadline, &ca.crt, &ca.why);
+    g_ptr_array_add(results,
+                    check_cert(server, &ca, node, warn_days, deadline));
+    g_ptr_array_add(results,
+                    check_cert(client, &ca, node, warn_days, deadline));
+    if (ca.crt != NULL) {
+        gnutls_x509_crt_deinit(ca.crt);
     }
+    g_free(ca.why);
 }
 
 void
 drover_health_tls_from_cib(const drover_cib_t *cib, const char *node,
-                           GPtrArray *results)
+                           drover_deadline_t deadline, GPtrArray *results)
 {
     gint64 started = g_get_monotonic_time();
     const char *mode = drover_cib_property(cib, DROVER_HEALTH_TLS_PROPERTY);
@@ -812,7 +848,7 @@ drover_health_tls_from_cib(const drover_cib_t *cib, const char *node,
     if (check) {
         drover_health_tls(
             drover_cib_property(cib, DROVER_HEALTH_TLS_DIR_PROPERTY), node,
-            (int) warn_days, results);
+            (int) warn_days, deadline, results);
     }
 }
 
@@ -905,19 +941,37 @@ drover_known_hosts_has(const char *text, const char *host)
 }
 
 void
-drover_health_ssh(const char *files, const GPtrArray *peers, GPtrArray *results)
+drover_health_ssh(const char *files, const GPtrArray *peers,
+                  drover_deadline_t deadline, GPtrArray *results)
 {
     g_auto(GStrv) paths = g_strsplit_set(files, " ,", -1);
     g_autoptr(GString) read = g_string_new(NULL);
     g_autoptr(GString) text = g_string_new(NULL);
+    bool all_read = true; /* every file there is */
 
     for (char **p = paths; *p != NULL; p++) {
+        gint64 started = g_get_monotonic_time();
+        g_autoptr(GString) why = g_string_new(NULL);
         g_autofree char *content = NULL;
+        int rc;
 
-        if (**p != '\0' && g_file_get_contents(*p, &content, NULL, NULL)) {
+        if (**p == '\0') {
+            continue;
+        }
+        rc = drover_file_read(*p, KNOWN_HOSTS_MAX_BYTES, deadline, &content,
+                              NULL, why);
+        if (rc == 0) {
             g_string_append_printf(text, "%s\n", content);
             g_string_append_printf(read, "%s%s", (read->len > 0) ? ", " : "",
                                    *p);
+        } else if (rc != ENOENT) {
+            /* one of the list missing is usual; anything else is said */
+            all_read = false;
+            g_ptr_array_add(results, result("ssh", *p, started,
+                                            (rc == DROVER_RC_TIMEOUT)
+                                                ? DROVER_HEALTH_UNKNOWN
+                                                : DROVER_HEALTH_WARNING,
+                                            g_strdup(why->str)));
         }
     }
     for (guint i = 0; i < peers->len; i++) {
@@ -929,6 +983,14 @@ drover_health_ssh(const char *files, const GPtrArray *peers, GPtrArray *results)
                 results,
                 result("ssh", peer, started, DROVER_HEALTH_OK,
                        g_strdup_printf("host key known (%s)", read->str)));
+        } else if (!all_read) {
+            /* it may be in a file that could not be read */
+            g_ptr_array_add(
+                results,
+                result("ssh", peer, started, DROVER_HEALTH_UNKNOWN,
+                       g_strdup_printf("no host key in %s; not every "
+                                       "known_hosts file could be read",
+                                       (read->len > 0) ? read->str : "any")));
         } else {
             /* a warning: it breaks migrations from here, not to here */
             g_ptr_array_add(
@@ -962,7 +1024,7 @@ any_vm_uses_ssh(const drover_cib_t *cib)
 
 void
 drover_health_ssh_from_cib(const drover_cib_t *cib, const char *node,
-                           GPtrArray *results)
+                           drover_deadline_t deadline, GPtrArray *results)
 {
     const char *mode = drover_cib_property(cib, DROVER_HEALTH_SSH_PROPERTY);
     const char *files =
@@ -993,7 +1055,7 @@ drover_health_ssh_from_cib(const drover_cib_t *cib, const char *node,
         }
     }
     drover_health_ssh((files != NULL) ? files : DROVER_HEALTH_SSH_KNOWN_DEFAULT,
-                      peers, results);
+                      peers, deadline, results);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1184,73 +1246,89 @@ drover_health_ldap(const drover_ldap_check_t *check, const char *node,
     return r;
 }
 
-/* The directory check's settings from the cluster properties (no URI: the
- * check is off); an unreadable password file is a warning of its own */
-typedef struct {
-    drover_ldap_check_t check;
-    char *password;
-    const char *node;
-    drover_deadline_t deadline;
-    drover_health_result_t *result;
-} ldap_lane_t;
-
-static ldap_lane_t *
-ldap_lane_from_cib(const drover_cib_t *cib, const char *node,
-                   drover_deadline_t deadline, GPtrArray *results)
+void
+drover_health_ldap_from_cib(const drover_cib_t *cib, const char *node,
+                            drover_deadline_t deadline, GPtrArray *results)
 {
     const char *file =
         drover_cib_property(cib, DROVER_HEALTH_LDAP_SECRET_PROPERTY);
-    ldap_lane_t *l = NULL;
-    g_autoptr(GError) error = NULL;
-    g_autofree char *password = NULL;
-
-    if (drover_cib_property(cib, DROVER_HEALTH_LDAP_URI_PROPERTY) == NULL) {
-        return NULL;
-    }
-    if (file != NULL && !g_file_get_contents(file, &password, NULL, &error)) {
-        g_ptr_array_add(
-            results, result("ldap", DROVER_HEALTH_LDAP_SECRET_PROPERTY,
-                            g_get_monotonic_time(), DROVER_HEALTH_WARNING,
-                            g_strdup_printf("cannot read the password: %s; the "
-                                            "directory is not checked",
-                                            error->message)));
-        return NULL;
-    }
-    l = g_new0(ldap_lane_t, 1);
-    l->check = (drover_ldap_check_t){
+    drover_ldap_check_t check = {
         .uri = drover_cib_property(cib, DROVER_HEALTH_LDAP_URI_PROPERTY),
         .base = drover_cib_property(cib, DROVER_HEALTH_LDAP_BASE_PROPERTY),
         .filter = drover_cib_property(cib, DROVER_HEALTH_LDAP_FILTER_PROPERTY),
         .expect = drover_cib_property(cib, DROVER_HEALTH_LDAP_EXPECT_PROPERTY),
         .bind_dn = drover_cib_property(cib, DROVER_HEALTH_LDAP_BIND_PROPERTY),
     };
-    if (password != NULL) {
-        l->password = g_strdup(g_strchomp(password));
-        memset(password, 0, strlen(password));
-        l->check.password = l->password;
+    gint64 started = g_get_monotonic_time();
+    g_autoptr(GString) why = g_string_new(NULL);
+    char *password = NULL;
+    gsize length = 0;
+    int rc;
+
+    if (check.uri == NULL) {
+        return;
     }
-    l->node = node;
-    l->deadline = deadline;
-    return l;
+    if (file != NULL) {
+        rc = drover_file_read(file, PASSWORD_MAX_BYTES, deadline, &password,
+                              &length, why);
+        if (rc != 0) {
+            g_ptr_array_add(
+                results,
+                result("ldap", DROVER_HEALTH_LDAP_SECRET_PROPERTY, started,
+                       (rc == DROVER_RC_TIMEOUT) ? DROVER_HEALTH_UNKNOWN
+                                                 : DROVER_HEALTH_WARNING,
+                       g_strdup_printf("cannot read the password: %s; the "
+                                       "directory is not checked",
+                                       why->str)));
+            return;
+        }
+        check.password = g_strchomp(password);
+    }
+    g_ptr_array_add(results, drover_health_ldap(&check, node, deadline));
+    if (password != NULL) {
+        memset(password, 0, length);
+        g_free(password);
+    }
+}
+
+/* The checks that read files named in the CIB or talk to the directory,
+ * each in a thread of its own beside the probes: a hung NFS mount or
+ * directory server costs them their deadline, not the others' */
+typedef struct {
+    const drover_cib_t *cib;
+    const char *node;
+    drover_deadline_t deadline;
+    GPtrArray *results;
+} cib_lane_t;
+
+/* Move what \p from has to the end of \p to */
+static void
+move_results(GPtrArray *to, GPtrArray *from)
+{
+    for (guint i = 0; i < from->len; i++) {
+        g_ptr_array_add(to, g_ptr_array_index(from, i));
+    }
+    g_ptr_array_set_free_func(from, NULL);
+    g_ptr_array_set_size(from, 0);
+}
+
+static gpointer
+run_files_lane(gpointer data)
+{
+    cib_lane_t *l = data;
+
+    drover_health_tls_from_cib(l->cib, l->node, l->deadline, l->results);
+    drover_health_ssh_from_cib(l->cib, l->node, l->deadline, l->results);
+    return NULL;
 }
 
 static gpointer
 run_ldap_lane(gpointer data)
 {
-    ldap_lane_t *l = data;
+    cib_lane_t *l = data;
 
-    l->result = drover_health_ldap(&l->check, l->node, l->deadline);
+    drover_health_ldap_from_cib(l->cib, l->node, l->deadline, l->results);
     return NULL;
-}
-
-static void
-ldap_lane_free(ldap_lane_t *l)
-{
-    if (l->password != NULL) {
-        memset(l->password, 0, strlen(l->password));
-        g_free(l->password);
-    }
-    g_free(l);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1334,8 +1412,8 @@ drover_health_local(const char *node, const char *libvirt_uri,
     GPtrArray *results =
         g_ptr_array_new_with_free_func(drover_health_result_free);
 
-    /* the probes and the directory get what the others leave, a fifth at
-     * least */
+    /* the probes, the files named in the CIB and the directory get what
+     * the others leave, a fifth at least */
     drover_deadline_t first =
         drover_deadline_in_ms(drover_deadline_remaining_ms(deadline) * 4 / 5);
 
@@ -1356,19 +1434,34 @@ drover_health_local(const char *node, const char *libvirt_uri,
         }
     }
     if (cib != NULL) {
-        /* the directory in a thread of its own, the probes here: both
-         * within what the others left */
-        ldap_lane_t *ldap = ldap_lane_from_cib(cib, node, deadline, results);
-        GThread *thread =
-            (ldap != NULL) ? g_thread_new("health", run_ldap_lane, ldap) : NULL;
+        /* the files and the directory in threads of their own, the probes
+         * here: all within what the others left */
+        gpointer (*const cib_fns[])(gpointer) = { run_files_lane,
+                                                  run_ldap_lane };
+        cib_lane_t cib_lanes[G_N_ELEMENTS(cib_fns)];
+        GThread *cib_threads[G_N_ELEMENTS(cib_fns)];
+        g_autoptr(GPtrArray) networks =
+            g_ptr_array_new_with_free_func(drover_health_result_free);
 
-        drover_health_tls_from_cib(cib, node, results);
-        drover_health_ssh_from_cib(cib, node, results);
-        drover_health_networks(cib, node, deadline, results);
-        if (thread != NULL) {
-            g_thread_join(thread); /* bounded by deadline */
-            g_ptr_array_add(results, ldap->result);
-            ldap_lane_free(ldap);
+        for (guint i = 0; i < G_N_ELEMENTS(cib_fns); i++) {
+            cib_lanes[i] = (cib_lane_t){
+                .cib = cib,
+                .node = node,
+                .deadline = deadline,
+                .results =
+                    g_ptr_array_new_with_free_func(drover_health_result_free),
+            };
+            cib_threads[i] = g_thread_new("health", cib_fns[i], &cib_lanes[i]);
+        }
+        drover_health_networks(cib, node, deadline, networks);
+        /* in a fixed order: TLS, SSH, the networks, the directory */
+        for (guint i = 0; i < G_N_ELEMENTS(cib_fns); i++) {
+            g_thread_join(cib_threads[i]); /* bounded by deadline */
+            move_results(results, cib_lanes[i].results);
+            g_ptr_array_unref(cib_lanes[i].results);
+            if (i == 0) {
+                move_results(results, networks);
+            }
         }
         drover_cib_free(cib);
     }

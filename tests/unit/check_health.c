@@ -6,6 +6,7 @@
  */
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <gio/gio.h>
@@ -259,7 +260,7 @@ START_TEST(ssh_peers)
     ck_assert(g_file_set_contents(file, "n1 ssh-ed25519 AAAA\n", -1, NULL));
     g_ptr_array_add(peers, (gpointer) "n1");
     g_ptr_array_add(peers, (gpointer) "n3");
-    drover_health_ssh(files, peers, results);
+    drover_health_ssh(files, peers, drover_deadline_in_ms(5000), results);
     ck_assert_uint_eq(results->len, 2);
     r = g_ptr_array_index(results, 0);
     ck_assert_int_eq(r->status, DROVER_HEALTH_OK);
@@ -273,6 +274,223 @@ START_TEST(ssh_peers)
                   "%s", r->reason);
     g_unlink(file);
     g_rmdir(dir);
+}
+END_TEST
+
+/* --- files named in the CIB: never waited for ------------------------- */
+
+/* A FIFO with no writer where a file is expected: open() alone would wait
+ * for a writer for ever, as a read from a hung NFS mount does */
+static char *
+make_fifo(const char *dir, const char *name)
+{
+    char *path = g_build_filename(dir, name, NULL);
+
+    ck_assert_int_eq(mkfifo(path, 0600), 0);
+    return path;
+}
+
+static void
+remove_dir(const char *dir)
+{
+    const char *argv[] = { "rm", "-rf", dir, NULL };
+
+    g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                 NULL, NULL, NULL, NULL);
+}
+
+static const drover_health_result_t *
+nth(const GPtrArray *results, guint i)
+{
+    ck_assert_uint_gt(results->len, i);
+    return g_ptr_array_index(results, i);
+}
+
+/* A reason is "<path>" then \p rest */
+static void
+assert_reason(const drover_health_result_t *r, const char *path,
+              const char *rest)
+{
+    ck_assert_msg(g_str_has_prefix(r->reason, path)
+                      && strstr(r->reason + strlen(path), rest) != NULL,
+                  "reason: %s (expected %s ...%s...)", r->reason, path, rest);
+}
+
+START_TEST(tls_files_not_regular)
+{
+    g_autoptr(GPtrArray) results =
+        g_ptr_array_new_with_free_func(drover_health_result_free);
+    g_autofree char *dir = g_dir_make_tmp("drover-tls-XXXXXX", NULL);
+    g_autofree char *ca = make_fifo(dir, "cacert.pem");
+    g_autofree char *server = make_fifo(dir, "servercert.pem");
+    g_autofree char *client = make_fifo(dir, "clientcert.pem");
+
+    drover_health_tls(dir, "n1", 30, drover_deadline_in_ms(5000), results);
+    ck_assert_uint_eq(results->len, 2);
+    ck_assert_int_eq(nth(results, 0)->status, DROVER_HEALTH_CRITICAL);
+    ck_assert_str_eq(nth(results, 0)->subject, server);
+    assert_reason(nth(results, 0), server, " is a FIFO, not a regular file");
+    ck_assert_int_eq(nth(results, 1)->status, DROVER_HEALTH_CRITICAL);
+    assert_reason(nth(results, 1), client, " is a FIFO, not a regular file");
+    remove_dir(dir);
+}
+END_TEST
+
+/* The certificates on a file system that does not answer: unknown at the
+ * deadline (it says nothing of the certificates) */
+START_TEST(tls_hung_file_system)
+{
+    unit_hang_fs_t *fs = unit_hang_fs_start();
+    g_autoptr(GPtrArray) results =
+        g_ptr_array_new_with_free_func(drover_health_result_free);
+    g_autofree char *dir = NULL;
+    gint64 started = g_get_monotonic_time();
+    gint64 took_ms;
+
+    if (fs == NULL) {
+        return;
+    }
+    dir = g_path_get_dirname(fs->path);
+    drover_health_tls(dir, "n1", 30, drover_deadline_in_ms(300), results);
+    took_ms = (g_get_monotonic_time() - started) / 1000;
+    ck_assert_int_ge(took_ms, 300);
+    ck_assert_int_lt(took_ms, 1000);
+    ck_assert_uint_eq(results->len, 2);
+    for (guint i = 0; i < 2; i++) {
+        const drover_health_result_t *r = nth(results, i);
+
+        ck_assert_int_eq(r->status, DROVER_HEALTH_UNKNOWN);
+        /* the CA's read took the time; the others' is out */
+        assert_reason(r, r->subject, ": not read, out of time");
+    }
+    unit_hang_fs_stop(fs);
+}
+END_TEST
+
+/* known_hosts files: one not regular, one hung; a peer found elsewhere is
+ * known, one not found may be in them: unknown, not "no host key" */
+static void
+check_known_hosts(const char *unread, drover_health_t unread_status,
+                  const char *why, gint64 timeout_ms)
+{
+    g_autoptr(GPtrArray) results =
+        g_ptr_array_new_with_free_func(drover_health_result_free);
+    g_autoptr(GPtrArray) peers = g_ptr_array_new();
+    g_autofree char *dir = g_dir_make_tmp("drover-ssh-XXXXXX", NULL);
+    g_autofree char *file = g_build_filename(dir, "known_hosts", NULL);
+    g_autofree char *files = g_strdup_printf("%s %s", file, unread);
+    gint64 started = g_get_monotonic_time();
+
+    ck_assert(g_file_set_contents(file, "n1 ssh-ed25519 AAAA\n", -1, NULL));
+    g_ptr_array_add(peers, (gpointer) "n1");
+    g_ptr_array_add(peers, (gpointer) "n3");
+    drover_health_ssh(files, peers, drover_deadline_in_ms(timeout_ms), results);
+    ck_assert_int_lt(g_get_monotonic_time() - started,
+                     (timeout_ms + 700) * 1000);
+    ck_assert_uint_eq(results->len, 3);
+    ck_assert_str_eq(nth(results, 0)->check, "ssh");
+    ck_assert_str_eq(nth(results, 0)->subject, unread);
+    ck_assert_int_eq(nth(results, 0)->status, unread_status);
+    assert_reason(nth(results, 0), unread, why);
+    ck_assert_str_eq(nth(results, 1)->subject, "n1");
+    ck_assert_int_eq(nth(results, 1)->status, DROVER_HEALTH_OK);
+    ck_assert_str_eq(nth(results, 2)->subject, "n3");
+    ck_assert_int_eq(nth(results, 2)->status, DROVER_HEALTH_UNKNOWN);
+    ck_assert_msg(strstr(nth(results, 2)->reason,
+                         "; not every known_hosts file could be read")
+                      != NULL,
+                  "%s", nth(results, 2)->reason);
+    remove_dir(dir);
+}
+
+START_TEST(known_hosts_not_regular)
+{
+    g_autofree char *dir = g_dir_make_tmp("drover-ssh-XXXXXX", NULL);
+    g_autofree char *fifo = make_fifo(dir, "known_hosts");
+
+    check_known_hosts(fifo, DROVER_HEALTH_WARNING,
+                      " is a FIFO, not a regular file", 5000);
+    remove_dir(dir);
+}
+END_TEST
+
+START_TEST(known_hosts_hung_file_system)
+{
+    unit_hang_fs_t *fs = unit_hang_fs_start();
+
+    if (fs == NULL) {
+        return;
+    }
+    check_known_hosts(fs->path, DROVER_HEALTH_UNKNOWN,
+                      ": its file system did not answer within ", 300);
+    unit_hang_fs_stop(fs);
+}
+END_TEST
+
+/* The directory check's settings, with the password in \p file */
+static GPtrArray *
+ldap_from_cib(const char *file, gint64 timeout_ms)
+{
+    g_autofree char *xml = g_strdup_printf(
+        "<cib><configuration><crm_config><cluster_property_set id='o'>"
+        "<nvpair id='u' name='drover-health-ldap-uri' "
+        "value='ldaps://127.0.0.1:1'/>"
+        "<nvpair id='d' name='drover-health-ldap-bind-dn' "
+        "value='cn=admin,dc=lab'/>"
+        "<nvpair id='p' name='drover-health-ldap-password-file' "
+        "value='%s'/>"
+        "</cluster_property_set></crm_config><nodes/><resources/>"
+        "</configuration><status/></cib>",
+        file);
+    g_autoptr(drover_cib_t) cib = NULL;
+    GPtrArray *results =
+        g_ptr_array_new_with_free_func(drover_health_result_free);
+
+    ck_assert_int_eq(drover_cib_from_xml(xml, &cib), 0);
+    drover_health_ldap_from_cib(cib, "n1", drover_deadline_in_ms(timeout_ms),
+                                results);
+    return results;
+}
+
+START_TEST(ldap_password_not_regular)
+{
+    g_autofree char *dir = g_dir_make_tmp("drover-ldap-XXXXXX", NULL);
+    g_autofree char *fifo = make_fifo(dir, "secret");
+    g_autoptr(GPtrArray) results = ldap_from_cib(fifo, 5000);
+    g_autofree char *want = g_strdup_printf(
+        "cannot read the password: %s is a FIFO, not a regular file; the "
+        "directory is not checked",
+        fifo);
+
+    ck_assert_uint_eq(results->len, 1);
+    ck_assert_str_eq(nth(results, 0)->subject,
+                     "drover-health-ldap-password-file");
+    ck_assert_int_eq(nth(results, 0)->status, DROVER_HEALTH_WARNING);
+    ck_assert_str_eq(nth(results, 0)->reason, want);
+    remove_dir(dir);
+}
+END_TEST
+
+START_TEST(ldap_password_hung_file_system)
+{
+    unit_hang_fs_t *fs = unit_hang_fs_start();
+    g_autoptr(GPtrArray) results = NULL;
+    gint64 started = g_get_monotonic_time();
+
+    if (fs == NULL) {
+        return;
+    }
+    results = ldap_from_cib(fs->path, 300);
+    ck_assert_int_lt(g_get_monotonic_time() - started, G_USEC_PER_SEC);
+    ck_assert_uint_eq(results->len, 1);
+    ck_assert_int_eq(nth(results, 0)->status, DROVER_HEALTH_UNKNOWN);
+    ck_assert_msg(
+        g_str_has_prefix(nth(results, 0)->reason, "cannot read the password: ")
+            && strstr(nth(results, 0)->reason,
+                      ": its file system did not answer within ")
+                   != NULL,
+        "%s", nth(results, 0)->reason);
+    unit_hang_fs_stop(fs);
 }
 END_TEST
 
@@ -469,6 +687,12 @@ health_suite(void)
     tcase_add_test(tc, report_round_trip);
     tcase_add_test(tc, known_hosts);
     tcase_add_test(tc, ssh_peers);
+    tcase_add_test(tc, tls_files_not_regular);
+    tcase_add_test(tc, tls_hung_file_system);
+    tcase_add_test(tc, known_hosts_not_regular);
+    tcase_add_test(tc, known_hosts_hung_file_system);
+    tcase_add_test(tc, ldap_password_not_regular);
+    tcase_add_test(tc, ldap_password_hung_file_system);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("ldap");

@@ -84,16 +84,19 @@ void drover_health_networks(const drover_cib_t *cib, const char *node,
  *        clientcert.pem): each exists, is valid now and for \p warn_days
  *        more, is issued for \p node, and chains to the CA certificate;
  *        appended to \p results
+ *
+ * Each file is read by \p deadline, 1 MiB at most (drover_file_read()): one
+ * whose file system does not answer is unknown, never waited for.
  */
 void drover_health_tls(const char *dir, const char *node, int warn_days,
-                       GPtrArray *results);
+                       drover_deadline_t deadline, GPtrArray *results);
 
 /*!
  * \brief drover_health_tls() as the cluster properties say: on, off, or
  *        auto (the default: when a migration network uses tls)
  */
 void drover_health_tls_from_cib(const drover_cib_t *cib, const char *node,
-                                GPtrArray *results);
+                                drover_deadline_t deadline, GPtrArray *results);
 
 /* Cluster properties of the SSH check (docs/health.md) */
 #define DROVER_HEALTH_SSH_PROPERTY       "drover-health-ssh"
@@ -110,16 +113,21 @@ bool drover_known_hosts_has(const char *text, const char *host);
 /*!
  * \brief For each of \p peers: its host key is in one of \p files
  *        (space-separated known_hosts files); appended to \p results
+ *
+ * Each file is read by \p deadline, 4 MiB at most (drover_file_read()); a
+ * missing one is skipped, one that cannot be read is a result of its own
+ * (unknown when its file system does not answer), and a peer found in
+ * none of the others is then unknown.
  */
 void drover_health_ssh(const char *files, const GPtrArray *peers,
-                       GPtrArray *results);
+                       drover_deadline_t deadline, GPtrArray *results);
 
 /*!
  * \brief drover_health_ssh() as the cluster properties say: on, off, or
  *        auto (the default: when a drover VM resource migrates over ssh)
  */
 void drover_health_ssh_from_cib(const drover_cib_t *cib, const char *node,
-                                GPtrArray *results);
+                                drover_deadline_t deadline, GPtrArray *results);
 
 /* Cluster properties of the directory check (docs/health.md) */
 #define DROVER_HEALTH_LDAP_URI_PROPERTY    "drover-health-ldap-uri"
@@ -147,6 +155,19 @@ typedef struct {
 drover_health_result_t *drover_health_ldap(const drover_ldap_check_t *check,
                                            const char *node,
                                            drover_deadline_t deadline);
+
+/*!
+ * \brief drover_health_ldap() as the cluster properties say (no URI: not
+ *        checked), appended to \p results
+ *
+ * The password file is read by \p deadline, 4 KiB at most
+ * (drover_file_read()); one that cannot be read is a result of its own
+ * (unknown when its file system does not answer, else a warning) and the
+ * directory is not checked.
+ */
+void drover_health_ldap_from_cib(const drover_cib_t *cib, const char *node,
+                                 drover_deadline_t deadline,
+                                 GPtrArray *results);
 
 /*!
  * \brief Every local check of \p node (this host), run at once, each
