@@ -19,6 +19,7 @@
 #include <json-glib/json-glib.h>
 #include <ldap.h>
 #include <libvirt/libvirt.h>
+#include <qb/qblog.h>
 
 #include <drover/cib.h>
 #include <drover/config.h>
@@ -910,11 +911,17 @@ hosts_field_matches(const char *field, const char *host)
     return matched;
 }
 
-bool
-drover_known_hosts_has(const char *text, const char *host)
+/* The hosts fields of known_hosts \p text's lines that give a host key
+ * (not comments, not @revoked); \p skipped counts the lines whose hosts
+ * field is not UTF-8: GLib's pattern matching aborts the process on such
+ * text (g_utf8_strreverse asserts) */
+static GPtrArray *
+known_hosts_fields(const char *text, guint *skipped)
 {
     g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    GPtrArray *fields = g_ptr_array_new_with_free_func(g_free);
 
+    *skipped = 0;
     for (char **l = lines; *l != NULL; l++) {
         g_auto(GStrv) words = NULL;
         char **w = NULL;
@@ -932,12 +939,39 @@ drover_known_hosts_has(const char *text, const char *host)
             w++;
         }
         /* hosts, key type, key */
-        if (*w != NULL && w[1] != NULL && w[2] != NULL
-            && hosts_field_matches(*w, host)) {
+        if (*w == NULL || w[1] == NULL || w[2] == NULL) {
+            continue;
+        }
+        if (!g_utf8_validate(*w, -1, NULL)) {
+            (*skipped)++;
+            continue;
+        }
+        g_ptr_array_add(fields, g_strdup(*w));
+    }
+    return fields;
+}
+
+static bool
+fields_match(const GPtrArray *fields, const char *host)
+{
+    if (!g_utf8_validate(host, -1, NULL)) {
+        return false; /* no host has such a name, and GLib would abort */
+    }
+    for (guint i = 0; i < fields->len; i++) {
+        if (hosts_field_matches(g_ptr_array_index(fields, i), host)) {
             return true;
         }
     }
     return false;
+}
+
+bool
+drover_known_hosts_has(const char *text, const char *host)
+{
+    guint skipped = 0;
+    g_autoptr(GPtrArray) fields = known_hosts_fields(text, &skipped);
+
+    return fields_match(fields, host);
 }
 
 void
@@ -946,13 +980,16 @@ drover_health_ssh(const char *files, const GPtrArray *peers,
 {
     g_auto(GStrv) paths = g_strsplit_set(files, " ,", -1);
     g_autoptr(GString) read = g_string_new(NULL);
-    g_autoptr(GString) text = g_string_new(NULL);
+    g_autoptr(GString) skipped = g_string_new(NULL); /* "; 2 lines of ..." */
+    g_autoptr(GPtrArray) fields = g_ptr_array_new_with_free_func(g_free);
     bool all_read = true; /* every file there is */
 
     for (char **p = paths; *p != NULL; p++) {
         gint64 started = g_get_monotonic_time();
         g_autoptr(GString) why = g_string_new(NULL);
         g_autofree char *content = NULL;
+        g_autoptr(GPtrArray) found = NULL;
+        guint bad = 0;
         int rc;
 
         if (**p == '\0') {
@@ -960,46 +997,60 @@ drover_health_ssh(const char *files, const GPtrArray *peers,
         }
         rc = drover_file_read(*p, KNOWN_HOSTS_MAX_BYTES, deadline, &content,
                               NULL, why);
-        if (rc == 0) {
-            g_string_append_printf(text, "%s\n", content);
-            g_string_append_printf(read, "%s%s", (read->len > 0) ? ", " : "",
-                                   *p);
-        } else if (rc != ENOENT) {
-            /* one of the list missing is usual; anything else is said */
+        if (rc == ENOENT) {
+            continue; /* one of the list missing is usual */
+        }
+        if (rc != 0) {
             all_read = false;
             g_ptr_array_add(results, result("ssh", *p, started,
                                             (rc == DROVER_RC_TIMEOUT)
                                                 ? DROVER_HEALTH_UNKNOWN
                                                 : DROVER_HEALTH_WARNING,
                                             g_strdup(why->str)));
+            continue;
+        }
+        g_string_append_printf(read, "%s%s", (read->len > 0) ? ", " : "", *p);
+        found = known_hosts_fields(content, &bad);
+        for (guint i = 0; i < found->len; i++) {
+            g_ptr_array_add(fields, g_strdup(g_ptr_array_index(found, i)));
+        }
+        if (bad > 0) {
+            qb_log(LOG_WARNING,
+                   "%s: %u line(s) skipped: their host names are not UTF-8", *p,
+                   bad);
+            g_string_append_printf(skipped,
+                                   "; %u line(s) of %s skipped: host names "
+                                   "not UTF-8",
+                                   bad, *p);
         }
     }
     for (guint i = 0; i < peers->len; i++) {
         const char *peer = g_ptr_array_index(peers, i);
         gint64 started = g_get_monotonic_time();
 
-        if (drover_known_hosts_has(text->str, peer)) {
-            g_ptr_array_add(
-                results,
-                result("ssh", peer, started, DROVER_HEALTH_OK,
-                       g_strdup_printf("host key known (%s)", read->str)));
+        if (fields_match(fields, peer)) {
+            g_ptr_array_add(results,
+                            result("ssh", peer, started, DROVER_HEALTH_OK,
+                                   g_strdup_printf("host key known (%s)%s",
+                                                   read->str, skipped->str)));
         } else if (!all_read) {
             /* it may be in a file that could not be read */
             g_ptr_array_add(
                 results,
                 result("ssh", peer, started, DROVER_HEALTH_UNKNOWN,
                        g_strdup_printf("no host key in %s; not every "
-                                       "known_hosts file could be read",
-                                       (read->len > 0) ? read->str : "any")));
+                                       "known_hosts file could be read%s",
+                                       (read->len > 0) ? read->str : "any",
+                                       skipped->str)));
         } else {
             /* a warning: it breaks migrations from here, not to here */
             g_ptr_array_add(
                 results,
                 result("ssh", peer, started, DROVER_HEALTH_WARNING,
                        g_strdup_printf("no host key in %s: migrations over "
-                                       "ssh to %s fail",
+                                       "ssh to %s fail%s",
                                        (read->len > 0) ? read->str : files,
-                                       peer)));
+                                       peer, skipped->str)));
         }
     }
 }

@@ -16,6 +16,45 @@
 
 #include "unit.h"
 
+/* --- files named in the CIB: never waited for ------------------------- */
+
+/* A FIFO with no writer where a file is expected: open() alone would wait
+ * for a writer for ever, as a read from a hung NFS mount does */
+static char *
+make_fifo(const char *dir, const char *name)
+{
+    char *path = g_build_filename(dir, name, NULL);
+
+    ck_assert_int_eq(mkfifo(path, 0600), 0);
+    return path;
+}
+
+static void
+remove_dir(const char *dir)
+{
+    const char *argv[] = { "rm", "-rf", dir, NULL };
+
+    g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                 NULL, NULL, NULL, NULL);
+}
+
+static const drover_health_result_t *
+nth(const GPtrArray *results, guint i)
+{
+    ck_assert_uint_gt(results->len, i);
+    return g_ptr_array_index(results, i);
+}
+
+/* A reason is "<path>" then \p rest */
+static void
+assert_reason(const drover_health_result_t *r, const char *path,
+              const char *rest)
+{
+    ck_assert_msg(g_str_has_prefix(r->reason, path)
+                      && strstr(r->reason + strlen(path), rest) != NULL,
+                  "reason: %s (expected %s ...%s...)", r->reason, path, rest);
+}
+
 START_TEST(libvirt_answers)
 {
     drover_health_result_t *r =
@@ -246,6 +285,44 @@ START_TEST(known_hosts)
 }
 END_TEST
 
+/* A hosts field that is not UTF-8 aborted the whole check: GLib's
+ * pattern matching asserts on it (g_utf8_strreverse, for "n*lab\xe2").
+ * Such lines are skipped, and counted. */
+START_TEST(known_hosts_not_utf8)
+{
+    const char *text = "n*lab\xe2 ssh-ed25519 AAAA\n"
+                       "\xff\xfe,n2 ssh-ed25519 AAAA\n"
+                       "n1 ssh-ed25519 AAAA # \xe9t\xe9\n";
+    g_autoptr(GPtrArray) results =
+        g_ptr_array_new_with_free_func(drover_health_result_free);
+    g_autoptr(GPtrArray) peers = g_ptr_array_new();
+    g_autofree char *dir = g_dir_make_tmp("drover-ssh-XXXXXX", NULL);
+    g_autofree char *file = g_build_filename(dir, "known_hosts", NULL);
+    g_autofree char *want = NULL;
+
+    ck_assert(drover_known_hosts_has(text, "n1")); /* a comment may be */
+    ck_assert(!drover_known_hosts_has(text, "n1.lab"));
+    ck_assert(!drover_known_hosts_has(text, "n2")); /* on a skipped line */
+    ck_assert(!drover_known_hosts_has(text, "n\xe2"));
+
+    ck_assert(g_file_set_contents(file, text, -1, NULL));
+    g_ptr_array_add(peers, (gpointer) "n1");
+    g_ptr_array_add(peers, (gpointer) "n2");
+    drover_health_ssh(file, peers, drover_deadline_in_ms(5000), results);
+    ck_assert_uint_eq(results->len, 2);
+    ck_assert_int_eq(nth(results, 0)->status, DROVER_HEALTH_OK);
+    want = g_strdup_printf("host key known (%s); 2 line(s) of %s skipped: "
+                           "host names not UTF-8",
+                           file, file);
+    ck_assert_str_eq(nth(results, 0)->reason, want);
+    ck_assert_int_eq(nth(results, 1)->status, DROVER_HEALTH_WARNING);
+    ck_assert_msg(g_str_has_suffix(nth(results, 1)->reason,
+                                   "skipped: host names not UTF-8"),
+                  "%s", nth(results, 1)->reason);
+    remove_dir(dir);
+}
+END_TEST
+
 /* A peer without a host key is a warning naming the files read */
 START_TEST(ssh_peers)
 {
@@ -276,45 +353,6 @@ START_TEST(ssh_peers)
     g_rmdir(dir);
 }
 END_TEST
-
-/* --- files named in the CIB: never waited for ------------------------- */
-
-/* A FIFO with no writer where a file is expected: open() alone would wait
- * for a writer for ever, as a read from a hung NFS mount does */
-static char *
-make_fifo(const char *dir, const char *name)
-{
-    char *path = g_build_filename(dir, name, NULL);
-
-    ck_assert_int_eq(mkfifo(path, 0600), 0);
-    return path;
-}
-
-static void
-remove_dir(const char *dir)
-{
-    const char *argv[] = { "rm", "-rf", dir, NULL };
-
-    g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                 NULL, NULL, NULL, NULL);
-}
-
-static const drover_health_result_t *
-nth(const GPtrArray *results, guint i)
-{
-    ck_assert_uint_gt(results->len, i);
-    return g_ptr_array_index(results, i);
-}
-
-/* A reason is "<path>" then \p rest */
-static void
-assert_reason(const drover_health_result_t *r, const char *path,
-              const char *rest)
-{
-    ck_assert_msg(g_str_has_prefix(r->reason, path)
-                      && strstr(r->reason + strlen(path), rest) != NULL,
-                  "reason: %s (expected %s ...%s...)", r->reason, path, rest);
-}
 
 START_TEST(tls_files_not_regular)
 {
@@ -686,6 +724,7 @@ health_suite(void)
     tcase_add_test(tc, several_nodes_in_nagios);
     tcase_add_test(tc, report_round_trip);
     tcase_add_test(tc, known_hosts);
+    tcase_add_test(tc, known_hosts_not_utf8);
     tcase_add_test(tc, ssh_peers);
     tcase_add_test(tc, tls_files_not_regular);
     tcase_add_test(tc, tls_hung_file_system);

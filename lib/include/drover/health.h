@@ -107,6 +107,9 @@ void drover_health_tls_from_cib(const drover_cib_t *cib, const char *node,
 /*!
  * \brief Whether OpenSSH known_hosts \p text has a host key for \p host
  *        on the default port (plain or hashed names, patterns, negations)
+ *
+ * Lines whose host names are not UTF-8 are skipped (drover_health_ssh()
+ * counts them).
  */
 bool drover_known_hosts_has(const char *text, const char *host);
 
