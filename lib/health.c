@@ -1259,16 +1259,57 @@ ldap_call(void *data)
     return 0;
 }
 
+/* The first URI of \p uris (a list, as ldap_initialize() takes it) that
+ * is not ldaps://, or NULL */
+static char *
+uri_in_clear(const char *uris)
+{
+    g_auto(GStrv) list = g_strsplit_set(uris, " \t,", -1);
+
+    for (char **u = list; *u != NULL; u++) {
+        LDAPURLDesc *desc = NULL;
+        bool tls = false;
+
+        if (**u == '\0') {
+            continue;
+        }
+        if (ldap_url_parse(*u, &desc) == LDAP_URL_SUCCESS) {
+            tls = (g_ascii_strcasecmp(desc->lud_scheme, "ldaps") == 0);
+            ldap_free_urldesc(desc);
+        }
+        if (!tls) {
+            return g_strdup(*u);
+        }
+    }
+    return NULL;
+}
+
 drover_health_result_t *
 drover_health_ldap(const drover_ldap_check_t *check, const char *node,
                    drover_deadline_t deadline)
 {
     gint64 started = g_get_monotonic_time();
-    ldap_call_t *c = g_new0(ldap_call_t, 1);
+    g_autofree char *clear = NULL;
+    ldap_call_t *c = NULL;
     g_autofree char *expect = NULL;
     drover_health_result_t *r = NULL;
     int rc;
 
+    /* a simple bind sends the password as it is: over TLS only (drover
+     * does not use StartTLS) */
+    if (check->password != NULL && *check->password != '\0'
+        && (clear = uri_in_clear(check->uri)) != NULL) {
+        return result("ldap", check->uri, started, DROVER_HEALTH_WARNING,
+                      g_strdup_printf(
+                          "not checked: a simple bind would send the "
+                          "password (" DROVER_HEALTH_LDAP_SECRET_PROPERTY
+                          ") in clear to %s; give an ldaps:// URI "
+                          "in " DROVER_HEALTH_LDAP_URI_PROPERTY " (StartTLS is "
+                          "not supported), or no password to bind "
+                          "anonymously",
+                          clear));
+    }
+    c = g_new0(ldap_call_t, 1);
     c->uri = g_strdup(check->uri);
     c->base = g_strdup((check->base != NULL) ? check->base : "");
     c->filter = expand_node_name(

@@ -11,6 +11,8 @@
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <gnutls/x509.h>
+#include <ldap.h>
 
 #include <drover/health.h>
 
@@ -537,6 +539,8 @@ END_TEST
 static GPid slapd_pid = 0;
 static char *slapd_dir = NULL;
 static char *slapd_uri = NULL;
+static char *slapd_ldaps_uri = NULL;
+static char *slapd_cert = NULL; /* its certificate, its own CA */
 
 static const char slapd_conf[] = "include /etc/ldap/schema/core.schema\n"
                                  "include /etc/ldap/schema/cosine.schema\n"
@@ -544,6 +548,8 @@ static const char slapd_conf[] = "include /etc/ldap/schema/core.schema\n"
                                  "modulepath /usr/lib/ldap\n"
                                  "moduleload back_mdb\n"
                                  "pidfile %s/slapd.pid\n"
+                                 "TLSCertificateFile %s\n"
+                                 "TLSCertificateKeyFile %s/key.pem\n"
                                  "database mdb\n"
                                  "suffix \"dc=lab\"\n"
                                  "rootdn \"cn=admin,dc=lab\"\n"
@@ -582,17 +588,72 @@ free_port(void)
 }
 
 static void
+write_datum(const char *path, const gnutls_datum_t *d)
+{
+    ck_assert(g_file_set_contents(path, (const char *) d->data, d->size, NULL));
+}
+
+/* A self-signed certificate for 127.0.0.1 and its key (PEM) */
+static void
+make_cert(const char *cert_path, const char *key_path)
+{
+    gnutls_x509_privkey_t key = NULL;
+    gnutls_x509_crt_t crt = NULL;
+    gnutls_datum_t out = { NULL, 0 };
+    const unsigned char serial[] = { 1 };
+    const unsigned char loopback[] = { 127, 0, 0, 1 };
+    time_t now = time(NULL);
+
+    ck_assert_int_eq(gnutls_x509_privkey_init(&key), 0);
+    ck_assert_int_eq(gnutls_x509_privkey_generate(
+                         key, GNUTLS_PK_ECDSA,
+                         GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0),
+                     0);
+    ck_assert_int_eq(gnutls_x509_crt_init(&crt), 0);
+    gnutls_x509_crt_set_version(crt, 3);
+    gnutls_x509_crt_set_serial(crt, serial, sizeof(serial));
+    gnutls_x509_crt_set_activation_time(crt, now - 3600);
+    gnutls_x509_crt_set_expiration_time(crt, now + 86400);
+    gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0,
+                                  "127.0.0.1", 9);
+    gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_IPADDRESS, loopback,
+                                         sizeof(loopback), GNUTLS_FSAN_SET);
+    gnutls_x509_crt_set_basic_constraints(crt, 1, -1);
+    gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_DIGITAL_SIGNATURE
+                                           | GNUTLS_KEY_KEY_CERT_SIGN);
+    gnutls_x509_crt_set_key(crt, key);
+    ck_assert_int_eq(gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0),
+                     0);
+    ck_assert_int_eq(gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &out),
+                     0);
+    write_datum(cert_path, &out);
+    gnutls_free(out.data);
+    ck_assert_int_eq(
+        gnutls_x509_privkey_export2(key, GNUTLS_X509_FMT_PEM, &out), 0);
+    write_datum(key_path, &out);
+    gnutls_free(out.data);
+    gnutls_x509_crt_deinit(crt);
+    gnutls_x509_privkey_deinit(key);
+}
+
+static void
 slapd_start(void)
 {
     g_autofree char *conf = NULL;
     g_autofree char *conf_path = NULL;
     g_autofree char *ldif_path = NULL;
     g_autofree char *listen = NULL;
+    g_autofree char *key_path = NULL;
     guint16 port = free_port();
+    guint16 tls_port = free_port();
     int status = -1;
 
     slapd_dir = g_dir_make_tmp("drover-slapd-XXXXXX", NULL);
-    conf = g_strdup_printf(slapd_conf, slapd_dir, slapd_dir);
+    slapd_cert = g_build_filename(slapd_dir, "cert.pem", NULL);
+    key_path = g_build_filename(slapd_dir, "key.pem", NULL);
+    make_cert(slapd_cert, key_path);
+    conf = g_strdup_printf(slapd_conf, slapd_dir, slapd_cert, slapd_dir,
+                           slapd_dir);
     conf_path = g_build_filename(slapd_dir, "slapd.conf", NULL);
     ldif_path = g_build_filename(slapd_dir, "data.ldif", NULL);
     g_file_set_contents(conf_path, conf, -1, NULL);
@@ -605,7 +666,8 @@ slapd_start(void)
                      NULL, NULL, NULL, NULL, &status, NULL);
     }
     slapd_uri = g_strdup_printf("ldap://127.0.0.1:%u", port);
-    listen = g_strdup_printf("%s/", slapd_uri);
+    slapd_ldaps_uri = g_strdup_printf("ldaps://127.0.0.1:%u", tls_port);
+    listen = g_strdup_printf("%s/ %s/", slapd_uri, slapd_ldaps_uri);
     {
         /* -d 0: in the foreground, so that it is ours to stop */
         const char *argv[] = { "/usr/sbin/slapd", "-d", "0",    "-f",
@@ -650,6 +712,8 @@ slapd_stop(void)
     }
     g_clear_pointer(&slapd_dir, g_free);
     g_clear_pointer(&slapd_uri, g_free);
+    g_clear_pointer(&slapd_ldaps_uri, g_free);
+    g_clear_pointer(&slapd_cert, g_free);
 }
 
 static drover_health_result_t *
@@ -691,6 +755,76 @@ START_TEST(ldap_entry)
     r = ldap_check("n1)(cn=*", NULL, slapd_uri);
     ck_assert_int_eq(r->status, DROVER_HEALTH_CRITICAL);
     ck_assert_msg(strstr(r->reason, "(cn=n1\\29\\28cn=\\2A)") != NULL, "%s",
+                  r->reason);
+    drover_health_result_free(r);
+}
+END_TEST
+
+static drover_health_result_t *
+ldap_bind_check(const char *uri, const char *password)
+{
+    drover_ldap_check_t check = {
+        .uri = uri,
+        .base = "ou=hosts,dc=lab",
+        .bind_dn = "cn=admin,dc=lab",
+        .password = password,
+    };
+
+    return drover_health_ldap(&check, "n1", drover_deadline_in_ms(3000));
+}
+
+/* A simple bind sends the password as it is: not over ldap:// (this
+ * directory would take it, and anyone on the way would read it) */
+START_TEST(ldap_password_in_clear_refused)
+{
+    drover_health_result_t *r = NULL;
+    g_autofree char *want = NULL;
+
+    ck_assert_msg(slapd_pid != 0, "slapd did not start");
+    r = ldap_bind_check(slapd_uri, "secret");
+    ck_assert_int_eq(r->status, DROVER_HEALTH_WARNING);
+    want = g_strdup_printf(
+        "not checked: a simple bind would send the password "
+        "(drover-health-ldap-password-file) in clear to %s; give an ldaps:// "
+        "URI in drover-health-ldap-uri (StartTLS is not supported), or no "
+        "password to bind anonymously",
+        slapd_uri);
+    ck_assert_str_eq(r->reason, want);
+    ck_assert_int_lt(r->ms, 500); /* not even connected */
+    drover_health_result_free(r);
+
+    /* one plain URI in a list is one too many */
+    r = ldap_bind_check("ldaps://a.example, LDAP://b.example", "secret");
+    ck_assert_int_eq(r->status, DROVER_HEALTH_WARNING);
+    ck_assert_msg(strstr(r->reason, " in clear to LDAP://b.example; ") != NULL,
+                  "%s", r->reason);
+    drover_health_result_free(r);
+}
+END_TEST
+
+/* Over ldaps:// the bind is made, with the password */
+START_TEST(ldap_password_over_tls)
+{
+    drover_health_result_t *r = NULL;
+    int demand = LDAP_OPT_X_TLS_DEMAND;
+    int new_ctx = 0;
+
+    ck_assert_msg(slapd_pid != 0, "slapd did not start");
+    /* trust the directory's own certificate, for the handles to come */
+    ck_assert_int_eq(
+        ldap_set_option(NULL, LDAP_OPT_X_TLS_CACERTFILE, slapd_cert),
+        LDAP_OPT_SUCCESS);
+    ck_assert_int_eq(
+        ldap_set_option(NULL, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand),
+        LDAP_OPT_SUCCESS);
+    ck_assert_int_eq(ldap_set_option(NULL, LDAP_OPT_X_TLS_NEWCTX, &new_ctx),
+                     LDAP_OPT_SUCCESS);
+    r = ldap_bind_check(slapd_ldaps_uri, "secret");
+    ck_assert_msg(r->status == DROVER_HEALTH_OK, "%s", r->reason);
+    drover_health_result_free(r);
+    r = ldap_bind_check(slapd_ldaps_uri, "wrong");
+    ck_assert_int_eq(r->status, DROVER_HEALTH_WARNING);
+    ck_assert_msg(strstr(r->reason, "Invalid credentials") != NULL, "%s",
                   r->reason);
     drover_health_result_free(r);
 }
@@ -739,6 +873,8 @@ health_suite(void)
     tcase_add_unchecked_fixture(tc, slapd_start, slapd_stop);
     tcase_add_test(tc, ldap_entry);
     tcase_add_test(tc, ldap_unreachable);
+    tcase_add_test(tc, ldap_password_in_clear_refused);
+    tcase_add_test(tc, ldap_password_over_tls);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -146,7 +146,7 @@ typedef struct {
     const char *filter;   /* %n: the node's name; NULL: (cn=%n) */
     const char *expect;   /* "attr attr=value ...", %n too; may be NULL */
     const char *bind_dn;  /* NULL: anonymous */
-    const char *password; /* with bind_dn */
+    const char *password; /* with bind_dn; only ever sent over ldaps:// */
 } drover_ldap_check_t;
 
 /*!
@@ -154,6 +154,9 @@ typedef struct {
  *        filter, with the expected attributes (critical if not); a
  *        directory that does not answer is a warning (it is not this
  *        node's fault)
+ *
+ * A simple bind sends the password as it is: with a password, a URI that
+ * is not ldaps:// is refused (a warning saying so, nothing sent).
  */
 drover_health_result_t *drover_health_ldap(const drover_ldap_check_t *check,
                                            const char *node,
