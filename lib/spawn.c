@@ -37,6 +37,59 @@ deadline_reached(gpointer user_data)
     return G_SOURCE_REMOVE;
 }
 
+/* A process dies at once of SIGKILL, unless it sleeps uninterruptibly in
+ * the kernel (state D: a request to a hung NFS or FUSE file system): it
+ * dies only when that returns, if ever */
+#define KILLED_WAIT_MS 500
+
+static gboolean
+timer_flag(gpointer user_data)
+{
+    *(bool *) user_data = true;
+    return G_SOURCE_REMOVE;
+}
+
+typedef struct {
+    bool done;
+    bool exited;
+} killed_t;
+
+static void
+killed_wait_done(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+    killed_t *k = user_data;
+
+    k->exited = g_subprocess_wait_finish(G_SUBPROCESS(source), res, NULL);
+    k->done = true;
+}
+
+/* Wait a moment for \p proc, killed, to die: whether it did.  One that did
+ * not is left to GLib's child watch, which reaps it when it dies. */
+static bool
+wait_killed(GSubprocess *proc, GMainContext *context)
+{
+    g_autoptr(GCancellable) cancel = g_cancellable_new();
+    GSource *timer = g_timeout_source_new(KILLED_WAIT_MS);
+    killed_t k = { false, false };
+    bool late = false;
+
+    g_source_set_callback(timer, timer_flag, &late, NULL);
+    g_source_attach(timer, context);
+    g_subprocess_wait_async(proc, cancel, killed_wait_done, &k);
+    while (!k.done && !late) {
+        g_main_context_iteration(context, TRUE);
+    }
+    if (!k.done) {
+        g_cancellable_cancel(cancel); /* the wait ends now, with an error */
+        while (!k.done) {
+            g_main_context_iteration(context, TRUE);
+        }
+    }
+    g_source_destroy(timer);
+    g_source_unref(timer);
+    return k.exited;
+}
+
 static char *
 bytes_to_string(GBytes *bytes)
 {
@@ -92,7 +145,13 @@ drover_spawn(const char *const *argv, drover_deadline_t deadline, char **out,
         while (!w.finished) { /* let the cancelled call finish */
             g_main_context_iteration(context, TRUE);
         }
-        g_subprocess_wait(proc, NULL, NULL);
+        if (!wait_killed(proc, context)) {
+            qb_log(LOG_ERR,
+                   "%s (pid %s) still runs %d ms after SIGKILL (waiting "
+                   "uninterruptibly in the kernel: a hung file system?): left "
+                   "behind, it is reaped when it dies",
+                   argv[0], g_subprocess_get_identifier(proc), KILLED_WAIT_MS);
+        }
         rc = DROVER_RC_TIMEOUT;
     } else if (w.error != NULL) {
         qb_log(LOG_DEBUG, "Reading from %s failed: %s", argv[0],

@@ -1,3 +1,7 @@
+/*
+ * Running a program with a deadline: output, status, argv words, a kill
+ * at the deadline, and a program that does not die of it.
+ */
 #include <drover/rc.h>
 #include <drover/spawn.h>
 
@@ -47,6 +51,32 @@ START_TEST(killed_at_the_deadline)
 }
 END_TEST
 
+/* A program killed while it waits on a file system that does not answer
+ * sleeps on uninterruptibly (state D) and does not die: it is left behind,
+ * not waited for */
+START_TEST(unkillable_left_behind)
+{
+    unit_hang_fs_t *fs = unit_hang_fs_start();
+    const char *argv[] = { "cat", NULL, NULL };
+    gint64 start = g_get_monotonic_time();
+    gint64 took_ms;
+    int status = 0;
+
+    if (fs == NULL) {
+        return;
+    }
+    argv[1] = fs->path;
+    ck_assert_int_eq(
+        drover_spawn(argv, drover_deadline_in_ms(300), NULL, NULL, &status),
+        DROVER_RC_TIMEOUT);
+    took_ms = (g_get_monotonic_time() - start) / 1000;
+    ck_assert_int_eq(status, -1);
+    ck_assert_int_ge(took_ms, 300 + 500); /* it was given a moment to die */
+    ck_assert_int_lt(took_ms, 300 + 500 + 1000);
+    unit_hang_fs_stop(fs); /* now it dies, and GLib reaps it */
+}
+END_TEST
+
 START_TEST(missing_program)
 {
     const char *argv[] = { "drover-no-such-program", NULL };
@@ -67,6 +97,7 @@ spawn_suite(void)
     tcase_add_test(tc, collects_output_and_status);
     tcase_add_test(tc, arguments_are_not_shell_words);
     tcase_add_test(tc, killed_at_the_deadline);
+    tcase_add_test(tc, unkillable_left_behind);
     tcase_add_test(tc, missing_program);
     suite_add_tcase(s, tc);
     return s;

@@ -13,7 +13,9 @@
  * \brief Run \p argv, wait for it until \p deadline, collect its output
  *
  * The program is looked up in PATH.  At the deadline it is killed
- * (SIGKILL) and DROVER_RC_TIMEOUT returned.
+ * (SIGKILL) and DROVER_RC_TIMEOUT returned, half a second later at most: a
+ * program that does not die of SIGKILL (asleep in the kernel on a hung
+ * file system, state D) is logged and left behind, reaped when it dies.
  *
  * \param[in]  argv         NULL-terminated argument vector
  * \param[in]  deadline     When to give up
