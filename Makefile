@@ -75,6 +75,7 @@ UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 UNIT_TESTS := $(BUILD)/tests/unit-tests
 TEST_AGENT := $(BUILD)/tests/test-agent
 HANG_FS := $(BUILD)/tests/hang-fs
+FAKE_COROSYNC := $(BUILD)/tests/fake-corosync
 
 HEADERS := $(wildcard lib/include/drover/*.h lib/*.h tests/unit/*.h)
 
@@ -160,14 +161,19 @@ $(TEST_AGENT): $(BUILD)/tests/unit/test_agent.o $(LIB_A)
 $(HANG_FS): $(BUILD)/tests/unit/hang_fs.o
 	$(CC) -o $@ $< $(ALL_LDFLAGS)
 
+$(FAKE_COROSYNC): $(BUILD)/tests/unit/fake_corosync.o
+	$(CC) -o $@ $< $(ALL_LDFLAGS) $(shell pkg-config --libs libqb)
+
 $(UNIT_TESTS): $(UNIT_OBJS) $(LIB_A)
 	$(CC) -o $@ $(UNIT_OBJS) $(LIB_A) $(ALL_LDFLAGS) $(PKG_LIBS) \
 		$(shell pkg-config --libs check)
 
 # The unit tests find their helpers through the environment
 UNIT_ENV = DROVER_TEST_AGENT=$(TEST_AGENT) DROVER_TEST_DATA=tests/unit/data \
-	DROVER_SCHEMAS=schemas DROVER_CLI=$(DROVER) DROVER_TEST_HANG_FS=$(HANG_FS)
-UNIT_HELPERS := $(UNIT_TESTS) $(TEST_AGENT) $(HANG_FS) $(DROVER)
+	DROVER_SCHEMAS=schemas DROVER_CLI=$(DROVER) DROVER_TEST_HANG_FS=$(HANG_FS) \
+	DROVER_TEST_FAKE_COROSYNC=$(FAKE_COROSYNC)
+UNIT_HELPERS := $(UNIT_TESTS) $(TEST_AGENT) $(HANG_FS) $(FAKE_COROSYNC) \
+	$(DROVER)
 
 check-unit: $(UNIT_HELPERS)
 	$(UNIT_ENV) $(UNIT_TESTS)

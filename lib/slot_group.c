@@ -19,6 +19,9 @@
 /* How often the dispatch thread looks at quorum and its stop flag */
 #define TICK_MS 200
 
+/* How long drover_slot_group_leave() waits for Corosync */
+#define LEAVE_MS 2000
+
 struct drover_slot_group_s {
     cpg_handle_t cpg;
     quorum_handle_t quorum;
@@ -29,6 +32,8 @@ struct drover_slot_group_s {
     GMutex lock; /* protects what follows */
     GCond changed;
     bool stop;
+    bool dispatch_done; /* the dispatch thread is out of Corosync's calls */
+    bool abandoned;     /* left without it: the group is its to free */
     int error;
     bool granted;
     drover_slots_t *table; /* a copy, after each event */
@@ -234,11 +239,43 @@ send_progress(drover_slot_group_t *g)
     }
 }
 
+/* Leave the group (the others free the slot) and close the handles */
+typedef struct {
+    cpg_handle_t cpg;
+    quorum_handle_t quorum;
+    bool have_quorum;
+} handles_t;
+
+static int
+close_handles(void *data)
+{
+    handles_t *h = data;
+
+    cpg_leave(h->cpg, &group_name);
+    cpg_finalize(h->cpg);
+    if (h->have_quorum) {
+        quorum_finalize(h->quorum);
+    }
+    return 0;
+}
+
+static void
+group_free(drover_slot_group_t *g)
+{
+    drover_slot_member_free(g->member);
+    drover_slot_req_free(g->own);
+    drover_slots_free(g->table);
+    g_mutex_clear(&g->lock);
+    g_cond_clear(&g->changed);
+    g_free(g);
+}
+
 static gpointer
 dispatch_thread(gpointer data)
 {
     drover_slot_group_t *g = data;
     int fd = -1;
+    bool abandoned = false;
 
     cpg_fd_get(g->cpg, &fd);
     for (;;) {
@@ -272,6 +309,18 @@ dispatch_thread(gpointer data)
             g_mutex_unlock(&g->lock);
             break;
         }
+    }
+    g_mutex_lock(&g->lock);
+    g->dispatch_done = true;
+    abandoned = g->abandoned;
+    g_cond_broadcast(&g->changed);
+    g_mutex_unlock(&g->lock);
+    if (abandoned) {
+        /* Corosync answers again, after the leaver gave up on it */
+        handles_t h = { g->cpg, g->quorum, g->have_quorum };
+
+        close_handles(&h);
+        group_free(g);
     }
     return NULL;
 }
@@ -442,26 +491,59 @@ drover_slot_group_progress(drover_slot_group_t *g, guint64 bytes_done,
     g_mutex_unlock(&g->lock);
 }
 
+int
+drover_slot_group_leave_by(drover_slot_group_t *g, drover_deadline_t deadline)
+{
+    handles_t *h = NULL;
+    GThread *thread = NULL;
+    bool done = false;
+    int rc;
+
+    if (g == NULL) {
+        return 0;
+    }
+    thread = g->thread;
+    /* The dispatch thread may be in a Corosync call that never returns (a
+     * quorum_getquorate() to a stopped Corosync): not joined then, it
+     * frees the group if it ever gets out */
+    g_mutex_lock(&g->lock);
+    g->stop = true;
+    while (!g->dispatch_done) {
+        if (deadline == DROVER_DEADLINE_NEVER) {
+            g_cond_wait(&g->changed, &g->lock);
+        } else if (!g_cond_wait_until(&g->changed, &g->lock, deadline)) {
+            break;
+        }
+    }
+    done = g->dispatch_done;
+    g->abandoned = !done;
+    g_mutex_unlock(&g->lock);
+    if (!done) {
+        /* g is the dispatch thread's now: not to be touched */
+        qb_log(LOG_WARNING,
+               "Slot group: Corosync does not answer; the group is left when "
+               "this process exits or Corosync answers again");
+        g_thread_unref(thread);
+        return DROVER_RC_TIMEOUT;
+    }
+    g_thread_join(thread);
+
+    h = g_new0(handles_t, 1);
+    *h = (handles_t){ g->cpg, g->quorum, g->have_quorum };
+    rc = drover_deadline_run(deadline, close_handles, h, g_free);
+    if (rc == DROVER_RC_TIMEOUT) {
+        qb_log(LOG_WARNING,
+               "Slot group: Corosync does not answer the leave; the group is "
+               "left when this process exits or Corosync answers again");
+    } else {
+        g_free(h);
+    }
+    group_free(g);
+    return rc;
+}
+
 void
 drover_slot_group_leave(drover_slot_group_t *g)
 {
-    if (g == NULL) {
-        return;
-    }
-    g_mutex_lock(&g->lock);
-    g->stop = true;
-    g_mutex_unlock(&g->lock);
-    g_thread_join(g->thread);
-    /* finalize leaves the group: the others free the slot */
-    cpg_leave(g->cpg, &group_name);
-    cpg_finalize(g->cpg);
-    if (g->have_quorum) {
-        quorum_finalize(g->quorum);
-    }
-    drover_slot_member_free(g->member);
-    drover_slot_req_free(g->own);
-    drover_slots_free(g->table);
-    g_mutex_clear(&g->lock);
-    g_cond_clear(&g->changed);
-    g_free(g);
+    (void) drover_slot_group_leave_by(g, drover_deadline_in_ms(LEAVE_MS));
 }

@@ -113,6 +113,39 @@ START_TEST(hung_daemon_is_critical_at_the_deadline)
 }
 END_TEST
 
+/* Corosync answering, then stopped (SIGSTOP): critical at the deadline */
+START_TEST(corosync_quorum)
+{
+    unit_corosync_t *c = unit_corosync_start();
+    drover_health_result_t *r = NULL;
+    gint64 started;
+    gint64 took_ms;
+
+    if (c == NULL) {
+        return;
+    }
+    unit_corosync_enter(c);
+    r = drover_health_corosync(drover_deadline_in_ms(3000));
+    ck_assert_msg(r->status == DROVER_HEALTH_OK, "%s", r->reason);
+    ck_assert_str_eq(r->reason, "member of a quorate partition");
+    drover_health_result_free(r);
+
+    ck_assert_int_eq(kill(c->pid, SIGSTOP), 0);
+    started = g_get_monotonic_time();
+    r = drover_health_corosync(drover_deadline_in_ms(300));
+    took_ms = (g_get_monotonic_time() - started) / 1000;
+    ck_assert_int_eq(r->status, DROVER_HEALTH_CRITICAL);
+    ck_assert_msg(g_str_has_prefix(r->reason, "not answering within "), "%s",
+                  r->reason);
+    ck_assert_int_ge(took_ms, 300);
+    ck_assert_int_lt(took_ms, 1000);
+    drover_health_result_free(r);
+    unit_corosync_leave(c);
+    unit_corosync_stop(c); /* the worker left behind gets an error */
+    g_usleep(200 * 1000);
+}
+END_TEST
+
 START_TEST(names)
 {
     drover_health_result_t *r =
@@ -853,6 +886,7 @@ health_suite(void)
     tcase_add_test(tc, libvirt_answers);
     tcase_add_test(tc, libvirt_not_running);
     tcase_add_test(tc, hung_daemon_is_critical_at_the_deadline);
+    tcase_add_test(tc, corosync_quorum);
     tcase_add_test(tc, names);
     tcase_add_test(tc, monitoring_formats);
     tcase_add_test(tc, several_nodes_in_nagios);

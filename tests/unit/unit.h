@@ -23,6 +23,7 @@ Suite *config_suite(void);
 Suite *health_suite(void);
 Suite *migwatch_suite(void);
 Suite *file_suite(void);
+Suite *slot_group_suite(void);
 
 /* A file under tests/unit/data (DROVER_TEST_DATA) */
 char *unit_data_path(const char *name);
@@ -44,5 +45,25 @@ unit_hang_fs_t *unit_hang_fs_start(void);
 
 /* Kill its daemon: whoever waits on it gets an error and goes on */
 void unit_hang_fs_stop(unit_hang_fs_t *fs);
+
+/* Corosync that answers until stopped (tests/unit/fake_corosync.c), in a
+ * network namespace of its own */
+typedef struct {
+    GPid pid;
+    int netns;      /* its network namespace */
+    int host_netns; /* the one it was started from */
+} unit_corosync_t;
+
+/* Start one, or NULL (saying why on stderr) where this host cannot */
+unit_corosync_t *unit_corosync_start(void);
+
+/* This thread, and the threads it starts from now on, talk to it (enter
+ * its network namespace); or again to the host's */
+void unit_corosync_enter(unit_corosync_t *c);
+void unit_corosync_leave(unit_corosync_t *c);
+
+/* Stop it (SIGSTOP) to make it hang: kill(c->pid, SIGSTOP).  Kill it:
+ * whoever waits on it gets an error and goes on */
+void unit_corosync_stop(unit_corosync_t *c);
 
 #endif /* DROVER_UNIT__H */

@@ -1,9 +1,13 @@
 /*
  * Runs every unit suite; check prints the totals.
  */
+#define _GNU_SOURCE /* setns() */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -31,23 +35,19 @@ unit_data_path(const char *name)
     return g_build_filename(dir, name, NULL);
 }
 
-unit_hang_fs_t *
-unit_hang_fs_start(void)
+/* Run a helper that says "ready" when it is; else say why not (what it
+ * printed) and return false */
+static bool
+start_helper(const char *const *argv, const char *what, GPid *pid)
 {
-    unit_hang_fs_t *fs = g_new0(unit_hang_fs_t, 1);
-    const char *argv[] = { unit_env("DROVER_TEST_HANG_FS"), NULL, NULL };
     char line[256] = "";
     ssize_t n = 0;
     int out = -1;
     struct pollfd pfd;
 
-    fs->dir = g_dir_make_tmp("drover-hang-fs-XXXXXX", NULL);
-    ck_assert_ptr_nonnull(fs->dir);
-    argv[1] = fs->dir;
     ck_assert(g_spawn_async_with_pipes(NULL, (char **) argv, NULL,
                                        G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-                                       &fs->pid, NULL, &out, NULL, NULL));
-    /* "ready" once mounted, or why not */
+                                       pid, NULL, &out, NULL, NULL));
     pfd = (struct pollfd){ .fd = out, .events = POLLIN };
     if (poll(&pfd, 1, 5000) == 1) {
         n = read(out, line, sizeof(line) - 1);
@@ -55,8 +55,33 @@ unit_hang_fs_start(void)
     close(out);
     line[MAX(n, 0)] = '\0';
     if (strcmp(line, "ready\n") != 0) {
-        fprintf(stderr, "no hung file system here (%s): not tested\n",
+        fprintf(stderr, "no %s here (%s): not tested\n", what,
                 g_strstrip(line));
+        return false;
+    }
+    return true;
+}
+
+static void
+stop_helper(GPid pid)
+{
+    kill(pid, SIGCONT); /* if stopped */
+    kill(pid, SIGKILL);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+    }
+    g_spawn_close_pid(pid);
+}
+
+unit_hang_fs_t *
+unit_hang_fs_start(void)
+{
+    unit_hang_fs_t *fs = g_new0(unit_hang_fs_t, 1);
+    const char *argv[] = { unit_env("DROVER_TEST_HANG_FS"), NULL, NULL };
+
+    fs->dir = g_dir_make_tmp("drover-hang-fs-XXXXXX", NULL);
+    ck_assert_ptr_nonnull(fs->dir);
+    argv[1] = fs->dir;
+    if (!start_helper(argv, "hung file system", &fs->pid)) {
         unit_hang_fs_stop(fs);
         return NULL;
     }
@@ -70,14 +95,60 @@ unit_hang_fs_stop(unit_hang_fs_t *fs)
     if (fs == NULL) {
         return;
     }
-    kill(fs->pid, SIGKILL);
-    while (waitpid(fs->pid, NULL, 0) < 0 && errno == EINTR) {
-    }
-    g_spawn_close_pid(fs->pid);
+    stop_helper(fs->pid);
     g_rmdir(fs->dir);
     g_free(fs->dir);
     g_free(fs->path);
     g_free(fs);
+}
+
+unit_corosync_t *
+unit_corosync_start(void)
+{
+    unit_corosync_t *c = g_new0(unit_corosync_t, 1);
+    const char *argv[] = { unit_env("DROVER_TEST_FAKE_COROSYNC"), NULL };
+    g_autofree char *ns = NULL;
+
+    c->netns = -1;
+    c->host_netns = -1;
+    if (!start_helper(argv, "fake Corosync", &c->pid)) {
+        unit_corosync_stop(c);
+        return NULL;
+    }
+    ns = g_strdup_printf("/proc/%d/ns/net", (int) c->pid);
+    c->netns = open(ns, O_RDONLY | O_CLOEXEC);
+    ck_assert_int_ge(c->netns, 0);
+    c->host_netns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    ck_assert_int_ge(c->host_netns, 0);
+    return c;
+}
+
+void
+unit_corosync_enter(unit_corosync_t *c)
+{
+    ck_assert_int_eq(setns(c->netns, CLONE_NEWNET), 0);
+}
+
+void
+unit_corosync_leave(unit_corosync_t *c)
+{
+    ck_assert_int_eq(setns(c->host_netns, CLONE_NEWNET), 0);
+}
+
+void
+unit_corosync_stop(unit_corosync_t *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    stop_helper(c->pid);
+    if (c->netns >= 0) {
+        close(c->netns);
+    }
+    if (c->host_netns >= 0) {
+        close(c->host_netns);
+    }
+    g_free(c);
 }
 
 int
@@ -88,6 +159,7 @@ main(void)
 
     srunner_add_suite(runner, deadline_suite());
     srunner_add_suite(runner, file_suite());
+    srunner_add_suite(runner, slot_group_suite());
     srunner_add_suite(runner, spawn_suite());
     srunner_add_suite(runner, log_suite());
     srunner_add_suite(runner, ocf_suite());

@@ -86,7 +86,21 @@ const gint *drover_slot_group_bandwidth(drover_slot_group_t *group);
 void drover_slot_group_progress(drover_slot_group_t *group, guint64 bytes_done,
                                 guint64 bytes_left, guint64 bytes_per_s);
 
-/* Leave (releasing the slot) and free */
+/*!
+ * \brief Leave the group (releasing the slot) and free it, waiting for
+ *        Corosync until \p deadline at most
+ *
+ * A Corosync that does not answer (stopped with SIGSTOP, say) is not
+ * waited for: the group is then left by a thread of its own when Corosync
+ * answers again, or by Corosync itself when this process exits (it drops
+ * a dead process's memberships).  Either way \p group is gone.
+ *
+ * \return 0, or DROVER_RC_TIMEOUT when Corosync did not answer in time
+ */
+int drover_slot_group_leave_by(drover_slot_group_t *group,
+                               drover_deadline_t deadline);
+
+/* drover_slot_group_leave_by() within 2 s (g_autoptr's cleanup) */
 void drover_slot_group_leave(drover_slot_group_t *group);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(drover_slot_group_t, drover_slot_group_leave)
 
