@@ -28,20 +28,6 @@
 
 #define NET_ATTR_PREFIX "drover-net-"
 
-static int
-check_health_timeout(const drover_ocf_param_t *param, const char *value,
-                     GString *reason)
-{
-    if (!g_ascii_string_to_signed(value, 10, 1, 3600, NULL, NULL)) {
-        g_string_printf(reason,
-                        "Parameter '%s' must be a number of seconds from 1 "
-                        "to 3600, not '%s'",
-                        param->name, value);
-        return DROVER_RC_CONFIG;
-    }
-    return 0;
-}
-
 static const drover_ocf_param_t params[] = {
     { .name = "publish_networks",
       .type = DROVER_PARAM_BOOLEAN,
@@ -82,7 +68,8 @@ static const drover_ocf_param_t params[] = {
       .longdesc = "The checks run at once, each within this time (and "
                   "within half of what is left of the monitor's timeout); a "
                   "check that has not answered by then is critical.",
-      .check = check_health_timeout },
+      .min = 1,
+      .max = 3600 },
     { 0 },
 };
 

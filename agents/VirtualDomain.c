@@ -41,19 +41,6 @@
 /* Parameter checks                                                   */
 /* ------------------------------------------------------------------ */
 
-static int
-check_port(const drover_ocf_param_t *param, const char *value, GString *reason)
-{
-    if (!g_ascii_string_to_signed(value, 10, 1, 65535, NULL, NULL)) {
-        g_string_printf(reason,
-                        "Parameter '%s' must be a port from 1 to 65535, "
-                        "not '%s'",
-                        param->name, value);
-        return DROVER_RC_CONFIG;
-    }
-    return 0;
-}
-
 /* Every comma- or space-separated word of \p value is one of \p valid */
 static int
 check_words(const drover_ocf_param_t *param, const char *value,
@@ -382,15 +369,18 @@ static const drover_ocf_param_t params[] = {
       .default_value = "0",
       .shortdesc = "Allowed migration downtime (ms)",
       .longdesc = "Maximum downtime in milliseconds allowed at the end of a "
-                  "live migration; 0 leaves libvirt's default.",
-      .check = drover_ocf_check_non_negative },
+                  "live migration; 0 leaves libvirt's default.  QEMU takes "
+                  "no more (2000 s).",
+      .min = 0,
+      .max = 2000000 },
     { .name = "migration_speed",
       .type = DROVER_PARAM_INTEGER,
       .default_value = "0",
       .shortdesc = "Migration bandwidth limit (MiB/s)",
       .longdesc = "Bandwidth limit of a live migration in MiB/s; 0 means "
                   "no limit.",
-      .check = drover_ocf_check_non_negative },
+      .min = 0,
+      .max = 1048576 },
     { .name = "migration_network_suffix",
       .type = DROVER_PARAM_STRING,
       .shortdesc = "Migration network host name suffix",
@@ -430,7 +420,8 @@ static const drover_ocf_param_t params[] = {
       .shortdesc = "Port for the memory stream",
       .longdesc = "Port the target's QEMU listens on for the memory stream "
                   "(default: libvirt picks one from its range).",
-      .check = check_port },
+      .min = 1,
+      .max = 65535 },
     { .name = "remoteuri",
       .type = DROVER_PARAM_STRING,
       .shortdesc = "Custom remoteuri",
@@ -456,8 +447,9 @@ static const drover_ocf_param_t params[] = {
       .default_value = "0",
       .shortdesc = "Parallel migration connections",
       .longdesc = "Send the memory over this many connections (libvirt's "
-                  "parallel migration); 0 uses one.",
-      .check = drover_ocf_check_non_negative },
+                  "parallel migration); 0 uses one.  QEMU opens at most 255.",
+      .min = 0,
+      .max = 255 },
     { .name = "compression",
       .type = DROVER_PARAM_STRING,
       .shortdesc = "Migration compression methods",
@@ -485,7 +477,8 @@ static const drover_ocf_param_t params[] = {
                   "migration_downtime_steps, then post-copy if allowed.  0 "
                   "disables the steps (the migration is still aborted before "
                   "the operation's timeout).",
-      .check = drover_ocf_check_non_negative },
+      .min = 0,
+      .max = 3600 },
     { .name = "migration_downtime_steps",
       .type = DROVER_PARAM_STRING,
       .shortdesc = "Allowed downtimes to step through on stalls (ms)",

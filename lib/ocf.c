@@ -66,11 +66,31 @@ add_descriptions(xmlNode *node, const char *longdesc, const char *shortdesc)
     xmlNewProp(child, BAD_CAST "lang", BAD_CAST "en");
 }
 
+static bool
+has_range(const drover_ocf_param_t *param)
+{
+    return param->type == DROVER_PARAM_INTEGER
+           && (param->min != 0 || param->max != 0);
+}
+
+/* The longdesc, with an integer's range (the table says it once) */
+static char *
+param_longdesc(const drover_ocf_param_t *param)
+{
+    if (!has_range(param)) {
+        return g_strdup(param->longdesc);
+    }
+    return g_strdup_printf("%s  Valid values: %" G_GINT64_FORMAT
+                           " to %" G_GINT64_FORMAT ".",
+                           param->longdesc, param->min, param->max);
+}
+
 static void
 add_parameter(xmlNode *parent, const drover_ocf_param_t *param)
 {
     xmlNode *node = xmlNewChild(parent, NULL, BAD_CAST "parameter", NULL);
     xmlNode *content = NULL;
+    g_autofree char *longdesc = param_longdesc(param);
 
     xmlNewProp(node, BAD_CAST "name", BAD_CAST param->name);
     xmlNewProp(node, BAD_CAST "unique", BAD_CAST(param->unique ? "1" : "0"));
@@ -79,7 +99,7 @@ add_parameter(xmlNode *parent, const drover_ocf_param_t *param)
     if (param->reloadable) {
         xmlNewProp(node, BAD_CAST "reloadable", BAD_CAST "1");
     }
-    add_descriptions(node, param->longdesc, param->shortdesc);
+    add_descriptions(node, longdesc, param->shortdesc);
     content = xmlNewChild(node, NULL, BAD_CAST "content", NULL);
     xmlNewProp(content, BAD_CAST "type", BAD_CAST type_name(param->type));
     if (param->default_value != NULL) {
@@ -156,12 +176,14 @@ drover_ocf_print_man(const drover_ocf_agent_t *agent, FILE *out)
     drover__roff_text(man, agent->longdesc);
     g_string_append(man, "\n.SH PARAMETERS\n");
     for (const drover_ocf_param_t *p = agent->params; p->name != NULL; p++) {
+        g_autofree char *longdesc = param_longdesc(p);
+
         g_string_append_printf(
             man, ".TP\n.BR %s \" (%s%s%s%s%s)\"\n", p->name, type_name(p->type),
             p->required ? ", required" : "", p->unique ? ", unique" : "",
             (p->default_value != NULL) ? ", default " : "",
             (p->default_value != NULL) ? p->default_value : "");
-        drover__roff_text(man, p->longdesc);
+        drover__roff_text(man, longdesc);
         g_string_append_c(man, '\n');
     }
     g_string_append(man, ".SH ACTIONS\n");
@@ -309,16 +331,28 @@ check_value(const drover_ocf_param_t *param, const char *value, GString *reason)
     }
     shown = drover__shown(value);
     switch (param->type) {
-        case DROVER_PARAM_INTEGER:
-            if (!g_ascii_string_to_signed(value, 10, G_MININT64, G_MAXINT64,
-                                          NULL, NULL)) {
+        case DROVER_PARAM_INTEGER: {
+            gint64 n = 0;
+
+            if (!g_ascii_string_to_signed(value, 10, G_MININT64, G_MAXINT64, &n,
+                                          NULL)) {
                 g_string_printf(reason,
                                 "Parameter '%s' must be an integer, "
                                 "not '%s'",
                                 param->name, shown);
                 return DROVER_RC_CONFIG;
             }
+            /* out of range would be cut short where it is used (a
+             * seconds count is an unsigned int): refuse it here */
+            if (has_range(param) && (n < param->min || n > param->max)) {
+                g_string_printf(reason,
+                                "Parameter '%s' must be from %" G_GINT64_FORMAT
+                                " to %" G_GINT64_FORMAT ", not '%s'",
+                                param->name, param->min, param->max, shown);
+                return DROVER_RC_CONFIG;
+            }
             break;
+        }
         case DROVER_PARAM_BOOLEAN: {
             int b = 0;
 

@@ -3,6 +3,7 @@
  * (test_agent.c): meta-data validity, exit codes per action, exit reasons,
  * probes and deadlines.
  */
+#include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -50,24 +51,25 @@ result_clear(result_t *r)
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(result_t, result_clear)
 
-/* Run the test agent: action, then NAME=VALUE environment entries */
+/* Run \p agent: action, then NAME=VALUE environment entries */
 static void
-run_agent(result_t *r, const char *action, ...)
+run_agent_va(const char *agent, result_t *r, const char *action,
+             const char *first, va_list ap)
 {
     g_autoptr(GPtrArray) env = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GError) error = NULL;
-    const char *argv[] = { unit_env("DROVER_TEST_AGENT"), action, NULL };
+    const char *argv[] = { agent, action, NULL };
     const char *entry = NULL;
     int status = 0;
-    va_list ap;
 
     g_ptr_array_add(env, g_strdup("PATH=/usr/bin:/bin"));
     g_ptr_array_add(env, g_strdup("OCF_RESOURCE_INSTANCE=test1"));
-    va_start(ap, action);
+    if (first != NULL) {
+        g_ptr_array_add(env, g_strdup(first));
+    }
     while ((entry = va_arg(ap, const char *)) != NULL) {
         g_ptr_array_add(env, g_strdup(entry));
     }
-    va_end(ap);
     g_ptr_array_add(env, NULL);
 
     ck_assert_msg(g_spawn_sync(NULL, (char **) argv, (char **) env->pdata,
@@ -76,6 +78,38 @@ run_agent(result_t *r, const char *action, ...)
                   "%s", error ? error->message : "");
     ck_assert(WIFEXITED(status));
     r->code = WEXITSTATUS(status);
+}
+
+/* The test agent (test_agent.c) */
+static void
+run_agent(result_t *r, const char *action, ...)
+{
+    va_list ap;
+
+    va_start(ap, action);
+    run_agent_va(unit_env("DROVER_TEST_AGENT"), r, action, NULL, ap);
+    va_end(ap);
+}
+
+/* One of drover's agents, by name, on a copy of the test CIB (CIB_file:
+ * never the cluster this machine may be part of) */
+static void
+run_drover_agent(const char *name, result_t *r, const char *action, ...)
+{
+    g_autofree char *path =
+        g_build_filename(unit_env("DROVER_AGENT_DIR"), name, NULL);
+    g_autofree char *data = unit_data_path("cib.xml");
+    g_autofree char *copy = g_build_filename(tmpdir, "cib.xml", NULL);
+    g_autofree char *cib_env = g_strconcat("CIB_file=", copy, NULL);
+    g_autofree char *text = NULL;
+    va_list ap;
+
+    ck_assert(g_file_get_contents(data, &text, NULL, NULL));
+    ck_assert(g_file_set_contents(copy, text, -1, NULL));
+    va_start(ap, action);
+    run_agent_va(path, r, action, cib_env, ap);
+    va_end(ap);
+    g_unlink(copy);
 }
 
 /* The one exit reason the agent printed, or NULL */
@@ -130,6 +164,9 @@ START_TEST(metadata_is_valid)
     ck_assert_ptr_nonnull(strstr(r.out, "<content type=\"integer\" "
                                         "default=\"3\"/>"));
     ck_assert_ptr_nonnull(strstr(r.out, "&amp; use &lt;markup&gt;"));
+    /* an integer's range is said where its description is */
+    ck_assert_ptr_nonnull(
+        strstr(r.out, "A number of things.  Valid values: 0 to 1000."));
     ck_assert_ptr_nonnull(strstr(r.out, "<action name=\"monitor\" "
                                         "timeout=\"20s\" interval=\"10s\" "
                                         "depth=\"0\"/>"));
@@ -213,7 +250,12 @@ START_TEST(bad_parameters)
     assert_bad_parameter("start", "OCF_RESKEY_config=relative/path", NULL,
                          "must be an absolute path, not 'relative/path'");
     assert_bad_parameter("start", cfg, "OCF_RESKEY_count=-1",
-                         "'count' must be 0 or more, not '-1'");
+                         "'count' must be from 0 to 1000, not '-1'");
+    assert_bad_parameter("start", cfg, "OCF_RESKEY_count=1001",
+                         "'count' must be from 0 to 1000, not '1001'");
+    /* not cut to 32 bits (it became 0) */
+    assert_bad_parameter("start", cfg, "OCF_RESKEY_count=4294967296",
+                         "'count' must be from 0 to 1000, not '4294967296'");
     assert_bad_parameter("start", cfg, "OCF_RESKEY_count=abc",
                          "'count' must be an integer, not 'abc'");
     assert_bad_parameter("start", cfg, huge, "'count' must be an integer");
@@ -229,6 +271,48 @@ START_TEST(bad_parameters)
     /* A probe with a bad parameter is still a configuration error */
     assert_bad_parameter("monitor", "OCF_RESKEY_config=relative", NULL,
                          "absolute path");
+}
+END_TEST
+
+/* VirtualDomain's integers, each with the range its use allows */
+START_TEST(virtualdomain_integer_ranges)
+{
+    static const struct {
+        const char *env;
+        const char *reason;
+    } rows[] = {
+        { "OCF_RESKEY_migration_stall_timeout=4294967296",
+          "Parameter 'migration_stall_timeout' must be from 0 to 3600, not "
+          "'4294967296'" },
+        { "OCF_RESKEY_migration_stall_timeout=3601",
+          "'migration_stall_timeout' must be from 0 to 3600, not '3601'" },
+        { "OCF_RESKEY_migration_speed=-1",
+          "'migration_speed' must be from 0 to 1048576, not '-1'" },
+        { "OCF_RESKEY_migration_speed=18446744073709551616",
+          "'migration_speed' must be an integer" },
+        { "OCF_RESKEY_migration_downtime=2000001",
+          "'migration_downtime' must be from 0 to 2000000, not '2000001'" },
+        { "OCF_RESKEY_parallel_connections=256",
+          "'parallel_connections' must be from 0 to 255, not '256'" },
+        { "OCF_RESKEY_migrateport=0",
+          "'migrateport' must be from 1 to 65535, not '0'" },
+        { "OCF_RESKEY_migrateport=65536",
+          "'migrateport' must be from 1 to 65535, not '65536'" },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        g_auto(result_t) r = { 0 };
+        g_autofree char *reason = NULL;
+
+        run_drover_agent("VirtualDomain", &r, "validate-all",
+                         "OCF_RESKEY_config=/nonexistent/vm.xml", rows[i].env,
+                         NULL);
+        ck_assert_int_eq(r.code, PCMK_OCF_NOT_CONFIGURED);
+        reason = exit_reason(&r);
+        ck_assert_msg(reason != NULL && strstr(reason, rows[i].reason) != NULL,
+                      "%s: '%s' not in '%s'", rows[i].env, rows[i].reason,
+                      reason);
+    }
 }
 END_TEST
 
@@ -376,6 +460,7 @@ ocf_suite(void)
     tcase_add_test(agent, lifecycle);
     tcase_add_test(agent, parameters_are_typed_and_defaulted);
     tcase_add_test(agent, bad_parameters);
+    tcase_add_test(agent, virtualdomain_integer_ranges);
     tcase_add_test(agent, stop_succeeds_despite_bad_parameters);
     tcase_add_test(agent, missing_config_file);
     tcase_add_test(agent, failure_reason_from_the_agent);

@@ -49,6 +49,11 @@ struct drover_ocf_param_s {
     /* Accepted by name for compatibility, but not implemented: setting it
      * to anything but its default is an error that says why */
     const char *unsupported;
+    /* Integers: the valid range, inclusive; both 0 means any 64-bit
+     * integer.  Checked before .check, and added to the longdesc of the
+     * meta-data and the man page. */
+    gint64 min;
+    gint64 max;
 };
 
 typedef struct drover_ocf_s drover_ocf_t;
@@ -135,6 +140,9 @@ drover_deadline_t drover_ocf_deadline(const drover_ocf_t *ocf);
 
 /*!
  * \brief A parameter's value, its default if unset, or NULL
+ *
+ * Values were checked before the action ran: an integer is within its
+ * table range (a parameter that failed its check reads as unset).
  */
 const char *drover_ocf_param(const drover_ocf_t *ocf, const char *name);
 gint64 drover_ocf_param_int(const drover_ocf_t *ocf, const char *name);
