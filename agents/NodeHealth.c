@@ -60,7 +60,8 @@ static const drover_ocf_param_t params[] = {
       .default_value = "qemu:///system",
       .shortdesc = "The libvirt URI the health check calls",
       .longdesc = "The libvirt connection whose daemon must answer a real "
-                  "call (a listing of domains) for the node to be healthy." },
+                  "call (a listing of domains) for the node to be healthy.",
+      .check = drover_ocf_check_uri },
     { .name = "health_timeout",
       .type = DROVER_PARAM_INTEGER,
       .default_value = "10",

@@ -146,6 +146,91 @@ check_downtime_steps(const drover_ocf_param_t *param, const char *value,
     return parse_downtime_steps(value, NULL, reason);
 }
 
+/*
+ * migrateuri and remoteuri: a URI once "%n" is replaced by the target
+ * node's name (as in expand_node(); a stand-in name here)
+ */
+static int
+check_node_uri(const drover_ocf_param_t *param, const char *value,
+               GString *reason)
+{
+    g_autoptr(GString) expanded = g_string_new(value);
+    g_autofree char *problem = NULL;
+
+    g_string_replace(expanded, "%n", "node", 0);
+    problem = drover__uri_problem(expanded->str);
+    if (problem != NULL) {
+        g_autofree char *shown = drover__shown(value);
+
+        g_string_printf(reason,
+                        "Parameter '%s' must be a URI like %s (%%n: the "
+                        "target node), not '%s': %s",
+                        param->name,
+                        (strcmp(param->name, "remoteuri") == 0)
+                            ? "qemu+tls://%n/system"
+                            : "tcp://%n-lm1",
+                        shown, problem);
+        return DROVER_RC_CONFIG;
+    }
+    return 0;
+}
+
+/* migration_user: a plain user name, nothing ssh or a URI reads more in */
+static int
+check_user(const drover_ocf_param_t *param, const char *value, GString *reason)
+{
+    size_t len = strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                               "abcdefghijklmnopqrstuvwxyz0123456789._-");
+
+    if (value[len] != '\0' || value[0] == '-') {
+        g_autofree char *shown = drover__shown(value);
+
+        g_string_printf(reason,
+                        "Parameter '%s' must be a user name (letters, "
+                        "digits, '.', '_', '-', not starting with '-'), "
+                        "not '%s'",
+                        param->name, shown);
+        return DROVER_RC_CONFIG;
+    }
+    return 0;
+}
+
+/* migration_network_suffix: what makes a host name of a node name */
+static int
+check_host_suffix(const drover_ocf_param_t *param, const char *value,
+                  GString *reason)
+{
+    size_t len = strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                               "abcdefghijklmnopqrstuvwxyz0123456789.-");
+
+    if (value[len] != '\0' || len > 253) {
+        g_autofree char *shown = drover__shown(value);
+
+        g_string_printf(reason,
+                        "Parameter '%s' must be host name characters "
+                        "(letters, digits, '.', '-'), like -lm1, not '%s'",
+                        param->name, shown);
+        return DROVER_RC_CONFIG;
+    }
+    return 0;
+}
+
+/* migration_networks: names as the cluster's list allows them; whether
+ * the cluster has them is validate-all's part (validate_cluster_config) */
+static int
+check_network_order(const drover_ocf_param_t *param, const char *value,
+                    GString *reason)
+{
+    int rc = drover_networks_order_check(value, reason);
+
+    if (rc != 0) {
+        g_string_prepend(reason, "': ");
+        g_string_prepend(reason, param->name);
+        g_string_prepend(reason, "Parameter '");
+    }
+    return rc;
+}
+
 /* ------------------------------------------------------------------ */
 /* migrate_options: virsh migrate words, typed                        */
 /* ------------------------------------------------------------------ */
@@ -343,7 +428,10 @@ static const drover_ocf_param_t params[] = {
       .default_value = "qemu:///system",
       .shortdesc = "Hypervisor URI",
       .longdesc = "Hypervisor URI to connect to (see the libvirt "
-                  "documentation)." },
+                  "documentation).  Printable ASCII without blanks, quotes "
+                  "or any of ;|$<>\\`^(){}, '&' only between query "
+                  "parameters.",
+      .check = drover_ocf_check_uri },
     { .name = "force_stop",
       .type = DROVER_PARAM_BOOLEAN,
       .default_value = "false",
@@ -363,7 +451,9 @@ static const drover_ocf_param_t params[] = {
       .type = DROVER_PARAM_STRING,
       .shortdesc = "Remote hypervisor user",
       .longdesc = "User to connect to the target's libvirt as, with the ssh "
-                  "transports." },
+                  "transports: letters, digits, '.', '_' and '-', not "
+                  "starting with '-'.",
+      .check = check_user },
     { .name = "migration_downtime",
       .type = DROVER_PARAM_INTEGER,
       .default_value = "0",
@@ -386,12 +476,16 @@ static const drover_ocf_param_t params[] = {
       .shortdesc = "Migration network host name suffix",
       .longdesc = "Suffix appended to the target's node name to form the "
                   "host name the memory stream goes to, e.g. \"-lm1\" sends "
-                  "it to tcp://n2-lm1.  Ignored when migrateuri is set." },
+                  "it to tcp://n2-lm1.  Letters, digits, '.' and '-' only.  "
+                  "Ignored when migrateuri is set.",
+      .check = check_host_suffix },
     { .name = "migrateuri",
       .type = DROVER_PARAM_STRING,
       .shortdesc = "Custom migrateuri",
       .longdesc = "The URI the memory stream goes to, e.g. tcp://%n-lm1; %n "
-                  "is replaced by the target node's name." },
+                  "is replaced by the target node's name.  Checked as "
+                  "hypervisor is.",
+      .check = check_node_uri },
     { .name = "migration_networks",
       .type = DROVER_PARAM_STRING,
       .shortdesc = "This VM's order of migration networks",
@@ -401,7 +495,8 @@ static const drover_ocf_param_t params[] = {
                   "drover-migration-networks is set, the network is chosen "
                   "from it (checked between source and target first, with "
                   "fallback to the next), and migrateuri and "
-                  "migration_network_suffix are not used." },
+                  "migration_network_suffix are not used.",
+      .check = check_network_order },
     { .name = "migrate_options",
       .type = DROVER_PARAM_STRING,
       .shortdesc = "Extra migration options",
@@ -427,7 +522,9 @@ static const drover_ocf_param_t params[] = {
       .shortdesc = "Custom remoteuri",
       .longdesc = "URI of the target's libvirt, e.g. qemu+tcp://%n/system; "
                   "%n is replaced by the target node's name.  Default: from "
-                  "hypervisor, migration_transport and migration_user." },
+                  "hypervisor, migration_transport and migration_user.  "
+                  "Checked as hypervisor is.",
+      .check = check_node_uri },
     { .name = "save_config_on_stop",
       .type = DROVER_PARAM_BOOLEAN,
       .default_value = "false",
@@ -736,20 +833,9 @@ validate(drover_ocf_t *ocf, int level)
 {
     g_autoptr(GString) reason = g_string_new(NULL);
     g_autofree char *name = NULL;
-    g_autoptr(GUri) uri = NULL;
-    const char *hypervisor = drover_ocf_param(ocf, "hypervisor");
     int rc = 0;
 
-    uri = g_uri_parse(hypervisor, G_URI_FLAGS_NONE, NULL);
-    if (uri == NULL) {
-        g_autofree char *shown = drover__shown(hypervisor);
-
-        drover_ocf_exit_reason(ocf,
-                               "Parameter 'hypervisor' must be a libvirt URI "
-                               "such as qemu:///system, not '%s'",
-                               shown);
-        return DROVER_RC_CONFIG;
-    }
+    /* the parameters' own checks (hypervisor's URI among them) have run */
     if (strcmp(drover_ocf_action(ocf), "validate-all") == 0) {
         rc = validate_cluster_config(ocf);
         if (rc != 0) {
@@ -1464,6 +1550,16 @@ vm_stop(drover_ocf_t *ocf)
     job_t *job = NULL;
     int rc;
 
+    if (drover_ocf_param(ocf, "hypervisor") == NULL) {
+        /* Its value failed its check (a stop goes on regardless): which
+         * libvirt runs the VM is unknown, and libvirt's default (a NULL
+         * URI) need not be it.  A failed stop gets the node fenced. */
+        drover_ocf_exit_reason(ocf,
+                               "Parameter 'hypervisor' is not valid: cannot "
+                               "tell whether %s is stopped",
+                               (name != NULL) ? name : "the VM");
+        return DROVER_RC_ERROR;
+    }
     if (name == NULL) {
         return not_running_unless_unknown(ocf);
     }

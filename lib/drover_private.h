@@ -20,4 +20,16 @@ char *drover__shown(const char *value);
  */
 void drover__roff_text(GString *out, const char *text);
 
+/*!
+ * \brief What makes \p text unfit as a URI for libvirt, or NULL if it fits
+ *
+ * It must parse (g_uri_parse(), with a scheme) and hold only printable
+ * ASCII (anything else percent-encoded), none of " ' ` ; | $ < > \ ^ ( ) { }
+ * and '&' only between the parameters of its query.  Nothing that can be
+ * valid needs them; a shell or a command line built from it would.
+ *
+ * \return e.g. "';' is not allowed" (free it), or NULL
+ */
+char *drover__uri_problem(const char *text);
+
 #endif /* DROVER_PRIVATE__H */

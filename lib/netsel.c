@@ -45,6 +45,18 @@ valid_name(const char *name)
     return true;
 }
 
+static void
+say_bad_name(GString *reason, const char *name)
+{
+    g_autofree char *shown = drover__shown(name);
+
+    g_string_printf(reason,
+                    "'%s' is not a valid network name: use 1-%d of a-z, "
+                    "0-9, '-' and '_', starting with a letter or digit, "
+                    "other than any and none",
+                    shown, NAME_MAX_CHARS);
+}
+
 static const drover_network_t *
 find_name(const GPtrArray *networks, const char *name)
 {
@@ -136,13 +148,7 @@ parse_network(const char *entry, GPtrArray *networks, GString *reason)
     }
     name = g_strndup(entry, eq - entry);
     if (!valid_name(name)) {
-        g_autofree char *shown_name = drover__shown(name);
-
-        g_string_printf(reason,
-                        "'%s' is not a valid network name: use 1-%d of a-z, "
-                        "0-9, '-' and '_', starting with a letter or digit, "
-                        "other than any and none",
-                        shown_name, NAME_MAX_CHARS);
+        say_bad_name(reason, name);
         return DROVER_RC_CONFIG;
     }
     if (find_name(networks, name) != NULL) {
@@ -306,12 +312,47 @@ known_names(const GPtrArray *networks)
     return g_string_free(g_steal_pointer(&names), FALSE);
 }
 
+/* A VM's order: names separated by blanks or commas */
+#define ORDER_SEPARATORS " ,\t"
+
+int
+drover_networks_order_check(const char *text, GString *reason)
+{
+    g_auto(GStrv) words =
+        g_strsplit_set((text != NULL) ? text : "", ORDER_SEPARATORS, -1);
+    guint n = 0;
+
+    for (char **w = words; *w != NULL; w++) {
+        if (**w == '\0') {
+            continue;
+        }
+        if (!valid_name(*w)) {
+            say_bad_name(reason, *w);
+            return DROVER_RC_CONFIG;
+        }
+        for (char **earlier = words; earlier < w; earlier++) {
+            if (strcmp(*earlier, *w) == 0) {
+                g_string_printf(reason,
+                                "Migration network '%s' is listed twice", *w);
+                return DROVER_RC_CONFIG;
+            }
+        }
+        n++;
+    }
+    if (n == 0) {
+        g_string_printf(reason, "The network order is empty; name one or "
+                                "more networks, e.g. 'lm2 lm1'");
+        return DROVER_RC_CONFIG;
+    }
+    return 0;
+}
+
 int
 drover_networks_order(const GPtrArray *networks, const char *text,
                       GPtrArray **order, GString *reason)
 {
     g_auto(GStrv) words =
-        g_strsplit_set((text != NULL) ? text : "", " ,\t", -1);
+        g_strsplit_set((text != NULL) ? text : "", ORDER_SEPARATORS, -1);
     GPtrArray *result = g_ptr_array_new();
 
     *order = NULL;

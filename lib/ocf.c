@@ -291,6 +291,27 @@ drover_ocf_check_absolute_path(const drover_ocf_param_t *param,
     return 0;
 }
 
+int
+drover_ocf_check_uri(const drover_ocf_param_t *param, const char *value,
+                     GString *reason)
+{
+    g_autofree char *problem = drover__uri_problem(value);
+
+    if (problem != NULL) {
+        g_autofree char *shown = drover__shown(value);
+
+        g_string_printf(reason,
+                        "Parameter '%s' must be a URI like %s, not "
+                        "'%s': %s",
+                        param->name,
+                        (param->default_value != NULL) ? param->default_value
+                                                       : "scheme://host/path",
+                        shown, problem);
+        return DROVER_RC_CONFIG;
+    }
+    return 0;
+}
+
 /* For integer parameters (the type check has run) */
 int
 drover_ocf_check_non_negative(const drover_ocf_param_t *param,

@@ -7,6 +7,10 @@
 
 #define SHOWN_MAX_CHARS 80
 
+/* Characters no URI of ours needs (RFC 3986 has no use for most of them;
+ * the others are a shell's) */
+#define URI_REFUSED "\"'`;|$<>\\^(){}"
+
 char *
 drover__shown(const char *value)
 {
@@ -42,4 +46,41 @@ drover__roff_text(GString *out, const char *text)
             default: g_string_append_c(out, *p); break;
         }
     }
+}
+
+char *
+drover__uri_problem(const char *text)
+{
+    const char *query = strchr(text, '?');
+    const char *fragment = strchr(text, '#');
+    g_autoptr(GUri) uri = NULL;
+
+    for (const char *c = text; *c != '\0'; c++) {
+        bool in_query =
+            query != NULL && c > query && (fragment == NULL || c < fragment);
+
+        if (*c == ' ' || *c == '\t') {
+            return g_strdup("a blank is not allowed");
+        }
+        if ((unsigned char) *c < 0x20 || *c == 0x7f) {
+            return g_strdup("a control character is not allowed");
+        }
+        if ((unsigned char) *c > 0x7f) {
+            return g_strdup("a non-ASCII character must be percent-encoded");
+        }
+        if (*c == '"' || *c == '\'') {
+            return g_strdup("a quote is not allowed");
+        }
+        if (strchr(URI_REFUSED, *c) != NULL) {
+            return g_strdup_printf("'%c' is not allowed", *c);
+        }
+        if (*c == '&' && !in_query) {
+            return g_strdup("'&' is allowed only between query parameters");
+        }
+    }
+    uri = g_uri_parse(text, G_URI_FLAGS_NONE, NULL);
+    if (uri == NULL) {
+        return g_strdup("it does not parse as scheme:[//host]/path");
+    }
+    return NULL;
 }

@@ -111,6 +111,43 @@ START_TEST(vm_order)
 }
 END_TEST
 
+/* A VM's order alone (the agent's parameter check): names only */
+START_TEST(vm_order_syntax)
+{
+    static const struct {
+        const char *text;
+        const char *reason; /* NULL: valid */
+    } rows[] = {
+        { "lm2 lm1", NULL },
+        { "lm2,lm1", NULL },
+        { " lm9, x_1\t", NULL }, /* whether the cluster has them: later */
+        { "lm1 lm1", "Migration network 'lm1' is listed twice" },
+        { "LM1", "'LM1' is not a valid network name: use 1-32 of a-z, 0-9, "
+                 "'-' and '_', starting with a letter or digit, other than "
+                 "any and none" },
+        { "lm1;reboot", "'lm1;reboot' is not a valid network name" },
+        { "lm1 $(x)", "'$(x)' is not a valid network name" },
+        { "-lm1", "'-lm1' is not a valid network name" },
+        { "any", "'any' is not a valid network name" },
+        { "lm1 a\rb", "'a b' is not a valid network name" },
+        { ", ", "The network order is empty" },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        g_autoptr(GString) reason = g_string_new(NULL);
+        int rc = drover_networks_order_check(rows[i].text, reason);
+
+        if (rows[i].reason == NULL) {
+            ck_assert_msg(rc == 0, "%s: %s", rows[i].text, reason->str);
+            continue;
+        }
+        ck_assert_int_eq(rc, DROVER_RC_CONFIG);
+        ck_assert_msg(strstr(reason->str, rows[i].reason) != NULL,
+                      "'%s' not in '%s'", rows[i].reason, reason->str);
+    }
+}
+END_TEST
+
 START_TEST(incoming_policies)
 {
     g_autoptr(GPtrArray) nets = networks();
@@ -437,6 +474,7 @@ netsel_suite(void)
     tcase_add_test(tc, parses_in_order);
     tcase_add_test(tc, rejects_bad_lists);
     tcase_add_test(tc, vm_order);
+    tcase_add_test(tc, vm_order_syntax);
     tcase_add_test(tc, incoming_policies);
     tcase_add_test(tc, first_usable_network);
     tcase_add_test(tc, falls_back_on_link_down);

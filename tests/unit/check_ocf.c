@@ -316,6 +316,104 @@ START_TEST(virtualdomain_integer_ranges)
 }
 END_TEST
 
+/* VirtualDomain's URIs and names: what can never be valid is refused,
+ * naming the parameter and the value */
+START_TEST(virtualdomain_uris_and_names)
+{
+    static const struct {
+        const char *env;
+        const char *reason; /* NULL: valid */
+    } rows[] = {
+        { "OCF_RESKEY_hypervisor=qemu:///system", NULL },
+        { "OCF_RESKEY_hypervisor=qemu+ssh://root@n2/system?keyfile=/k&"
+          "no_verify=1",
+          NULL },
+        { "OCF_RESKEY_hypervisor=qemu:///system;reboot",
+          "Parameter 'hypervisor' must be a URI like qemu:///system, not "
+          "'qemu:///system;reboot': ';' is not allowed" },
+        { "OCF_RESKEY_hypervisor=qemu:///system&x",
+          "'&' is allowed only between query parameters" },
+        { "OCF_RESKEY_hypervisor=qemu:///$(reboot)", "'$' is not allowed" },
+        { "OCF_RESKEY_hypervisor=qemu:///sys tem",
+          "not 'qemu:///sys tem': a blank is not allowed" },
+        { "OCF_RESKEY_hypervisor=qemu:///sys\ntem",
+          "not 'qemu:///sys tem': a control character is not allowed" },
+        { "OCF_RESKEY_hypervisor=system", "does not parse" },
+        { "OCF_RESKEY_migrateuri=tcp://%n-lm1:49152", NULL },
+        { "OCF_RESKEY_migrateuri=tcp://%n.lm.example:49152", NULL },
+        { "OCF_RESKEY_migrateuri=tcp://%n`id`",
+          "Parameter 'migrateuri' must be a URI like tcp://%n-lm1 (%n: the "
+          "target node), not 'tcp://%n`id`': '`' is not allowed" },
+        { "OCF_RESKEY_migrateuri=tcp://%x", "does not parse" },
+        { "OCF_RESKEY_remoteuri=qemu+tls://%n/system", NULL },
+        { "OCF_RESKEY_remoteuri=qemu+ssh://%n/system?command=a|b",
+          "Parameter 'remoteuri' must be a URI like qemu+tls://%n/system "
+          "(%n: the target node), not 'qemu+ssh://%n/system?command=a|b': "
+          "'|' is not allowed" },
+        { "OCF_RESKEY_remoteuri=qemu+ssh://\"n\"/system",
+          "a quote is not allowed" },
+        { "OCF_RESKEY_migration_user=root", NULL },
+        { "OCF_RESKEY_migration_user=svc.migr-1_a", NULL },
+        { "OCF_RESKEY_migration_user=-oProxyCommand=x",
+          "Parameter 'migration_user' must be a user name (letters, digits, "
+          "'.', '_', '-', not starting with '-'), not '-oProxyCommand=x'" },
+        { "OCF_RESKEY_migration_user=root@evil", "not 'root@evil'" },
+        { "OCF_RESKEY_migration_network_suffix=-lm1", NULL },
+        { "OCF_RESKEY_migration_network_suffix=.lm.example.org", NULL },
+        { "OCF_RESKEY_migration_network_suffix=-lm1/x",
+          "Parameter 'migration_network_suffix' must be host name characters "
+          "(letters, digits, '.', '-'), like -lm1, not '-lm1/x'" },
+        { "OCF_RESKEY_migration_network_suffix=:99", "not ':99'" },
+        { "OCF_RESKEY_migration_networks=lm2 lm1", NULL },
+        { "OCF_RESKEY_migration_networks=lm2,lm1", NULL },
+        { "OCF_RESKEY_migration_networks=lm2;lm1",
+          "Parameter 'migration_networks': 'lm2;lm1' is not a valid network "
+          "name: use 1-32 of a-z" },
+        { "OCF_RESKEY_migration_networks=lm1 lm1",
+          "Parameter 'migration_networks': Migration network 'lm1' is listed "
+          "twice" },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        g_auto(result_t) r = { 0 };
+        g_autofree char *reason = NULL;
+
+        run_drover_agent("VirtualDomain", &r, "validate-all",
+                         "OCF_RESKEY_config=/nonexistent/vm.xml", rows[i].env,
+                         NULL);
+        reason = exit_reason(&r);
+        if (rows[i].reason == NULL) {
+            ck_assert_msg(r.code == PCMK_OCF_OK, "%s: exit %d (%s)",
+                          rows[i].env, r.code, reason);
+            continue;
+        }
+        ck_assert_msg(r.code == PCMK_OCF_NOT_CONFIGURED, "%s: exit %d",
+                      rows[i].env, r.code);
+        ck_assert_msg(reason != NULL && strstr(reason, rows[i].reason) != NULL,
+                      "%s: '%s' not in '%s'", rows[i].env, rows[i].reason,
+                      reason);
+    }
+}
+END_TEST
+
+/* A stop goes on despite bad parameters, but with no valid hypervisor it
+ * cannot know the VM stopped: it says so (never libvirt's default URI) */
+START_TEST(virtualdomain_stop_without_valid_hypervisor)
+{
+    g_autofree char *rsctmp = g_strconcat("HA_RSCTMP=", tmpdir, NULL);
+    g_auto(result_t) r = { 0 };
+    g_autofree char *reason = NULL;
+
+    run_drover_agent(
+        "VirtualDomain", &r, "stop", "OCF_RESKEY_config=/nonexistent/vm.xml",
+        "OCF_RESKEY_hypervisor=qemu:///system;reboot", rsctmp, NULL);
+    ck_assert_int_eq(r.code, PCMK_OCF_UNKNOWN_ERROR);
+    reason = exit_reason(&r);
+    ck_assert_str_eq(reason, "Parameter 'hypervisor' is not valid: cannot "
+                             "tell whether the VM is stopped");
+}
+END_TEST
+
 START_TEST(stop_succeeds_despite_bad_parameters)
 {
     g_auto(result_t) r = { 0 };
@@ -424,6 +522,49 @@ START_TEST(budget)
 }
 END_TEST
 
+/* The URI check itself (hypervisor, NodeHealth's libvirt_uri) */
+START_TEST(uri_check)
+{
+    static const drover_ocf_param_t param = { .name = "uri",
+                                              .default_value = "a:///b" };
+    static const struct {
+        const char *value;
+        const char *reason; /* NULL: valid */
+    } rows[] = {
+        { "qemu:///system", NULL },
+        { "test:///default", NULL },
+        { "qemu+tls://[fd00::12]:16514/system", NULL },
+        { "qemu+ssh://u@h/system?keyfile=/a%20b&no_verify=1#x", NULL },
+        { "tcp:n2:49152", NULL },
+        { "qemu:///system>/etc/passwd",
+          "Parameter 'uri' must be a URI like a:///b, not "
+          "'qemu:///system>/etc/passwd': '>' is not allowed" },
+        { "qemu:///system#a&b", "'&' is allowed only between query" },
+        { "qemu:///syst\u00e9m", "a non-ASCII character must be "
+                                 "percent-encoded" },
+        { "qemu:///system\x7f", "a control character is not allowed" },
+        { "qemu:///sys\\tem", "'\\' is not allowed" },
+        { "qemu:///a'b", "a quote is not allowed" },
+        { "qemu:///%zz", "it does not parse as scheme:[//host]/path" },
+        { "no-scheme", "it does not parse" },
+        { "qemu://h:99999/", "it does not parse" },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        g_autoptr(GString) reason = g_string_new(NULL);
+        int rc = drover_ocf_check_uri(&param, rows[i].value, reason);
+
+        if (rows[i].reason == NULL) {
+            ck_assert_msg(rc == 0, "%s: %s", rows[i].value, reason->str);
+            continue;
+        }
+        ck_assert_msg(rc == DROVER_RC_CONFIG, "%s accepted", rows[i].value);
+        ck_assert_msg(strstr(reason->str, rows[i].reason) != NULL,
+                      "'%s' not in '%s'", rows[i].reason, reason->str);
+    }
+}
+END_TEST
+
 START_TEST(exit_codes_per_action)
 {
     ck_assert_int_eq(drover_ocf_exit_code(DROVER_RC_NOT_RUNNING, "stop", false),
@@ -454,21 +595,29 @@ ocf_suite(void)
     Suite *s = suite_create("ocf");
     TCase *agent = tcase_create("agent");
     TCase *pure = tcase_create("mapping");
+    /* drover's own agent, a process per row */
+    TCase *vd = tcase_create("VirtualDomain");
 
     tcase_add_checked_fixture(agent, setup, teardown);
     tcase_add_test(agent, metadata_is_valid);
     tcase_add_test(agent, lifecycle);
     tcase_add_test(agent, parameters_are_typed_and_defaulted);
     tcase_add_test(agent, bad_parameters);
-    tcase_add_test(agent, virtualdomain_integer_ranges);
     tcase_add_test(agent, stop_succeeds_despite_bad_parameters);
     tcase_add_test(agent, missing_config_file);
     tcase_add_test(agent, failure_reason_from_the_agent);
     tcase_add_test(agent, unknown_and_missing_actions);
     tcase_add_test(agent, deadline_from_operation_timeout);
     tcase_add_test(pure, budget);
+    tcase_add_test(pure, uri_check);
     tcase_add_test(pure, exit_codes_per_action);
+    tcase_add_checked_fixture(vd, setup, teardown);
+    tcase_set_timeout(vd, 60);
+    tcase_add_test(vd, virtualdomain_integer_ranges);
+    tcase_add_test(vd, virtualdomain_uris_and_names);
+    tcase_add_test(vd, virtualdomain_stop_without_valid_hypervisor);
     suite_add_tcase(s, agent);
+    suite_add_tcase(s, vd);
     suite_add_tcase(s, pure);
     return s;
 }

@@ -69,6 +69,14 @@ const drover_network_t *drover_networks_find_address(const GPtrArray *networks,
                                                      GInetAddress *address);
 
 /*!
+ * \brief Check a VM's own order without the cluster's list: every word
+ *        (blank- or comma-separated) a valid network name, each once
+ *
+ * drover_networks_order() then checks the names against the cluster's.
+ */
+int drover_networks_order_check(const char *text, GString *reason);
+
+/*!
  * \brief Parse a VM's own order: names from \p networks, each once
  *
  * \param[out] order  the networks (borrowed from \p networks) in order

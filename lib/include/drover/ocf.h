@@ -130,6 +130,9 @@ int drover_ocf_check_absolute_path(const drover_ocf_param_t *param,
                                    const char *value, GString *reason);
 int drover_ocf_check_non_negative(const drover_ocf_param_t *param,
                                   const char *value, GString *reason);
+/* A URI for libvirt: parses, printable ASCII, no shell metacharacters */
+int drover_ocf_check_uri(const drover_ocf_param_t *param, const char *value,
+                         GString *reason);
 
 /* What an action sees */
 const char *drover_ocf_action(const drover_ocf_t *ocf);
