@@ -280,17 +280,26 @@ drover_net_migrate_uri(const drover_network_t *network, GInetAddress *address,
         (port != NULL) ? port : "");
 }
 
+static bool
+in_subnets(const drover_network_t *network, GInetAddress *address)
+{
+    for (guint i = 0; i < network->subnets->len; i++) {
+        if (g_inet_address_mask_matches(g_ptr_array_index(network->subnets, i),
+                                        address)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 const drover_network_t *
 drover_networks_find_address(const GPtrArray *networks, GInetAddress *address)
 {
     for (guint i = 0; i < networks->len; i++) {
         const drover_network_t *n = g_ptr_array_index(networks, i);
 
-        for (guint j = 0; j < n->subnets->len; j++) {
-            if (g_inet_address_mask_matches(g_ptr_array_index(n->subnets, j),
-                                            address)) {
-                return n;
-            }
+        if (in_subnets(n, address)) {
+            return n;
         }
     }
     return NULL;
@@ -570,12 +579,38 @@ drover_net_choice_free(gpointer data)
     g_free(choice);
 }
 
+/* "10.20.2.0/24, fd00:20:2::/64" */
+static char *
+subnets_text(const drover_network_t *network)
+{
+    GString *text = g_string_new(NULL);
+
+    for (guint i = 0; i < network->subnets->len; i++) {
+        g_autofree char *mask = g_inet_address_mask_to_string(
+            g_ptr_array_index(network->subnets, i));
+
+        g_string_append_printf(text, "%s%s", (i > 0) ? ", " : "", mask);
+    }
+    return g_string_free(text, FALSE);
+}
+
 /* Why \p node cannot use \p network (NULL: it can) */
 static char *
-node_unfit(const char *node, const drover_net_facts_t *facts)
+node_unfit(const char *node, const drover_network_t *network,
+           const drover_net_facts_t *facts)
 {
     if (facts == NULL || facts->address == NULL) {
         return g_strdup_printf("%s has no address on it", node);
+    }
+    /* A published address is a node's word: the memory stream must not go
+     * where the network's definition does not reach */
+    if (!in_subnets(network, facts->address)) {
+        g_autofree char *address = g_inet_address_to_string(facts->address);
+        g_autofree char *subnets = subnets_text(network);
+
+        return g_strdup_printf("%s's address %s is outside %s's subnets "
+                               "(%s)",
+                               node, address, network->name, subnets);
     }
     if (!facts->link_up) {
         return g_strdup_printf("%s's link is down", node);
@@ -599,9 +634,9 @@ network_unfit(const drover_netsel_t *sel, const drover_network_t *network)
                                "(drover-incoming)",
                                sel->target_node);
     }
-    why = node_unfit(sel->source_node, src);
+    why = node_unfit(sel->source_node, network, src);
     if (why == NULL) {
-        why = node_unfit(sel->target_node, dst);
+        why = node_unfit(sel->target_node, network, dst);
     }
     if (why != NULL) {
         return why;

@@ -397,6 +397,69 @@ START_TEST(missing_address)
 }
 END_TEST
 
+/* A published address outside the network's own subnets is never a
+ * migration target (nor source), whatever else says yes */
+START_TEST(address_outside_subnets)
+{
+    static const struct {
+        const char *order;
+        const char *policy;
+        const char *src[3]; /* lm1, lm2, mgmt */
+        const char *dst[3];
+        const char *want;
+    } rows[] = {
+        /* n2 publishes its lm2 address as lm1's */
+        { "lm1 lm2",
+          NULL,
+          { N1_LM1, N1_LM2, NULL },
+          { "address=10.20.2.12 mtu=1500 link=up", N2_LM2, NULL },
+          "lm1: skipped (n2's address 10.20.2.12 is outside lm1's subnets "
+          "(10.20.1.0/24)) | lm2: chosen (first usable network in the "
+          "order)" },
+        /* the source's word counts as little */
+        { "lm1 lm2",
+          NULL,
+          { "address=192.168.1.11 mtu=1500 link=up", N1_LM2, NULL },
+          { N2_LM1, N2_LM2, NULL },
+          "lm1: skipped (n1's address 192.168.1.11 is outside lm1's subnets "
+          "(10.20.1.0/24)) | lm2: chosen (first usable network in the "
+          "order)" },
+        /* every subnet of the network is named */
+        { "lm2 mgmt",
+          NULL,
+          { NULL, N1_LM2, N1_MGMT },
+          { NULL, "address=10.99.0.12 mtu=1500 link=up", N2_MGMT },
+          "lm2: skipped (n2's address 10.99.0.12 is outside lm2's subnets "
+          "(10.20.2.0/24, fd00:20:2::/64)) | mgmt: chosen (first usable "
+          "network in the order)" },
+        /* an incoming policy naming the address does not make it fit */
+        { "lm1",
+          "10.9.9.12",
+          { N1_LM1, NULL, NULL },
+          { "address=10.9.9.12 mtu=1500 link=up", NULL, NULL },
+          "lm1: skipped (n2's address 10.9.9.12 is outside lm1's subnets "
+          "(10.20.1.0/24))" },
+        /* inside the network's second subnet: fine */
+        { "lm2",
+          NULL,
+          { NULL, "address=fd00:20:2::11 mtu=1500 link=up", NULL },
+          { NULL, "address=fd00:20:2::12 mtu=1500 link=up", NULL },
+          "lm2: chosen (first usable network in the order)" },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        int probes = 0;
+        g_autofree char *got = choose(
+            rows[i].order, rows[i].policy,
+            facts_of(rows[i].src[0], rows[i].src[1], rows[i].src[2]),
+            facts_of(rows[i].dst[0], rows[i].dst[1], rows[i].dst[2]), &probes);
+
+        ck_assert_msg(strcmp(got, rows[i].want) == 0, "row %zu:\n%s\nnot\n%s",
+                      i, got, rows[i].want);
+    }
+}
+END_TEST
+
 START_TEST(facts_round_trip)
 {
     g_autoptr(GString) reason = g_string_new(NULL);
@@ -483,6 +546,7 @@ netsel_suite(void)
     tcase_add_test(tc, target_policy_wins_over_the_order);
     tcase_add_test(tc, vm_order_overrides);
     tcase_add_test(tc, missing_address);
+    tcase_add_test(tc, address_outside_subnets);
     tcase_add_test(tc, facts_round_trip);
     tcase_add_test(tc, local_facts_from_interfaces);
     tcase_add_test(tc, migrate_uris_per_transport);
