@@ -463,6 +463,45 @@ rc_from_exit(int status)
 }
 
 int
+drover_cib_node_name_check(const char *name, GString *reason)
+{
+    g_autofree char *shown = NULL;
+    const char *why = NULL;
+
+    if (name == NULL || *name == '\0') {
+        g_string_printf(reason, "A node name cannot be empty");
+        return DROVER_RC_USAGE;
+    }
+    if (!g_utf8_validate(name, -1, NULL)) {
+        why = "bytes that are not UTF-8";
+    }
+    for (const char *c = name; why == NULL && *c != '\0';
+         c = g_utf8_next_char(c)) {
+        gunichar u = g_utf8_get_char(c);
+
+        if (g_unichar_isspace(u)) {
+            why = "a blank";
+        } else if (g_unichar_iscntrl(u)) {
+            why = "a control character";
+        } else if (*c == '\'' || *c == '"') {
+            why = "a quote";
+        } else if (strchr("<>&", *c) != NULL) {
+            why = (*c == '<') ? "'<'" : (*c == '>') ? "'>'" : "'&'";
+        }
+    }
+    if (why == NULL) {
+        return 0;
+    }
+    shown = drover__shown(name);
+    g_string_printf(reason,
+                    "'%s' is not a valid node name (it has %s; a node name "
+                    "has no blanks, control characters, quotes, '<', '>' or "
+                    "'&')",
+                    shown, why);
+    return DROVER_RC_USAGE;
+}
+
+int
 drover_cib_set_node_attr(const char *node, const char *name, const char *value,
                          drover_attr_lifetime_t lifetime,
                          drover_deadline_t deadline)

@@ -32,4 +32,10 @@ void drover__roff_text(GString *out, const char *text);
  */
 char *drover__uri_problem(const char *text);
 
+/*!
+ * \brief \p value as an XPath 1.0 string literal: 'a', "it's", or
+ *        concat('a',"'",'b') when it holds both quotes
+ */
+char *drover__xpath_literal(const char *value);
+
 #endif /* DROVER_PRIVATE__H */

@@ -84,3 +84,26 @@ drover__uri_problem(const char *text)
     }
     return NULL;
 }
+
+char *
+drover__xpath_literal(const char *value)
+{
+    g_auto(GStrv) parts = NULL;
+    GString *literal = NULL;
+
+    if (strchr(value, '\'') == NULL) {
+        return g_strdup_printf("'%s'", value);
+    }
+    if (strchr(value, '"') == NULL) {
+        return g_strdup_printf("\"%s\"", value);
+    }
+    /* XPath 1.0 has no escapes: the apostrophes in double quotes */
+    parts = g_strsplit(value, "\'", -1);
+    literal = g_string_new("concat(");
+    for (char **p = parts; *p != NULL; p++) {
+        g_string_append_printf(literal, "%s'%s'", (p == parts) ? "" : ",\"'\",",
+                               *p);
+    }
+    g_string_append_c(literal, ')');
+    return g_string_free(literal, FALSE);
+}

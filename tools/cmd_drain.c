@@ -338,8 +338,9 @@ set_attr(cli_t *cli, const char *node, const char *name, const char *value)
 static int
 remove_constraints(cli_t *cli, const char *prefix)
 {
+    g_autofree char *literal = drover__xpath_literal(prefix);
     g_autofree char *xpath =
-        g_strdup_printf("//constraints/*[starts-with(@id,'%s')]", prefix);
+        g_strdup_printf("//constraints/*[starts-with(@id,%s)]", literal);
     const char *argv[] = { "cibadmin", "--delete-all", "--force",
                            "--xpath",  xpath,          NULL };
     g_autofree char *err = NULL;
@@ -849,8 +850,11 @@ remove_ids(cli_t *cli, GPtrArray *ids)
         return 0;
     }
     for (guint i = 0; i < ids->len; i++) {
-        g_string_append_printf(xpath, "%s@id='%s'", (i > 0) ? " or " : "",
-                               (const char *) g_ptr_array_index(ids, i));
+        g_autofree char *literal =
+            drover__xpath_literal(g_ptr_array_index(ids, i));
+
+        g_string_append_printf(xpath, "%s@id=%s", (i > 0) ? " or " : "",
+                               literal);
     }
     g_string_append(xpath, "]");
     argv[4] = xpath->str;
@@ -1079,6 +1083,20 @@ plan(cli_t *cli, const char *node_name)
     return (rc != CRM_EX_OK) ? rc : follow(cli, cib, node_name);
 }
 
+/* A node name from the command line, checked before it reaches an XPath
+ * expression or a constraint: 0, or CRM_EX_USAGE after saying why */
+static crm_exit_t
+check_node_arg(const char *command, const char *option, const char *name)
+{
+    g_autoptr(GString) reason = g_string_new(NULL);
+
+    if (drover_cib_node_name_check(name, reason) == 0) {
+        return CRM_EX_OK;
+    }
+    fprintf(stderr, "drover %s: %s%s\n", command, option, reason->str);
+    return CRM_EX_USAGE;
+}
+
 crm_exit_t
 cmd_undrain(cli_t *cli, int argc, char **argv)
 {
@@ -1107,6 +1125,9 @@ cmd_undrain(cli_t *cli, int argc, char **argv)
     }
     if (argc != 2) {
         fprintf(stderr, "drover undrain: Expected one NODE\n");
+        return CRM_EX_USAGE;
+    }
+    if (check_node_arg("undrain", "", argv[1]) != CRM_EX_OK) {
         return CRM_EX_USAGE;
     }
     rc = cli_cib(cli, NULL, &cib);
@@ -1173,6 +1194,14 @@ cmd_drain(cli_t *cli, int argc, char **argv)
     if (argc != 2) {
         fprintf(stderr, "drover drain: Expected one NODE\n");
         return CRM_EX_USAGE;
+    }
+    if (check_node_arg("drain", "", argv[1]) != CRM_EX_OK) {
+        return CRM_EX_USAGE;
+    }
+    for (char **t = targets; t != NULL && *t != NULL; t++) {
+        if (check_node_arg("drain", "--target: ", *t) != CRM_EX_OK) {
+            return CRM_EX_USAGE;
+        }
     }
     if (cancel) {
         g_autoptr(drover_cib_t) cib = NULL;

@@ -229,11 +229,53 @@ START_TEST(snapshot_from_text)
 }
 END_TEST
 
+/* What may reach the CIB (XPath, constraints) as a node name */
+START_TEST(node_names)
+{
+    static const struct {
+        const char *name;
+        const char *reason; /* NULL: valid */
+    } rows[] = {
+        { "n1", NULL },
+        { "node-1.example.org", NULL },
+        { "n\u00f6de_2", NULL },
+        { "", "A node name cannot be empty" },
+        { NULL, "A node name cannot be empty" },
+        { "n1' or '1'='1", "'n1' or '1'='1' is not a valid node name (it has "
+                           "a quote; a node name has no blanks, control "
+                           "characters, quotes, '<', '>' or '&')" },
+        { "n1\"", "(it has a quote;" },
+        { "n1<x", "(it has '<';" },
+        { "n1>x", "(it has '>';" },
+        { "a&b", "(it has '&';" },
+        { "n1 n2", "(it has a blank;" },
+        { "n1\u00a0", "(it has a blank;" },
+        { "n1\tx", "'n1 x' is not a valid node name (it has a blank;" },
+        { "n1\x01", "(it has a control character;" },
+        { "n1\xff", "(it has bytes that are not UTF-8;" },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        g_autoptr(GString) reason = g_string_new(NULL);
+        int rc = drover_cib_node_name_check(rows[i].name, reason);
+
+        if (rows[i].reason == NULL) {
+            ck_assert_msg(rc == 0, "%s: %s", rows[i].name, reason->str);
+            continue;
+        }
+        ck_assert_int_eq(rc, DROVER_RC_USAGE);
+        ck_assert_msg(strstr(reason->str, rows[i].reason) != NULL,
+                      "'%s' not in '%s'", rows[i].reason, reason->str);
+    }
+}
+END_TEST
+
 Suite *
 cib_suite(void)
 {
     Suite *s = suite_create("cib");
     TCase *tc = tcase_create("cib-file");
+    TCase *pure = NULL;
 
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 30);
@@ -247,5 +289,8 @@ cib_suite(void)
     tcase_add_test(tc, no_cluster_is_unreachable);
     tcase_add_test(tc, snapshot_from_text);
     suite_add_tcase(s, tc);
+    pure = tcase_create("names");
+    tcase_add_test(pure, node_names);
+    suite_add_tcase(s, pure);
     return s;
 }

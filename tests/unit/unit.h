@@ -21,6 +21,7 @@ Suite *drain_suite(void);
 Suite *probe_suite(void);
 Suite *config_suite(void);
 Suite *health_suite(void);
+Suite *util_suite(void);
 Suite *migwatch_suite(void);
 Suite *file_suite(void);
 Suite *slot_group_suite(void);

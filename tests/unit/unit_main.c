@@ -172,6 +172,7 @@ main(void)
     srunner_add_suite(runner, probe_suite());
     srunner_add_suite(runner, config_suite());
     srunner_add_suite(runner, health_suite());
+    srunner_add_suite(runner, util_suite());
     srunner_add_suite(runner, migwatch_suite());
     srunner_run_all(runner, CK_NORMAL);
     failed = srunner_ntests_failed(runner);

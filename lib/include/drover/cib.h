@@ -167,6 +167,15 @@ GPtrArray *drover_cib_ordered_after(const drover_cib_t *cib,
                                     const char *resource);
 
 /*!
+ * \brief Whether \p name can be a Pacemaker node name as drover writes it
+ *        into the CIB (constraints, XPath): not empty, valid UTF-8, no
+ *        blanks, control characters, quotes, '<', '>' or '&'
+ *
+ * \return 0, or DROVER_RC_USAGE with \p reason naming the value
+ */
+int drover_cib_node_name_check(const char *name, GString *reason);
+
+/*!
  * \brief Set (or with \p value NULL, delete) a node attribute
  *
  * Pacemaker 2.1 has no public client API for the attribute manager, so this
