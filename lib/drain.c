@@ -3,6 +3,8 @@
  */
 #include <string.h>
 
+#include <libxml/tree.h>
+
 #include <drover/drain.h>
 #include <drover/rc.h>
 
@@ -510,4 +512,52 @@ drover_drain_plan(const char *node, GPtrArray *nodes, const GPtrArray *vms,
     }
     *steps = g_steal_pointer(&result);
     return 0;
+}
+
+static void
+add_location(xmlNode *parent, const char *id, const char *rsc, const char *node,
+             const char *score)
+{
+    xmlNode *c = xmlNewChild(parent, NULL, BAD_CAST "rsc_location", NULL);
+
+    xmlNewProp(c, BAD_CAST "id", BAD_CAST id);
+    xmlNewProp(c, BAD_CAST "rsc", BAD_CAST rsc);
+    xmlNewProp(c, BAD_CAST "node", BAD_CAST node);
+    xmlNewProp(c, BAD_CAST "score", BAD_CAST score);
+}
+
+char *
+drover_drain_constraints_xml(const char *prefix, const char *node,
+                             const char *const *vms, const char *const *to,
+                             guint n, guint lanes, const char *score, bool ban)
+{
+    g_autoptr(xmlDoc) doc = xmlNewDoc(BAD_CAST "1.0");
+    xmlNode *root = xmlNewNode(NULL, BAD_CAST "constraints");
+    xmlBuffer *buffer = xmlBufferCreate();
+    char *text = NULL;
+
+    xmlDocSetRootElement(doc, root);
+    for (guint i = 0; i < n; i++) {
+        g_autofree char *to_id = g_strconcat(prefix, "to-", vms[i], NULL);
+
+        add_location(root, to_id, vms[i], to[i], score);
+        if (i >= lanes) {
+            g_autofree char *id = g_strconcat(prefix, "after-", vms[i], NULL);
+            xmlNode *c = xmlNewChild(root, NULL, BAD_CAST "rsc_order", NULL);
+
+            xmlNewProp(c, BAD_CAST "id", BAD_CAST id);
+            xmlNewProp(c, BAD_CAST "first", BAD_CAST vms[i - lanes]);
+            xmlNewProp(c, BAD_CAST "then", BAD_CAST vms[i]);
+            xmlNewProp(c, BAD_CAST "kind", BAD_CAST "Optional");
+        }
+        if (ban) {
+            g_autofree char *id = g_strconcat(prefix, "ban-", vms[i], NULL);
+
+            add_location(root, id, vms[i], node, "-INFINITY");
+        }
+    }
+    xmlNodeDump(buffer, doc, root, 0, 0);
+    text = g_strdup((const char *) xmlBufferContent(buffer));
+    xmlBufferFree(buffer);
+    return text;
 }

@@ -376,31 +376,13 @@ static int
 apply_moves(cli_t *cli, const char *prefix, const char *node, char **vms,
             char **to, guint n, guint lanes, bool ban)
 {
-    g_autoptr(GString) xml = g_string_new("<constraints>");
+    g_autofree char *xml = drover_drain_constraints_xml(
+        prefix, node, (const char *const *) vms, (const char *const *) to, n,
+        lanes, DRAIN_PREFER, ban);
     const char *argv[] = { "cibadmin", "--modify",    "--allow-create",
                            "-o",       "constraints", "-X",
-                           NULL,       NULL };
+                           xml,        NULL };
 
-    for (guint i = 0; i < n; i++) {
-        g_string_append_printf(xml,
-                               "<rsc_location id=\"%sto-%s\" rsc=\"%s\" "
-                               "node=\"%s\" score=\"" DRAIN_PREFER "\"/>",
-                               prefix, vms[i], vms[i], to[i]);
-        if (i >= lanes) {
-            g_string_append_printf(xml,
-                                   "<rsc_order id=\"%safter-%s\" first=\"%s\" "
-                                   "then=\"%s\" kind=\"Optional\"/>",
-                                   prefix, vms[i], vms[i - lanes], vms[i]);
-        }
-        if (ban) {
-            g_string_append_printf(xml,
-                                   "<rsc_location id=\"%sban-%s\" rsc=\"%s\" "
-                                   "node=\"%s\" score=\"-INFINITY\"/>",
-                                   prefix, vms[i], vms[i], node);
-        }
-    }
-    g_string_append(xml, "</constraints>");
-    argv[6] = xml->str;
     return run_tool(cli, argv);
 }
 

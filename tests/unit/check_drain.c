@@ -4,6 +4,9 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include <libxml/parser.h>
+
+#include <drover/autoptr.h>
 #include <drover/drain.h>
 #include <drover/rc.h>
 
@@ -313,6 +316,78 @@ START_TEST(large_cluster)
 }
 END_TEST
 
+/* The drain's constraints, for cibadmin: parsed back, every value as it
+ * was (the VM and node names here are not valid in a CIB; the XML must
+ * hold them all the same) */
+START_TEST(constraints_xml)
+{
+    const char *vms[] = { "a\"b", "c<d>&e", "f'g", "h" };
+    const char *to[] = { "n2", "n3", "n2", "n&3" };
+    g_autofree char *text = drover_drain_constraints_xml(
+        "drover-drain-n1-", "n'1", vms, to, 4, 2, "10000", true);
+    g_autoptr(xmlDoc) doc =
+        xmlReadMemory(text, (int) strlen(text), "constraints.xml", NULL,
+                      XML_PARSE_NONET | XML_PARSE_NOERROR);
+    g_autoptr(GString) got = g_string_new(NULL);
+    xmlNode *root = NULL;
+
+    ck_assert_msg(doc != NULL, "not XML: %s", text);
+    root = xmlDocGetRootElement(doc);
+    ck_assert_str_eq((const char *) root->name, "constraints");
+    for (xmlNode *c = xmlFirstElementChild(root); c != NULL;
+         c = xmlNextElementSibling(c)) {
+        g_string_append_printf(got, "%s:", (const char *) c->name);
+        for (xmlAttr *a = c->properties; a != NULL; a = a->next) {
+            g_autofree char *value = (char *) xmlGetProp(c, a->name);
+
+            g_string_append_printf(got, " %s=[%s]", (const char *) a->name,
+                                   value);
+        }
+        g_string_append_c(got, '\n');
+    }
+    ck_assert_str_eq(
+        got->str,
+        "rsc_location: id=[drover-drain-n1-to-a\"b] rsc=[a\"b] node=[n2] "
+        "score=[10000]\n"
+        "rsc_location: id=[drover-drain-n1-ban-a\"b] rsc=[a\"b] node=[n'1] "
+        "score=[-INFINITY]\n"
+        "rsc_location: id=[drover-drain-n1-to-c<d>&e] rsc=[c<d>&e] node=[n3] "
+        "score=[10000]\n"
+        "rsc_location: id=[drover-drain-n1-ban-c<d>&e] rsc=[c<d>&e] "
+        "node=[n'1] score=[-INFINITY]\n"
+        "rsc_location: id=[drover-drain-n1-to-f'g] rsc=[f'g] node=[n2] "
+        "score=[10000]\n"
+        "rsc_order: id=[drover-drain-n1-after-f'g] first=[a\"b] then=[f'g] "
+        "kind=[Optional]\n"
+        "rsc_location: id=[drover-drain-n1-ban-f'g] rsc=[f'g] node=[n'1] "
+        "score=[-INFINITY]\n"
+        "rsc_location: id=[drover-drain-n1-to-h] rsc=[h] node=[n&3] "
+        "score=[10000]\n"
+        "rsc_order: id=[drover-drain-n1-after-h] first=[c<d>&e] then=[h] "
+        "kind=[Optional]\n"
+        "rsc_location: id=[drover-drain-n1-ban-h] rsc=[h] node=[n'1] "
+        "score=[-INFINITY]\n");
+}
+END_TEST
+
+/* Without bans, as a failback applies them: one element per move */
+START_TEST(constraints_xml_plain)
+{
+    const char *vms[] = { "vm1", "vm2" };
+    const char *to[] = { "n1", "n1" };
+    g_autofree char *text = drover_drain_constraints_xml(
+        "drover-failback-n1-", "n1", vms, to, 2, 1, "10000", false);
+
+    ck_assert_str_eq(text,
+                     "<constraints><rsc_location id=\"drover-failback-n1-to-"
+                     "vm1\" rsc=\"vm1\" node=\"n1\" score=\"10000\"/>"
+                     "<rsc_location id=\"drover-failback-n1-to-vm2\" "
+                     "rsc=\"vm2\" node=\"n1\" score=\"10000\"/><rsc_order "
+                     "id=\"drover-failback-n1-after-vm2\" first=\"vm1\" "
+                     "then=\"vm2\" kind=\"Optional\"/></constraints>");
+}
+END_TEST
+
 Suite *
 drain_suite(void)
 {
@@ -325,6 +400,8 @@ drain_suite(void)
     tcase_add_test(tc, dependencies_and_order);
     tcase_add_test(tc, host_memory_health_and_load);
     tcase_add_test(tc, large_cluster);
+    tcase_add_test(tc, constraints_xml);
+    tcase_add_test(tc, constraints_xml_plain);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -118,4 +118,21 @@ int drover_drain_plan(const char *node, GPtrArray *nodes, const GPtrArray *vms,
                       const drover_drain_opts_t *opts, GPtrArray **steps,
                       GString *reason);
 
+/*!
+ * \brief A drain's moves as one <constraints> change (cibadmin --modify)
+ *
+ * For each of the \p n VMs: <rsc_location id="PREFIXto-VM" rsc="VM"
+ * node="TO" score="SCORE"/>; from the (\p lanes + 1)-th on also
+ * <rsc_order id="PREFIXafter-VM" first="VM lanes before" then="VM"
+ * kind="Optional"/>; with \p ban also <rsc_location id="PREFIXban-VM"
+ * rsc="VM" node="NODE" score="-INFINITY"/>.  Built with libxml2, so any
+ * value is escaped.
+ *
+ * \return the XML text (free it)
+ */
+char *drover_drain_constraints_xml(const char *prefix, const char *node,
+                                   const char *const *vms,
+                                   const char *const *to, guint n, guint lanes,
+                                   const char *score, bool ban);
+
 #endif /* DROVER_DRAIN__H */
