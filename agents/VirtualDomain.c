@@ -530,7 +530,10 @@ static const drover_ocf_param_t params[] = {
       .default_value = "false",
       .shortdesc = "Save the domain's configuration on stop",
       .longdesc = "Write the running domain's configuration back to config "
-                  "before stopping it." },
+                  "before stopping it: its inactive definition, with "
+                  "secrets such as graphics passwords, so the file keeps "
+                  "its owner and is readable by its owner at most (mode "
+                  "0600 or narrower); it is replaced atomically." },
     { .name = "shutdown_mode",
       .type = DROVER_PARAM_STRING,
       .shortdesc = "How to ask the guest to shut down",
@@ -1409,18 +1412,34 @@ shutdown_flags(const char *modes)
     return flags;
 }
 
+/* The most a saved configuration may be readable by: it holds secrets
+ * (VIR_DOMAIN_XML_SECURE: graphics passwords and the like) */
+#define CONFIG_MAX_MODE 0600
+
+/*
+ * save_config_on_stop: the domain's configuration to start from (inactive:
+ * no live ids, ports or labels), with its secrets, replacing config
+ * atomically with its owner and its mode at most 0600 (docs/design.md)
+ */
 static void
 save_config(virDomainPtr dom, const char *path)
 {
-    g_autofree char *xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_SECURE);
-    g_autoptr(GError) error = NULL;
+    g_autofree char *xml = virDomainGetXMLDesc(
+        dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE);
+    g_autoptr(GString) reason = g_string_new(NULL);
+    g_autofree char *old = NULL;
 
     if (xml == NULL) {
         qb_log(LOG_WARNING, "Cannot read the domain's configuration: %s",
                drover_virt_error());
-    } else if (!g_file_set_contents(path, xml, -1, &error)) {
+    } else if (g_file_get_contents(path, &old, NULL, NULL)
+               && strcmp(old, xml) == 0) {
+        qb_log(LOG_DEBUG, "%s is unchanged", path);
+    } else if (drover__file_replace(path, xml, strlen(xml), CONFIG_MAX_MODE,
+                                    reason)
+               != 0) {
         qb_log(LOG_WARNING, "Cannot save the configuration to %s: %s", path,
-               error->message);
+               reason->str);
     }
 }
 

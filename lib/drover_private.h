@@ -4,6 +4,8 @@
 #ifndef DROVER_PRIVATE__H
 #define DROVER_PRIVATE__H
 
+#include <sys/types.h>
+
 #include <glib.h>
 
 #include <drover/autoptr.h>
@@ -37,5 +39,21 @@ char *drover__uri_problem(const char *text);
  *        concat('a',"'",'b') when it holds both quotes
  */
 char *drover__xpath_literal(const char *value);
+
+/*!
+ * \brief Replace the file at \p path with \p data, atomically
+ *
+ * A symbolic link is followed: the file it points to is replaced.  The new
+ * file is a temporary one in the same directory, created with mode 0600,
+ * given the old file's owner and group and its mode within \p max_mode
+ * (never wider than the old one, nor than \p max_mode; \p max_mode for a
+ * new file), the old file's SELinux label when it has one, synced, and
+ * renamed over the old one; the directory is synced then.  POSIX ACLs are
+ * not copied.  On failure the old file is untouched.
+ *
+ * \return 0, or an errno with \p reason saying what failed
+ */
+int drover__file_replace(const char *path, const char *data, size_t len,
+                         mode_t max_mode, GString *reason);
 
 #endif /* DROVER_PRIVATE__H */

@@ -1,9 +1,20 @@
 /*
  * Small helpers shared by the library's subjects.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "drover_private.h"
+
+#define SELINUX_XATTR "security.selinux"
 
 #define SHOWN_MAX_CHARS 80
 
@@ -106,4 +117,111 @@ drover__xpath_literal(const char *value)
     }
     g_string_append_c(literal, ')');
     return g_string_free(literal, FALSE);
+}
+
+/* Give the file open as \p fd \p old's SELinux label, if it has one (best
+ * effort: without it the policy's default for the directory applies) */
+static void
+copy_selinux_label(const char *old, int fd)
+{
+    char label[256];
+    ssize_t n = getxattr(old, SELINUX_XATTR, label, sizeof(label));
+
+    if (n > 0) {
+        (void) fsetxattr(fd, SELINUX_XATTR, label, (size_t) n, 0);
+    }
+}
+
+static int
+write_all(int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            return errno;
+        }
+        data += n;
+        len -= (size_t) n;
+    }
+    return 0;
+}
+
+/* What failed, as errno and reason */
+static int
+failed(GString *reason, int rc, const char *what, const char *path)
+{
+    g_string_printf(reason, "%s %s: %s", what, path, g_strerror(rc));
+    return rc;
+}
+
+int
+drover__file_replace(const char *path, const char *data, size_t len,
+                     mode_t max_mode, GString *reason)
+{
+    g_autofree char *target = realpath(path, NULL);
+    g_autofree char *dir = NULL;
+    g_autofree char *base = NULL;
+    g_autofree char *tmp = NULL;
+    struct stat old;
+    bool exists = false;
+    mode_t mode = max_mode & 07777;
+    int fd = -1;
+    int rc = 0;
+
+    if (target == NULL && errno != ENOENT) {
+        return failed(reason, errno, "Cannot resolve", path);
+    }
+    if (target == NULL) { /* a new file (a dangling link's too) */
+        target = g_strdup(path);
+    } else if (stat(target, &old) < 0) {
+        return failed(reason, errno, "Cannot stat", target);
+    } else if (!S_ISREG(old.st_mode)) {
+        return failed(reason, EINVAL, "Not a regular file:", target);
+    } else {
+        exists = true;
+        mode = old.st_mode & mode;
+    }
+    dir = g_path_get_dirname(target);
+    base = g_path_get_basename(target);
+    tmp = g_strdup_printf("%s/.%s.XXXXXX", dir, base);
+    /* 0600 from the start: the content is never readable by more */
+    fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        return failed(reason, errno, "Cannot create a file in", dir);
+    }
+    if (exists && fchown(fd, old.st_uid, old.st_gid) < 0) {
+        rc = failed(reason, errno, "Cannot give the old owner to", tmp);
+    } else if (fchmod(fd, mode) < 0) {
+        rc = failed(reason, errno, "Cannot set the mode of", tmp);
+    } else {
+        if (exists) {
+            copy_selinux_label(target, fd);
+        }
+        rc = write_all(fd, data, len);
+        if (rc != 0) {
+            failed(reason, rc, "Cannot write", tmp);
+        } else if (fsync(fd) < 0) {
+            rc = failed(reason, errno, "Cannot sync", tmp);
+        }
+    }
+    if (close(fd) < 0 && rc == 0) {
+        rc = failed(reason, errno, "Cannot write", tmp);
+    }
+    if (rc == 0 && rename(tmp, target) < 0) {
+        rc = failed(reason, errno, "Cannot rename the new file to", target);
+    }
+    if (rc != 0) {
+        g_unlink(tmp);
+        return rc;
+    }
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) { /* the rename itself on disk (best effort) */
+        (void) fsync(fd);
+        close(fd);
+    }
+    return 0;
 }
