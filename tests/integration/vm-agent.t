@@ -187,7 +187,7 @@ is "$(run_agent validate-all OCF_CHECK_LEVEL=10 OCF_RESKEY_config=/nonexistent/v
 is "$(run_agent monitor OCF_RESKEY_CRM_meta_interval=0 OCF_RESKEY_config=/nonexistent/vm.xml)" \
     "7|" "a probe without the config: not running"
 is "$(run_agent validate-all OCF_RESKEY_config="$cfg" OCF_RESKEY_migration_speed=-5)" \
-    "6|Parameter 'migration_speed' must be 0 or more, not '-5'" "negative speed: OCF_ERR_CONFIGURED"
+    "6|Parameter 'migration_speed' must be from 0 to 1048576, not '-5'" "negative speed: OCF_ERR_CONFIGURED"
 res=$(run_agent validate-all OCF_RESKEY_config="$cfg" "OCF_RESKEY_migrate_options=--live --frobnicate")
 ok "unknown migrate_options word: OCF_ERR_CONFIGURED naming it ($res)" \
     grep -q "^6|migrate_options: unknown option '--frobnicate'; valid: " <<<"$res"
