@@ -86,7 +86,7 @@ PC_FILE := $(BUILD)/libdrover.pc
 
 .PHONY: all deps check check-all check-unit check-valgrind check-cli check-man check-packages \
 	check-lab lab-down lint-shell demo bench install format format-check \
-	clean help fuzz check-fuzz dist deb rpm
+	clean help fuzz check-fuzz dist deb rpm soak
 
 # Keep objects between builds (they are intermediate for the programs)
 .SECONDARY:
@@ -100,6 +100,7 @@ help:
 	@echo "make check-unit    only the unit tests (SANITIZE=1 for ASan+UBSan)"
 	@echo "make demo          a real 3-node lab cluster showing drover at work"
 	@echo "make bench         benchmarks against the stock tools"
+	@echo "make soak          200 live migrations under random faults on the lab"
 	@echo "make install       DESTDIR=... PREFIX=/usr"
 	@echo "make deb           Debian packages in build/deb (lintian-checked)"
 	@echo "make rpm           RPM packages in build/rpm (rpmbuild)"
@@ -198,13 +199,13 @@ LAB_TESTS := tests/lab/selftest.t $(wildcard tests/integration/*.t)
 SHELL_SCRIPTS = tests/lab/lab tests/lab/node-init tests/lab/lib.sh tests/lab/demo \
 	$(wildcard tests/lab/sh/*.sh tests/lab/guest/build \
 	tests/lab/guest/domain-xml tests/lab/guest/check tests/ocft/run \
-	tests/ocft/shims/* tests/bench/run tests/bench/bench-*) \
+	tests/ocft/shims/* tests/bench/run tests/bench/bench-*) tests/soak/soak.t \
 	$(LAB_TESTS) tests/cli/run tests/man/check tests/packaging/install.t \
 	packaging/install-deps .ci/run
 
 # Scenarios on the real lab cluster (needs root); each test file brings its
 # own lab up and always takes it down
-check-lab: all $(SLOT_LATENCY)
+check-lab: all $(SLOT_LATENCY) $(HANG_FS)
 	tests/lab/guest/build
 	prove -v $(LAB_TESTS)
 
@@ -276,6 +277,13 @@ demo: deps
 bench: deps
 	$(MAKE) all $(SLOT_LATENCY) $(DRAIN_PLANNER)
 	tests/bench/run
+
+# Live migrations under random faults on the lab (SOAK_MIGRATIONS=200,
+# SOAK_SECONDS=3600, SOAK_SEED to replay); not part of make check
+soak: deps
+	$(MAKE) all
+	tests/lab/guest/build
+	prove -v tests/soak/soak.t
 
 install: all
 	install -d $(DESTDIR)$(OCF_ROOT)/resource.d/drover $(DESTDIR)$(SBINDIR) \

@@ -21,6 +21,7 @@
 
 #include <drover/cib.h>
 #include <drover/config.h>
+#include <drover/file.h>
 #include <drover/health.h>
 #include <drover/netsel.h>
 #include <drover/ocf.h>
@@ -685,26 +686,60 @@ static const drover_ocf_param_t params[] = {
 /* The domain                                                         */
 /* ------------------------------------------------------------------ */
 
-/* The domain's name from its XML, or a result */
+/* libvirt's own limit for a domain XML file (virsh define's) */
+#define DOMAIN_CONFIG_MAX_BYTES (10 * 1024 * 1024)
+
+/* Whether reading the config timed out once in this action: the file
+ * system did not answer, and asking again would only spend the deadline */
+static bool config_hung = false;
+
+/*
+ * The domain's name from its XML, or a result.  The config lives on shared
+ * storage (NFS, GFS2) in real clusters: the read is bounded by a quarter
+ * of what is left of the action, 10 s at most, so that a hung mount leaves
+ * the action time to go on by the remembered name.
+ */
 static int
-read_domain_config(const char *path, char **name, char **xml, GString *reason)
+read_domain_config(drover_ocf_t *ocf, char **name, char **xml, GString *reason)
 {
-    g_autoptr(GError) error = NULL;
+    const char *path = drover_ocf_param(ocf, "config");
+    gint64 left = drover_deadline_remaining_ms(drover_ocf_deadline(ocf));
+    gint64 allowed = MIN(left / 4, 10000);
     g_autoptr(xmlDoc) doc = NULL;
     g_autofree char *text = NULL;
     xmlNode *root = NULL;
+    gsize length = 0;
+    int rc;
 
-    if (access(path, R_OK) != 0) {
-        g_string_printf(reason, "Cannot read config '%s': %s", path,
-                        g_strerror(errno));
+    if (path == NULL) {
+        g_string_printf(reason, "Parameter 'config' is not set");
+        return DROVER_RC_CONFIG;
+    }
+    if (config_hung) {
+        g_string_printf(reason, "Config '%s' did not answer", path);
         return DROVER_RC_INSTALLED;
     }
-    if (!g_file_get_contents(path, &text, NULL, &error)) {
-        g_string_printf(reason, "Cannot read config '%s': %s", path,
-                        error->message);
+    rc = drover_file_read(path, DOMAIN_CONFIG_MAX_BYTES,
+                          drover_deadline_in_ms(allowed), &text, &length,
+                          reason);
+    if (rc == DROVER_RC_TIMEOUT) {
+        config_hung = true;
+        g_string_printf(reason,
+                        "Config '%s' did not answer within %" G_GINT64_FORMAT
+                        " ms (a hung file system?)",
+                        path, allowed);
         return DROVER_RC_INSTALLED;
     }
-    doc = xmlReadMemory(text, (int) strlen(text), path, NULL,
+    if (rc == EFBIG || rc == DROVER_RC_CONFIG) {
+        g_string_prepend(reason, "Cannot read config: ");
+        return DROVER_RC_INSTALLED;
+    }
+    if (rc != 0) {
+        g_string_printf(reason, "Cannot read config '%s': %s", path,
+                        drover_rc_str(rc));
+        return DROVER_RC_INSTALLED;
+    }
+    doc = xmlReadMemory(text, (int) length, path, NULL,
                         XML_PARSE_NONET | XML_PARSE_NOERROR
                             | XML_PARSE_NOWARNING);
     root = (doc != NULL) ? xmlDocGetRootElement(doc) : NULL;
@@ -762,8 +797,7 @@ domain_name(drover_ocf_t *ocf)
     g_autofree char *path = drover_ocf_state_path(ocf, "name");
     char *name = NULL;
 
-    if (read_domain_config(drover_ocf_param(ocf, "config"), &name, NULL, reason)
-        == 0) {
+    if (read_domain_config(ocf, &name, NULL, reason) == 0) {
         return name;
     }
     qb_log(LOG_INFO, "%s; using the remembered domain name", reason->str);
@@ -848,19 +882,23 @@ validate(drover_ocf_t *ocf, int level)
     if (level < 10) {
         return 0;
     }
-    rc = read_domain_config(drover_ocf_param(ocf, "config"), &name, NULL,
-                            reason);
-    if (rc == DROVER_RC_INSTALLED && drover_ocf_is_probe(ocf)) {
+    rc = read_domain_config(ocf, &name, NULL, reason);
+    if (rc == DROVER_RC_INSTALLED
+        && strcmp(drover_ocf_action(ocf), "start") != 0
+        && strcmp(drover_ocf_action(ocf), "validate-all") != 0) {
         g_autofree char *remembered = drover_ocf_state_path(ocf, "name");
 
-        /* The config is gone but this node started the VM: look for it */
+        /* The config is gone or its storage hangs, but this node started
+         * the VM: a monitor, a stop or a migration goes on by the name
+         * (a failed monitor would make Pacemaker restart a VM that runs) */
         if (g_file_test(remembered, G_FILE_TEST_EXISTS)) {
-            qb_log(LOG_WARNING, "%s; probing by the remembered name",
+            qb_log(LOG_WARNING, "%s; going on by the remembered name",
                    reason->str);
             return 0;
         }
         /* Not running here (OCF) only if nothing unknown runs here */
-        if (not_running_unless_unknown(ocf) != DROVER_RC_NOT_RUNNING) {
+        if (drover_ocf_is_probe(ocf)
+            && not_running_unless_unknown(ocf) != DROVER_RC_NOT_RUNNING) {
             return DROVER_RC_ERROR;
         }
     }
@@ -1345,8 +1383,7 @@ vm_start(drover_ocf_t *ocf)
 {
     g_autoptr(GString) reason = g_string_new(NULL);
     job_t *job = job_new(ocf, NULL);
-    int rc = read_domain_config(drover_ocf_param(ocf, "config"), &job->name,
-                                &job->xml, reason);
+    int rc = read_domain_config(ocf, &job->name, &job->xml, reason);
 
     if (rc != 0) {
         drover_ocf_exit_reason(ocf, "%s", reason->str);
@@ -1593,6 +1630,14 @@ vm_stop(drover_ocf_t *ocf)
     job->shutdown_flags =
         shutdown_flags(drover_ocf_param(ocf, "shutdown_mode"));
     job->save_config = drover_ocf_param_bool(ocf, "save_config_on_stop");
+    if (job->save_config && config_hung) {
+        /* writing it would wait as long as reading it did */
+        qb_log(LOG_WARNING,
+               "Not saving %s's definition: its config did not "
+               "answer",
+               name);
+        job->save_config = false;
+    }
     job->config = g_strdup(drover_ocf_param(ocf, "config"));
     job->deadline = libvirt_until;
     rc = run_job(job_stop, job, libvirt_until);

@@ -10,7 +10,10 @@
 #     agent before Pacemaker's timeout;
 #  4. bad parameters give the OCF codes and exit reasons an admin can act on;
 #  5. a stop that cannot tell its domain (no config, no remembered name)
-#     never says stopped while a domain nobody claims runs there.
+#     never says stopped while a domain nobody claims runs there;
+#  6. the VMs' config storage hangs on a node: its monitors go on by the
+#     remembered names within their deadline, and crm_standby still moves
+#     every VM away live.
 # shellcheck disable=SC2317,SC2016  # predicates called through ok/wait_for/eval
 . "$(dirname "$0")/../lab/lib.sh"
 
@@ -205,6 +208,7 @@ ok "crm_mon says 'not configured'" eval 'crm_mon_xml n1 | grep "op_key=\"vm5_" |
 for vm in $VMS vm4; do
     is "$(vm_running_nodes "$vm" | wc -w)" 1 "$vm still runs on exactly one node"
 done
+on n1 cibadmin --delete -o resources -X '<primitive id="vm5"/>' >/dev/null
 
 # --- 5. a stop that cannot know which domain is its own -------------------------
 # No readable config and no remembered name: "stopped" only when every
@@ -241,6 +245,53 @@ on n1 crm_resource --resource vm1 --delete-parameter target-role --meta >/dev/nu
 on n1 crm_resource --cleanup -r vm1 --quiet >/dev/null 2>&1
 ok "with its config back, vm1 runs again" wait_for --timeout 90 eval '[ "$(vm_role vm1)" = Started ]'
 is "$(vm_running_nodes vm1 | wc -w)" 1 "vm1 runs on exactly one node"
+
+# --- 6. the VMs' config storage hangs on one node --------------------------------
+# A FUSE file system over the configs' directory in one node's view reads
+# every open() and answers none, as a hard NFS mount whose server went
+# away (--killable: a killed reader dies, as NFS's killable waits let it).
+on n1 crm_resource --cleanup --quiet >/dev/null 2>&1
+hung=$(vm_node vm2)
+hung_vms=$(for vm in $VMS vm4; do [ "$(vm_node "$vm")" = "$hung" ] && echo "$vm"; done | xargs)
+on "$hung" "$LAB_REPO/build/tests/hang-fs" --here --killable "$LAB_DIR/vms" \
+    >"$LAB_DIR/hang-fs.out" 2>&1 &
+hang_fs=$!
+ok "$hung's view of the configs hangs" wait_for --timeout 10 grep -q ready "$LAB_DIR/hang-fs.out"
+on "$hung" timeout 3 cat "$(lab_vm_xml vm2)" >/dev/null 2>&1
+is "$?" 124 "...reading vm2's config there waits (cat killed after 3 s)"
+hung_monitored() {
+    on "$hung" grep -q "Config '$(lab_vm_xml vm2)' did not answer within .*going on by the remembered name" \
+        /var/log/pacemaker/pacemaker.log
+}
+ok "vm2's monitor on $hung goes on by the remembered name" wait_for --timeout 60 hung_monitored
+sleep 20 # two more monitors each
+no_failed_ops "crm_mon shows no failed operation (the monitors said running)"
+declare -A hb_before
+for vm in $hung_vms; do hb_before[$vm]=$(guest_heartbeat "$vm"); done
+on n1 crm_attribute --node "$hung" --name standby --update on
+off_hung() {
+    local vm
+    for vm in $hung_vms; do
+        [ "$(vm_role "$vm")" = Started ] && [ "$(vm_node "$vm")" != "$hung" ] || return 1
+    done
+}
+ok "crm_standby $hung: $hung_vms leave it" wait_for --timeout 180 off_hung
+for vm in $hung_vms; do
+    is "$(vm_running_nodes "$vm" | wc -w)" 1 "$vm runs on exactly one node"
+    wait_for --timeout 10 eval "[ \"\$(guest_heartbeat $vm)\" -gt ${hb_before[$vm]} ]"
+    cmp_ok "$(guest_heartbeat "$vm")" -gt "${hb_before[$vm]}" \
+        "$vm's guest went on beating (${hb_before[$vm]} -> $(guest_heartbeat "$vm"), live, not restarted)"
+done
+no_failed_ops "crm_mon shows no failed operation (the migrations went by name)"
+stuck_agents() { # agents on the hung node alive for over 60 s
+    on "$hung" ps -eo etimes=,stat=,args= |
+        awk '$1 > 60 && /resource.d\/drover\/VirtualDomain/'
+}
+is "$(stuck_agents)" "" "no agent is left waiting on the hung file system"
+kill "$hang_fs" 2>/dev/null
+wait "$hang_fs" 2>/dev/null
+on "$hung" umount -l "$LAB_DIR/vms" 2>/dev/null
+on n1 crm_attribute --node "$hung" --name standby --delete >/dev/null 2>&1
 
 ok "crm_verify -L: configuration valid" on n1 crm_verify -L
 rm -f "$samples"

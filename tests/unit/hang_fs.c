@@ -8,15 +8,21 @@
  * so that a worker blocks in open(): valgrind lets the other threads run
  * during a system call that may block, which for it stat() is not.)
  *
- * Usage: hang-fs DIR.  It mounts over DIR in a mount namespace of its own
- * (nothing is left mounted when it dies), prints "ready" and waits until
- * killed; other processes reach the mount as /proc/PID/root/DIR.  Root and
+ * Usage: hang-fs [--here] [--killable] DIR.  It mounts over DIR in a mount
+ * namespace of its own (nothing is left mounted when it dies), prints
+ * "ready" and waits until killed; other processes reach the mount as
+ * /proc/PID/root/DIR.  With --here it mounts in the caller's namespace
+ * instead (the lab hangs one node's view of the VMs' configs; unmount it
+ * after).  With --killable it answers the kernel's INTERRUPT for a
+ * request with EINTR, as the killable waits of a hard NFS mount end: a
+ * killed process then dies instead of sleeping in state D.  Root and
  * /dev/fuse are needed; it prints why not and exits 77 otherwise.
  */
 #define _GNU_SOURCE /* unshare() */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,13 +73,26 @@ main(int argc, char **argv)
 {
     static char buf[1 << 17]; /* above the kernel's minimum, 8 KiB */
     char options[128];
+    bool here = false;
+    bool killable = false;
+    int arg = 1;
 
-    if (argc != 2) {
-        fprintf(stderr, "usage: hang-fs DIR\n");
+    for (; arg < argc - 1; arg++) {
+        if (strcmp(argv[arg], "--here") == 0) {
+            here = true;
+        } else if (strcmp(argv[arg], "--killable") == 0) {
+            killable = true;
+        } else {
+            break;
+        }
+    }
+    if (arg != argc - 1) {
+        fprintf(stderr, "usage: hang-fs [--here] [--killable] DIR\n");
         return 64;
     }
-    if (unshare(CLONE_NEWNS) != 0
-        || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
+    if (!here
+        && (unshare(CLONE_NEWNS) != 0
+            || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)) {
         printf("no mount namespace: %s\n", strerror(errno));
         return UNAVAILABLE;
     }
@@ -84,7 +103,7 @@ main(int argc, char **argv)
     }
     snprintf(options, sizeof(options),
              "fd=%d,rootmode=40755,user_id=0,group_id=0,allow_other", fd);
-    if (mount("drover-hang-fs", argv[1], "fuse.drover-hang-fs",
+    if (mount("drover-hang-fs", argv[arg], "fuse.drover-hang-fs",
               MS_NOSUID | MS_NODEV, options)
         != 0) {
         printf("cannot mount: %s\n", strerror(errno));
@@ -130,6 +149,11 @@ main(int argc, char **argv)
             out.attr_valid = 3600;
             attributes(in->nodeid, &out.attr);
             reply(in, 0, &out, sizeof(out));
+        } else if (in->opcode == FUSE_INTERRUPT && killable) {
+            const struct fuse_interrupt_in *interrupt = (const void *) (in + 1);
+            struct fuse_in_header interrupted = { .unique = interrupt->unique };
+
+            reply(&interrupted, -EINTR, NULL, 0);
         }
         /* anything else (OPEN, READ...): read, and never answered */
     }
