@@ -1769,6 +1769,34 @@ job_migrate(void *data)
                         "Cannot look the domain up");
     }
     rc = drover_virt_migrate(dom, &job->migration, &job->result);
+    if (rc != 0 && virConnectIsAlive(conn) != 1) {
+        /* libvirtd dropped us (stopped past the keepalive, restarted): the
+         * migration went on inside it; failing now would have Pacemaker
+         * stop the VM on both nodes, wherever it ended */
+        virConnectPtr again = NULL;
+        int outcome;
+
+        qb_log(LOG_WARNING,
+               "libvirtd dropped the connection while migrating %s (%s); "
+               "asking it how the migration ended",
+               job->name,
+               (job->result.error != NULL) ? job->result.error
+                                           : drover_rc_str(rc));
+        g_clear_pointer(&dom, virDomainFree);
+        outcome = drover_virt_migration_outcome(job->uri, job->name,
+                                                job->deadline, &again);
+        if (outcome == 0) {
+            qb_log(LOG_NOTICE, "%s left this node: the migration ended well",
+                   job->name);
+            g_clear_pointer(&job->result.error, g_free);
+            return 0;
+        }
+        if (outcome != DROVER_RC_STATE) {
+            return (rc == DROVER_RC_TIMEOUT) ? ETIME : rc;
+        }
+        virConnectClose(conn);
+        conn = again;
+    }
     if (rc != 0) {
         job->recovered = recover_source(conn, job);
     }

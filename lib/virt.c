@@ -212,6 +212,73 @@ drover_virt_state(virConnectPtr conn, const char *name,
 /* Migration                                                          */
 /* ------------------------------------------------------------------ */
 
+/* Whether the domain has a job: 1, 0, or -1 when libvirtd did not say (a
+ * driver without jobs, libvirt's test driver, has none) */
+static int
+has_job(virDomainPtr dom)
+{
+    virTypedParameterPtr params = NULL;
+    int nparams = 0;
+    int type = VIR_DOMAIN_JOB_NONE;
+
+    if (virDomainGetJobStats(dom, &type, &params, &nparams, 0) < 0) {
+        virErrorPtr error = virGetLastError();
+
+        return (error != NULL && error->code == VIR_ERR_NO_SUPPORT) ? 0 : -1;
+    }
+    virTypedParamsFree(params, nparams);
+    return type != VIR_DOMAIN_JOB_NONE;
+}
+
+int
+drover_virt_migration_outcome(const char *uri, const char *name,
+                              drover_deadline_t deadline, virConnectPtr *conn)
+{
+    drover_deadline_t until = deadline + 3 * G_TIME_SPAN_SECOND;
+    bool aborted = false;
+
+    *conn = NULL;
+    for (;;) {
+        g_autoptr(virConnect) fresh = NULL;
+        g_autoptr(virDomain) dom = NULL;
+        int state = 0;
+        int reason = 0;
+
+        if (drover_virt_open(uri, &fresh) == 0) {
+            dom = virDomainLookupByName(fresh, name);
+        }
+        if (fresh != NULL && dom == NULL
+            && drover_rc_from_virt(NULL) == DROVER_RC_NO_SUCH) {
+            return 0;
+        }
+        if (dom != NULL && virDomainGetState(dom, &state, &reason, 0) == 0) {
+            int job = has_job(dom);
+
+            if (state == VIR_DOMAIN_SHUTOFF
+                && reason == VIR_DOMAIN_SHUTOFF_MIGRATED) {
+                return 0;
+            }
+            if (job == 0) {
+                *conn = g_steal_pointer(&fresh);
+                return DROVER_RC_STATE;
+            }
+            if (job == 1 && !aborted && drover_deadline_passed(deadline)) {
+                qb_log(LOG_WARNING,
+                       "Aborting the migration of %s: not done in time", name);
+                if (virDomainAbortJob(dom) < 0) {
+                    qb_log(LOG_WARNING, "Cannot abort it: %s",
+                           drover_virt_error());
+                }
+                aborted = true;
+            }
+        }
+        if (drover_deadline_passed(until)) {
+            return DROVER_RC_TIMEOUT;
+        }
+        g_usleep(500 * 1000);
+    }
+}
+
 void
 drover_migration_result_clear(drover_migration_result_t *result)
 {

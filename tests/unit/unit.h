@@ -23,6 +23,7 @@ Suite *config_suite(void);
 Suite *health_suite(void);
 Suite *util_suite(void);
 Suite *migwatch_suite(void);
+Suite *virt_suite(void);
 Suite *file_suite(void);
 Suite *slot_group_suite(void);
 

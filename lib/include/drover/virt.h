@@ -126,6 +126,23 @@ int drover_virt_migrate(virDomainPtr dom, const drover_migration_t *m,
                         drover_migration_result_t *result);
 
 /*!
+ * \brief How a migration ended whose connection libvirtd dropped
+ *
+ * libvirtd stopped past the keepalive, or restarted, under a migration: a
+ * peer-to-peer migration goes on inside it, or ended there.  New
+ * connections to \p uri ask until the domain's job has ended (the job is
+ * aborted once \p deadline has passed, then 3 s more are given).
+ *
+ * \return 0 when \p name left this host (absent, or shut off as migrated);
+ *         DROVER_RC_STATE when it is still here without a job (*\p conn is
+ *         then a live connection, to recover it with); DROVER_RC_TIMEOUT
+ *         when libvirtd did not say in time
+ */
+int drover_virt_migration_outcome(const char *uri, const char *name,
+                                  drover_deadline_t deadline,
+                                  virConnectPtr *conn);
+
+/*!
  * \brief Kill a domain's QEMU by its pidfile, without libvirt
  *
  * For a stop when libvirtd does not answer.  \p run_dir is libvirt's QEMU

@@ -1,0 +1,68 @@
+/*
+ * libvirt's test driver (test:///default: one running domain, "test", with
+ * no job) stands for a libvirtd asked again after it dropped a migration's
+ * connection.
+ */
+#include <libvirt/libvirt.h>
+
+#include <drover/rc.h>
+#include <drover/virt.h>
+
+#include "unit.h"
+
+START_TEST(outcome_gone_is_migrated)
+{
+    virConnectPtr conn = NULL;
+
+    ck_assert_int_eq(drover_virt_migration_outcome("test:///default", "vm9",
+                                                   drover_deadline_in_ms(5000),
+                                                   &conn),
+                     0);
+    ck_assert_ptr_null(conn);
+}
+END_TEST
+
+START_TEST(outcome_still_here_without_job)
+{
+    virConnectPtr conn = NULL;
+    drover_vm_state_t state = DROVER_VM_ABSENT;
+
+    ck_assert_int_eq(drover_virt_migration_outcome("test:///default", "test",
+                                                   drover_deadline_in_ms(5000),
+                                                   &conn),
+                     DROVER_RC_STATE);
+    ck_assert_ptr_nonnull(conn);
+    ck_assert_int_eq(drover_virt_state(conn, "test", &state, NULL), 0);
+    ck_assert_int_eq(state, DROVER_VM_RUNNING);
+    virConnectClose(conn);
+}
+END_TEST
+
+START_TEST(outcome_no_libvirtd_is_a_timeout)
+{
+    virConnectPtr conn = NULL;
+    gint64 start = g_get_monotonic_time();
+
+    ck_assert_int_eq(drover_virt_migration_outcome(
+                         "qemu+unix:///system?socket=/nonexistent", "test",
+                         drover_deadline_in_ms(500), &conn),
+                     DROVER_RC_TIMEOUT);
+    ck_assert_ptr_null(conn);
+    /* the deadline, then 3 s for an aborted job to end */
+    ck_assert_int_lt(g_get_monotonic_time() - start, 5 * G_TIME_SPAN_SECOND);
+}
+END_TEST
+
+Suite *
+virt_suite(void)
+{
+    Suite *s = suite_create("virt");
+    TCase *tc = tcase_create("migration_outcome");
+
+    tcase_add_test(tc, outcome_gone_is_migrated);
+    tcase_add_test(tc, outcome_still_here_without_job);
+    tcase_add_test(tc, outcome_no_libvirtd_is_a_timeout);
+    tcase_set_timeout(tc, 30);
+    suite_add_tcase(s, tc);
+    return s;
+}
