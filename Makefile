@@ -279,7 +279,7 @@ bench: deps
 	tests/bench/run
 
 # Live migrations under random faults on the lab (SOAK_MIGRATIONS=200,
-# SOAK_SECONDS=3600, SOAK_SEED to replay); not part of make check
+# SOAK_SECONDS=10800, SOAK_SEED to replay); not part of make check
 soak: deps
 	$(MAKE) all
 	tests/lab/guest/build

@@ -2,7 +2,8 @@
 # Soak: live migrations on a 3-node lab, one after the other, each under a
 # fault drawn at random from the lab's knobs, the guests dirtying memory.
 # Bounded: SOAK_MIGRATIONS moves (default 200) or SOAK_SECONDS (default
-# 3600), whichever comes first; SOAK_SEED replays a run.  It prints what
+# 10800; a move takes about 45 s), whichever comes first; SOAK_SEED replays
+# a run (the draws; the lab's timing differs).  It prints what
 # happened to every move and a table at the end; it fails when a VM was
 # lost, ran twice, or restarted (but where its migrate_to's agent was
 # SIGKILLed: Pacemaker restarts a VM whose migrate_to failed).  `make soak`
@@ -15,7 +16,7 @@ export LAB_VM_MEMORY=${LAB_VM_MEMORY:-128} LAB_VM_FILL=${LAB_VM_FILL:-32}
 export LAB_VM_DIRTY=${LAB_VM_DIRTY:-2}
 export LAB_VM_PARAMS="migration_stall_timeout=5"
 moves_wanted=${SOAK_MIGRATIONS:-200}
-seconds=${SOAK_SECONDS:-3600}
+seconds=${SOAK_SECONDS:-10800}
 seed=${SOAK_SEED:-$$}
 RANDOM=$seed
 VMS="vm1 vm2 vm3"
