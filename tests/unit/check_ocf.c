@@ -612,7 +612,7 @@ ocf_suite(void)
     tcase_add_test(pure, uri_check);
     tcase_add_test(pure, exit_codes_per_action);
     tcase_add_checked_fixture(vd, setup, teardown);
-    tcase_set_timeout(vd, 60);
+    tcase_set_timeout(vd, 180); /* 31 agent runs: a loaded CI machine */
     tcase_add_test(vd, virtualdomain_integer_ranges);
     tcase_add_test(vd, virtualdomain_uris_and_names);
     tcase_add_test(vd, virtualdomain_stop_without_valid_hypervisor);
