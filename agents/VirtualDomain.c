@@ -1994,6 +1994,51 @@ record_migration(drover_ocf_t *ocf, drover_record_t *record)
 /* Time for one more try on the next network after a failure */
 #define RETRY_MIN_MS 10000
 
+/* Whether libvirtd at \p uri answers within \p ms */
+static bool
+remote_libvirt_answers(drover_ocf_t *ocf, const char *name, const char *uri,
+                       gint64 ms)
+{
+    job_t *job = job_new(ocf, name);
+    int rc;
+
+    g_free(job->uri);
+    job->uri = g_strdup(uri);
+    rc = run_job(job_state, job, drover_deadline_in_ms(ms));
+    if (rc != DROVER_RC_TIMEOUT) {
+        job_free(job);
+    }
+    return rc == 0;
+}
+
+/*
+ * After a failed attempt: was it the target's libvirtd (restarting, say)
+ * rather than the network?  When it does not answer now but does again
+ * while time is left for another attempt, the same network is tried
+ * again: giving up would have Pacemaker restart the VM, and taking the
+ * next network would fail the same way.
+ */
+static bool
+target_libvirt_came_back(drover_ocf_t *ocf, const char *name, const char *uri,
+                         const char *target)
+{
+    drover_deadline_t deadline = drover_ocf_deadline(ocf);
+
+    if (uri == NULL || remote_libvirt_answers(ocf, name, uri, 2000)) {
+        return false;
+    }
+    qb_log(LOG_WARNING, "libvirtd on %s does not answer at %s; waiting for it",
+           target, uri);
+    while (drover_deadline_remaining_ms(deadline) >= 2 * RETRY_MIN_MS) {
+        g_usleep(G_USEC_PER_SEC);
+        if (remote_libvirt_answers(ocf, name, uri, 2000)) {
+            qb_log(LOG_NOTICE, "libvirtd on %s answers again", target);
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Time a migration keeps for itself after waiting for its slot */
 #define SLOT_RESERVE_MIN_MS 30000
 
@@ -2340,6 +2385,20 @@ vm_migrate_to(drover_ocf_t *ocf)
                 name, target, name,
                 job->recovered ? "still runs here" : "state here unknown",
                 job->result.bytes / (1024.0 * 1024.0), job->result.escalations);
+        } else if (job->recovered
+                   && drover_deadline_remaining_ms(drover_ocf_deadline(ocf))
+                          >= RETRY_MIN_MS
+                   && target_libvirt_came_back(
+                       ocf, name, job->migration.dest_uri, target)) {
+            qb_log(LOG_WARNING,
+                   "Migration of %s to %s failed (%s) while libvirtd there "
+                   "did not answer; %s still runs here, trying again",
+                   name, target,
+                   (job->result.error != NULL) ? job->result.error
+                                               : drover_rc_str(rc),
+                   name);
+            job_free(job);
+            continue;
         } else if (network != NULL && job->recovered
                    && drover_deadline_remaining_ms(drover_ocf_deadline(ocf))
                           >= RETRY_MIN_MS) {
