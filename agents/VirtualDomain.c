@@ -23,6 +23,7 @@
 #include <drover/config.h>
 #include <drover/file.h>
 #include <drover/health.h>
+#include <drover/migopts.h>
 #include <drover/netsel.h>
 #include <drover/ocf.h>
 #include <drover/probe.h>
@@ -67,8 +68,6 @@ static const char *const transports[] = { "tcp",    "tls",     "ssh",
                                           "libssh", "libssh2", NULL };
 static const char *const shutdown_modes[] = { "acpi",   "agent",    "initctl",
                                               "signal", "paravirt", NULL };
-static const char *const compression_methods[] = { "xbzrle", "mt", "zlib",
-                                                   "zstd", NULL };
 static const char *const postcopy_modes[] = { "never", "after-stall", NULL };
 
 static int
@@ -94,7 +93,7 @@ static int
 check_compression(const drover_ocf_param_t *param, const char *value,
                   GString *reason)
 {
-    return check_words(param, value, compression_methods, reason);
+    return check_words(param, value, drover_migopts_compression, reason);
 }
 
 static int
@@ -109,42 +108,12 @@ check_postcopy(const drover_ocf_param_t *param, const char *value,
     return check_words(param, value, postcopy_modes, reason);
 }
 
-/* "500,2000,5000": allowed downtimes in ms, increasing */
-static int
-parse_downtime_steps(const char *value, GArray *steps, GString *reason)
-{
-    g_auto(GStrv) words = g_strsplit_set(value, ", ", -1);
-    guint64 last = 0;
-
-    for (char **w = words; *w != NULL; w++) {
-        guint64 ms = 0;
-
-        if (**w == '\0') {
-            continue;
-        }
-        if (!g_ascii_string_to_unsigned(*w, 10, 1, 3600000, &ms, NULL)
-            || ms <= last) {
-            g_string_printf(reason,
-                            "Parameter 'migration_downtime_steps' needs "
-                            "increasing milliseconds from 1 to 3600000, like "
-                            "'500,2000'; '%s' does not fit",
-                            *w);
-            return DROVER_RC_CONFIG;
-        }
-        if (steps != NULL) {
-            g_array_append_val(steps, ms);
-        }
-        last = ms;
-    }
-    return 0;
-}
-
 static int
 check_downtime_steps(const drover_ocf_param_t *param, const char *value,
                      GString *reason)
 {
     (void) param;
-    return parse_downtime_steps(value, NULL, reason);
+    return drover_migopts_steps_parse(value, NULL, reason);
 }
 
 /*
@@ -232,180 +201,15 @@ check_network_order(const drover_ocf_param_t *param, const char *value,
     return rc;
 }
 
-/* ------------------------------------------------------------------ */
-/* migrate_options: virsh migrate words, typed                        */
-/* ------------------------------------------------------------------ */
-
-typedef struct {
-    unsigned long flags;
-    int parallel_connections;
-    unsigned long bandwidth_mib;
-    char *listen_address;
-    GPtrArray *compression; /* NULL-terminated when set */
-} migrate_options_t;
-
-typedef struct {
-    const char *word;
-    unsigned long flag; /* 0: no flag */
-    bool takes_value;
-} migrate_word_t;
-
-static const migrate_word_t migrate_words[] = {
-    { "--live", 0, false },
-    { "--p2p", 0, false },
-    { "--peer2peer", 0, false },
-    { "--verbose", 0, false },
-    { "--persistent", VIR_MIGRATE_PERSIST_DEST, false },
-    { "--undefinesource", VIR_MIGRATE_UNDEFINE_SOURCE, false },
-    { "--tunnelled", VIR_MIGRATE_TUNNELLED, false },
-    { "--copy-storage-all", VIR_MIGRATE_NON_SHARED_DISK, false },
-    { "--copy-storage-inc", VIR_MIGRATE_NON_SHARED_INC, false },
-    { "--change-protection", VIR_MIGRATE_CHANGE_PROTECTION, false },
-    { "--unsafe", VIR_MIGRATE_UNSAFE, false },
-    { "--compressed", VIR_MIGRATE_COMPRESSED, false },
-    { "--abort-on-error", VIR_MIGRATE_ABORT_ON_ERROR, false },
-    { "--auto-converge", VIR_MIGRATE_AUTO_CONVERGE, false },
-    /* the capability only, as virsh: the switch is the postcopy parameter */
-    { "--postcopy", VIR_MIGRATE_POSTCOPY, false },
-    { "--tls", VIR_MIGRATE_TLS, false },
-    { "--parallel", VIR_MIGRATE_PARALLEL, false },
-    { "--parallel-connections", VIR_MIGRATE_PARALLEL, true },
-    { "--comp-methods", VIR_MIGRATE_COMPRESSED, true },
-    { "--bandwidth", 0, true },
-    { "--listen-address", 0, true },
-    { NULL },
-};
-
-static void
-migrate_options_clear(migrate_options_t *o)
-{
-    g_clear_pointer(&o->listen_address, g_free);
-    g_clear_pointer(&o->compression, g_ptr_array_unref);
-}
-
-static int
-apply_migrate_word(const migrate_word_t *w, const char *value,
-                   migrate_options_t *o, GString *reason)
-{
-    gint64 n = 0;
-
-    o->flags |= w->flag;
-    if (strcmp(w->word, "--parallel-connections") == 0
-        || strcmp(w->word, "--bandwidth") == 0) {
-        if (!g_ascii_string_to_signed(value, 10, 1, G_MAXINT32, &n, NULL)) {
-            g_string_printf(reason,
-                            "migrate_options: %s needs a positive number, "
-                            "not '%s'",
-                            w->word, value);
-            return DROVER_RC_CONFIG;
-        }
-        if (w->word[2] == 'p') {
-            o->parallel_connections = (int) n;
-        } else {
-            o->bandwidth_mib = (unsigned long) n;
-        }
-    } else if (strcmp(w->word, "--listen-address") == 0) {
-        g_free(o->listen_address);
-        o->listen_address = g_strdup(value);
-    } else if (strcmp(w->word, "--comp-methods") == 0) {
-        g_auto(GStrv) methods = g_strsplit(value, ",", -1);
-
-        for (char **m = methods; *m != NULL; m++) {
-            if (!g_strv_contains(compression_methods, *m)) {
-                g_autofree char *list =
-                    g_strjoinv(", ", (char **) compression_methods);
-
-                g_string_printf(reason,
-                                "migrate_options: unknown compression "
-                                "method '%s'; valid: %s",
-                                *m, list);
-                return DROVER_RC_CONFIG;
-            }
-            if (o->compression == NULL) {
-                o->compression = g_ptr_array_new_with_free_func(g_free);
-            }
-            g_ptr_array_add(o->compression, g_strdup(*m));
-        }
-    }
-    return 0;
-}
-
-/* Split on blanks only: no quoting, nothing ever reaches a shell */
-static int
-parse_migrate_options(const char *text, migrate_options_t *o, GString *reason)
-{
-    g_auto(GStrv) words = g_strsplit_set(text, " \t", -1);
-
-    memset(o, 0, sizeof(*o));
-    for (char **p = words; *p != NULL; p++) {
-        g_autofree char *word = NULL;
-        const char *value = NULL;
-        const migrate_word_t *w = NULL;
-        char *eq = NULL;
-
-        if (**p == '\0') {
-            continue;
-        }
-        word = g_strdup(*p);
-        eq = strchr(word, '=');
-        if (eq != NULL) {
-            *eq = '\0';
-            value = eq + 1;
-        }
-        for (w = migrate_words; w->word != NULL; w++) {
-            if (strcmp(w->word, word) == 0) {
-                break;
-            }
-        }
-        if (w->word == NULL) {
-            g_autoptr(GString) valid = g_string_new(NULL);
-
-            for (const migrate_word_t *v = migrate_words; v->word != NULL;
-                 v++) {
-                g_string_append_printf(valid, "%s%s%s",
-                                       (v == migrate_words) ? "" : " ", v->word,
-                                       v->takes_value ? "=VALUE" : "");
-            }
-            g_string_printf(reason,
-                            "migrate_options: unknown option '%s'; valid: %s",
-                            word, valid->str);
-            return DROVER_RC_CONFIG;
-        }
-        if (w->takes_value && value == NULL) {
-            value = *(p + 1);
-            while (value != NULL && *value == '\0') {
-                value = *(++p + 1);
-            }
-            if (value == NULL) {
-                g_string_printf(reason, "migrate_options: %s needs a value",
-                                w->word);
-                return DROVER_RC_CONFIG;
-            }
-            p++;
-        } else if (!w->takes_value && value != NULL) {
-            g_string_printf(reason, "migrate_options: %s takes no value",
-                            w->word);
-            return DROVER_RC_CONFIG;
-        }
-        if (apply_migrate_word(w, value, o, reason) != 0) {
-            return DROVER_RC_CONFIG;
-        }
-    }
-    if (o->compression != NULL) {
-        g_ptr_array_add(o->compression, NULL);
-    }
-    return 0;
-}
-
 static int
 check_migrate_options(const drover_ocf_param_t *param, const char *value,
                       GString *reason)
 {
-    migrate_options_t o;
-    int rc = parse_migrate_options(value, &o, reason);
+    drover_migopts_t o;
+    int rc = drover_migopts_parse(value, &o, reason);
 
     (void) param;
-    migrate_options_clear(&o);
+    drover_migopts_clear(&o);
     return rc;
 }
 
@@ -928,7 +732,7 @@ typedef struct {
     drover_migration_t migration;
     drover_migration_result_t result;
     GArray *downtime_steps;
-    migrate_options_t options;
+    drover_migopts_t options;
     char *target;
     bool recovered;
     GPtrArray *active; /* names of the active domains (job_list_active) */
@@ -952,7 +756,7 @@ job_free(gpointer data)
     if (job->downtime_steps != NULL) {
         g_array_unref(job->downtime_steps);
     }
-    migrate_options_clear(&job->options);
+    drover_migopts_clear(&job->options);
     if (job->active != NULL) {
         g_ptr_array_unref(job->active);
     }
@@ -1809,7 +1613,7 @@ plan_migration(drover_ocf_t *ocf, job_t *job, const char *target,
                char *migrate_uri)
 {
     drover_migration_t *m = &job->migration;
-    migrate_options_t *o = &job->options;
+    drover_migopts_t *o = &job->options;
     g_autoptr(GString) ignored = g_string_new(NULL);
     const char *options = drover_ocf_param(ocf, "migrate_options");
     const char *compression = drover_ocf_param(ocf, "compression");
@@ -1817,10 +1621,10 @@ plan_migration(drover_ocf_t *ocf, job_t *job, const char *target,
     gint64 budget_ms = drover_deadline_remaining_ms(job->deadline);
 
     /* already validated: these parse */
-    parse_migrate_options((options != NULL) ? options : "", o, ignored);
+    drover_migopts_parse((options != NULL) ? options : "", o, ignored);
     job->downtime_steps = g_array_new(FALSE, FALSE, sizeof(guint64));
     if (steps != NULL) {
-        parse_downtime_steps(steps, job->downtime_steps, ignored);
+        drover_migopts_steps_parse(steps, job->downtime_steps, ignored);
     }
     if (compression != NULL && o->compression == NULL) {
         g_auto(GStrv) methods = g_strsplit_set(compression, ", ", -1);
