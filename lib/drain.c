@@ -561,3 +561,31 @@ drover_drain_constraints_xml(const char *prefix, const char *node,
     xmlBufferFree(buffer);
     return text;
 }
+
+char *
+drover_drain_moves_format(const char *const *vms, const char *const *to,
+                          guint n)
+{
+    GString *text = g_string_new(NULL);
+
+    for (guint i = 0; i < n; i++) {
+        g_string_append_printf(text, "%s%s>%s", (i > 0) ? " " : "", vms[i],
+                               to[i]);
+    }
+    return g_string_free(text, FALSE);
+}
+
+void
+drover_drain_moves_parse(const char *text, GPtrArray *vms, GPtrArray *to)
+{
+    g_auto(GStrv) words = g_strsplit(text, " ", -1);
+
+    for (char **w = words; *w != NULL; w++) {
+        char *gt = strchr(*w, '>');
+
+        if (gt != NULL && gt != *w && gt[1] != '\0') {
+            g_ptr_array_add(vms, g_strndup(*w, (gsize) (gt - *w)));
+            g_ptr_array_add(to, g_strdup(gt + 1));
+        }
+    }
+}

@@ -104,22 +104,6 @@ plan_text(const xmlNode *result, GString *text)
     }
 }
 
-/* "vm>target vm>target" <-> arrays */
-static void
-parse_moves(const char *text, GPtrArray *vms, GPtrArray *to)
-{
-    g_auto(GStrv) words = g_strsplit(text, " ", -1);
-
-    for (char **w = words; *w != NULL; w++) {
-        char *gt = strchr(*w, '>');
-
-        if (gt != NULL && gt != *w && gt[1] != '\0') {
-            g_ptr_array_add(vms, g_strndup(*w, (gsize) (gt - *w)));
-            g_ptr_array_add(to, g_strdup(gt + 1));
-        }
-    }
-}
-
 static gint64
 mib(const char *text)
 {
@@ -207,7 +191,7 @@ follow_other_drains(const drover_cib_t *cib, xmlNode *mon_nodes, GPtrArray *vms)
             != 0) {
             continue;
         }
-        parse_moves((moves != NULL) ? moves : "", ids, to);
+        drover_drain_moves_parse((moves != NULL) ? moves : "", ids, to);
         for (guint i = 0; i < ids->len; i++) {
             for (guint j = 0; j < vms->len; j++) {
                 drover_plan_vm_t *vm = g_ptr_array_index(vms, j);
@@ -731,7 +715,7 @@ follow(cli_t *cli, const drover_cib_t *cib, const char *node)
     if (here == NULL) {
         return CRM_EX_UNAVAILABLE;
     }
-    parse_moves((moves != NULL) ? moves : "", vms, to);
+    drover_drain_moves_parse((moves != NULL) ? moves : "", vms, to);
     for (guint i = 0; standby != NULL && crm_is_true(standby) && i < here->len;
          i++) {
         if (!listed_in(vms, g_ptr_array_index(here, i))) {
@@ -783,7 +767,7 @@ start_drain(cli_t *cli, const drover_cib_t *cib, const char *node,
     g_autofree char *prefix = g_strdup_printf("drover-drain-%s-", node);
     g_autoptr(GPtrArray) vms = g_ptr_array_new();
     g_autoptr(GPtrArray) to = g_ptr_array_new();
-    g_autoptr(GString) moves = g_string_new(NULL);
+    g_autofree char *moves = NULL;
     bool skipped = false;
 
     for (guint i = 0; i < steps->len; i++) {
@@ -792,14 +776,14 @@ start_drain(cli_t *cli, const drover_cib_t *cib, const char *node,
         if (s->action == DROVER_STEP_MIGRATE) {
             g_ptr_array_add(vms, s->vm->id);
             g_ptr_array_add(to, s->target);
-            g_string_append_printf(moves, "%s%s>%s",
-                                   (moves->len > 0) ? " " : "", s->vm->id,
-                                   s->target);
         }
         skipped = skipped || (s->action == DROVER_STEP_SKIP);
     }
+    moves =
+        drover_drain_moves_format((const char *const *) vms->pdata,
+                                  (const char *const *) to->pdata, vms->len);
     /* The state first, so that a drain cut short is seen as one */
-    if (set_attr(cli, node, DRAIN_PLAN_ATTR, moves->str) != 0
+    if (set_attr(cli, node, DRAIN_PLAN_ATTR, moves) != 0
         || set_attr(cli, node, DRAIN_STATE_ATTR, "draining") != 0
         || apply_moves(cli, prefix, node, (char **) vms->pdata,
                        (char **) to->pdata, vms->len,
@@ -878,7 +862,7 @@ cancel_drain(cli_t *cli, const drover_cib_t *cib, const char *node, bool say)
     g_autoptr(xmlDoc) mon = NULL;
     guint lanes;
 
-    parse_moves((moves != NULL) ? moves : "", vms, to);
+    drover_drain_moves_parse((moves != NULL) ? moves : "", vms, to);
     lanes = lanes_of(cib, node, vms->len);
     if (vms->len > 0 && cli_crm_mon(cli, scratch, &mon) != CRM_EX_OK) {
         return CRM_EX_ERROR;
@@ -1125,7 +1109,7 @@ cmd_undrain(cli_t *cli, int argc, char **argv)
 
         return cli_fail(cli, NULL, CRM_EX_NOSUCH, "'%s' is not drained", shown);
     }
-    parse_moves((moves != NULL) ? moves : "", vms, from);
+    drover_drain_moves_parse((moves != NULL) ? moves : "", vms, from);
     drain_prefix = g_strdup_printf("drover-drain-%s-", argv[1]);
     if (cancel_drain(cli, cib, argv[1], false) != CRM_EX_OK) {
         return CRM_EX_ERROR;

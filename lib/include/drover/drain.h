@@ -135,4 +135,20 @@ char *drover_drain_constraints_xml(const char *prefix, const char *node,
                                    const char *const *to, guint n, guint lanes,
                                    const char *score, bool ban);
 
+/*!
+ * \brief A drain's moves as the drained node keeps them (its
+ *        drover-drain-plan attribute): "VM>TARGET VM>TARGET", in order
+ *
+ * \return the text (free it)
+ */
+char *drover_drain_moves_format(const char *const *vms, const char *const *to,
+                                guint n);
+
+/*!
+ * \brief The moves of drover_drain_moves_format() \p text, appended to \p vms
+ *        and \p to (char *, freed by them); a word without a VM or a
+ *        target before or after its first '>' is skipped
+ */
+void drover_drain_moves_parse(const char *text, GPtrArray *vms, GPtrArray *to);
+
 #endif /* DROVER_DRAIN__H */
