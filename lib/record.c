@@ -74,6 +74,8 @@ drover_record_format(const drover_record_t *r)
     return json_generator_to_data(gen, NULL);
 }
 
+/* Made valid UTF-8: json-glib 1.6 takes an octal escape ("\200") for a
+ * byte, and the record would not format to JSON that parses again */
 static char *
 get_string(JsonObject *o, const char *key)
 {
@@ -81,7 +83,7 @@ get_string(JsonObject *o, const char *key)
 
     return (n != NULL && JSON_NODE_HOLDS_VALUE(n)
             && json_node_get_value_type(n) == G_TYPE_STRING)
-               ? g_strdup(json_node_get_string(n))
+               ? g_utf8_make_valid(json_node_get_string(n), -1)
                : NULL;
 }
 
@@ -110,9 +112,15 @@ drover_record_parse(const char *text, drover_record_t *r)
         return DROVER_RC_PROTOCOL;
     }
     o = json_node_get_object(json_parser_get_root(parser));
-    r->at_ms = json_object_has_member(o, "at_ms")
-                   ? get_int(o, "at_ms")
-                   : get_int(o, "at") * 1000; /* an older agent's */
+    if (json_object_has_member(o, "at_ms")) {
+        r->at_ms = get_int(o, "at_ms");
+    } else {
+        gint64 at = get_int(o, "at"); /* an older agent's seconds */
+
+        /* one no clock can give is unknown, as a missing one */
+        r->at_ms =
+            (at > G_MAXINT64 / 1000 || at < G_MININT64 / 1000) ? 0 : at * 1000;
+    }
     r->source = get_string(o, "from");
     r->target = get_string(o, "to");
     r->mode = get_string(o, "mode");

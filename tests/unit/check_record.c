@@ -71,6 +71,51 @@ START_TEST(older_seconds)
 }
 END_TEST
 
+/* An older record's seconds beyond any clock: unknown, not an overflow
+ * (found by fuzz_record; UBSan: signed integer overflow) */
+START_TEST(older_seconds_out_of_range)
+{
+    drover_record_t out;
+
+    ck_assert_int_eq(drover_record_parse(
+                         "{\"at\":1790000790000000123,\"from\":\"n1\"}", &out),
+                     0);
+    ck_assert_int_eq(out.at_ms, 0);
+    ck_assert_str_eq(out.source, "n1");
+    drover_record_clear(&out);
+    ck_assert_int_eq(drover_record_parse("{\"at\":-9223372036854775807}", &out),
+                     0);
+    ck_assert_int_eq(out.at_ms, 0);
+    drover_record_clear(&out);
+    ck_assert_int_eq(drover_record_parse("{\"at\":9223372036854775}", &out), 0);
+    ck_assert_int_eq(out.at_ms, G_GINT64_CONSTANT(9223372036854775000));
+    drover_record_clear(&out);
+}
+END_TEST
+
+/* json-glib 1.6 reads "\200" as the byte 0x80: a string is made valid
+ * UTF-8, or the record would not format to JSON that parses again (found
+ * by fuzz_record) */
+START_TEST(octal_escape_made_valid)
+{
+    drover_record_t out;
+    g_autofree char *text = NULL;
+    drover_record_t again;
+
+    ck_assert_int_eq(
+        drover_record_parse("{\"from\":\"n\\200\",\"error\":\"a\\101\"}", &out),
+        0);
+    ck_assert(g_utf8_validate(out.source, -1, NULL));
+    ck_assert_str_eq(out.source, "n\xef\xbf\xbd"); /* U+FFFD */
+    text = drover_record_format(&out);
+    ck_assert_int_eq(drover_record_parse(text, &again), 0);
+    ck_assert_str_eq(again.source, out.source);
+    ck_assert_str_eq(again.error, out.error);
+    drover_record_clear(&out);
+    drover_record_clear(&again);
+}
+END_TEST
+
 Suite *
 record_suite(void)
 {
@@ -79,6 +124,8 @@ record_suite(void)
 
     tcase_add_test(tc, round_trip);
     tcase_add_test(tc, older_seconds);
+    tcase_add_test(tc, older_seconds_out_of_range);
+    tcase_add_test(tc, octal_escape_made_valid);
     tcase_add_test(tc, rejects_non_records);
     suite_add_tcase(s, tc);
     return s;
