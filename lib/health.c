@@ -1857,53 +1857,82 @@ status_parse(const char *text, drover_health_t *status)
     return false;
 }
 
+/* Member \p key of \p o when it is a string, else \p fallback (json-glib's
+ * _with_default() getters assert on a member of another type, and give
+ * NULL for a number), made valid UTF-8: json-glib 1.6 takes an octal
+ * escape ("\200") for a byte; free it */
+static char *
+member_string(JsonObject *o, const char *key, const char *fallback)
+{
+    JsonNode *n = json_object_get_member(o, key);
+
+    return (n != NULL && JSON_NODE_HOLDS_VALUE(n)
+            && json_node_get_value_type(n) == G_TYPE_STRING)
+               ? g_utf8_make_valid(json_node_get_string(n), -1)
+               : g_strdup(fallback);
+}
+
+/* Member \p key of \p o when it is an integer, else 0 */
+static gint64
+member_int(JsonObject *o, const char *key)
+{
+    JsonNode *n = json_object_get_member(o, key);
+
+    return (n != NULL && JSON_NODE_HOLDS_VALUE(n)
+            && json_node_get_value_type(n) == G_TYPE_INT64)
+               ? json_node_get_int(n)
+               : 0;
+}
+
 int
 drover_health_report_parse(const char *text, GPtrArray **results, gint64 *at)
 {
     g_autoptr(JsonParser) parser = json_parser_new();
+    JsonNode *top = NULL;
     JsonObject *root = NULL;
+    JsonNode *checks_node = NULL;
     JsonArray *checks = NULL;
-    const char *node = NULL;
+    g_autofree char *node = NULL;
 
     *results = NULL;
-    if (!json_parser_load_from_data(parser, text, -1, NULL)
-        || !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
+    if (text == NULL || !json_parser_load_from_data(parser, text, -1, NULL)) {
         return DROVER_RC_PROTOCOL;
     }
-    root = json_node_get_object(json_parser_get_root(parser));
-    node = json_object_get_string_member_with_default(root, "node", NULL);
-    checks = json_object_has_member(root, "checks")
-                 ? json_object_get_array_member(root, "checks")
-                 : NULL;
+    top = json_parser_get_root(parser); /* NULL for a blank text */
+    if (top == NULL || !JSON_NODE_HOLDS_OBJECT(top)) {
+        return DROVER_RC_PROTOCOL;
+    }
+    root = json_node_get_object(top);
+    node = member_string(root, "node", NULL);
+    checks_node = json_object_get_member(root, "checks");
+    if (checks_node != NULL && JSON_NODE_HOLDS_ARRAY(checks_node)) {
+        checks = json_node_get_array(checks_node);
+    }
     if (node == NULL || checks == NULL) {
         return DROVER_RC_PROTOCOL;
     }
-    *at = json_object_get_int_member_with_default(root, "at", 0);
+    *at = member_int(root, "at");
     *results = g_ptr_array_new_with_free_func(drover_health_result_free);
     for (guint i = 0; i < json_array_get_length(checks); i++) {
         JsonNode *item = json_array_get_element(checks, i);
         JsonObject *o =
             JSON_NODE_HOLDS_OBJECT(item) ? json_node_get_object(item) : NULL;
+        g_autofree char *status_text =
+            (o != NULL) ? member_string(o, "status", NULL) : NULL;
         drover_health_result_t *r = NULL;
         drover_health_t status;
 
-        if (o == NULL
-            || !status_parse(
-                json_object_get_string_member_with_default(o, "status", NULL),
-                &status)) {
+        if (o == NULL || !status_parse(status_text, &status)) {
             g_clear_pointer(results, g_ptr_array_unref);
             return DROVER_RC_PROTOCOL;
         }
         r = g_new0(drover_health_result_t, 1);
         r->node = g_strdup(node);
-        r->check = g_strdup(
-            json_object_get_string_member_with_default(o, "check", "?"));
-        r->subject = g_strdup(
-            json_object_get_string_member_with_default(o, "subject", ""));
+        r->check = member_string(o, "check", "?");
+        r->subject = member_string(o, "subject", "");
         r->status = status;
-        r->reason = g_strdup(
-            json_object_get_string_member_with_default(o, "reason", ""));
-        r->ms = json_object_get_int_member_with_default(o, "ms", 0);
+        r->reason = member_string(o, "reason", "");
+        r->ms = member_int(o, "ms");
         g_ptr_array_add(*results, r);
     }
     return 0;

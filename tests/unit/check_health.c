@@ -15,6 +15,7 @@
 #include <ldap.h>
 
 #include <drover/health.h>
+#include <drover/rc.h>
 
 #include "unit.h"
 
@@ -290,6 +291,73 @@ START_TEST(report_round_trip)
                                    &back, &at),
         0);
     ck_assert_int_ne(drover_health_report_parse("not json", &back, &at), 0);
+}
+END_TEST
+
+static void
+count_message(const char *domain, GLogLevelFlags level, const char *message,
+              gpointer data)
+{
+    (void) domain;
+    (void) level;
+    (void) message;
+    (*(int *) data)++;
+}
+
+/* Reports of another node are outside input: a blank text, a member of
+ * another type, a string that is not UTF-8 (found by fuzz_health_report:
+ * json-glib's getters asserted on them, a number for "check" gave a NULL
+ * string, and a byte from an octal escape made a report whose JSON did
+ * not parse again) */
+START_TEST(report_wrong_types)
+{
+    g_autoptr(GPtrArray) back = NULL;
+    const drover_health_result_t *r = NULL;
+    int criticals = 0;
+    guint handler = g_log_set_handler("Json", G_LOG_LEVEL_CRITICAL,
+                                      count_message, &criticals);
+    gint64 at = 7;
+
+    ck_assert_int_eq(drover_health_report_parse("", &back, &at),
+                     DROVER_RC_PROTOCOL);
+    ck_assert_int_eq(drover_health_report_parse(" \n", &back, &at),
+                     DROVER_RC_PROTOCOL);
+    ck_assert_int_eq(drover_health_report_parse(
+                         "{\"node\":\"n2\",\"checks\":{}}", &back, &at),
+                     DROVER_RC_PROTOCOL);
+    ck_assert_int_eq(
+        drover_health_report_parse("{\"node\":[],\"checks\":[]}", &back, &at),
+        DROVER_RC_PROTOCOL);
+    ck_assert_int_eq(
+        drover_health_report_parse(
+            "{\"node\":\"n2\",\"checks\":[{\"status\":{}}]}", &back, &at),
+        DROVER_RC_PROTOCOL);
+    ck_assert_ptr_null(back);
+    ck_assert_int_eq(
+        drover_health_report_parse(
+            "{\"node\":\"n2\",\"at\":\"x\",\"checks\":[{\"check\":5,"
+            "\"subject\":null,\"status\":\"ok\",\"reason\":{},\"ms\":1.5}]}",
+            &back, &at),
+        0);
+    g_log_remove_handler("Json", handler);
+    ck_assert_int_eq(criticals, 0);
+    ck_assert_int_eq(at, 0);
+    ck_assert_uint_eq(back->len, 1);
+    r = g_ptr_array_index(back, 0);
+    ck_assert_str_eq(r->check, "?");
+    ck_assert_str_eq(r->subject, "");
+    ck_assert_str_eq(r->reason, "");
+    ck_assert_int_eq(r->ms, 0);
+    g_clear_pointer(&back, g_ptr_array_unref);
+    /* json-glib 1.6 reads "\200" as the byte 0x80: made valid UTF-8 */
+    ck_assert_int_eq(drover_health_report_parse(
+                         "{\"node\":\"n\\200\",\"checks\":[{\"status\":"
+                         "\"ok\",\"reason\":\"until 2026 (\\200)\"}]}",
+                         &back, &at),
+                     0);
+    r = g_ptr_array_index(back, 0);
+    ck_assert_str_eq(r->node, "n\xef\xbf\xbd");
+    ck_assert_str_eq(r->reason, "until 2026 (\xef\xbf\xbd)");
 }
 END_TEST
 
@@ -892,6 +960,7 @@ health_suite(void)
     tcase_add_test(tc, monitoring_formats);
     tcase_add_test(tc, several_nodes_in_nagios);
     tcase_add_test(tc, report_round_trip);
+    tcase_add_test(tc, report_wrong_types);
     tcase_add_test(tc, known_hosts);
     tcase_add_test(tc, known_hosts_not_utf8);
     tcase_add_test(tc, ssh_peers);
