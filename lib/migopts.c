@@ -10,6 +10,8 @@
 #include <drover/migopts.h>
 #include <drover/rc.h>
 
+#include "drover_private.h"
+
 const char *const drover_migopts_compression[] = { "xbzrle", "mt", "zlib",
                                                    "zstd", NULL };
 
@@ -42,7 +44,7 @@ static const migrate_word_t migrate_words[] = {
     { "--comp-methods", VIR_MIGRATE_COMPRESSED, true },
     { "--bandwidth", 0, true },
     { "--listen-address", 0, true },
-    { NULL },
+    { NULL, 0, false },
 };
 
 void
@@ -62,10 +64,12 @@ apply_word(const migrate_word_t *w, const char *value, drover_migopts_t *o,
     if (strcmp(w->word, "--parallel-connections") == 0
         || strcmp(w->word, "--bandwidth") == 0) {
         if (!g_ascii_string_to_signed(value, 10, 1, G_MAXINT32, &n, NULL)) {
+            g_autofree char *shown = drover__shown(value);
+
             g_string_printf(reason,
                             "migrate_options: %s needs a positive number, "
                             "not '%s'",
-                            w->word, value);
+                            w->word, shown);
             return DROVER_RC_CONFIG;
         }
         if (w->word[2] == 'p') {
@@ -83,11 +87,12 @@ apply_word(const migrate_word_t *w, const char *value, drover_migopts_t *o,
             if (!g_strv_contains(drover_migopts_compression, *m)) {
                 g_autofree char *list =
                     g_strjoinv(", ", (char **) drover_migopts_compression);
+                g_autofree char *shown = drover__shown(*m);
 
                 g_string_printf(reason,
                                 "migrate_options: unknown compression "
                                 "method '%s'; valid: %s",
-                                *m, list);
+                                shown, list);
                 return DROVER_RC_CONFIG;
             }
             if (o->compression == NULL) {
@@ -127,6 +132,7 @@ drover_migopts_parse(const char *text, drover_migopts_t *o, GString *reason)
         }
         if (w->word == NULL) {
             g_autoptr(GString) valid = g_string_new(NULL);
+            g_autofree char *shown = drover__shown(word);
 
             for (const migrate_word_t *v = migrate_words; v->word != NULL;
                  v++) {
@@ -136,7 +142,7 @@ drover_migopts_parse(const char *text, drover_migopts_t *o, GString *reason)
             }
             g_string_printf(reason,
                             "migrate_options: unknown option '%s'; valid: %s",
-                            word, valid->str);
+                            shown, valid->str);
             return DROVER_RC_CONFIG;
         }
         if (w->takes_value && value == NULL) {
@@ -180,11 +186,13 @@ drover_migopts_steps_parse(const char *text, GArray *steps, GString *reason)
         if (!g_ascii_string_to_unsigned(*w, 10, 1, DROVER_MIGOPTS_MAX_STEP_MS,
                                         &ms, NULL)
             || ms <= last) {
+            g_autofree char *shown = drover__shown(*w);
+
             g_string_printf(reason,
                             "Parameter 'migration_downtime_steps' needs "
                             "increasing milliseconds from 1 to 3600000, like "
                             "'500,2000'; '%s' does not fit",
-                            *w);
+                            shown);
             return DROVER_RC_CONFIG;
         }
         if (steps != NULL) {

@@ -24,6 +24,7 @@ Suite *health_suite(void);
 Suite *util_suite(void);
 Suite *migwatch_suite(void);
 Suite *virt_suite(void);
+Suite *migopts_suite(void);
 Suite *file_suite(void);
 Suite *slot_group_suite(void);
 
