@@ -575,6 +575,26 @@ drover_drain_moves_format(const char *const *vms, const char *const *to,
     return g_string_free(text, FALSE);
 }
 
+/* What a resource id or a node name in the CIB can be: UTF-8 of XML 1.0
+ * characters, no control characters (not even escaped can XML hold them,
+ * and a tab or newline in an attribute reads back as a blank) */
+static bool
+fits_cib(const char *text)
+{
+    if (!g_utf8_validate(text, -1, NULL)) {
+        return false;
+    }
+    for (const char *p = text; *p != '\0'; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+
+        if (c < 0x20 || (c > 0xD7FF && c < 0xE000) || c == 0xFFFE
+            || c == 0xFFFF) {
+            return false;
+        }
+    }
+    return true;
+}
+
 void
 drover_drain_moves_parse(const char *text, GPtrArray *vms, GPtrArray *to)
 {
@@ -583,7 +603,7 @@ drover_drain_moves_parse(const char *text, GPtrArray *vms, GPtrArray *to)
     for (char **w = words; *w != NULL; w++) {
         char *gt = strchr(*w, '>');
 
-        if (gt != NULL && gt != *w && gt[1] != '\0') {
+        if (gt != NULL && gt != *w && gt[1] != '\0' && fits_cib(*w)) {
             g_ptr_array_add(vms, g_strndup(*w, (gsize) (gt - *w)));
             g_ptr_array_add(to, g_strdup(gt + 1));
         }

@@ -388,6 +388,46 @@ START_TEST(constraints_xml_plain)
 }
 END_TEST
 
+/* The drained node's drover-drain-plan attribute, both ways */
+START_TEST(moves_round_trip)
+{
+    const char *vms[] = { "vm1", "db-1", "web" };
+    const char *to[] = { "n2", "n3", "n2" };
+    g_autofree char *text = drover_drain_moves_format(vms, to, 3);
+    g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func(g_free);
+
+    ck_assert_str_eq(text, "vm1>n2 db-1>n3 web>n2");
+    drover_drain_moves_parse(text, ids, targets);
+    ck_assert_uint_eq(ids->len, 3);
+    ck_assert_str_eq(g_ptr_array_index(ids, 1), "db-1");
+    ck_assert_str_eq(g_ptr_array_index(targets, 1), "n3");
+    g_ptr_array_set_size(ids, 0);
+    g_ptr_array_set_size(targets, 0);
+    drover_drain_moves_parse("  >n3 vm> a>b>c", ids, targets);
+    ck_assert_uint_eq(ids->len, 1);
+    ck_assert_str_eq(g_ptr_array_index(ids, 0), "a");
+    ck_assert_str_eq(g_ptr_array_index(targets, 0), "b>c");
+}
+END_TEST
+
+/* A move the CIB cannot hold is skipped: its constraints would not be
+ * XML (found by fuzz_drain: libxml2 wrote "string is not in UTF-8" and
+ * "invalid character value" and the constraints did not parse) */
+START_TEST(moves_unfit_for_the_cib)
+{
+    g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func(g_free);
+
+    drover_drain_moves_parse("vm\xeb>n2 vm\x01>n2 vm2>n\t3 vm3>n\xef\xbf\xbe "
+                             "vm4>n\xc3\xa9",
+                             ids, targets);
+    ck_assert_uint_eq(ids->len, 1);
+    ck_assert_str_eq(g_ptr_array_index(ids, 0), "vm4");
+    ck_assert_str_eq(g_ptr_array_index(targets, 0), "n\xc3\xa9");
+}
+END_TEST
+
 Suite *
 drain_suite(void)
 {
@@ -402,6 +442,8 @@ drain_suite(void)
     tcase_add_test(tc, large_cluster);
     tcase_add_test(tc, constraints_xml);
     tcase_add_test(tc, constraints_xml_plain);
+    tcase_add_test(tc, moves_round_trip);
+    tcase_add_test(tc, moves_unfit_for_the_cib);
     suite_add_tcase(s, tc);
     return s;
 }

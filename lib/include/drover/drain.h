@@ -147,7 +147,8 @@ char *drover_drain_moves_format(const char *const *vms, const char *const *to,
 /*!
  * \brief The moves of drover_drain_moves_format() \p text, appended to \p vms
  *        and \p to (char *, freed by them); a word without a VM or a
- *        target before or after its first '>' is skipped
+ *        target before or after its first '>' is skipped, and so is one
+ *        the CIB cannot hold (not UTF-8, control characters)
  */
 void drover_drain_moves_parse(const char *text, GPtrArray *vms, GPtrArray *to);
 
