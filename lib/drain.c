@@ -1,6 +1,8 @@
 /*
  * The drain planner (drover/drain.h).
  */
+#include <errno.h>
+#include <math.h>
 #include <string.h>
 
 #include <libxml/tree.h>
@@ -229,6 +231,10 @@ drover_host_facts_format(const drover_host_facts_t *f)
                            f->mem_available_mib, load);
 }
 
+/* A load per CPU beyond any host's, or not a number: not NodeHealth's
+ * (and "%.2f" of 1e36 no longer fits G_ASCII_DTOSTR_BUF_SIZE) */
+#define LOAD_MAX 1e6
+
 int
 drover_host_facts_parse(const char *text, drover_host_facts_t *f)
 {
@@ -236,17 +242,25 @@ drover_host_facts_parse(const char *text, drover_host_facts_t *f)
 
     *f = (drover_host_facts_t){ .mem_available_mib = -1, .load = -1 };
     for (char **w = words; *w != NULL; w++) {
+        const char *value = NULL;
         char *end = NULL;
 
+        errno = 0;
         if (g_str_has_prefix(*w, "mem-available=")) {
-            f->mem_available_mib =
-                g_ascii_strtoll(*w + strlen("mem-available="), &end, 10);
+            value = *w + strlen("mem-available=");
+            f->mem_available_mib = g_ascii_strtoll(value, &end, 10);
         } else if (g_str_has_prefix(*w, "load=")) {
-            f->load = g_ascii_strtod(*w + strlen("load="), &end);
+            value = *w + strlen("load=");
+            f->load = g_ascii_strtod(value, &end);
+            if (!isfinite(f->load) || f->load < -LOAD_MAX
+                || f->load > LOAD_MAX) {
+                errno = ERANGE;
+            }
         } else if (**w != '\0') {
             return DROVER_RC_PROTOCOL;
         }
-        if (end != NULL && *end != '\0') {
+        if (value != NULL && (end == value || *end != '\0' || errno != 0)) {
+            *f = (drover_host_facts_t){ .mem_available_mib = -1, .load = -1 };
             return DROVER_RC_PROTOCOL;
         }
     }

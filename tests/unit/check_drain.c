@@ -388,6 +388,44 @@ START_TEST(constraints_xml_plain)
 }
 END_TEST
 
+/* NodeHealth's host facts as another node reads them: a number that is
+ * not one is refused (found by fuzz_drain: a load of 6.7e66 formatted
+ * cut short at G_ASCII_DTOSTR_BUF_SIZE, and did not read back the same) */
+START_TEST(host_facts_parse)
+{
+    drover_host_facts_t f;
+    g_autofree char *text = NULL;
+
+    ck_assert_int_eq(
+        drover_host_facts_parse("mem-available=30720 load=0.35", &f), 0);
+    ck_assert_int_eq(f.mem_available_mib, 30720);
+    ck_assert(f.load > 0.34 && f.load < 0.36);
+    text = drover_host_facts_format(&f);
+    ck_assert_str_eq(text, "mem-available=30720 load=0.35");
+    ck_assert_int_eq(drover_host_facts_parse("", &f), 0);
+    ck_assert_int_eq(f.mem_available_mib, -1);
+    ck_assert_int_eq(
+        drover_host_facts_parse("load=6666666666666666666666666666666666666666"
+                                "666666666666666666666661.75",
+                                &f),
+        DROVER_RC_PROTOCOL);
+    ck_assert(f.load == -1);
+    ck_assert_int_eq(drover_host_facts_parse("load=nan", &f),
+                     DROVER_RC_PROTOCOL);
+    ck_assert_int_eq(drover_host_facts_parse("load=inf", &f),
+                     DROVER_RC_PROTOCOL);
+    ck_assert_int_eq(drover_host_facts_parse("mem-available= load=1", &f),
+                     DROVER_RC_PROTOCOL);
+    ck_assert_int_eq(drover_host_facts_parse("mem-available=99999999999999999"
+                                             "999",
+                                             &f),
+                     DROVER_RC_PROTOCOL);
+    ck_assert_int_eq(f.mem_available_mib, -1);
+    ck_assert_int_eq(drover_host_facts_parse("mem-available=12x", &f),
+                     DROVER_RC_PROTOCOL);
+}
+END_TEST
+
 /* The drained node's drover-drain-plan attribute, both ways */
 START_TEST(moves_round_trip)
 {
@@ -442,6 +480,7 @@ drain_suite(void)
     tcase_add_test(tc, large_cluster);
     tcase_add_test(tc, constraints_xml);
     tcase_add_test(tc, constraints_xml_plain);
+    tcase_add_test(tc, host_facts_parse);
     tcase_add_test(tc, moves_round_trip);
     tcase_add_test(tc, moves_unfit_for_the_cib);
     suite_add_tcase(s, tc);

@@ -21,7 +21,9 @@ typedef struct {
 
 /* This host's facts, from /proc */
 drover_host_facts_t drover_host_facts_local(void);
-/* "mem-available=MiB load=per-cpu" and back (0, or DROVER_RC_PROTOCOL) */
+/* "mem-available=MiB load=per-cpu" and back (0, or DROVER_RC_PROTOCOL
+ * with \p facts unknown: an empty or partial number, one out of range, a
+ * load that is not finite or beyond a million) */
 char *drover_host_facts_format(const drover_host_facts_t *facts);
 int drover_host_facts_parse(const char *text, drover_host_facts_t *facts);
 
