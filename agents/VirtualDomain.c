@@ -1856,6 +1856,14 @@ describe_slots(const drover_slots_t *table)
     for (guint i = 0; i < list->len; i++) {
         const drover_slot_req_t *r = g_ptr_array_index(list, i);
 
+        if (r->silent) {
+            g_string_append_printf(text,
+                                   "%s%u/%u (silent: one slot of "
+                                   "every limit)",
+                                   (text->len > 0) ? ", " : "", r->nodeid,
+                                   r->pid);
+            continue;
+        }
         g_string_append_printf(text, "%s%s %s->%s%s%s%s",
                                (text->len > 0) ? ", " : "", r->vm, r->source,
                                r->target, (r->network != NULL) ? " " : "",
@@ -1915,7 +1923,9 @@ take_slot(drover_ocf_t *ocf, const drover_cib_t *cib, const char *name,
     if (rc != 0) {
         g_autoptr(drover_slots_t) table = drover_slot_group_table(*slot);
         g_autofree char *others =
-            (table != NULL) ? describe_slots(table) : g_strdup("unknown");
+            (table != NULL) ? describe_slots(table)
+                            : g_strdup("not known (members did not answer: "
+                                       "see the log)");
 
         drover_ocf_exit_reason(
             ocf,

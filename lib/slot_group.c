@@ -213,12 +213,9 @@ on_confchg(cpg_handle_t handle, const struct cpg_name *name,
     for (size_t i = 0; i < n_joined; i++) {
         merged = merged || (joined[i].reason == CPG_REASON_NODEUP);
     }
+    /* partitions merged: each side's table misses the other's (it resyncs) */
     drover_slot_member_confchg(g->member, m, n_members, j, n_joined, l, n_left,
-                               g_get_real_time());
-    if (merged) {
-        /* partitions merged: each side's table misses the other's */
-        drover_slot_member_resync(g->member);
-    }
+                               merged, g_get_real_time());
     publish(g);
 }
 
@@ -293,6 +290,7 @@ dispatch_thread(gpointer data)
             quorate = 0;
         }
         drover_slot_member_set_quorate(g->member, quorate != 0);
+        drover_slot_member_tick(g->member, g_get_real_time());
         send_progress(g);
         if (poll(&pfd, 1, TICK_MS) < 0 && errno != EINTR) {
             break;

@@ -93,7 +93,12 @@ cmd_slots(cli_t *cli, int argc, char **argv)
         g_autofree char *since = iso_time(r->granted ? r->granted_at : r->key);
         g_autofree char *holder = g_strdup_printf("%u/%u", r->nodeid, r->pid);
 
-        drover_output_set(s, "state", r->granted ? "holds" : "waits");
+        /* a member that did not answer counts as one slot of every
+         * limit until it leaves */
+        drover_output_set(s, "state",
+                          r->silent    ? "silent"
+                          : r->granted ? "holds"
+                                       : "waits");
         drover_output_set(s, "vm", r->vm);
         drover_output_set(s, "from", r->source);
         drover_output_set(s, "to", r->target);

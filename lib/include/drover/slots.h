@@ -4,10 +4,11 @@
  *
  * A request asks for one slot covering its source's outgoing, its
  * target's incoming, its network's and the cluster's count, atomically.
- * Requests wait in FIFO order (by key); a waiting request holds back
- * later ones only on the counts that are full for it, so a busy node does
- * not stall migrations elsewhere.  A grant stays until its holder leaves
- * the group (done, killed, or its node gone).
+ * Requests wait in FIFO order (the agreed order of their arrival, not
+ * the requesters' clocks); a waiting request holds back later ones only on the counts
+ * that are full for it, so a busy node does not stall migrations
+ * elsewhere.  A grant stays until its holder leaves the group (done,
+ * killed, or its node gone).
  */
 #ifndef DROVER_SLOTS__H
 #define DROVER_SLOTS__H
@@ -20,15 +21,35 @@
 
 #define DROVER_SLOTS_GROUP "drover-slots"
 
+/*
+ * The protocol's version (docs/design.md).  1 had no version; 2 carries it
+ * in messages 1 understands, and decides by 1's rules while a request of
+ * a version-1 member is in the table.
+ */
+#define DROVER_SLOTS_PROTOCOL 2
+
+/* A joiner waits this long for a member's answer, then counts it as
+ * holding one slot of every limit until it leaves (µs) */
+#define DROVER_SLOTS_SYNC_WAIT_US (5 * G_USEC_PER_SEC)
+
+/* Bounds on what a member accepts and keeps */
+#define DROVER_SLOTS_MESSAGE_MAX 65536 /* bytes: larger is malformed */
+#define DROVER_SLOTS_NAME_MAX    255   /* a VM's, node's or network's */
+#define DROVER_SLOTS_BACKLOG_MAX 4096  /* events kept while syncing */
+
 typedef struct {
     guint32 nodeid; /* the holder: a CPG member */
     guint32 pid;
-    gint64 key; /* FIFO order: the requester's clock when it asked, µs */
+    gint64 key; /* the requester's clock when it asked, µs (shown) */
+    /* FIFO place among the waiting: the agreed order of their requests'
+     * arrival (drover_slots_enqueue); version 1's rules use key */
+    gint64 order;
     char *vm;
     char *source;
     char *target;
     char *network; /* NULL: no migration networks configured */
-    /* Limits as the requester read them (0: none) */
+    /* Limits as the requester read them from the CIB (0: none); each
+     * count's limit is the lowest any request on it read */
     int max_out;     /* the source's drover-max-outgoing */
     int max_in;      /* the target's drover-max-incoming */
     int max_network; /* drover-network-<name>-max-migrations */
@@ -40,12 +61,17 @@ typedef struct {
     guint64 bytes_done;
     guint64 bytes_left;
     guint64 bytes_per_s;
+    int version; /* the protocol its member speaks (0: this one's) */
+    /* A member that did not answer (or sent only malformed messages):
+     * counted as holding one slot of every count until it leaves */
+    bool silent;
 } drover_slot_req_t;
 
 void drover_slot_req_free(gpointer req);
 drover_slot_req_t *drover_slot_req_copy(const drover_slot_req_t *req);
 
-/* On the wire: a GVariant, so every field is typed and checked */
+/* On the wire: a GVariant, so every field is typed and checked; NULL for
+ * anything malformed (names longer than DROVER_SLOTS_NAME_MAX too) */
 GBytes *drover_slot_req_pack(const drover_slot_req_t *req);
 drover_slot_req_t *drover_slot_req_unpack(GBytes *bytes);
 
@@ -57,10 +83,30 @@ void drover_slots_free(drover_slots_t *slots);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(drover_slots_t, drover_slots_free)
 
 /*!
- * \brief Add a request (its holder's first announcement); a known member's
- *        is ignored.  A copy is kept.
+ * \brief Add a request as a member reported it; a known member's is
+ *        ignored.  A copy is kept.
  */
 void drover_slots_add(drover_slots_t *slots, const drover_slot_req_t *req);
+
+/*!
+ * \brief Add a request at its arrival in the group's order: it waits
+ *        after every request waiting, whatever the requester's clock says
+ *
+ * \return The request as kept, or NULL for a known member
+ */
+const drover_slot_req_t *drover_slots_enqueue(drover_slots_t *slots,
+                                              const drover_slot_req_t *req);
+
+/*!
+ * \brief Count member \p nodeid/\p pid as holding one slot of every count
+ *        (it does not answer), replacing its request if any
+ */
+void drover_slots_silence(drover_slots_t *slots, guint32 nodeid, guint32 pid,
+                          gint64 now);
+
+/* Whether version 1's rules apply: a version-1 member's request is in the
+ * table (or the table's own member speaks version 1) */
+bool drover_slots_v1_rules(const drover_slots_t *slots);
 
 /*!
  * \brief Forget the request of a member that left; true if it had one
@@ -69,7 +115,8 @@ bool drover_slots_remove(drover_slots_t *slots, guint32 nodeid, guint32 pid);
 
 /*!
  * \brief Whether waiting request \p req would get its slot now (FIFO,
- *        within every limit)
+ *        within every limit: each count's lowest limit among the requests
+ *        on it, one more used per silent member)
  */
 bool drover_slots_admissible(const drover_slots_t *slots,
                              const drover_slot_req_t *req);
@@ -118,9 +165,14 @@ int drover_slots_bandwidth_share(const drover_slots_t *slots,
  *      members never take the last slot;
  *   S  its own state, answering a joiner's sync point (its join, or an R);
  *   R  a joiner's new sync point, when a member it waited for left first;
- *   P  its migration's progress (bytes done, left, rate), for watchers.
- * A joiner builds the table as of its sync point from every member's S,
- * keeps what arrives meanwhile, and replays it (virtual synchrony).
+ *   P  its migration's progress (bytes done, left, rate), for watchers;
+ *   N  (version 2) with an S: the members the sender knows, as of that
+ *      sync point, to hold nothing (watchers never ask), or to be silent;
+ *   U  (version 2) a joiner's "these never answered": every member
+ *      counts them as silent (drover_slots_silence) from there on.
+ * A joiner builds the table as of its sync point from every member's S
+ * (or an N that vouches for it), keeps what arrives meanwhile, and
+ * replays it (virtual synchrony).  A requester sends its A once synced.
  */
 typedef struct {
     guint32 nodeid;
@@ -141,16 +193,24 @@ drover_slot_member_t *drover_slot_member_new(drover_slot_id_t self,
 void drover_slot_member_free(drover_slot_member_t *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(drover_slot_member_t, drover_slot_member_free)
 
-/* A membership change (CPG confchg), \p members after it */
+/* A membership change (CPG confchg), \p members after it; \p merged when
+ * partitions merged (CPG_REASON_NODEUP): it resyncs */
 void drover_slot_member_confchg(drover_slot_member_t *m,
                                 const drover_slot_id_t *members,
                                 size_t n_members,
                                 const drover_slot_id_t *joined, size_t n_joined,
                                 const drover_slot_id_t *left, size_t n_left,
-                                gint64 now);
+                                bool merged, gint64 now);
 void drover_slot_member_deliver(drover_slot_member_t *m,
                                 drover_slot_id_t sender, GBytes *message,
                                 gint64 now);
+
+/*!
+ * \brief Time passes (every dispatch tick): a joiner that has waited
+ *        DROVER_SLOTS_SYNC_WAIT_US for answers says so in the log and
+ *        sends U for the members it still waits for
+ */
+void drover_slot_member_tick(drover_slot_member_t *m, gint64 now);
 
 /* The table once synced, else NULL */
 const drover_slots_t *drover_slot_member_table(const drover_slot_member_t *m);
