@@ -102,6 +102,14 @@ drover_slot_req_from_cib(const drover_cib_t *cib, const char *vm,
                  DROVER_DEFAULT_MAX_INCOMING);
     req->max_total =
         limit_or(drover_cib_property(cib, DROVER_MAX_MIGRATIONS_PROPERTY), 0);
+    /* protocol 2's rules differ from 1's: while members of an older
+     * drover may join, the admin keeps every agent on 1's */
+    req->version =
+        (g_strcmp0(drover_cib_property(cib, DROVER_SLOTS_PROTOCOL_PROPERTY),
+                   "1")
+         == 0)
+            ? 1
+            : DROVER_SLOTS_PROTOCOL;
     if (network != NULL) {
         g_autofree char *max =
             drover_network_property(network, "max-migrations");

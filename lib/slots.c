@@ -904,6 +904,16 @@ send_silence(drover_slot_member_t *m)
     msg_t u = { .type = MSG_SILENT, .joiner = m->self, .round = m->round };
 
     m->silence_sent = true;
+    if (m->own == NULL) {
+        /* only agents count members out: a watcher's table must not
+         * differ from theirs (drover-slots-protocol=1) */
+        qb_log(LOG_WARNING,
+               "Slot group: no answer from %s in %" G_GINT64_FORMAT
+               " s; watching waits until they answer or leave, or an agent "
+               "counts them out",
+               who, waited);
+        return;
+    }
     if (m->version < 2 || m->v1_answered) {
         /* a version-1 member would not count them: the tables would
          * differ */

@@ -18,6 +18,9 @@
 #define DROVER_MAX_OUTGOING_ATTR       "drover-max-outgoing"
 #define DROVER_MAX_INCOMING_ATTR       "drover-max-incoming"
 #define DROVER_MAX_MIGRATIONS_PROPERTY "drover-max-migrations"
+/* "1": agents speak and decide as slot protocol 1 (a rolling upgrade from
+ * a drover before protocol 2); unset or "2": protocol 2 */
+#define DROVER_SLOTS_PROTOCOL_PROPERTY "drover-slots-protocol"
 #define DROVER_DEFAULT_MAX_OUTGOING    2
 #define DROVER_DEFAULT_MAX_INCOMING    2
 
