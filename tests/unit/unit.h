@@ -25,6 +25,7 @@ Suite *util_suite(void);
 Suite *migwatch_suite(void);
 Suite *virt_suite(void);
 Suite *migopts_suite(void);
+Suite *tcpconn_suite(void);
 Suite *file_suite(void);
 Suite *slot_group_suite(void);
 

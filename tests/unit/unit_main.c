@@ -176,6 +176,7 @@ main(void)
     srunner_add_suite(runner, migwatch_suite());
     srunner_add_suite(runner, virt_suite());
     srunner_add_suite(runner, migopts_suite());
+    srunner_add_suite(runner, tcpconn_suite());
     srunner_run_all(runner, CK_NORMAL);
     failed = srunner_ntests_failed(runner);
     srunner_free(runner);
