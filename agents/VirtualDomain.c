@@ -1815,30 +1815,37 @@ remote_libvirt_answers(drover_ocf_t *ocf, const char *name, const char *uri,
     return rc == 0;
 }
 
+/* Attempts after the target's libvirtd failed one (restarting, say) */
+#define TARGET_RETRIES_MAX 3
+
 /*
- * After a failed attempt: was it the target's libvirtd (restarting, say)
- * rather than the network?  When it does not answer now but does again
- * while time is left for another attempt, the same network is tried
- * again: giving up would have Pacemaker restart the VM, and taking the
- * next network would fail the same way.
+ * After an attempt that failed on the target's libvirtd rather than on the
+ * network (its connection broke, or it does not answer now): wait for it
+ * while time is left for another attempt.  True when it answers: the same
+ * network is tried again.  Giving up would have Pacemaker restart the VM,
+ * and the next network would fail the same way.
  */
 static bool
-target_libvirt_came_back(drover_ocf_t *ocf, const char *name, const char *uri,
-                         const char *target)
+wait_for_target_libvirt(drover_ocf_t *ocf, const char *name, const char *uri,
+                        const char *target)
 {
     drover_deadline_t deadline = drover_ocf_deadline(ocf);
+    bool waited = false;
 
-    if (uri == NULL || remote_libvirt_answers(ocf, name, uri, 2000)) {
-        return false;
-    }
-    qb_log(LOG_WARNING, "libvirtd on %s does not answer at %s; waiting for it",
-           target, uri);
     while (drover_deadline_remaining_ms(deadline) >= 2 * RETRY_MIN_MS) {
-        g_usleep(G_USEC_PER_SEC);
         if (remote_libvirt_answers(ocf, name, uri, 2000)) {
-            qb_log(LOG_NOTICE, "libvirtd on %s answers again", target);
+            if (waited) {
+                qb_log(LOG_NOTICE, "libvirtd on %s answers again", target);
+            }
             return true;
         }
+        if (!waited) {
+            qb_log(LOG_WARNING,
+                   "libvirtd on %s does not answer at %s; waiting for it",
+                   target, uri);
+            waited = true;
+        }
+        g_usleep(G_USEC_PER_SEC);
     }
     return false;
 }
@@ -2085,6 +2092,7 @@ vm_migrate_to(drover_ocf_t *ocf)
     g_autoptr(drover_cib_t) cib = NULL;
     g_autoptr(drover_slot_group_t) slot = NULL;
     bool slot_asked = false;
+    unsigned int target_retries = 0;
     drover_record_t record = { 0 };
     int rc;
 
@@ -2199,18 +2207,23 @@ vm_migrate_to(drover_ocf_t *ocf)
                 name, target, name,
                 job->recovered ? "still runs here" : "state here unknown",
                 job->result.bytes / (1024.0 * 1024.0), job->result.escalations);
-        } else if (job->recovered
+        } else if (job->recovered && job->migration.dest_uri != NULL
+                   && target_retries < TARGET_RETRIES_MAX
                    && drover_deadline_remaining_ms(drover_ocf_deadline(ocf))
                           >= RETRY_MIN_MS
-                   && target_libvirt_came_back(
+                   && (job->result.target_rpc
+                       || !remote_libvirt_answers(
+                           ocf, name, job->migration.dest_uri, 2000))
+                   && wait_for_target_libvirt(
                        ocf, name, job->migration.dest_uri, target)) {
+            target_retries++;
             qb_log(LOG_WARNING,
-                   "Migration of %s to %s failed (%s) while libvirtd there "
-                   "did not answer; %s still runs here, trying again",
+                   "Migration of %s to %s failed on libvirtd there (%s); %s "
+                   "still runs here, trying again (%u of %u)",
                    name, target,
                    (job->result.error != NULL) ? job->result.error
                                                : drover_rc_str(rc),
-                   name);
+                   name, target_retries, TARGET_RETRIES_MAX);
             job_free(job);
             continue;
         } else if (network != NULL && job->recovered

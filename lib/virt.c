@@ -279,6 +279,21 @@ drover_virt_migration_outcome(const char *uri, const char *name,
     }
 }
 
+bool
+drover_virt_error_is_rpc(const virError *err)
+{
+    if (err == NULL
+        || (err->domain != VIR_FROM_RPC && err->domain != VIR_FROM_REMOTE)) {
+        return false;
+    }
+    switch (err->code) {
+        case VIR_ERR_AUTH_FAILED:
+        case VIR_ERR_AUTH_CANCELLED:
+        case VIR_ERR_AUTH_UNAVAILABLE: return false;
+        default: return true;
+    }
+}
+
 void
 drover_migration_result_clear(drover_migration_result_t *result)
 {
@@ -301,6 +316,7 @@ typedef struct {
     GCond done_cond;
     bool done;
     int rc;
+    bool rpc_error; /* drover_virt_error_is_rpc() */
     char *error;
     unsigned long speed; /* MiB/s the domain was set to before the start */
 } migrate_call_t;
@@ -325,16 +341,25 @@ migrate_thread(gpointer data)
 {
     migrate_call_t *call = data;
     int rc = 0;
+    bool rpc_error = false;
     char *error = NULL;
 
     if (virDomainMigrateToURI3(call->dom, call->dest_uri, call->params,
                                call->nparams, call->flags)
         < 0) {
+        virErrorPtr err = virGetLastError(); /* thread-local in libvirt */
+
         rc = drover_rc_from_virt(NULL);
-        error = g_strdup(drover_virt_error()); /* thread-local in libvirt */
+        rpc_error = drover_virt_error_is_rpc(err);
+        error = g_strdup(drover_virt_error());
+        qb_log(LOG_INFO,
+               "Migration failed: %s (libvirt error %d of domain %d%s)", error,
+               (err != NULL) ? err->code : -1, (err != NULL) ? err->domain : -1,
+               rpc_error ? ": the connection to the target's libvirtd" : "");
     }
     g_mutex_lock(&call->lock);
     call->rc = rc;
+    call->rpc_error = rpc_error;
     call->error = error;
     call->done = true;
     g_cond_signal(&call->done_cond);
@@ -633,6 +658,7 @@ drover_virt_migrate(virDomainPtr dom, const drover_migration_t *m,
     g_thread_join(thread);
 
     rc = call->rc;
+    result->target_rpc = call->rpc_error;
     result->error = g_steal_pointer(&call->error);
     migrate_call_unref(call);
     if (rc == 0) {

@@ -5,13 +5,16 @@
 #     and the memory goes over lm2 (interface byte counters);
 #  2. only the data dropped (the probe passes, the connection opens, no
 #     byte gets through): the migration is abandoned within
-#     migration_stall_timeout and the next network carries the VM.
+#     migration_stall_timeout and the next network carries the VM;
+#  3. the target's libvirtd restarts during the migration: the agent
+#     waits for it and tries the same network again.
 # Neither costs the guest a restart or a failed operation.
 # shellcheck disable=SC2317,SC2016  # predicates called through ok/wait_for/eval
 . "$(dirname "$0")/../lab/lib.sh"
 
 export LAB_VM_AGENT=ocf:drover:VirtualDomain
-export LAB_VM_PARAMS="migration_stall_timeout=4"
+# 20 MiB/s: a move lasts a few seconds, long enough to restart libvirtd in
+export LAB_VM_PARAMS="migration_stall_timeout=4 migration_speed=20"
 lab_start --nodes 2 --vms 1
 
 on n1 crm_attribute --type crm_config --name drover-migration-networks \
@@ -82,6 +85,25 @@ ok "...and lm2 took over" logged "over lm1 failed (no data moved for 4 s); vm1 s
 cmp_ok "${sent[lm2]}" -ge $((40 * 1048576)) "memory over lm2 ($(mib "${sent[lm2]}"))"
 not_restarted
 "$LAB" fault undrop "$target" lm1 >/dev/null
+
+# --- 3. the target's libvirtd restarts during the migration ------------------------
+target=$(other "$(vm_node vm1)")
+source=$(vm_node vm1)
+migrating() { on "$source" virsh domjobinfo vm1 2>/dev/null | grep -q "^Operation: *Outgoing"; }
+log_lines=$(on "$source" cat /var/log/pacemaker/pacemaker.log | wc -l)
+logged_now() { # what the source logged since
+    on "$source" tail -n "+$((log_lines + 1))" /var/log/pacemaker/pacemaker.log | grep -q -- "$1"
+}
+(wait_for --timeout 60 migrating && "$LAB" fault libvirtd "$target" restart >/dev/null) &
+restarter=$!
+t0=$(date +%s)
+ok "vm1 moves" move
+diag "moved in $(($(date +%s) - t0)) s"
+wait "$restarter"
+ok "the first attempt failed with libvirtd's restart" logged_now "Migration of vm1 to $target.*failed"
+ok "...and the agent tried again" \
+    logged_now "failed on libvirtd there.*trying again (1 of 3)"
+not_restarted
 
 ok "crm_verify -L: configuration valid" on n1 crm_verify -L
 lab_stop

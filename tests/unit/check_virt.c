@@ -53,6 +53,31 @@ START_TEST(outcome_no_libvirtd_is_a_timeout)
 }
 END_TEST
 
+/* A peer-to-peer migration's errors on the target's libvirtd, as the
+ * soak met them: its restart mid-migration and its refusal just after */
+START_TEST(rpc_errors_are_the_target_libvirtd)
+{
+    virError closed = { .code = VIR_ERR_INTERNAL_ERROR,
+                        .domain = VIR_FROM_RPC,
+                        .message = (char *) "client socket is closed" };
+    virError refused = { .code = VIR_ERR_SYSTEM_ERROR,
+                         .domain = VIR_FROM_RPC,
+                         .message = (char *) "Connection refused" };
+    virError remote = { .code = VIR_ERR_RPC, .domain = VIR_FROM_REMOTE };
+    virError auth = { .code = VIR_ERR_AUTH_FAILED, .domain = VIR_FROM_RPC };
+    virError qemu = { .code = VIR_ERR_OPERATION_FAILED,
+                      .domain = VIR_FROM_QEMU,
+                      .message = (char *) "migration out job: failed" };
+
+    ck_assert(drover_virt_error_is_rpc(&closed));
+    ck_assert(drover_virt_error_is_rpc(&refused));
+    ck_assert(drover_virt_error_is_rpc(&remote));
+    ck_assert(!drover_virt_error_is_rpc(&auth));
+    ck_assert(!drover_virt_error_is_rpc(&qemu));
+    ck_assert(!drover_virt_error_is_rpc(NULL));
+}
+END_TEST
+
 Suite *
 virt_suite(void)
 {
@@ -62,6 +87,7 @@ virt_suite(void)
     tcase_add_test(tc, outcome_gone_is_migrated);
     tcase_add_test(tc, outcome_still_here_without_job);
     tcase_add_test(tc, outcome_no_libvirtd_is_a_timeout);
+    tcase_add_test(tc, rpc_errors_are_the_target_libvirtd);
     tcase_set_timeout(tc, 30);
     suite_add_tcase(s, tc);
     return s;

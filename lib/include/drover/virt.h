@@ -101,8 +101,20 @@ typedef struct {
     bool postcopy;            /* it switched to post-copy */
     bool postcopy_running;    /* ...and was still running at finish_by:
                                  the guest runs on the target */
+    bool target_rpc;          /* it failed talking to the target's libvirtd
+                                 (restarting, say), not in QEMU's stream */
     char *error;              /* libvirt's message when it failed */
 } drover_migration_result_t;
+
+/*!
+ * \brief Whether \p err is one of libvirt's connection errors (RPC,
+ *        remote driver), not an authentication failure
+ *
+ * A peer-to-peer migration that fails so failed on the source libvirtd's
+ * connection to the target's: the network the memory goes over is not
+ * to blame.
+ */
+bool drover_virt_error_is_rpc(const virError *err);
 
 void drover_migration_result_clear(drover_migration_result_t *result);
 
