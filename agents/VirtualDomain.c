@@ -13,7 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <crm/common/util.h> /* crm_is_true() */
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <libxml/parser.h>
@@ -1968,7 +1967,7 @@ nodehealth_yet_to_run(const drover_cib_t *cib, const char *target)
     }
     publishes = drover_cib_resource_param(cib, g_ptr_array_index(ids, 0),
                                           "publish_networks");
-    return (publishes == NULL || crm_is_true(publishes))
+    return (publishes == NULL || drover_cib_is_true(publishes))
            && drover_cib_node_attr(cib, target, DROVER_HEALTH_ATTR,
                                    DROVER_ATTR_TRANSIENT)
                   == NULL;

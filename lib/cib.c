@@ -8,8 +8,7 @@
 #include <unistd.h>
 
 #include <crm/cib.h>
-#include <crm/common/util.h> /* crm_is_true() */
-#include <crm/common/xml.h>  /* free_xml() */
+#include <crm/common/util.h> /* crm_str_to_boolean() */
 #include <libxml/parser.h>
 #include <qb/qblog.h>
 
@@ -63,14 +62,16 @@ query_thread(void *data)
         return (getenv("CIB_file") != NULL) ? drover_rc_from_pcmk_legacy(rc)
                                             : DROVER_RC_UNREACHABLE;
     }
-    rc = cib->cmds->query(cib, NULL, &out, cib_scope_local | cib_sync_call);
+    rc = cib->cmds->query(cib, NULL, &out, cib_sync_call);
     if (rc == pcmk_ok && out != NULL) {
         q->doc = xmlNewDoc(BAD_CAST "1.0");
         xmlDocSetRootElement(q->doc, xmlDocCopyNode(out, q->doc, 1));
     } else {
         qb_log(LOG_DEBUG, "CIB query failed: %s", pcmk_strerror(rc));
     }
-    free_xml(out);
+    if (out != NULL) {
+        xmlFreeDoc(out->doc); /* the query's copy is its document's root */
+    }
     cib->cmds->signoff(cib);
     cib_delete(cib);
     return (rc == pcmk_ok) ? 0 : drover_rc_from_pcmk_legacy(rc);
@@ -332,7 +333,7 @@ drover_cib_nodes(const drover_cib_t *cib)
             standby = drover_cib_node_attr(cib, node->name, "standby",
                                            DROVER_ATTR_PERMANENT);
         }
-        node->standby = crm_is_true(standby);
+        node->standby = drover_cib_is_true(standby);
         g_ptr_array_add(nodes, node);
     }
     return nodes;
@@ -541,6 +542,37 @@ drover_cib_set_node_attr(const char *node, const char *name, const char *value,
     return 0;
 }
 
+bool
+drover_cib_is_true(const char *value)
+{
+    int b = 0;
+
+    return (value != NULL) && (crm_str_to_boolean(value, &b) > 0) && b;
+}
+
+int
+drover_cib_score(const char *value)
+{
+    gint64 score = 0;
+    char *end = NULL;
+
+    if (value == NULL) {
+        return 0;
+    }
+    if (g_ascii_strcasecmp(value, "INFINITY") == 0
+        || g_ascii_strcasecmp(value, "+INFINITY") == 0) {
+        return DROVER_SCORE_INFINITY;
+    }
+    if (g_ascii_strcasecmp(value, "-INFINITY") == 0) {
+        return -DROVER_SCORE_INFINITY;
+    }
+    score = g_ascii_strtoll(value, &end, 10);
+    if (end == value || *end != '\0') {
+        return 0;
+    }
+    return (int) CLAMP(score, -DROVER_SCORE_INFINITY, DROVER_SCORE_INFINITY);
+}
+
 const char *
 drover_cib_node_utilization(const drover_cib_t *cib, const char *node,
                             const char *name)
@@ -592,10 +624,10 @@ drover_cib_colocated(const drover_cib_t *cib, const char *resource, bool apart)
         }
         rsc = attr(c, "rsc");
         with = attr(c, "with-rsc");
-        score = char2score(attr(c, "score"));
+        score = drover_cib_score(attr(c, "score"));
         if (rsc == NULL || with == NULL
-            || (apart ? score > -CRM_SCORE_INFINITY
-                      : score < CRM_SCORE_INFINITY)) {
+            || (apart ? score > -DROVER_SCORE_INFINITY
+                      : score < DROVER_SCORE_INFINITY)) {
             continue;
         }
         if (strcmp(rsc, resource) == 0) {
@@ -628,7 +660,8 @@ drover_cib_ordered_after(const drover_cib_t *cib, const char *resource)
         kind = attr(c, "kind");
         score = attr(c, "score"); /* deprecated: 0 is optional */
         if ((kind != NULL && strcmp(kind, "Mandatory") != 0)
-            || (kind == NULL && score != NULL && char2score(score) <= 0)) {
+            || (kind == NULL && score != NULL
+                && drover_cib_score(score) <= 0)) {
             continue;
         }
         g_ptr_array_add(firsts, g_strdup(attr(c, "first")));

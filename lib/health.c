@@ -11,8 +11,6 @@
 #include <sys/socket.h>
 
 #include <corosync/quorum.h>
-#include <crm/crm.h>         /* CRM_SCORE_INFINITY */
-#include <crm/common/util.h> /* char2score() */
 #include <gio/gio.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
@@ -1605,9 +1603,9 @@ drover_node_health(const drover_cib_t *cib, const char *node, char **why)
     while (g_hash_table_iter_next(&iter, &key, &value)) {
         bool named = (strcmp(value, "red") == 0 || strcmp(value, "yellow") == 0
                       || strcmp(value, "green") == 0);
-        int score = named ? 0 : char2score(value);
+        int score = named ? 0 : drover_cib_score(value);
         int level = (strcmp(value, "red") == 0
-                     || (!named && score <= -CRM_SCORE_INFINITY))
+                     || (!named && score <= -DROVER_SCORE_INFINITY))
                         ? 2
                     : (strcmp(value, "yellow") == 0 || (!named && score < 0))
                         ? 1

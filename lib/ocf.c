@@ -13,6 +13,7 @@
 #include <crm/common/util.h> /* crm_str_to_boolean() */
 #include <qb/qblog.h>
 
+#include <drover/cib.h>
 #include <drover/log.h>
 #include <drover/ocf.h>
 #include <drover/rc.h>
@@ -472,10 +473,7 @@ drover_ocf_param_int(const drover_ocf_t *ocf, const char *name)
 bool
 drover_ocf_param_bool(const drover_ocf_t *ocf, const char *name)
 {
-    const char *value = drover_ocf_param(ocf, name);
-    int b = 0;
-
-    return (value != NULL) && (crm_str_to_boolean(value, &b) >= 0) && b;
+    return drover_cib_is_true(drover_ocf_param(ocf, name));
 }
 
 const char *

@@ -7,9 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <crm/crm.h>         /* CRM_SCORE_INFINITY */
-#include <crm/common/util.h> /* crm_is_true(), char2score() */
-
 #include <drover/cib.h>
 #include <drover/config.h>
 #include <drover/drain.h>
@@ -160,7 +157,7 @@ collect_vms(const drover_cib_t *cib, xmlNode *resources, GPtrArray *vms)
         vm->priority = (priority != NULL) ? atoi(priority) : 0;
         vm->memory_mib =
             MAX(mib(drover_cib_resource_utilization(cib, id, "memory")), 0);
-        vm->migratable = (migrate != NULL && crm_is_true(migrate));
+        vm->migratable = (migrate != NULL && drover_cib_is_true(migrate));
         vm->banned = drover_cib_banned_nodes(cib, id);
         vm->together = drover_cib_colocated(cib, id, false);
         vm->apart = drover_cib_colocated(cib, id, true);
@@ -716,8 +713,8 @@ follow(cli_t *cli, const drover_cib_t *cib, const char *node)
         return CRM_EX_UNAVAILABLE;
     }
     drover_drain_moves_parse((moves != NULL) ? moves : "", vms, to);
-    for (guint i = 0; standby != NULL && crm_is_true(standby) && i < here->len;
-         i++) {
+    for (guint i = 0;
+         standby != NULL && drover_cib_is_true(standby) && i < here->len; i++) {
         if (!listed_in(vms, g_ptr_array_index(here, i))) {
             g_ptr_array_add(vms, g_strdup(g_ptr_array_index(here, i)));
             g_ptr_array_add(to, g_strdup(""));

@@ -270,6 +270,45 @@ START_TEST(node_names)
 }
 END_TEST
 
+/* Booleans and scores as Pacemaker reads them, without its deprecated
+ * crm_is_true() and char2score() */
+START_TEST(booleans_and_scores)
+{
+    static const struct {
+        const char *value;
+        bool is_true;
+        int score;
+    } rows[] = {
+        { NULL, false, 0 },
+        { "", false, 0 },
+        { "true", true, 0 },
+        { "TRUE", true, 0 },
+        { "yes", true, 0 },
+        { "on", true, 0 },
+        { "1", true, 1 },
+        { "false", false, 0 },
+        { "0", false, 0 },
+        { "maybe", false, 0 },
+        { "INFINITY", false, DROVER_SCORE_INFINITY },
+        { "+infinity", false, DROVER_SCORE_INFINITY },
+        { "-INFINITY", false, -DROVER_SCORE_INFINITY },
+        { "-200", false, -200 },
+        { "+7", false, 7 },
+        { "5000000", false, DROVER_SCORE_INFINITY },
+        { "-99999999999999999999", false, -DROVER_SCORE_INFINITY },
+        { "12abc", false, 0 },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        ck_assert_msg(drover_cib_is_true(rows[i].value) == rows[i].is_true,
+                      "is_true(%s)", rows[i].value);
+        ck_assert_msg(drover_cib_score(rows[i].value) == rows[i].score,
+                      "score(%s) = %d", rows[i].value,
+                      drover_cib_score(rows[i].value));
+    }
+}
+END_TEST
+
 Suite *
 cib_suite(void)
 {
@@ -291,6 +330,7 @@ cib_suite(void)
     suite_add_tcase(s, tc);
     pure = tcase_create("names");
     tcase_add_test(pure, node_names);
+    tcase_add_test(pure, booleans_and_scores);
     suite_add_tcase(s, pure);
     return s;
 }

@@ -129,6 +129,23 @@ const char *drover_cib_resource_meta(const drover_cib_t *cib,
                                      const char *resource, const char *name);
 
 /*!
+ * \brief Whether a CIB value is a true boolean as Pacemaker reads one
+ *        ("true", "on", "yes", "y", "1", any case); NULL and anything
+ *        else is false
+ */
+bool drover_cib_is_true(const char *value);
+
+/* Pacemaker's INFINITY score */
+#define DROVER_SCORE_INFINITY 1000000
+
+/*!
+ * \brief A score as Pacemaker reads one: "INFINITY", "+INFINITY",
+ *        "-INFINITY" (any case) or an integer clipped to
+ *        +/-DROVER_SCORE_INFINITY; NULL and anything else is 0
+ */
+int drover_cib_score(const char *value);
+
+/*!
  * \brief A node's or a primitive's utilization attribute (e.g. "memory"),
  *        or NULL
  */
