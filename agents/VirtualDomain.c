@@ -733,6 +733,7 @@ typedef struct {
     GArray *downtime_steps;
     drover_migopts_t options;
     char *target;
+    char *stream_address; /* numeric, where the memory goes (migration) */
     bool recovered;
     GPtrArray *active; /* names of the active domains (job_list_active) */
 } job_t;
@@ -749,6 +750,7 @@ job_free(gpointer data)
     g_free(job->error);
     g_free(job->config);
     g_free(job->target);
+    g_free(job->stream_address);
     g_free((char *) job->migration.dest_uri);
     g_free((char *) job->migration.migrate_uri);
     drover_migration_result_clear(&job->result);
@@ -1571,6 +1573,12 @@ job_migrate(void *data)
         return fail_job(job, drover_rc_from_virt(NULL),
                         "Cannot look the domain up");
     }
+    /* QEMU's pid, for the black-hole guard */
+    if (job->migration.stream_address != NULL
+        && !drover_virt_qemu_alive(QEMU_RUN_DIR, job->name,
+                                   &job->migration.qemu_pid)) {
+        job->migration.qemu_pid = 0;
+    }
     rc = drover_virt_migrate(dom, &job->migration, &job->result);
     if (rc != 0 && virConnectIsAlive(conn) != 1) {
         /* libvirtd dropped us (stopped past the keepalive, restarted): the
@@ -2165,6 +2173,12 @@ vm_migrate_to(drover_ocf_t *ocf)
             if (network->transport == DROVER_TRANSPORT_TLS) {
                 job->migration.flags |= VIR_MIGRATE_TLS;
             }
+            /* This node's QEMU is seen without libvirt: a black hole on
+             * the network can be cut (drover_virt_migrate) */
+            if (hypervisor_is_local_system(ocf)) {
+                job->stream_address = g_inet_address_to_string(address);
+                job->migration.stream_address = job->stream_address;
+            }
         }
         qb_log(LOG_INFO, "%s: migrating to %s via %s, memory to %s", name,
                target, job->migration.dest_uri,
@@ -2207,6 +2221,7 @@ vm_migrate_to(drover_ocf_t *ocf)
                 job->recovered ? "still runs here" : "state here unknown",
                 job->result.bytes / (1024.0 * 1024.0), job->result.escalations);
         } else if (job->recovered && job->migration.dest_uri != NULL
+                   && !job->result.black_hole
                    && target_retries < TARGET_RETRIES_MAX
                    && drover_deadline_remaining_ms(drover_ocf_deadline(ocf))
                           >= RETRY_MIN_MS

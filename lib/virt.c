@@ -12,12 +12,18 @@
 
 #include <drover/migwatch.h>
 #include <drover/rc.h>
+#include <drover/tcpconn.h>
 #include <drover/virt.h>
 
 #define KEEPALIVE_INTERVAL_S     1
 #define KEEPALIVE_COUNT          5
 #define PROGRESS_LOG_INTERVAL_US (3 * G_USEC_PER_SEC)
 #define POLL_INTERVAL_US         (500 * G_TIME_SPAN_MILLISECOND)
+/* The black-hole guard: how often it looks, how long libvirt's silence and
+ * the target's must last without stall_s, and once the abort is due */
+#define GUARD_INTERVAL_US        G_USEC_PER_SEC
+#define GUARD_WINDOW_DEFAULT_US  (30 * G_USEC_PER_SEC)
+#define GUARD_WINDOW_PAST_DUE_US (2 * G_USEC_PER_SEC)
 
 static const char *state_names[] = {
     [DROVER_VM_ABSENT] = "absent",
@@ -318,7 +324,12 @@ typedef struct {
     int rc;
     bool rpc_error; /* drover_virt_error_is_rpc() */
     char *error;
-    unsigned long speed; /* MiB/s the domain was set to before the start */
+    unsigned long speed;  /* MiB/s the domain was set to before the start */
+    gint64 libvirt_since; /* the watcher waits for libvirt since (monotonic
+                             us); 0: it does not */
+    bool postcopy_asked;  /* a switch to post-copy was asked for */
+    bool watched;         /* the watcher is done: the guard ends too */
+    bool cut;             /* the guard closed the memory stream */
 } migrate_call_t;
 
 static void
@@ -362,7 +373,7 @@ migrate_thread(gpointer data)
     call->rpc_error = rpc_error;
     call->error = error;
     call->done = true;
-    g_cond_signal(&call->done_cond);
+    g_cond_broadcast(&call->done_cond); /* the watcher and the guard */
     g_mutex_unlock(&call->lock);
     migrate_call_unref(call);
     return NULL;
@@ -510,6 +521,121 @@ apply(virDomainPtr dom, drover_migwatch_t *w, unsigned long old_speed,
     }
 }
 
+/* What the black-hole guard needs; its own reference to the call */
+typedef struct {
+    migrate_call_t *call;
+    pid_t qemu_pid;
+    char *address;
+    gint64 window_us;
+    drover_deadline_t abort_at;
+} guard_t;
+
+/*
+ * The black-hole guard.  QEMU sends the last pages with its big lock held:
+ * when the network swallows them, send() blocks for TCP's 15 minutes and
+ * so does every query and abort libvirt sends QEMU.  Libvirt not answering
+ * while the target acknowledges nothing of the stream is that case:
+ * closing QEMU's connections fails the send, QEMU fails the migration and
+ * libvirt resumes the guest here.  A stream still acknowledged is never
+ * cut, nor one that may be in post-copy (the guest would be lost).
+ */
+static gpointer
+guard_thread(gpointer data)
+{
+    guard_t *g = data;
+    migrate_call_t *call = g->call;
+    gint64 acked_at = g_get_monotonic_time();
+    guint64 acked_last = 0;
+    bool seen = false;
+
+    g_mutex_lock(&call->lock);
+    while (!call->done && !call->watched) {
+        gint64 since = 0;
+        gint64 now = 0;
+        gint64 window = g->window_us;
+        guint64 acked = 0;
+        bool postcopy = false;
+        int n = 0;
+
+        g_cond_wait_until(&call->done_cond, &call->lock,
+                          g_get_monotonic_time() + GUARD_INTERVAL_US);
+        if (call->done || call->watched) {
+            break;
+        }
+        since = call->libvirt_since;
+        postcopy = call->postcopy_asked;
+        g_mutex_unlock(&call->lock);
+
+        n = drover_tcp_connections(g->qemu_pid, g->address, false, &acked);
+        now = g_get_monotonic_time();
+        if (n > 0 && (!seen || acked != acked_last)) {
+            seen = true;
+            acked_last = acked;
+            acked_at = now;
+        }
+        if (g->abort_at != 0 && now >= g->abort_at) {
+            window = MIN(window, GUARD_WINDOW_PAST_DUE_US);
+        }
+        if (n > 0 && !postcopy && since != 0 && now - since >= window
+            && now - acked_at >= window) {
+            qb_log(LOG_WARNING,
+                   "Migration: libvirt has not answered for %" G_GINT64_FORMAT
+                   " s and %s acknowledged no byte of the memory stream for "
+                   "%" G_GINT64_FORMAT " s (a black hole on the network): "
+                   "closing QEMU's %d connection(s) to it",
+                   (now - since) / G_USEC_PER_SEC, g->address,
+                   (now - acked_at) / G_USEC_PER_SEC, n);
+            n = drover_tcp_connections(g->qemu_pid, g->address, true, NULL);
+            if (n < 0) {
+                qb_log(LOG_ERR, "Cannot close QEMU's connections to %s: %s",
+                       g->address, g_strerror(-n));
+            }
+            g_mutex_lock(&call->lock);
+            call->cut = (n > 0);
+            break;
+        }
+        g_mutex_lock(&call->lock);
+    }
+    g_mutex_unlock(&call->lock);
+    migrate_call_unref(call);
+    g_free(g->address);
+    g_free(g);
+    return NULL;
+}
+
+static GThread *
+guard_start(migrate_call_t *call, const drover_migration_t *m)
+{
+    guard_t *g = NULL;
+
+    if (m->qemu_pid <= 0 || m->stream_address == NULL) {
+        return NULL;
+    }
+    g = g_new0(guard_t, 1);
+    g->call = call;
+    g_atomic_int_inc(&call->refs);
+    g->qemu_pid = m->qemu_pid;
+    g->address = g_strdup(m->stream_address);
+    g->window_us = (m->stall_s > 0) ? m->stall_s * G_USEC_PER_SEC
+                                    : GUARD_WINDOW_DEFAULT_US;
+    g->abort_at = m->abort_at;
+    return g_thread_new("drover-guard", guard_thread, g);
+}
+
+/* End the guard (it looks at most once more) */
+static void
+guard_stop(migrate_call_t *call, GThread *guard)
+{
+    if (guard == NULL) {
+        return;
+    }
+    g_mutex_lock(&call->lock);
+    call->watched = true;
+    g_cond_broadcast(&call->done_cond);
+    g_mutex_unlock(&call->lock);
+    g_thread_join(guard);
+}
+
 /* Watch the job until the migration call returns, or until a post-copy
  * still running must be left to libvirtd (false) */
 static bool
@@ -536,11 +662,17 @@ watch_job(migrate_call_t *call, const drover_migration_t *m,
         if (call->done) {
             break;
         }
+        call->libvirt_since = g_get_monotonic_time();
         g_mutex_unlock(&call->lock);
 
         read_progress(call->dom, &p);
         now = g_get_monotonic_time();
         drover_migwatch_step(&w, m, &p.sample, now, &a);
+        if (a.what & DROVER_MIGWATCH_POSTCOPY) {
+            g_mutex_lock(&call->lock);
+            call->postcopy_asked = true; /* before: the guard never cuts it */
+            g_mutex_unlock(&call->lock);
+        }
         apply(call->dom, &w, old_speed, &a);
         if (p.sample.active) {
             result->bytes = MAX(result->bytes, p.sample.processed);
@@ -559,6 +691,7 @@ watch_job(migrate_call_t *call, const drover_migration_t *m,
             }
         }
         g_mutex_lock(&call->lock);
+        call->libvirt_since = 0;
         if (a.what & DROVER_MIGWATCH_LEAVE && !call->done) {
             left = true;
             break;
@@ -603,6 +736,7 @@ drover_virt_migrate(virDomainPtr dom, const drover_migration_t *m,
 {
     migrate_call_t *call = g_new0(migrate_call_t, 1);
     GThread *thread = NULL;
+    GThread *guard = NULL;
     int rc;
 
     memset(result, 0, sizeof(*result));
@@ -645,8 +779,10 @@ drover_virt_migrate(virDomainPtr dom, const drover_migration_t *m,
 
     g_atomic_int_inc(&call->refs); /* the thread's */
     thread = g_thread_new("drover-migrate", migrate_thread, call);
+    guard = guard_start(call, m);
     if (!watch_job(call, m, result)) {
         /* Post-copy goes on in libvirtd; the thread ends on its own */
+        guard_stop(call, guard);
         g_thread_unref(thread);
         migrate_call_unref(call);
         qb_log(LOG_NOTICE,
@@ -655,16 +791,25 @@ drover_virt_migrate(virDomainPtr dom, const drover_migration_t *m,
                virDomainGetName(dom), m->dest_uri, result->bytes / MIB);
         return 0;
     }
+    guard_stop(call, guard);
     g_thread_join(thread);
 
     rc = call->rc;
-    result->target_rpc = call->rpc_error;
+    result->black_hole = call->cut;
+    result->target_rpc = call->rpc_error && !call->cut;
     result->error = g_steal_pointer(&call->error);
     migrate_call_unref(call);
     if (rc == 0) {
         completed_bytes(dom, result);
     }
-    if (rc != 0 && result->stalled) {
+    if (rc != 0 && result->black_hole) {
+        g_free(result->error);
+        result->error = g_strdup_printf(
+            "a black hole: %s acknowledged nothing while libvirt did not "
+            "answer; drover closed the memory stream",
+            m->stream_address);
+        rc = DROVER_RC_UNREACHABLE;
+    } else if (rc != 0 && result->stalled) {
         g_free(result->error);
         result->error = g_strdup_printf("no data moved for %u s", m->stall_s);
         rc = DROVER_RC_UNREACHABLE;

@@ -31,63 +31,37 @@ for node in n1 n2; do
 done
 ok "vm1's guest is up" wait_for --timeout 60 guest_ready vm1
 
-started_on() { [ "$(vm_node vm1)" = "$1" ] && [ "$(vm_role vm1)" = Started ]; }
-other() { if [ "$1" = n1 ]; then echo n2; else echo n1; fi; }
-# move: vm1 to the other node; sets src, dst and sent[lm1], sent[lm2]
-move() {
-    local net
-    src=$(vm_node vm1)
-    dst=$(other "$src")
-    declare -gA sent
-    for net in lm1 lm2; do sent[$net]=$(net_tx_bytes "$src" "$net"); done
-    hb_before=$(guest_heartbeat vm1)
-    lines=$(guest_serial_lines vm1 "$dst")
-    on n1 crm_resource --move -r vm1 -N "$dst" --quiet
-    wait_for --timeout 90 started_on "$dst" || return 1
-    on n1 crm_resource --clear -r vm1 --quiet
-    for net in lm1 lm2; do
-        sent[$net]=$(($(net_tx_bytes "$src" "$net") - sent[$net]))
-    done
-}
-mib() { echo "$(($1 / 1048576)) MiB"; }
-not_restarted() {
-    is "$(vm_running_nodes vm1)" "$dst" "vm1 runs on $dst only"
-    wait_for --timeout 10 guest_has_beat_after vm1 "$dst" "$lines"
-    after=$(guest_beat_after vm1 "$dst" "$lines")
-    cmp_ok "${after:--1}" -ge "$hb_before" "vm1's guest was not restarted ($hb_before -> $after)"
-    no_failed_ops "crm_mon shows no failed operation"
-}
 logged() { on "$src" grep -q -- "$1" /var/log/pacemaker/pacemaker.log; }
 
 # --- 1. SYNs to the migration ports dropped on the way to the target ----------------
-target=$(other "$(vm_node vm1)")
+target=$(other_node "$(vm_node vm1)")
 "$LAB" fault drop "$target" lm1 tcp dport 49152-49215 >/dev/null
 ok "ping over lm1 still works" on "$(vm_node vm1)" ping -c 1 -W 2 "$target-lm1"
 t0=$(date +%s)
-ok "vm1 moves" move
+ok "vm1 moves" move_vm vm1
 diag "moved in $(($(date +%s) - t0)) s"
 ok "the probe found lm1 filtered" \
     logged "Network lm1 skipped: TCP to 10.20.1.1[12] port 49152 gets no answer"
 cmp_ok "${sent[lm2]}" -ge $((40 * 1048576)) "memory over lm2 ($(mib "${sent[lm2]}"))"
 cmp_ok "${sent[lm1]}" -lt $((8 * 1048576)) "  not over lm1 ($(mib "${sent[lm1]}"))"
-not_restarted
+vm_not_restarted vm1
 "$LAB" fault undrop "$target" lm1 >/dev/null
 
 # --- 2. the connection opens, no data gets through ------------------------------
-target=$(other "$(vm_node vm1)")
+target=$(other_node "$(vm_node vm1)")
 "$LAB" fault drop "$target" lm1 tcp dport 49152-49215 meta length gt 200 >/dev/null
 t0=$(date +%s)
-ok "vm1 moves" move
+ok "vm1 moves" move_vm vm1
 diag "moved in $(($(date +%s) - t0)) s"
 ok "the migration over lm1 was abandoned for want of progress" \
     logged "Migration moves no data: aborting"
 ok "...and lm2 took over" logged "over lm1 failed (no data moved for 4 s); vm1 still runs here, trying the next network"
 cmp_ok "${sent[lm2]}" -ge $((40 * 1048576)) "memory over lm2 ($(mib "${sent[lm2]}"))"
-not_restarted
+vm_not_restarted vm1
 "$LAB" fault undrop "$target" lm1 >/dev/null
 
 # --- 3. the target's libvirtd restarts during the migration ------------------------
-target=$(other "$(vm_node vm1)")
+target=$(other_node "$(vm_node vm1)")
 source=$(vm_node vm1)
 migrating() { on "$source" virsh domjobinfo vm1 2>/dev/null | grep -q "^Operation: *Outgoing"; }
 log_lines=$(on "$source" cat /var/log/pacemaker/pacemaker.log | wc -l)
@@ -97,13 +71,13 @@ logged_now() { # what the source logged since
 (wait_for --timeout 60 migrating && "$LAB" fault libvirtd "$target" restart >/dev/null) &
 restarter=$!
 t0=$(date +%s)
-ok "vm1 moves" move
+ok "vm1 moves" move_vm vm1
 diag "moved in $(($(date +%s) - t0)) s"
 wait "$restarter"
 ok "the first attempt failed with libvirtd's restart" logged_now "Migration of vm1 to $target.*failed"
 ok "...and the agent tried again" \
     logged_now "failed on libvirtd there.*trying again (1 of 3)"
-not_restarted
+vm_not_restarted vm1
 
 ok "crm_verify -L: configuration valid" on n1 crm_verify -L
 lab_stop

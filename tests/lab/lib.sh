@@ -248,6 +248,43 @@ guest_beat_on() {
         grep -a -o 'hb=[0-9]*' | tail -n 1 | cut -d= -f2
 }
 
+# --- moving a VM in a 2-node lab ----------------------------------------------
+
+other_node() { if [ "$1" = n1 ]; then echo n2; else echo n1; fi; }
+vm_started_on() { [ "$(vm_node "$1")" = "$2" ] && [ "$(vm_role "$1")" = Started ]; }
+mib() { echo "$(($1 / 1048576)) MiB"; }
+
+# move_vm VM: move VM to the other node as an admin would (crm_resource
+# --move, then --clear); sets src, dst, sent[NET] (the bytes src sent on
+# lm1, lm2 and mgmt meanwhile), hb_before and lines (for vm_not_restarted)
+move_vm() {
+    local vm=$1 net
+    src=$(vm_node "$vm")
+    dst=$(other_node "$src")
+    declare -gA sent
+    for net in lm1 lm2 mgmt; do sent[$net]=$(net_tx_bytes "$src" "$net"); done
+    hb_before=$(guest_heartbeat "$vm")
+    lines=$(guest_serial_lines "$vm" "$dst")
+    on n1 crm_resource --move -r "$vm" -N "$dst" --quiet
+    wait_for --timeout 90 vm_started_on "$vm" "$dst" || return 1
+    on n1 crm_resource --clear -r "$vm" --quiet
+    for net in lm1 lm2 mgmt; do
+        sent[$net]=$(($(net_tx_bytes "$src" "$net") - sent[$net]))
+    done
+}
+
+# vm_not_restarted VM: after move_vm, VM runs on dst only, its guest's
+# heartbeat went on (a restart resets it) and crm_mon shows no failed
+# operation (4 tests)
+vm_not_restarted() {
+    local vm=$1 after
+    is "$(vm_running_nodes "$vm")" "$dst" "$vm runs on $dst only"
+    wait_for --timeout 10 guest_has_beat_after "$vm" "$dst" "$lines"
+    after=$(guest_beat_after "$vm" "$dst" "$lines")
+    cmp_ok "${after:--1}" -ge "$hb_before" "$vm's guest was not restarted ($hb_before -> $after)"
+    no_failed_ops "crm_mon shows no failed operation"
+}
+
 # --- migrations, from the executors' logs ----------------------------------
 
 # Every migrate_to the nodes' executors ran: "START END VM NODE RC" per line,

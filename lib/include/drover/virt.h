@@ -10,6 +10,7 @@
 #define DROVER_VIRT__H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -86,6 +87,11 @@ typedef struct {
     drover_deadline_t abort_at;  /* abort the (pre-copy) job at this point */
     drover_deadline_t finish_by; /* the migration must be over by then (the
                                     operation's end); 0: no post-copy */
+    /* The domain's QEMU here and the numeric address its memory stream
+     * goes to (both optional): with both, a black hole at the switch-over
+     * is cut (see drover/tcpconn.h) */
+    pid_t qemu_pid;
+    const char *stream_address;
     /* Called about once a second while it runs (optional) */
     void (*on_progress)(void *data, guint64 bytes_done, guint64 bytes_left,
                         guint64 bytes_per_s);
@@ -103,6 +109,9 @@ typedef struct {
                                  the guest runs on the target */
     bool target_rpc;          /* it failed talking to the target's libvirtd
                                  (restarting, say), not in QEMU's stream */
+    bool black_hole;          /* drover closed a memory stream the target
+                                 acknowledged nothing of while libvirt did
+                                 not answer */
     char *error;              /* libvirt's message when it failed */
 } drover_migration_result_t;
 
@@ -130,9 +139,16 @@ void drover_migration_result_clear(drover_migration_result_t *result);
  * the call returns 0 with result->postcopy_running set and libvirtd goes on
  * with it.
  *
+ * Beside the watcher a guard looks at QEMU's connections to
+ * \p m->stream_address: when libvirt has not answered for stall_s seconds
+ * (30 without stall_s; 2 once \p m->abort_at has passed) and the target
+ * acknowledged no byte in that time, it closes them, which fails the
+ * migration here; never after a switch to post-copy was asked for.
+ *
  * \return 0 when the domain runs on the target, DROVER_RC_TIMEOUT when it
  *         was aborted at the deadline, DROVER_RC_UNREACHABLE when it was
- *         aborted because no data moved for stall_s seconds, else a result
+ *         aborted because no data moved for stall_s seconds or its stream
+ *         was cut (result->black_hole), else a result
  */
 int drover_virt_migrate(virDomainPtr dom, const drover_migration_t *m,
                         drover_migration_result_t *result);
