@@ -45,11 +45,12 @@ failures() { on n1 crm_mon -1 --output-as=xml 2>/dev/null | grep -c '<failure ';
 # in both passes (one pass can see the source still running and, a moment
 # later, the target already running)
 running_twice() {
-    local vm=$1 node _
+    local vm=$1 node _ up
     declare -A seen=()
     for _ in 1 2; do
+        up=$(on n1 crm_mon -1 2>/dev/null | grep "Online:")
         for node in $NODES; do
-            online "$node" || continue
+            [[ $up == *" $node "* ]] || continue
             [ "$(on "$node" timeout 5 virsh -q domstate "$vm" 2>/dev/null)" = running ] &&
                 seen[$node]=$((${seen[$node]:-0} + 1))
         done
