@@ -1588,6 +1588,76 @@ drover_health_worst(const GPtrArray *results)
     return worst;
 }
 
+/* Whether \p report (another node's, published) is fresh and has \p check
+ * passing: at least one result of it, every one OK.  A warning is not a
+ * pass: it may be a critical result that node demoted for want of a node
+ * passing (counting it would turn both red on the next round, and back) */
+static bool
+passes_there(const char *report, const char *check, gint64 now)
+{
+    g_autoptr(GPtrArray) results = NULL;
+    gint64 at = 0;
+    bool seen = false;
+
+    if (drover_health_report_parse(report, &results, &at) != 0
+        || now - at > DROVER_HEALTH_PEER_MAX_AGE_S) {
+        return false;
+    }
+    for (guint i = 0; i < results->len; i++) {
+        const drover_health_result_t *r = g_ptr_array_index(results, i);
+
+        if (strcmp(r->check, check) != 0) {
+            continue;
+        }
+        if (r->status != DROVER_HEALTH_OK) {
+            return false;
+        }
+        seen = true;
+    }
+    return seen;
+}
+
+guint
+drover_health_demote_shared(GPtrArray *results, const char *node,
+                            GHashTable *reports, gint64 now)
+{
+    guint demoted = 0;
+
+    for (guint i = 0; i < results->len; i++) {
+        drover_health_result_t *r = g_ptr_array_index(results, i);
+        GHashTableIter iter;
+        gpointer peer = NULL;
+        gpointer report = NULL;
+        bool elsewhere = false;
+        char *reason = NULL;
+
+        if (r->status != DROVER_HEALTH_CRITICAL) {
+            continue;
+        }
+        if (reports != NULL) {
+            g_hash_table_iter_init(&iter, reports);
+            while (!elsewhere
+                   && g_hash_table_iter_next(&iter, &peer, &report)) {
+                elsewhere = (g_strcmp0(peer, node) != 0)
+                            && passes_there(report, r->check, now);
+            }
+        }
+        if (elsewhere) {
+            continue;
+        }
+        reason = g_strdup_printf("%s (not red: no other node passes the %s "
+                                 "check, so the cause may be one they "
+                                 "share, such as the cluster's "
+                                 "configuration; drover config check)",
+                                 r->reason, r->check);
+        g_free(r->reason);
+        r->reason = reason;
+        r->status = DROVER_HEALTH_WARNING;
+        demoted++;
+    }
+    return demoted;
+}
+
 int
 drover_node_health(const drover_cib_t *cib, const char *node, char **why)
 {

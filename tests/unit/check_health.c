@@ -294,6 +294,90 @@ START_TEST(report_round_trip)
 }
 END_TEST
 
+/* A published report of \p node: one check with \p status, made at \p at */
+static char *
+report_of(const char *node, const char *check, drover_health_t status,
+          gint64 at)
+{
+    g_autoptr(GPtrArray) results =
+        g_ptr_array_new_with_free_func(drover_health_result_free);
+
+    g_ptr_array_add(results, fake_of(node, check, "x", status, "seen", 1));
+    return drover_health_report_format(results, node, at);
+}
+
+/* Red needs a cause of the node's own: a check failing on every node (a
+ * shared cause, the cluster's configuration) is a warning, never red */
+START_TEST(shared_cause_is_not_red)
+{
+    static const struct {
+        const char *peer_tls;   /* NULL: the peer has not reported */
+        drover_health_t peer;   /* the peer's tls result */
+        gint64 age_s;           /* of the peer's report */
+        drover_health_t expect; /* this node's tls result after */
+    } rows[] = {
+        { "n2", DROVER_HEALTH_OK, 5, DROVER_HEALTH_CRITICAL },
+        /* a peer's warning may be its own demoted red: no pass */
+        { "n2", DROVER_HEALTH_WARNING, 5, DROVER_HEALTH_WARNING },
+        { "n2", DROVER_HEALTH_CRITICAL, 5, DROVER_HEALTH_WARNING },
+        { "n2", DROVER_HEALTH_UNKNOWN, 5, DROVER_HEALTH_WARNING },
+        { "n2", DROVER_HEALTH_OK, DROVER_HEALTH_PEER_MAX_AGE_S + 1,
+          DROVER_HEALTH_WARNING },
+        { "n1", DROVER_HEALTH_OK, 5, DROVER_HEALTH_WARNING }, /* itself */
+        { NULL, DROVER_HEALTH_OK, 0, DROVER_HEALTH_WARNING },
+    };
+    const gint64 now = 1790000000;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        g_autoptr(GPtrArray) results =
+            g_ptr_array_new_with_free_func(drover_health_result_free);
+        g_autoptr(GHashTable) reports =
+            g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+        const drover_health_result_t *tls = NULL;
+        const drover_health_result_t *libvirt = NULL;
+        guint demoted = 0;
+
+        g_ptr_array_add(results,
+                        fake_of("n1", "tls", "/etc/pki", DROVER_HEALTH_CRITICAL,
+                                "no certificate", 1));
+        g_ptr_array_add(results, fake_of("n1", "libvirt", "qemu:///system",
+                                         DROVER_HEALTH_CRITICAL, "down", 1));
+        if (rows[i].peer_tls != NULL) {
+            g_hash_table_insert(reports, (char *) rows[i].peer_tls,
+                                report_of(rows[i].peer_tls, "tls", rows[i].peer,
+                                          now - rows[i].age_s));
+        }
+        /* a third node whose libvirt is fine: that one stays red */
+        g_hash_table_insert(reports, (char *) "n3",
+                            report_of("n3", "libvirt", DROVER_HEALTH_OK, now));
+        demoted = drover_health_demote_shared(results, "n1", reports, now);
+        tls = g_ptr_array_index(results, 0);
+        libvirt = g_ptr_array_index(results, 1);
+        ck_assert_msg(tls->status == rows[i].expect, "row %zu: tls %s", i,
+                      drover_health_str(tls->status));
+        ck_assert_int_eq(libvirt->status, DROVER_HEALTH_CRITICAL);
+        ck_assert_uint_eq(demoted,
+                          (rows[i].expect == DROVER_HEALTH_WARNING) ? 1 : 0);
+        if (demoted > 0) {
+            ck_assert_ptr_nonnull(strstr(tls->reason, "no certificate (not "
+                                                      "red: no other node "
+                                                      "passes the tls check"));
+        }
+    }
+    /* no reports at all: nothing is red */
+    {
+        g_autoptr(GPtrArray) results =
+            g_ptr_array_new_with_free_func(drover_health_result_free);
+
+        g_ptr_array_add(results, fake_of("n1", "libvirt", "qemu:///system",
+                                         DROVER_HEALTH_CRITICAL, "down", 1));
+        ck_assert_uint_eq(drover_health_demote_shared(results, "n1", NULL, now),
+                          1);
+        ck_assert_int_eq(drover_health_worst(results), DROVER_HEALTH_WARNING);
+    }
+}
+END_TEST
+
 static void
 count_message(const char *domain, GLogLevelFlags level, const char *message,
               gpointer data)
@@ -960,6 +1044,7 @@ health_suite(void)
     tcase_add_test(tc, monitoring_formats);
     tcase_add_test(tc, several_nodes_in_nagios);
     tcase_add_test(tc, report_round_trip);
+    tcase_add_test(tc, shared_cause_is_not_red);
     tcase_add_test(tc, report_wrong_types);
     tcase_add_test(tc, known_hosts);
     tcase_add_test(tc, known_hosts_not_utf8);

@@ -185,6 +185,32 @@ GPtrArray *drover_health_local(const char *node, const char *libvirt_uri,
 
 drover_health_t drover_health_worst(const GPtrArray *results);
 
+/* How old another node's report may be to count (seconds) */
+#define DROVER_HEALTH_PEER_MAX_AGE_S 120
+
+/*!
+ * \brief Red needs a cause of this node's own: demote to warning each
+ *        critical result whose check no other node passes
+ *
+ * A critical check that passes on some other node (its report in
+ * \p reports at most DROVER_HEALTH_PEER_MAX_AGE_S old) is this node's
+ * fault and stays critical (red).  One that passes nowhere else -- all
+ * nodes fail it, or no other node has reported yet -- may have a cause
+ * the nodes share (the cluster's configuration: a transport whose
+ * certificates no node has, a directory no node reaches), and turning
+ * every node red for it would stop every VM: it becomes a warning
+ * (yellow), its reason saying so.
+ *
+ * \param[in,out] results  this node's results
+ * \param[in]     node     this node
+ * \param[in]     reports  node name -> published report (JSON); may be NULL
+ * \param[in]     now      seconds since the epoch
+ *
+ * \return how many results were demoted
+ */
+guint drover_health_demote_shared(GPtrArray *results, const char *node,
+                                  GHashTable *reports, gint64 now);
+
 /*!
  * \brief Pacemaker's node health of \p node: its worst #health-*
  *        attribute (red, yellow, green, or a score: -INFINITY is red,
