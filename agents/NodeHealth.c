@@ -193,10 +193,26 @@ publish_health(drover_ocf_t *ocf)
         drover_health_local(node, drover_ocf_param(ocf, "libvirt_uri"),
                             drover_deadline_in_ms(budget));
     drover_health_t worst = drover_health_worst(results);
-    g_autofree char *problems = drover_health_problems(results);
-    g_autofree char *report = drover_health_report_format(
-        results, node, g_get_real_time() / G_USEC_PER_SEC);
+    g_autofree char *problems = NULL;
+    g_autofree char *report = NULL;
     g_autoptr(drover_cib_t) cib = NULL;
+
+    /* red needs a cause of this node's own (docs/design.md): without the
+     * other nodes' reports no critical check passes elsewhere */
+    if (worst == DROVER_HEALTH_CRITICAL) {
+        g_autoptr(GHashTable) reports = NULL;
+
+        (void) drover_private_attr_read(DROVER_HEALTH_REPORT_ATTR, deadline,
+                                        &reports);
+        if (drover_health_demote_shared(results, node, reports,
+                                        g_get_real_time() / G_USEC_PER_SEC)
+            > 0) {
+            worst = drover_health_worst(results);
+        }
+    }
+    problems = drover_health_problems(results);
+    report = drover_health_report_format(results, node,
+                                         g_get_real_time() / G_USEC_PER_SEC);
 
     if (worst != DROVER_HEALTH_OK) {
         qb_log(LOG_WARNING, "%s is %s: %s", node, drover_health_str(worst),
