@@ -54,7 +54,12 @@ static const drover_ocf_param_t params[] = {
                   "and the whole report as the private attribute "
                   "drover-health (drover health --node/--all).  The VM "
                   "agent refuses to migrate to a red node and drover drain "
-                  "never chooses one." },
+                  "never chooses one.  Red needs a cause of this node's "
+                  "own: a check no other node passes (a shared cause, such "
+                  "as the cluster's configuration) is a warning.  A stopped "
+                  "NodeHealth leaves the colour as it was.  Run it as a "
+                  "clone with meta allow-unhealthy-nodes=true, so that it "
+                  "keeps running on a red node." },
     { .name = "libvirt_uri",
       .type = DROVER_PARAM_STRING,
       .default_value = "qemu:///system",
@@ -231,18 +236,19 @@ publish_health(drover_ocf_t *ocf)
                    deadline);
 }
 
-/* Withdraw what publish_health() set: a stopped NodeHealth checks nothing */
+/*
+ * A stopped NodeHealth checks nothing: its report goes, but the colour
+ * and its reason stay as the last monitor left them.  Withdrawing a red
+ * would make the node green to Pacemaker the moment the clone stops
+ * (standby, a stopped clone), and VMs could be placed on it before it was
+ * checked again; the next monitor after a start replaces them
+ * (docs/health.md)
+ */
 static void
-withdraw_health(drover_ocf_t *ocf)
+withdraw_report(drover_ocf_t *ocf)
 {
-    drover_deadline_t deadline = drover_ocf_deadline(ocf);
-    const char *node = node_name(ocf);
-
-    (void) drover_private_attr_set(DROVER_HEALTH_REPORT_ATTR, "", deadline);
-    (void) drover_cib_set_node_attr(node, DROVER_HEALTH_ATTR, NULL,
-                                    DROVER_ATTR_TRANSIENT, deadline);
-    (void) drover_cib_set_node_attr(node, DROVER_HEALTH_REASON_ATTR, NULL,
-                                    DROVER_ATTR_TRANSIENT, deadline);
+    (void) drover_private_attr_set(DROVER_HEALTH_REPORT_ATTR, "",
+                                   drover_ocf_deadline(ocf));
 }
 
 static int
@@ -256,6 +262,16 @@ health_start(drover_ocf_t *ocf)
 
     if (rc != 0) {
         return rc;
+    }
+    if (!drover_ocf_param_bool(ocf, "check_health")) {
+        /* checks off: a colour kept from before would never change */
+        drover_deadline_t deadline = drover_ocf_deadline(ocf);
+
+        (void) drover_cib_set_node_attr(node_name(ocf), DROVER_HEALTH_ATTR,
+                                        NULL, DROVER_ATTR_TRANSIENT, deadline);
+        (void) drover_cib_set_node_attr(node_name(ocf),
+                                        DROVER_HEALTH_REASON_ATTR, NULL,
+                                        DROVER_ATTR_TRANSIENT, deadline);
     }
     g_mkdir_with_parents(dir, 0755);
     return g_file_set_contents(state, "", 0, NULL) ? 0 : EIO;
@@ -272,7 +288,7 @@ health_stop(drover_ocf_t *ocf)
         qb_log(LOG_WARNING, "Could not withdraw the published facts");
     }
     if (drover_ocf_param_bool(ocf, "check_health")) {
-        withdraw_health(ocf);
+        withdraw_report(ocf);
     }
     g_unlink(state);
     return 0;

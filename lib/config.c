@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <drover/config.h>
+#include <drover/health.h>
 #include <drover/netsel.h>
 #include <drover/slot_group.h>
 
@@ -256,6 +257,34 @@ check_resources(const drover_cib_t *cib, const GPtrArray *networks,
     }
 }
 
+/* A NodeHealth that Pacemaker stops on a red node would withdraw the
+ * colour, start again, turn red again: without allow-unhealthy-nodes it
+ * flaps while every VM there is moved and moved back (Pacemaker Explained,
+ * "Tracking Node Health": health agents need it) */
+static void
+check_health_agents(const drover_cib_t *cib, GPtrArray *problems)
+{
+    g_autoptr(GPtrArray) ids =
+        drover_cib_resources_by_agent(cib, "ocf", "drover", "NodeHealth");
+
+    for (guint i = 0; i < ids->len; i++) {
+        const char *id = g_ptr_array_index(ids, i);
+        const char *allow =
+            drover_cib_resource_meta(cib, id, "allow-unhealthy-nodes");
+        g_autofree char *subject = g_strdup_printf("resource %s", id);
+
+        if (!drover_cib_is_true(allow)) {
+            add_problem(problems, DROVER_PROBLEM_ERROR, subject,
+                        "allow-unhealthy-nodes", allow,
+                        "A health agent must keep running on a red node: "
+                        "set meta allow-unhealthy-nodes=true (on the clone "
+                        "or the primitive), or Pacemaker stops it there, "
+                        "the colour goes, it starts again and turns red "
+                        "again");
+        }
+    }
+}
+
 static void
 check_limit(GPtrArray *problems, const char *subject, const char *name,
             const char *value)
@@ -429,7 +458,67 @@ drover_config_check(const drover_cib_t *cib)
     }
     check_nodes(cib, networks, valid, problems);
     check_resources(cib, networks, valid, problems);
+    check_health_agents(cib, problems);
     check_limits(cib, networks, problems);
     check_migration_limit(cib, problems);
     return problems;
+}
+
+/* The networks whose transport is tls, as "lm1, lm2" (NULL: none) */
+static char *
+tls_networks(const drover_cib_t *cib)
+{
+    const char *list = drover_cib_property(cib, DROVER_NETWORKS_PROPERTY);
+    g_autoptr(GPtrArray) networks = NULL;
+    g_autoptr(GString) reason = g_string_new(NULL);
+    g_autoptr(GString) names = g_string_new(NULL);
+
+    if (list == NULL || drover_networks_parse(list, &networks, reason) != 0) {
+        return NULL;
+    }
+    for (guint i = 0; i < networks->len; i++) {
+        const drover_network_t *n = g_ptr_array_index(networks, i);
+        g_autofree char *property = drover_transport_property(n->name);
+
+        if (g_strcmp0(drover_cib_property(cib, property), "tls") == 0) {
+            g_string_append_printf(names, "%s%s", (names->len > 0) ? ", " : "",
+                                   n->name);
+        }
+    }
+    return (names->len > 0) ? g_string_free(g_steal_pointer(&names), FALSE)
+                            : NULL;
+}
+
+void
+drover_config_check_node(const drover_cib_t *cib, const char *node,
+                         drover_deadline_t deadline, GPtrArray *problems)
+{
+    g_autofree char *networks = tls_networks(cib);
+    g_autofree char *subject = NULL;
+    g_autoptr(GPtrArray) results = NULL;
+
+    if (networks == NULL) {
+        return; /* without a tls transport the certificates are health's */
+    }
+    subject = g_strdup_printf("node %s", node);
+    results = g_ptr_array_new_with_free_func(drover_health_result_free);
+    drover_health_tls_from_cib(cib, node, deadline, results);
+    for (guint i = 0; i < results->len; i++) {
+        const drover_health_result_t *r = g_ptr_array_index(results, i);
+        g_autofree char *message = NULL;
+
+        if (r->status != DROVER_HEALTH_CRITICAL
+            && r->status != DROVER_HEALTH_UNKNOWN) {
+            continue;
+        }
+        message = g_strdup_printf("%s: the tls transport of %s needs "
+                                  "libvirt's certificates on every node "
+                                  "(docs/admin-guide.md)",
+                                  r->reason, networks);
+        add_problem(problems,
+                    (r->status == DROVER_HEALTH_CRITICAL)
+                        ? DROVER_PROBLEM_ERROR
+                        : DROVER_PROBLEM_WARNING,
+                    subject, "certificate", r->subject, message);
+    }
 }

@@ -54,6 +54,10 @@ crm_exit_t cli_finish(cli_t *cli, drover_output_t *out,
 
 drover_deadline_t cli_deadline(const cli_t *cli);
 
+/* This node's name as Pacemaker knows it (crm_node --name), else the
+ * host's */
+char *cli_local_node_name(void);
+
 /*!
  * \brief The CIB (live, or CIB_file), or an exit code after saying why not
  */

@@ -169,6 +169,11 @@ config_check(cli_t *cli)
         return rc;
     }
     problems = drover_config_check(cib);
+    {
+        g_autofree char *node = cli_local_node_name();
+
+        drover_config_check_node(cib, node, cli_deadline(cli), problems);
+    }
     list = drover_output_add(drover_output_root(out), "problems");
     for (guint i = 0; i < problems->len; i++) {
         drover_problem_t *p = g_ptr_array_index(problems, i);

@@ -8,7 +8,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <sys/utsname.h>
 
 #include <drover/cib.h>
 #include <drover/health.h>
@@ -187,25 +186,6 @@ read_published(cli_t *cli, GPtrArray *reports)
     return CRM_EX_OK;
 }
 
-/* This node's name as Pacemaker knows it (crm_node --name), else the
- * host's: the checks leave it out of its own peers by that name */
-static char *
-local_node_name(void)
-{
-    g_autofree char *out = NULL;
-    const char *argv[] = { "crm_node", "--name", NULL };
-    int status = -1;
-    struct utsname host;
-
-    if (drover_spawn(argv, drover_deadline_in_ms(2000), &out, NULL, &status)
-            == 0
-        && status == 0 && out != NULL && *g_strstrip(out) != '\0') {
-        return g_steal_pointer(&out);
-    }
-    uname(&host);
-    return g_strdup(host.nodename);
-}
-
 static void
 health_text(const xmlNode *result, GString *text)
 {
@@ -315,7 +295,7 @@ cmd_health(cli_t *cli, int argc, char **argv)
     } else {
         node_report_t *report = g_new0(node_report_t, 1);
 
-        report->node = local_node_name();
+        report->node = cli_local_node_name();
         report->age_s = -1;
         report->results = drover_health_local(
             report->node,

@@ -9,9 +9,11 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include <drover/log.h>
 #include <drover/rc.h>
+#include <drover/spawn.h>
 
 #include <drover/cib.h>
 
@@ -173,6 +175,25 @@ cli_parse(cli_t *cli, const char *command, const char *parameter_string,
         return CRM_EX_USAGE;
     }
     return apply_globals(cli);
+}
+
+/* This node's name as Pacemaker knows it (crm_node --name), else the
+ * host's: the checks leave it out of its own peers by that name */
+char *
+cli_local_node_name(void)
+{
+    g_autofree char *out = NULL;
+    const char *argv[] = { "crm_node", "--name", NULL };
+    int status = -1;
+    struct utsname host;
+
+    if (drover_spawn(argv, drover_deadline_in_ms(2000), &out, NULL, &status)
+            == 0
+        && status == 0 && out != NULL && *g_strstrip(out) != '\0') {
+        return g_steal_pointer(&out);
+    }
+    uname(&host);
+    return g_strdup(host.nodename);
 }
 
 drover_deadline_t

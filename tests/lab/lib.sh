@@ -225,8 +225,9 @@ standby_at_once() {
 }
 
 # The NodeHealth clone on every node, monitoring every 3 s (it publishes
-# each node's facts on the migration networks and its health); with
-# NAME=VALUE arguments, those parameters
+# each node's facts on the migration networks and its health), kept
+# running on a red node as a health agent must be; with NAME=VALUE
+# arguments, those parameters
 # shellcheck disable=SC2120  # parameters are optional
 nodehealth_clone() {
     local params="" kv
@@ -235,6 +236,9 @@ nodehealth_clone() {
     done
     [ -z "$params" ] || params="<instance_attributes id=\"health-params\">$params</instance_attributes>"
     on n1 cibadmin -C -o resources -X "<clone id=\"health-clone\">
+  <meta_attributes id=\"health-clone-meta\">
+    <nvpair id=\"health-clone-allow-unhealthy\" name=\"allow-unhealthy-nodes\" value=\"true\"/>
+  </meta_attributes>
   <primitive id=\"health\" class=\"ocf\" provider=\"drover\" type=\"NodeHealth\">$params
     <operations>
       <op id=\"health-monitor\" name=\"monitor\" interval=\"3s\" timeout=\"20s\"/>

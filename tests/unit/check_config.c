@@ -263,6 +263,95 @@ START_TEST(fixture_problems)
 }
 END_TEST
 
+/* A NodeHealth must keep running on a red node: allow-unhealthy-nodes,
+ * on the primitive or (inherited) on its clone */
+START_TEST(health_agent_on_red_nodes)
+{
+    static const struct {
+        const char *clone_meta;     /* NULL: none */
+        const char *primitive_meta; /* NULL: none */
+        bool flagged;
+    } rows[] = {
+        { NULL, NULL, true },      { "false", NULL, true },
+        { "true", NULL, false },   { NULL, "yes", false },
+        { "true", "false", true }, /* the primitive's own wins */
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        g_autoptr(GString) xml = g_string_new("<clone id='hc'>");
+        g_autoptr(GPtrArray) p = NULL;
+
+        if (rows[i].clone_meta != NULL) {
+            g_string_append_printf(
+                xml,
+                "<meta_attributes id='hc-m'><nvpair id='hc-a' "
+                "name='allow-unhealthy-nodes' value='%s'/></meta_attributes>",
+                rows[i].clone_meta);
+        }
+        g_string_append(xml, "<primitive id='health' class='ocf' "
+                             "provider='drover' type='NodeHealth'>");
+        if (rows[i].primitive_meta != NULL) {
+            g_string_append_printf(
+                xml,
+                "<meta_attributes id='h-m'><nvpair id='h-a' "
+                "name='allow-unhealthy-nodes' value='%s'/></meta_attributes>",
+                rows[i].primitive_meta);
+        }
+        g_string_append(xml, "</primitive></clone>");
+        p = check_cib(LM1, NULL, NULL, xml->str);
+        ck_assert_msg(p->len == (rows[i].flagged ? 1 : 0), "row %zu: %u", i,
+                      p->len);
+        if (rows[i].flagged) {
+            ck_assert_int_eq(problem(p, 0)->severity, DROVER_PROBLEM_ERROR);
+            ck_assert_str_eq(problem(p, 0)->subject, "resource health");
+            ck_assert_str_eq(problem(p, 0)->name, "allow-unhealthy-nodes");
+            ck_assert_ptr_nonnull(
+                strstr(problem(p, 0)->message, "allow-unhealthy-nodes=true"));
+        }
+    }
+}
+END_TEST
+
+/* A tls transport needs certificates: this node's are checked by the
+ * health check's own reading, and a missing one is an error */
+START_TEST(tls_transport_needs_certificates)
+{
+    static const char *transports[] = { "tls", "tcp" };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(transports); i++) {
+        g_autofree char *xml = g_strdup_printf(
+            "<cib><configuration><crm_config><cluster_property_set id='o'>"
+            "<nvpair id='n' name='drover-migration-networks' value='" LM12 "'/>"
+            "<nvpair id='t' name='drover-network-lm2-transport' value='%s'/>"
+            "<nvpair id='d' name='drover-health-tls-dir' value='/nonexistent'/>"
+            "</cluster_property_set></crm_config><nodes/><resources/>"
+            "</configuration><status/></cib>",
+            transports[i]);
+        g_autoptr(drover_cib_t) cib = NULL;
+        g_autoptr(GPtrArray) p =
+            g_ptr_array_new_with_free_func(drover_problem_free);
+
+        ck_assert_int_eq(drover_cib_from_xml(xml, &cib), 0);
+        drover_config_check_node(cib, "n1", drover_deadline_in_ms(5000), p);
+        if (strcmp(transports[i], "tcp") == 0) {
+            ck_assert_int_eq(p->len, 0);
+            continue;
+        }
+        ck_assert_int_eq(p->len, 2); /* server and client certificate */
+        for (guint j = 0; j < p->len; j++) {
+            ck_assert_int_eq(problem(p, j)->severity, DROVER_PROBLEM_ERROR);
+            ck_assert_str_eq(problem(p, j)->subject, "node n1");
+            ck_assert_ptr_nonnull(strstr(problem(p, j)->message, ": missing: "
+                                                                 "the tls "
+                                                                 "transport "
+                                                                 "of lm2"));
+        }
+        ck_assert_str_eq(problem(p, 0)->value, "/nonexistent/servercert.pem");
+        ck_assert_str_eq(problem(p, 1)->value, "/nonexistent/clientcert.pem");
+    }
+}
+END_TEST
+
 Suite *
 config_suite(void)
 {
@@ -278,6 +367,8 @@ config_suite(void)
     tcase_add_test(tc, node_unreachable);
     tcase_add_test(tc, vm_network_orders);
     tcase_add_test(tc, fixture_problems);
+    tcase_add_test(tc, health_agent_on_red_nodes);
+    tcase_add_test(tc, tls_transport_needs_certificates);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -8,6 +8,7 @@
 #include <glib.h>
 
 #include <drover/cib.h>
+#include <drover/deadline.h>
 
 #define DROVER_NETWORKS_PROPERTY "drover-migration-networks"
 #define DROVER_INCOMING_ATTR     "drover-incoming"
@@ -33,5 +34,14 @@ void drover_problem_free(gpointer problem);
  * \return drover_problem_t *, empty when all is well
  */
 GPtrArray *drover_config_check(const drover_cib_t *cib);
+
+/*!
+ * \brief Check what the configuration needs on node \p node that only
+ *        that node can see: the certificates libvirt's TLS needs when a
+ *        migration network's transport is tls (drover_health_tls_from_cib(),
+ *        the health check's own reading); appended to \p problems
+ */
+void drover_config_check_node(const drover_cib_t *cib, const char *node,
+                              drover_deadline_t deadline, GPtrArray *problems);
 
 #endif /* DROVER_CONFIG__H */
