@@ -1,10 +1,12 @@
 /*
  * Checking drover's configuration as a whole.
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <drover/config.h>
+#include <drover/drain.h>
 #include <drover/health.h>
 #include <drover/netsel.h>
 #include <drover/slot_group.h>
@@ -39,6 +41,20 @@ add_problem(GPtrArray *problems, drover_problem_severity_t severity,
     p->value = (value != NULL) ? drover__shown(value) : NULL;
     p->message = g_strdup(message);
     g_ptr_array_add(problems, p);
+}
+
+static void G_GNUC_PRINTF(6, 7)
+    add_problemf(GPtrArray *problems, drover_problem_severity_t severity,
+                 const char *subject, const char *name, const char *value,
+                 const char *format, ...)
+{
+    g_autofree char *message = NULL;
+    va_list ap;
+
+    va_start(ap, format);
+    message = g_strdup_vprintf(format, ap);
+    va_end(ap);
+    add_problem(problems, severity, subject, name, value, message);
 }
 
 /* "lm1 10.20.1.0/24, lm2 10.20.2.0/24,fd00::/64" */
@@ -352,8 +368,7 @@ check_limits(const drover_cib_t *cib, const GPtrArray *networks,
             known = known || strcmp(name, transport) == 0;
         }
         if (!known) {
-            add_problem(problems, DROVER_PROBLEM_WARNING, "cluster", name,
-                        value,
+            add_problem(problems, DROVER_PROBLEM_ERROR, "cluster", name, value,
                         "Not an option of any migration network "
                         "(" DROVER_NETWORKS_PROPERTY
                         "): drover-network-NAME-max-migrations, "
@@ -432,6 +447,240 @@ check_migration_limit(const drover_cib_t *cib, GPtrArray *problems)
     }
 }
 
+/* The cluster properties an admin sets (docs/); drover-network-NAME-*
+ * are check_limits()' */
+static const char *const known_properties[] = {
+    DROVER_NETWORKS_PROPERTY,
+    DROVER_MAX_MIGRATIONS_PROPERTY,
+    DROVER_SLOTS_PROTOCOL_PROPERTY,
+    DROVER_HEALTH_TLS_PROPERTY,
+    DROVER_HEALTH_TLS_DIR_PROPERTY,
+    DROVER_HEALTH_TLS_WARN_PROPERTY,
+    DROVER_HEALTH_SSH_PROPERTY,
+    DROVER_HEALTH_SSH_KNOWN_PROPERTY,
+    DROVER_HEALTH_LDAP_URI_PROPERTY,
+    DROVER_HEALTH_LDAP_BASE_PROPERTY,
+    DROVER_HEALTH_LDAP_FILTER_PROPERTY,
+    DROVER_HEALTH_LDAP_EXPECT_PROPERTY,
+    DROVER_HEALTH_LDAP_BIND_PROPERTY,
+    DROVER_HEALTH_LDAP_SECRET_PROPERTY,
+    NULL,
+};
+
+/* The permanent node attributes an admin sets, and those drover drain
+ * writes */
+static const char *const admin_node_attrs[] = {
+    DROVER_INCOMING_ATTR,
+    DROVER_MAX_OUTGOING_ATTR,
+    DROVER_MAX_INCOMING_ATTR,
+    NULL,
+};
+static const char *const drain_node_attrs[] = {
+    DROVER_DRAIN_STATE_ATTR,
+    DROVER_DRAIN_PLAN_ATTR,
+    NULL,
+};
+
+/* Levenshtein distance of \p a and \p b (short names only) */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a);
+    size_t lb = strlen(b);
+    g_autofree size_t *row = g_new(size_t, lb + 1);
+
+    for (size_t j = 0; j <= lb; j++) {
+        row[j] = j;
+    }
+    for (size_t i = 1; i <= la; i++) {
+        size_t diagonal = row[0];
+
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t above = row[j];
+            size_t cost = (a[i - 1] == b[j - 1]) ? 0 : 1;
+
+            row[j] = MIN(MIN(above + 1, row[j - 1] + 1), diagonal + cost);
+            diagonal = above;
+        }
+    }
+    return row[lb];
+}
+
+/* "; did you mean X?" for the nearest of \p names (NULL-terminated) when
+ * one is near, else "" */
+static char *
+nearest(const char *name, const char *const *names)
+{
+    const char *best = NULL;
+    size_t best_distance = 4; /* a few typos, no more */
+
+    for (size_t i = 0; names[i] != NULL; i++) {
+        size_t d = edit_distance(name, names[i]);
+
+        if (d < best_distance) {
+            best = names[i];
+            best_distance = d;
+        }
+    }
+    return (best != NULL) ? g_strdup_printf("; did you mean %s?", best)
+                          : g_strdup("");
+}
+
+static bool
+listed(const char *name, const char *const *names)
+{
+    for (size_t i = 0; names[i] != NULL; i++) {
+        if (strcmp(name, names[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Every drover-* property and permanent node attribute is one drover
+ * reads, in the place it reads it (errors); admin-set node attributes are
+ * permanent (a transient one is ignored and gone at the next reboot: a
+ * warning, as the permanent one, or the default, still holds) */
+static void
+check_names(const drover_cib_t *cib, GPtrArray *problems)
+{
+    g_autoptr(GHashTable) properties = drover_cib_properties(cib, "drover-");
+    g_autoptr(GPtrArray) nodes = drover_cib_nodes(cib);
+    g_autofree gpointer *names = NULL;
+    guint n_names = 0;
+
+    names = g_hash_table_get_keys_as_array(properties, &n_names);
+    qsort(names, n_names, sizeof(*names), compare_names);
+    for (guint k = 0; k < n_names; k++) {
+        const char *name = names[k];
+        const char *value = g_hash_table_lookup(properties, name);
+        g_autofree char *guess = NULL;
+
+        if (listed(name, known_properties)
+            || g_str_has_prefix(name, "drover-network-")) {
+            continue;
+        }
+        if (listed(name, admin_node_attrs)) {
+            add_problem(problems, DROVER_PROBLEM_ERROR, "cluster", name, value,
+                        "A node attribute, not a cluster property: set it "
+                        "with crm_attribute --node NODE --name NAME "
+                        "(this property is ignored)");
+            continue;
+        }
+        guess = nearest(name, known_properties);
+        add_problemf(problems, DROVER_PROBLEM_ERROR, "cluster", name, value,
+                     "Not a drover cluster property (this one is "
+                     "ignored)%s",
+                     guess);
+    }
+    for (guint i = 0; i < nodes->len; i++) {
+        drover_cib_node_t *node = g_ptr_array_index(nodes, i);
+        g_autofree char *subject = g_strdup_printf("node %s", node->name);
+        g_autoptr(GHashTable) permanent = drover_cib_node_attrs(
+            cib, node->name, "drover-", DROVER_ATTR_PERMANENT);
+        g_autofree gpointer *attrs = NULL;
+        guint n = 0;
+
+        attrs = g_hash_table_get_keys_as_array(permanent, &n);
+        qsort(attrs, n, sizeof(*attrs), compare_names);
+        for (guint k = 0; k < n; k++) {
+            const char *name = attrs[k];
+            const char *value = g_hash_table_lookup(permanent, name);
+            g_autofree char *guess = NULL;
+
+            if (listed(name, admin_node_attrs)
+                || listed(name, drain_node_attrs)) {
+                continue;
+            }
+            if (listed(name, known_properties)
+                || g_str_has_prefix(name, "drover-network-")) {
+                add_problem(problems, DROVER_PROBLEM_ERROR, subject, name,
+                            value,
+                            "A cluster property, not a node attribute: set "
+                            "it with crm_attribute --type crm_config "
+                            "--name NAME (this attribute is ignored)");
+                continue;
+            }
+            guess = nearest(name, admin_node_attrs);
+            add_problemf(problems, DROVER_PROBLEM_ERROR, subject, name, value,
+                         "Not a drover node attribute (this one is "
+                         "ignored)%s",
+                         guess);
+        }
+        for (size_t a = 0; admin_node_attrs[a] != NULL; a++) {
+            const char *value = drover_cib_node_attr(
+                cib, node->name, admin_node_attrs[a], DROVER_ATTR_TRANSIENT);
+
+            if (value != NULL) {
+                add_problem(problems, DROVER_PROBLEM_WARNING, subject,
+                            admin_node_attrs[a], value,
+                            "Transient (--lifetime reboot): drover reads "
+                            "only the permanent one; set it without "
+                            "--lifetime and delete this one");
+            }
+        }
+    }
+}
+
+/* One of \p words, else an error naming them */
+static void
+check_word(GPtrArray *problems, const drover_cib_t *cib, const char *name,
+           const char *words)
+{
+    const char *value = drover_cib_property(cib, name);
+    g_auto(GStrv) list = g_strsplit(words, " ", -1);
+
+    if (value == NULL || g_strv_contains((const char *const *) list, value)) {
+        return;
+    }
+    add_problemf(problems, DROVER_PROBLEM_ERROR, "cluster", name, value,
+                 "Expected one of: %s", words);
+}
+
+/* The health checks' settings (docs/health.md) and the slot protocol */
+static void
+check_settings(const drover_cib_t *cib, GPtrArray *problems)
+{
+    const char *warn =
+        drover_cib_property(cib, DROVER_HEALTH_TLS_WARN_PROPERTY);
+    const char *uri = drover_cib_property(cib, DROVER_HEALTH_LDAP_URI_PROPERTY);
+    gint64 days = 0;
+
+    check_word(problems, cib, DROVER_HEALTH_TLS_PROPERTY, "on off auto");
+    check_word(problems, cib, DROVER_HEALTH_SSH_PROPERTY, "on off auto");
+    check_word(problems, cib, DROVER_SLOTS_PROTOCOL_PROPERTY, "1 2");
+    if (warn != NULL
+        && !g_ascii_string_to_signed(warn, 10, 0, 3650, &days, NULL)) {
+        add_problem(problems, DROVER_PROBLEM_ERROR, "cluster",
+                    DROVER_HEALTH_TLS_WARN_PROPERTY, warn,
+                    "Expected a number of days from 0 to 3650");
+    }
+    if (uri != NULL) {
+        g_auto(GStrv) list = g_strsplit_set(uri, " \t,", -1);
+        g_autofree char *clear = NULL;
+
+        for (char **u = list; *u != NULL; u++) {
+            if (**u != '\0' && !g_str_has_prefix(*u, "ldap://")
+                && !g_str_has_prefix(*u, "ldaps://")) {
+                add_problemf(problems, DROVER_PROBLEM_ERROR, "cluster",
+                             DROVER_HEALTH_LDAP_URI_PROPERTY, uri,
+                             "'%s' is not an ldap:// or ldaps:// URI", *u);
+            }
+        }
+        if (drover_cib_property(cib, DROVER_HEALTH_LDAP_SECRET_PROPERTY) != NULL
+            && (clear = drover_ldap_uri_in_clear(uri)) != NULL) {
+            add_problemf(problems, DROVER_PROBLEM_ERROR, "cluster",
+                         DROVER_HEALTH_LDAP_URI_PROPERTY, uri,
+                         "With " DROVER_HEALTH_LDAP_SECRET_PROPERTY
+                         " the password would go in clear to %s: give "
+                         "ldaps:// URIs only (StartTLS is not supported), or "
+                         "no password file to bind anonymously",
+                         clear);
+        }
+    }
+}
+
 GPtrArray *
 drover_config_check(const drover_cib_t *cib)
 {
@@ -459,6 +708,8 @@ drover_config_check(const drover_cib_t *cib)
     check_nodes(cib, networks, valid, problems);
     check_resources(cib, networks, valid, problems);
     check_health_agents(cib, problems);
+    check_names(cib, problems);
+    check_settings(cib, problems);
     check_limits(cib, networks, problems);
     check_migration_limit(cib, problems);
     return problems;

@@ -1257,10 +1257,8 @@ ldap_call(void *data)
     return 0;
 }
 
-/* The first URI of \p uris (a list, as ldap_initialize() takes it) that
- * is not ldaps://, or NULL */
-static char *
-uri_in_clear(const char *uris)
+char *
+drover_ldap_uri_in_clear(const char *uris)
 {
     g_auto(GStrv) list = g_strsplit_set(uris, " \t,", -1);
 
@@ -1296,7 +1294,7 @@ drover_health_ldap(const drover_ldap_check_t *check, const char *node,
     /* a simple bind sends the password as it is: over TLS only (drover
      * does not use StartTLS) */
     if (check->password != NULL && *check->password != '\0'
-        && (clear = uri_in_clear(check->uri)) != NULL) {
+        && (clear = drover_ldap_uri_in_clear(check->uri)) != NULL) {
         return result("ldap", check->uri, started, DROVER_HEALTH_WARNING,
                       g_strdup_printf(
                           "not checked: a simple bind would send the "

@@ -28,10 +28,7 @@ static char **targets = NULL;
 static char *on_unmovable = NULL;
 static char *order = NULL;
 
-/* What the CIB keeps of a drain (node attributes of the drained node) */
-#define DRAIN_STATE_ATTR "drover-drain"      /* draining | drained */
-#define DRAIN_PLAN_ATTR  "drover-drain-plan" /* "vm>target ..." in order */
-#define DRAIN_PREFER     "10000"             /* beats any stickiness */
+#define DRAIN_PREFER "10000" /* beats any stickiness */
 
 static GOptionEntry entries[] = {
     { "dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run,
@@ -177,12 +174,12 @@ follow_other_drains(const drover_cib_t *cib, xmlNode *mon_nodes, GPtrArray *vms)
     for (xmlNode *n = xmlFirstElementChild(mon_nodes); n != NULL;
          n = xmlNextElementSibling(n)) {
         const char *name = cli_xml_prop(n, "name");
-        const char *moves = drover_cib_node_attr(cib, name, DRAIN_PLAN_ATTR,
-                                                 DROVER_ATTR_PERMANENT);
+        const char *moves = drover_cib_node_attr(
+            cib, name, DROVER_DRAIN_PLAN_ATTR, DROVER_ATTR_PERMANENT);
         g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
         g_autoptr(GPtrArray) to = g_ptr_array_new_with_free_func(g_free);
 
-        if (g_strcmp0(drover_cib_node_attr(cib, name, DRAIN_STATE_ATTR,
+        if (g_strcmp0(drover_cib_node_attr(cib, name, DROVER_DRAIN_STATE_ATTR,
                                            DROVER_ATTR_PERMANENT),
                       "draining")
             != 0) {
@@ -642,7 +639,7 @@ finish(cli_t *cli, const char *node)
         rc = remove_constraints(cli, after);
     }
     if (rc == 0) {
-        rc = set_attr(cli, node, DRAIN_STATE_ATTR, "drained");
+        rc = set_attr(cli, node, DROVER_DRAIN_STATE_ATTR, "drained");
     }
     return rc;
 }
@@ -699,8 +696,8 @@ still_on(cli_t *cli, const char *node)
 static crm_exit_t
 follow(cli_t *cli, const drover_cib_t *cib, const char *node)
 {
-    const char *moves =
-        drover_cib_node_attr(cib, node, DRAIN_PLAN_ATTR, DROVER_ATTR_PERMANENT);
+    const char *moves = drover_cib_node_attr(cib, node, DROVER_DRAIN_PLAN_ATTR,
+                                             DROVER_ATTR_PERMANENT);
     const char *standby =
         drover_cib_node_attr(cib, node, "standby", DROVER_ATTR_PERMANENT);
     g_autoptr(GPtrArray) vms = g_ptr_array_new_with_free_func(g_free);
@@ -780,8 +777,8 @@ start_drain(cli_t *cli, const drover_cib_t *cib, const char *node,
         drover_drain_moves_format((const char *const *) vms->pdata,
                                   (const char *const *) to->pdata, vms->len);
     /* The state first, so that a drain cut short is seen as one */
-    if (set_attr(cli, node, DRAIN_PLAN_ATTR, moves) != 0
-        || set_attr(cli, node, DRAIN_STATE_ATTR, "draining") != 0
+    if (set_attr(cli, node, DROVER_DRAIN_PLAN_ATTR, moves) != 0
+        || set_attr(cli, node, DROVER_DRAIN_STATE_ATTR, "draining") != 0
         || apply_moves(cli, prefix, node, (char **) vms->pdata,
                        (char **) to->pdata, vms->len,
                        lanes_of(cib, node, vms->len), skipped)
@@ -848,8 +845,8 @@ cancel_drain(cli_t *cli, const drover_cib_t *cib, const char *node, bool say)
     g_autofree char *prefix = g_strdup_printf("drover-drain-%s-", node);
     g_autofree char *after = g_strdup_printf("drover-drain-%s-after-", node);
     g_autofree char *ban = g_strdup_printf("drover-drain-%s-ban-", node);
-    const char *moves =
-        drover_cib_node_attr(cib, node, DRAIN_PLAN_ATTR, DROVER_ATTR_PERMANENT);
+    const char *moves = drover_cib_node_attr(cib, node, DROVER_DRAIN_PLAN_ATTR,
+                                             DROVER_ATTR_PERMANENT);
     g_autoptr(GPtrArray) vms = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) to = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) stay = g_ptr_array_new_with_free_func(g_free);
@@ -900,8 +897,8 @@ cancel_drain(cli_t *cli, const drover_cib_t *cib, const char *node, bool say)
         }
     }
     if (remove_constraints(cli, prefix) != 0
-        || set_attr(cli, node, DRAIN_STATE_ATTR, NULL) != 0
-        || set_attr(cli, node, DRAIN_PLAN_ATTR, NULL) != 0) {
+        || set_attr(cli, node, DROVER_DRAIN_STATE_ATTR, NULL) != 0
+        || set_attr(cli, node, DROVER_DRAIN_PLAN_ATTR, NULL) != 0) {
         return CRM_EX_ERROR;
     }
     if (say) {
@@ -977,7 +974,7 @@ plan(cli_t *cli, const char *node_name)
     }
     {
         const char *state = drover_cib_node_attr(
-            cib, node_name, DRAIN_STATE_ATTR, DROVER_ATTR_PERMANENT);
+            cib, node_name, DROVER_DRAIN_STATE_ATTR, DROVER_ATTR_PERMANENT);
 
         if (state != NULL && !dry_run) {
             /* a drain under way (or done): follow it, do not plan again */
@@ -1097,9 +1094,9 @@ cmd_undrain(cli_t *cli, int argc, char **argv)
     if (rc != CRM_EX_OK) {
         return rc;
     }
-    moves = drover_cib_node_attr(cib, argv[1], DRAIN_PLAN_ATTR,
+    moves = drover_cib_node_attr(cib, argv[1], DROVER_DRAIN_PLAN_ATTR,
                                  DROVER_ATTR_PERMANENT);
-    if (drover_cib_node_attr(cib, argv[1], DRAIN_STATE_ATTR,
+    if (drover_cib_node_attr(cib, argv[1], DROVER_DRAIN_STATE_ATTR,
                              DROVER_ATTR_PERMANENT)
         == NULL) {
         g_autofree char *shown = drover__shown(argv[1]);

@@ -245,6 +245,7 @@ START_TEST(fixture_problems)
         { "warning", "node n4", NULL },
         { "error", "resource vm3", "lm2 lm9" },
         { "error", "resource vm5", "lm1,lm1" },
+        { "warning", "node n1", "3" },     /* a transient max-incoming */
         { "warning", "cluster", "unset" }, /* migration-limit */
     };
 
@@ -352,6 +353,48 @@ START_TEST(tls_transport_needs_certificates)
 }
 END_TEST
 
+/* Names an admin mistypes or sets in the wrong place, and values the
+ * health checks and the slot group cannot use */
+START_TEST(names_and_settings)
+{
+    g_autofree char *path = unit_data_path("cib-names.xml");
+    g_autofree char *xml = NULL;
+    g_autoptr(drover_cib_t) cib = NULL;
+    g_autoptr(GPtrArray) p = NULL;
+    const char *expected[][3] = {
+        { "cluster", "drover-frobnicate", "Not a drover cluster property" },
+        { "cluster", "drover-incoming", "A node attribute, not a cluster" },
+        { "cluster", "drover-max-migration",
+          "did you mean drover-max-migrations?" },
+        { "node n1", "drover-incomming", "did you mean drover-incoming?" },
+        { "node n1", "drover-migration-networks",
+          "A cluster property, not a node attribute" },
+        { "node n1", "drover-incoming", "Transient" },
+        { "cluster", "drover-health-tls", "Expected one of: on off auto" },
+        { "cluster", "drover-slots-protocol", "Expected one of: 1 2" },
+        { "cluster", "drover-health-tls-warn-days", "from 0 to 3650" },
+        { "cluster", "drover-health-ldap-uri", "'http://x' is not an ldap://" },
+        { "cluster", "drover-health-ldap-uri",
+          "in clear to ldap://10.20.0.11" },
+    };
+
+    ck_assert(g_file_get_contents(path, &xml, NULL, NULL));
+    ck_assert_int_eq(drover_cib_from_xml(xml, &cib), 0);
+    p = drover_config_check(cib);
+    ck_assert_int_eq(p->len, G_N_ELEMENTS(expected));
+    for (guint i = 0; i < p->len; i++) {
+        ck_assert_str_eq(problem(p, i)->subject, expected[i][0]);
+        ck_assert_str_eq(problem(p, i)->name, expected[i][1]);
+        ck_assert_msg(strstr(problem(p, i)->message, expected[i][2]) != NULL,
+                      "%u: %s", i, problem(p, i)->message);
+        ck_assert_int_eq(problem(p, i)->severity,
+                         (strcmp(expected[i][2], "Transient") == 0)
+                             ? DROVER_PROBLEM_WARNING
+                             : DROVER_PROBLEM_ERROR);
+    }
+}
+END_TEST
+
 Suite *
 config_suite(void)
 {
@@ -369,6 +412,7 @@ config_suite(void)
     tcase_add_test(tc, fixture_problems);
     tcase_add_test(tc, health_agent_on_red_nodes);
     tcase_add_test(tc, tls_transport_needs_certificates);
+    tcase_add_test(tc, names_and_settings);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -14,6 +14,11 @@
  * drover/record.h): what the planner weighs besides utilization */
 #define DROVER_HOST_ATTR "drover-host"
 
+/* What the CIB keeps of a drain (permanent attributes of the drained node,
+ * written by drover drain) */
+#define DROVER_DRAIN_STATE_ATTR "drover-drain"      /* draining | drained */
+#define DROVER_DRAIN_PLAN_ATTR  "drover-drain-plan" /* "vm>target ..." */
+
 typedef struct {
     gint64 mem_available_mib; /* MemAvailable; -1: unknown */
     double load;              /* 1-minute load average per CPU; -1: unknown */

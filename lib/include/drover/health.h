@@ -133,6 +133,12 @@ void drover_health_ssh_from_cib(const drover_cib_t *cib, const char *node,
                                 drover_deadline_t deadline, GPtrArray *results);
 
 /* Cluster properties of the directory check (docs/health.md) */
+/*!
+ * \brief The first URI of \p uris (a list, as ldap_initialize() takes it)
+ *        that is not ldaps:// (or not a URI at all), or NULL
+ */
+char *drover_ldap_uri_in_clear(const char *uris);
+
 #define DROVER_HEALTH_LDAP_URI_PROPERTY    "drover-health-ldap-uri"
 #define DROVER_HEALTH_LDAP_BASE_PROPERTY   "drover-health-ldap-base"
 #define DROVER_HEALTH_LDAP_FILTER_PROPERTY "drover-health-ldap-filter"
