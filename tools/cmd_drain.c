@@ -833,6 +833,31 @@ runs_on(xmlDoc *mon, const char *vm, const char *node)
            && strcmp(cli_xml_prop(r, "role"), "Started") == 0;
 }
 
+/* Whether anything of a drain of \p node is in the CIB: its state, its plan
+ * or one of its constraints (a cancel cut short can leave some) */
+static bool
+has_drain(const drover_cib_t *cib, const char *node)
+{
+    g_autofree char *prefix = g_strdup_printf("drover-drain-%s-", node);
+    xmlNode *constraints = cli_xml_find(drover_cib_root(cib), "constraints");
+
+    if (drover_cib_node_attr(cib, node, DRAIN_STATE_ATTR, DROVER_ATTR_PERMANENT)
+            != NULL
+        || drover_cib_node_attr(cib, node, DRAIN_PLAN_ATTR,
+                                DROVER_ATTR_PERMANENT)
+               != NULL) {
+        return true;
+    }
+    for (xmlNode *c = (constraints != NULL) ? xmlFirstElementChild(constraints)
+                                            : NULL;
+         c != NULL; c = xmlNextElementSibling(c)) {
+        if (g_str_has_prefix(cli_xml_prop(c, "id"), prefix)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /*
  * Cancel: the VMs that have not started moving (their pipeline predecessor
  * is not there yet) stay; the ones that may be migrating keep their target
@@ -1167,7 +1192,18 @@ cmd_drain(cli_t *cli, int argc, char **argv)
         g_autoptr(drover_cib_t) cib = NULL;
 
         rc = cli_cib(cli, NULL, &cib);
-        return (rc != CRM_EX_OK) ? rc : cancel_drain(cli, cib, argv[1], true);
+        if (rc != CRM_EX_OK) {
+            return rc;
+        }
+        if (!has_drain(cib, argv[1])) {
+            /* as undrain of a node not drained; and a standby set by hand
+             * is not the drain's to take away */
+            g_autofree char *shown = drover__shown(argv[1]);
+
+            return cli_fail(cli, NULL, CRM_EX_NOSUCH,
+                            "There is no drain of '%s' to cancel", shown);
+        }
+        return cancel_drain(cli, cib, argv[1], true);
     }
     return plan(cli, argv[1]);
 }

@@ -281,6 +281,8 @@ find_command(const char *name)
     return NULL;
 }
 
+static crm_exit_t cmd_help(cli_t *cli, int argc, char **argv);
+
 /* drover(8), from the same tables as each command's --help */
 static crm_exit_t
 print_man(void)
@@ -312,11 +314,13 @@ print_man(void)
 
         (void) c->fn(&cli, 1, argv); /* cli_parse() writes, the rest waits */
     }
+    {
+        char *argv[] = { (char *) "help", NULL };
+
+        (void) cmd_help(&cli, 1, argv);
+    }
     g_string_append(
-        man, ".SS \"help [\\fIcommand\\fR] [\\-\\-man]\"\n"
-             "The commands, a command's options, or this manual page "
-             "(roff).\n"
-             ".SH EXIT STATUS\n"
+        man, ".SH EXIT STATUS\n"
              "Pacemaker's exit codes: 0 success, 1 error, 64 bad usage, 69 "
              "the cluster is unavailable, 78 invalid configuration, 105 no "
              "such object, 113 not all of it could be done, 124 timed out.  "
@@ -333,18 +337,43 @@ print_man(void)
     return (fputs(man->str, stdout) < 0) ? CRM_EX_IOERR : CRM_EX_OK;
 }
 
+static gboolean help_man = FALSE;
+
+static GOptionEntry help_entries[] = {
+    { "man", 0, 0, G_OPTION_ARG_NONE, &help_man,
+      "Print the manual page drover(8), in roff", NULL },
+    { 0 },
+};
+
 static crm_exit_t
 cmd_help(cli_t *cli, int argc, char **argv)
 {
     const cli_command_t *c = NULL;
     char *help_argv[] = { NULL, (char *) "--help", NULL };
+    crm_exit_t rc = cli_parse(
+        cli, "help", "[COMMAND|--man]",
+        "Without COMMAND, list the commands; with one, show its options and "
+        "what it does (as 'drover COMMAND --help'); with --man, print the "
+        "manual page drover(8).",
+        help_entries, &argc, &argv);
 
+    if (rc != CRM_EX_OK) {
+        return rc;
+    }
+    if (help_man) {
+        return print_man();
+    }
     if (argc < 2) {
         print_commands(stdout);
         return CRM_EX_OK;
     }
-    if (strcmp(argv[1], "--man") == 0) {
-        return print_man();
+    if (argc > 2) {
+        fprintf(stderr, "drover help: Expected one COMMAND\n");
+        return CRM_EX_USAGE;
+    }
+    if (strcmp(argv[1], "help") == 0) { /* its own usage, as for the others */
+        help_argv[0] = argv[1];
+        return cmd_help(cli, 2, help_argv); /* GOption prints and exits 0 */
     }
     c = find_command(argv[1]);
     if (c == NULL) {
