@@ -841,9 +841,10 @@ has_drain(const drover_cib_t *cib, const char *node)
     g_autofree char *prefix = g_strdup_printf("drover-drain-%s-", node);
     xmlNode *constraints = cli_xml_find(drover_cib_root(cib), "constraints");
 
-    if (drover_cib_node_attr(cib, node, DRAIN_STATE_ATTR, DROVER_ATTR_PERMANENT)
+    if (drover_cib_node_attr(cib, node, DROVER_DRAIN_STATE_ATTR,
+                             DROVER_ATTR_PERMANENT)
             != NULL
-        || drover_cib_node_attr(cib, node, DRAIN_PLAN_ATTR,
+        || drover_cib_node_attr(cib, node, DROVER_DRAIN_PLAN_ATTR,
                                 DROVER_ATTR_PERMANENT)
                != NULL) {
         return true;
