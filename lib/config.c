@@ -763,7 +763,7 @@ drover_config_check_node(const drover_cib_t *cib, const char *node,
             continue;
         }
         message = g_strdup_printf("%s: the tls transport of %s needs "
-                                  "libvirt's certificates on every node "
+                                  "TLS certificates on every node "
                                   "(docs/admin-guide.md)",
                                   r->reason, networks);
         add_problem(problems,

@@ -618,9 +618,13 @@ drover_health_networks(const drover_cib_t *cib, const char *node,
 /* ------------------------------------------------------------------ */
 
 /* libvirt's default places (libvirtd.conf: ca_file, cert_file) */
-#define LIBVIRT_CA_FILE     "/etc/pki/CA/cacert.pem"
-#define LIBVIRT_SERVER_CERT "/etc/pki/libvirt/servercert.pem"
-#define LIBVIRT_CLIENT_CERT "/etc/pki/libvirt/clientcert.pem"
+#define LIBVIRT_CA_FILE      "/etc/pki/CA/cacert.pem"
+#define LIBVIRT_SERVER_CERT  "/etc/pki/libvirt/servercert.pem"
+#define LIBVIRT_CLIENT_CERT  "/etc/pki/libvirt/clientcert.pem"
+#define QEMU_CONF            "/etc/libvirt/qemu.conf"
+#define QEMU_CONF_MAX_BYTES  (1024 * 1024)
+#define QEMU_TLS_DIR         "/etc/pki/qemu"
+#define QEMU_MIGRATE_TLS_DIR "/etc/pki/libvirt-migrate"
 
 static char *
 date_text(time_t t)
@@ -770,19 +774,13 @@ check_cert(const char *path, const ca_cert_t *ca, const char *node,
     return r;
 }
 
-void
-drover_health_tls(const char *dir, const char *node, int warn_days,
-                  drover_deadline_t deadline, GPtrArray *results)
+/* The server and client certificate in \p server and \p client, checked
+ * against the CA certificate in \p ca_path */
+static void
+check_cert_pair(const char *ca_path, const char *server, const char *client,
+                const char *node, int warn_days, drover_deadline_t deadline,
+                GPtrArray *results)
 {
-    g_autofree char *ca_path = (dir != NULL)
-                                   ? g_build_filename(dir, "cacert.pem", NULL)
-                                   : g_strdup(LIBVIRT_CA_FILE);
-    g_autofree char *server =
-        (dir != NULL) ? g_build_filename(dir, "servercert.pem", NULL)
-                      : g_strdup(LIBVIRT_SERVER_CERT);
-    g_autofree char *client =
-        (dir != NULL) ? g_build_filename(dir, "clientcert.pem", NULL)
-                      : g_strdup(LIBVIRT_CLIENT_CERT);
     ca_cert_t ca = { .path = ca_path };
 
     ca.rc = load_cert(ca_path, deadline, &ca.crt, &ca.why);
@@ -797,6 +795,90 @@ drover_health_tls(const char *dir, const char *node, int warn_days,
 }
 
 void
+drover_health_tls(const char *dir, const char *node, int warn_days,
+                  drover_deadline_t deadline, GPtrArray *results)
+{
+    g_autofree char *ca_path = (dir != NULL)
+                                   ? g_build_filename(dir, "cacert.pem", NULL)
+                                   : g_strdup(LIBVIRT_CA_FILE);
+    g_autofree char *server =
+        (dir != NULL) ? g_build_filename(dir, "servercert.pem", NULL)
+                      : g_strdup(LIBVIRT_SERVER_CERT);
+    g_autofree char *client =
+        (dir != NULL) ? g_build_filename(dir, "clientcert.pem", NULL)
+                      : g_strdup(LIBVIRT_CLIENT_CERT);
+
+    check_cert_pair(ca_path, server, client, node, warn_days, deadline,
+                    results);
+}
+
+void
+drover_health_tls_migration(const char *dir, const char *node, int warn_days,
+                            drover_deadline_t deadline, GPtrArray *results)
+{
+    g_autofree char *ca_path = g_build_filename(dir, "ca-cert.pem", NULL);
+    g_autofree char *server = g_build_filename(dir, "server-cert.pem", NULL);
+    g_autofree char *client = g_build_filename(dir, "client-cert.pem", NULL);
+
+    check_cert_pair(ca_path, server, client, node, warn_days, deadline,
+                    results);
+}
+
+/* Where QEMU finds its migration certificates: qemu.conf's
+ * migrate_tls_x509_cert_dir, else /etc/pki/libvirt-migrate if it exists,
+ * else default_tls_x509_cert_dir, else /etc/pki/qemu (libvirt's rules;
+ * the file read by \p deadline) */
+static char *
+qemu_migration_cert_dir(drover_deadline_t deadline)
+{
+    g_autoptr(GString) why = g_string_new(NULL);
+    g_autofree char *text = NULL;
+    g_autofree char *migrate = NULL;
+    g_autofree char *fallback = NULL;
+    g_auto(GStrv) lines = NULL;
+    gsize length = 0;
+
+    if (drover_file_read(QEMU_CONF, QEMU_CONF_MAX_BYTES, deadline, &text,
+                         &length, why)
+        != 0) {
+        text = g_strdup("");
+    }
+    lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l != NULL; l++) {
+        g_auto(GStrv) kv = g_strsplit(*l, "=", 2);
+        char *key = NULL;
+        char *value = NULL;
+
+        if (kv[0] == NULL || kv[1] == NULL) {
+            continue;
+        }
+        key = g_strstrip(kv[0]);
+        value = g_strstrip(kv[1]);
+        if (*key == '#' || *value != '"' || strlen(value) < 2
+            || value[strlen(value) - 1] != '"') {
+            continue;
+        }
+        value[strlen(value) - 1] = '\0';
+        value++;
+        if (strcmp(key, "migrate_tls_x509_cert_dir") == 0) {
+            g_free(migrate);
+            migrate = g_strdup(value);
+        } else if (strcmp(key, "default_tls_x509_cert_dir") == 0) {
+            g_free(fallback);
+            fallback = g_strdup(value);
+        }
+    }
+    if (migrate != NULL) {
+        return g_steal_pointer(&migrate);
+    }
+    if (g_file_test(QEMU_MIGRATE_TLS_DIR, G_FILE_TEST_IS_DIR)) {
+        return g_strdup(QEMU_MIGRATE_TLS_DIR);
+    }
+    return (fallback != NULL) ? g_steal_pointer(&fallback)
+                              : g_strdup(QEMU_TLS_DIR);
+}
+
+void
 drover_health_tls_from_cib(const drover_cib_t *cib, const char *node,
                            drover_deadline_t deadline, GPtrArray *results)
 {
@@ -807,6 +889,7 @@ drover_health_tls_from_cib(const drover_cib_t *cib, const char *node,
     const char *list = drover_cib_property(cib, DROVER_NETWORKS_PROPERTY);
     gint64 warn_days = 30;
     bool check = false;
+    bool transport_tls = false;
 
     if (warn != NULL
         && !g_ascii_string_to_signed(warn, 10, 0, 3650, &warn_days, NULL)) {
@@ -819,21 +902,22 @@ drover_health_tls_from_cib(const drover_cib_t *cib, const char *node,
                                    warn)));
         warn_days = 30;
     }
-    if (mode == NULL || strcmp(mode, "auto") == 0) {
+    if (list != NULL) { /* is any network's transport tls? */
         g_autoptr(GPtrArray) networks = NULL;
         g_autoptr(GString) ignored = g_string_new(NULL);
 
-        /* is any network's transport tls? */
-        if (list != NULL
-            && drover_networks_parse(list, &networks, ignored) == 0) {
-            for (guint i = 0; i < networks->len && !check; i++) {
+        if (drover_networks_parse(list, &networks, ignored) == 0) {
+            for (guint i = 0; i < networks->len && !transport_tls; i++) {
                 const drover_network_t *n = g_ptr_array_index(networks, i);
                 g_autofree char *property = drover_transport_property(n->name);
 
-                check =
+                transport_tls =
                     (g_strcmp0(drover_cib_property(cib, property), "tls") == 0);
             }
         }
+    }
+    if (mode == NULL || strcmp(mode, "auto") == 0) {
+        check = transport_tls;
     } else if (strcmp(mode, "on") == 0) {
         check = true;
     } else if (strcmp(mode, "off") != 0) {
@@ -848,6 +932,13 @@ drover_health_tls_from_cib(const drover_cib_t *cib, const char *node,
         drover_health_tls(
             drover_cib_property(cib, DROVER_HEALTH_TLS_DIR_PROPERTY), node,
             (int) warn_days, deadline, results);
+    }
+    if (check && transport_tls) {
+        /* a tls transport is QEMU's own TLS (VIR_MIGRATE_TLS) */
+        g_autofree char *dir = qemu_migration_cert_dir(deadline);
+
+        drover_health_tls_migration(dir, node, (int) warn_days, deadline,
+                                    results);
     }
 }
 

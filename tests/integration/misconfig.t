@@ -83,8 +83,10 @@ done
 on n1 crm_attribute --type crm_config --name drover-network-lm1-transport --update tls
 out=$(drover n1 config check)
 exit_is 78 "lm1's transport tls, no certificates: config check exits 78"
-ok "...naming the missing certificate and what needs it" \
-    grep -q "^error: node n1: certificate '/etc/pki/libvirt/servercert.pem': /etc/pki/libvirt/servercert.pem: missing: the tls transport of lm1 needs libvirt's certificates on every node" <<<"$out"
+ok "...naming libvirt's missing certificate and what needs it" \
+    grep -q "^error: node n1: certificate '/etc/pki/libvirt/servercert.pem': /etc/pki/libvirt/servercert.pem: missing: the tls transport of lm1 needs TLS certificates on every node" <<<"$out"
+ok "...and QEMU's (the migration stream's own TLS)" \
+    grep -q "^error: node n1: certificate '/etc/pki/qemu/server-cert.pem': /etc/pki/qemu/server-cert.pem: missing" <<<"$out"
 diag "$out"
 ok "every node turns yellow" wait_for --timeout 30 all_are yellow
 ok "...and none is red for a minute" never_for 60 some_red

@@ -541,6 +541,26 @@ START_TEST(ssh_peers)
 }
 END_TEST
 
+/* QEMU's migration certificates have names of their own */
+START_TEST(tls_migration_names)
+{
+    g_autoptr(GPtrArray) results =
+        g_ptr_array_new_with_free_func(drover_health_result_free);
+    const drover_health_result_t *r = NULL;
+
+    drover_health_tls_migration("/nonexistent", "n1", 30,
+                                drover_deadline_in_ms(5000), results);
+    ck_assert_uint_eq(results->len, 2);
+    r = g_ptr_array_index(results, 0);
+    ck_assert_str_eq(r->subject, "/nonexistent/server-cert.pem");
+    ck_assert_int_eq(r->status, DROVER_HEALTH_CRITICAL);
+    ck_assert_str_eq(r->reason, "/nonexistent/server-cert.pem: missing");
+    r = g_ptr_array_index(results, 1);
+    ck_assert_str_eq(r->subject, "/nonexistent/client-cert.pem");
+    ck_assert_int_eq(r->status, DROVER_HEALTH_CRITICAL);
+}
+END_TEST
+
 START_TEST(tls_files_not_regular)
 {
     g_autoptr(GPtrArray) results =
@@ -1050,6 +1070,7 @@ health_suite(void)
     tcase_add_test(tc, known_hosts_not_utf8);
     tcase_add_test(tc, ssh_peers);
     tcase_add_test(tc, tls_files_not_regular);
+    tcase_add_test(tc, tls_migration_names);
     tcase_add_test(tc, tls_hung_file_system);
     tcase_add_test(tc, known_hosts_not_regular);
     tcase_add_test(tc, known_hosts_hung_file_system);

@@ -92,8 +92,20 @@ void drover_health_tls(const char *dir, const char *node, int warn_days,
                        drover_deadline_t deadline, GPtrArray *results);
 
 /*!
+ * \brief QEMU's migration certificates (a tls transport, VIR_MIGRATE_TLS):
+ *        ca-cert.pem, server-cert.pem and client-cert.pem in \p dir,
+ *        checked as drover_health_tls() checks libvirt's
+ */
+void drover_health_tls_migration(const char *dir, const char *node,
+                                 int warn_days, drover_deadline_t deadline,
+                                 GPtrArray *results);
+
+/*!
  * \brief drover_health_tls() as the cluster properties say: on, off, or
- *        auto (the default: when a migration network uses tls)
+ *        auto (the default: when a migration network uses tls); with a
+ *        tls transport, QEMU's migration certificates too (in qemu.conf's
+ *        migrate_tls_x509_cert_dir, default_tls_x509_cert_dir, or
+ *        /etc/pki/qemu)
  */
 void drover_health_tls_from_cib(const drover_cib_t *cib, const char *node,
                                 drover_deadline_t deadline, GPtrArray *results);
