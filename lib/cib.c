@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <crm/cib.h>
-#include <crm/common/util.h> /* crm_str_to_boolean() */
 #include <libxml/parser.h>
 #include <qb/qblog.h>
 
@@ -543,11 +542,31 @@ drover_cib_set_node_attr(const char *node, const char *name, const char *value,
 }
 
 bool
+drover_cib_boolean(const char *value, bool *result)
+{
+    /* Pacemaker's words (crm_str_to_boolean(), deprecated in 3.0) */
+    static const char *const yes[] = { "true", "on", "yes", "y", "1", NULL };
+    static const char *const no[] = { "false", "off", "no", "n", "0", NULL };
+
+    for (size_t i = 0; value != NULL && yes[i] != NULL; i++) {
+        if (g_ascii_strcasecmp(value, yes[i]) == 0) {
+            *result = true;
+            return true;
+        }
+        if (g_ascii_strcasecmp(value, no[i]) == 0) {
+            *result = false;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool
 drover_cib_is_true(const char *value)
 {
-    int b = 0;
+    bool b = false;
 
-    return (value != NULL) && (crm_str_to_boolean(value, &b) > 0) && b;
+    return drover_cib_boolean(value, &b) && b;
 }
 
 int

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include <libxml/tree.h>
-#include <crm/common/util.h> /* crm_str_to_boolean() */
 #include <qb/qblog.h>
 
 #include <drover/cib.h>
@@ -330,12 +329,12 @@ drover_ocf_check_non_negative(const drover_ocf_param_t *param,
 static bool
 is_default(const drover_ocf_param_t *param, const char *value)
 {
-    int a = 0;
-    int b = 0;
+    bool a = false;
+    bool b = false;
 
     if (param->type == DROVER_PARAM_BOOLEAN) {
-        crm_str_to_boolean(value, &a);
-        crm_str_to_boolean(param->default_value, &b);
+        (void) drover_cib_boolean(value, &a);
+        (void) drover_cib_boolean(param->default_value, &b);
         return a == b;
     }
     return g_strcmp0(value, param->default_value) == 0;
@@ -376,9 +375,9 @@ check_value(const drover_ocf_param_t *param, const char *value, GString *reason)
             break;
         }
         case DROVER_PARAM_BOOLEAN: {
-            int b = 0;
+            bool b = false;
 
-            if (crm_str_to_boolean(value, &b) < 0) {
+            if (!drover_cib_boolean(value, &b)) {
                 g_string_printf(reason,
                                 "Parameter '%s' must be true or "
                                 "false (yes/no, on/off, 1/0), not '%s'",

@@ -135,6 +135,12 @@ const char *drover_cib_resource_meta(const drover_cib_t *cib,
  */
 bool drover_cib_is_true(const char *value);
 
+/*!
+ * \brief Whether \p value is a boolean as Pacemaker reads one ("true",
+ *        "on", "yes", "y", "1" and their opposites, any case), and which
+ */
+bool drover_cib_boolean(const char *value, bool *result);
+
 /* Pacemaker's INFINITY score */
 #define DROVER_SCORE_INFINITY 1000000
 
