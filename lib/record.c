@@ -164,9 +164,12 @@ drover_private_attr_read(const char *name, drover_deadline_t deadline,
         "attrd_updater",   "--query", "--all", "--name", name,
         "--output-as=xml", NULL
     };
+    /* Pacemaker 2.1's attrd_updater answers --all with the node in this
+     * variable only, and Pacemaker sets it for every agent it runs */
+    const char *unset[] = { "OCF_RESKEY_CRM_meta_on_node", NULL };
     g_autoptr(xmlDoc) doc = NULL;
     int status = -1;
-    int rc = drover_spawn(argv, deadline, &out, &err, &status);
+    int rc = drover_spawn_env(argv, unset, deadline, &out, &err, &status);
 
     *values = NULL;
     if (rc != 0) {

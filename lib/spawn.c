@@ -103,6 +103,17 @@ int
 drover_spawn(const char *const *argv, drover_deadline_t deadline, char **out,
              char **err, int *exit_status)
 {
+    return drover_spawn_env(argv, NULL, deadline, out, err, exit_status);
+}
+
+int
+drover_spawn_env(const char *const *argv, const char *const *unset,
+                 drover_deadline_t deadline, char **out, char **err,
+                 int *exit_status)
+{
+    g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(
+        G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE
+        | G_SUBPROCESS_FLAGS_STDIN_INHERIT);
     g_autoptr(GMainContext) context = g_main_context_new();
     g_autoptr(GCancellable) cancel = g_cancellable_new();
     g_autoptr(GSubprocess) proc = NULL;
@@ -114,11 +125,10 @@ drover_spawn(const char *const *argv, drover_deadline_t deadline, char **out,
     *exit_status = -1;
     g_main_context_push_thread_default(context);
 
-    proc = g_subprocess_newv(argv,
-                             G_SUBPROCESS_FLAGS_STDOUT_PIPE
-                                 | G_SUBPROCESS_FLAGS_STDERR_PIPE
-                                 | G_SUBPROCESS_FLAGS_STDIN_INHERIT,
-                             &error);
+    for (guint i = 0; unset != NULL && unset[i] != NULL; i++) {
+        g_subprocess_launcher_unsetenv(launcher, unset[i]);
+    }
+    proc = g_subprocess_launcher_spawnv(launcher, argv, &error);
     if (proc == NULL) {
         qb_log(LOG_DEBUG, "Cannot run %s: %s", argv[0], error->message);
         rc = (error->domain == G_SPAWN_ERROR

@@ -1,6 +1,7 @@
 /*
  * Running a program with a deadline: output, status, argv words, a kill
- * at the deadline, and a program that does not die of it.
+ * at the deadline, a program that does not die of it, variables taken out
+ * of its environment.
  */
 #include <drover/rc.h>
 #include <drover/spawn.h>
@@ -88,6 +89,27 @@ START_TEST(missing_program)
 }
 END_TEST
 
+START_TEST(variables_unset)
+{
+    const char *argv[] = { "sh", "-c", "echo \"${DROVER_A-unset} ${DROVER_B}\"",
+                           NULL };
+    const char *unset[] = { "DROVER_A", NULL };
+    g_autofree char *out = NULL;
+    int status = -1;
+
+    g_setenv("DROVER_A", "a", TRUE);
+    g_setenv("DROVER_B", "b", TRUE);
+    ck_assert_int_eq(drover_spawn_env(argv, unset, drover_deadline_in_ms(5000),
+                                      &out, NULL, &status),
+                     0);
+    ck_assert_int_eq(status, 0);
+    ck_assert_str_eq(out, "unset b\n");
+    ck_assert_str_eq(g_getenv("DROVER_A"), "a"); /* ours, untouched */
+    g_unsetenv("DROVER_A");
+    g_unsetenv("DROVER_B");
+}
+END_TEST
+
 Suite *
 spawn_suite(void)
 {
@@ -99,6 +121,7 @@ spawn_suite(void)
     tcase_add_test(tc, killed_at_the_deadline);
     tcase_add_test(tc, unkillable_left_behind);
     tcase_add_test(tc, missing_program);
+    tcase_add_test(tc, variables_unset);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -28,4 +28,12 @@
 int drover_spawn(const char *const *argv, drover_deadline_t deadline,
                  char **out, char **err, int *exit_status);
 
+/*!
+ * \brief drover_spawn(), with the variables \p unset (NULL-terminated names,
+ *        or NULL) taken out of the program's environment
+ */
+int drover_spawn_env(const char *const *argv, const char *const *unset,
+                     drover_deadline_t deadline, char **out, char **err,
+                     int *exit_status);
+
 #endif /* DROVER_SPAWN__H */
