@@ -1958,13 +1958,12 @@ take_slot(drover_ocf_t *ocf, const drover_cib_t *cib, const char *name,
 }
 
 /*
- * Whether \p target's NodeHealth publishes network facts but has not run
- * there yet: one is configured that publishes them, and the target has
- * none of its attributes (a node with no address on any network would
- * still have #health-drover)
+ * Whether a NodeHealth is configured that publishes network facts.  A
+ * target without any then has not run its start yet: its stop withdrew
+ * them (standby), and #health-drover cannot tell, as a stop keeps it.
  */
 static bool
-nodehealth_yet_to_run(const drover_cib_t *cib, const char *target)
+nodehealth_publishes_networks(const drover_cib_t *cib)
 {
     g_autoptr(GPtrArray) ids =
         drover_cib_resources_by_agent(cib, "ocf", "drover", "NodeHealth");
@@ -1975,10 +1974,7 @@ nodehealth_yet_to_run(const drover_cib_t *cib, const char *target)
     }
     publishes = drover_cib_resource_param(cib, g_ptr_array_index(ids, 0),
                                           "publish_networks");
-    return (publishes == NULL || drover_cib_is_true(publishes))
-           && drover_cib_node_attr(cib, target, DROVER_HEALTH_ATTR,
-                                   DROVER_ATTR_TRANSIENT)
-                  == NULL;
+    return publishes == NULL || drover_cib_is_true(publishes);
 }
 
 /* Longest wait for a target's first network facts */
@@ -2002,7 +1998,7 @@ wait_for_target_facts(drover_ocf_t *ocf, const char *source, const char *target,
 
     if (*plan == NULL || (*plan)->policy->mode == DROVER_INCOMING_NONE
         || g_hash_table_size((*plan)->target_facts) > 0
-        || !nodehealth_yet_to_run(*cib, target)) {
+        || !nodehealth_publishes_networks(*cib)) {
         return 0;
     }
     qb_log(LOG_NOTICE,
