@@ -1580,7 +1580,8 @@ job_migrate(void *data)
         job->migration.qemu_pid = 0;
     }
     rc = drover_virt_migrate(dom, &job->migration, &job->result);
-    if (rc != 0 && virConnectIsAlive(conn) != 1) {
+    if (rc != 0
+        && (job->result.connection_lost || virConnectIsAlive(conn) != 1)) {
         /* libvirtd dropped us (stopped past the keepalive, restarted): the
          * migration went on inside it; failing now would have Pacemaker
          * stop the VM on both nodes, wherever it ended */

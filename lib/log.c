@@ -36,11 +36,21 @@ debug_wanted(void)
     return is_yes(getenv("HA_debug")) || is_yes(getenv("PCMK_debug"));
 }
 
+/*
+ * Pacemaker's library says "Successfully connected to CIB manager" at info
+ * on every connection, and an agent waiting for the cluster reads the CIB
+ * twice a second: its info messages of that function stay out of the log
+ * (its warnings and errors do not)
+ */
+#define PCMK_CHATTY_FUNCTION "cib_native_signon"
+
 static void
 enable_target(int32_t target, int priority)
 {
     qb_log_filter_ctl(target, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE, "*",
                       priority);
+    qb_log_filter_ctl2(target, QB_LOG_FILTER_REMOVE, QB_LOG_FILTER_FUNCTION,
+                       PCMK_CHATTY_FUNCTION, LOG_INFO, LOG_INFO);
     qb_log_ctl(target, QB_LOG_CONF_ENABLED, QB_TRUE);
 }
 

@@ -310,10 +310,17 @@ drover_migration_result_clear(drover_migration_result_t *result)
  * The blocking migration call runs in its own thread; this is its state,
  * shared by that thread and the watcher (two references): the watcher may
  * leave a post-copy migration running, and the thread then ends alone.
+ *
+ * The call has a connection of its own: libvirt 9.0's client crashes when
+ * one thread's call fails on a connection the keepalive closed while
+ * another thread waits to make a call on it (the loop leaves a socket
+ * watch pointing into the failed call's stack; the next call dispatches
+ * it).  The watcher polls the job on the caller's connection.
  */
 typedef struct {
     gint refs;
-    virDomainPtr dom; /* a reference of its own */
+    virConnectPtr conn; /* the call's own */
+    virDomainPtr dom;   /* the domain, on conn */
     char *dest_uri;
     virTypedParameterPtr params;
     int nparams;
@@ -322,7 +329,8 @@ typedef struct {
     GCond done_cond;
     bool done;
     int rc;
-    bool rpc_error; /* drover_virt_error_is_rpc() */
+    bool rpc_error;       /* drover_virt_error_is_rpc() */
+    bool connection_lost; /* conn died with the call */
     char *error;
     unsigned long speed;  /* MiB/s the domain was set to before the start */
     gint64 libvirt_since; /* the watcher waits for libvirt since (monotonic
@@ -338,7 +346,12 @@ migrate_call_unref(migrate_call_t *call)
     if (!g_atomic_int_dec_and_test(&call->refs)) {
         return;
     }
-    virDomainFree(call->dom);
+    if (call->dom != NULL) {
+        virDomainFree(call->dom);
+    }
+    if (call->conn != NULL) {
+        virConnectClose(call->conn);
+    }
     g_free(call->dest_uri);
     virTypedParamsFree(call->params, call->nparams);
     g_free(call->error);
@@ -353,24 +366,31 @@ migrate_thread(gpointer data)
     migrate_call_t *call = data;
     int rc = 0;
     bool rpc_error = false;
+    bool lost = false;
     char *error = NULL;
 
     if (virDomainMigrateToURI3(call->dom, call->dest_uri, call->params,
                                call->nparams, call->flags)
         < 0) {
         virErrorPtr err = virGetLastError(); /* thread-local in libvirt */
+        int code = (err != NULL) ? err->code : -1;
+        int domain = (err != NULL) ? err->domain : -1;
 
         rc = drover_rc_from_virt(NULL);
         rpc_error = drover_virt_error_is_rpc(err);
         error = g_strdup(drover_virt_error());
+        lost = virConnectIsAlive(call->conn) != 1; /* resets the error */
         qb_log(LOG_INFO,
                "Migration failed: %s (libvirt error %d of domain %d%s)", error,
-               (err != NULL) ? err->code : -1, (err != NULL) ? err->domain : -1,
-               rpc_error ? ": the connection to the target's libvirtd" : "");
+               code, domain,
+               lost        ? ": the connection to this node's libvirtd"
+               : rpc_error ? ": the connection to the target's libvirtd"
+                           : "");
     }
     g_mutex_lock(&call->lock);
     call->rc = rc;
-    call->rpc_error = rpc_error;
+    call->rpc_error = rpc_error && !lost;
+    call->connection_lost = lost;
     call->error = error;
     call->done = true;
     g_cond_broadcast(&call->done_cond); /* the watcher and the guard */
@@ -639,7 +659,7 @@ guard_stop(migrate_call_t *call, GThread *guard)
 /* Watch the job until the migration call returns, or until a post-copy
  * still running must be left to libvirtd (false) */
 static bool
-watch_job(migrate_call_t *call, const drover_migration_t *m,
+watch_job(migrate_call_t *call, virDomainPtr dom, const drover_migration_t *m,
           drover_migration_result_t *result)
 {
     gint64 start = g_get_monotonic_time();
@@ -665,7 +685,7 @@ watch_job(migrate_call_t *call, const drover_migration_t *m,
         call->libvirt_since = g_get_monotonic_time();
         g_mutex_unlock(&call->lock);
 
-        read_progress(call->dom, &p);
+        read_progress(dom, &p);
         now = g_get_monotonic_time();
         drover_migwatch_step(&w, m, &p.sample, now, &a);
         if (a.what & DROVER_MIGWATCH_POSTCOPY) {
@@ -673,7 +693,7 @@ watch_job(migrate_call_t *call, const drover_migration_t *m,
             call->postcopy_asked = true; /* before: the guard never cuts it */
             g_mutex_unlock(&call->lock);
         }
-        apply(call->dom, &w, old_speed, &a);
+        apply(dom, &w, old_speed, &a);
         if (p.sample.active) {
             result->bytes = MAX(result->bytes, p.sample.processed);
             if (m->on_progress != NULL) {
@@ -730,6 +750,30 @@ completed_bytes(virDomainPtr dom, drover_migration_result_t *result)
     virTypedParamsFree(params, nparams);
 }
 
+/* \p dom on a new connection to the same libvirtd */
+static int
+own_domain(virDomainPtr dom, virConnectPtr *conn, virDomainPtr *own)
+{
+    unsigned char uuid[VIR_UUID_BUFLEN];
+    char *uri = virConnectGetURI(virDomainGetConnect(dom));
+    int rc = (uri != NULL) ? drover_virt_open(uri, conn)
+                           : drover_rc_from_virt(NULL);
+
+    free(uri);
+    if (rc != 0) {
+        qb_log(LOG_WARNING, "Cannot connect to libvirt for the migration: %s",
+               drover_virt_error());
+        return rc;
+    }
+    if (virDomainGetUUID(dom, uuid) < 0
+        || (*own = virDomainLookupByUUID(*conn, uuid)) == NULL) {
+        rc = drover_rc_from_virt(NULL);
+        qb_log(LOG_WARNING, "Cannot look %s up for the migration: %s",
+               virDomainGetName(dom), drover_virt_error());
+    }
+    return rc;
+}
+
 int
 drover_virt_migrate(virDomainPtr dom, const drover_migration_t *m,
                     drover_migration_result_t *result)
@@ -741,13 +785,16 @@ drover_virt_migrate(virDomainPtr dom, const drover_migration_t *m,
 
     memset(result, 0, sizeof(*result));
     call->refs = 1;
-    call->dom = dom;
-    virDomainRef(dom);
+    g_mutex_init(&call->lock);
+    g_cond_init(&call->done_cond);
+    rc = own_domain(dom, &call->conn, &call->dom);
+    if (rc != 0) {
+        migrate_call_unref(call);
+        return rc;
+    }
     call->dest_uri = g_strdup(m->dest_uri);
     call->flags =
         (unsigned int) (m->flags | VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER);
-    g_mutex_init(&call->lock);
-    g_cond_init(&call->done_cond);
     if (m->postcopy_after_stall) {
         call->flags |= VIR_MIGRATE_POSTCOPY;
     }
@@ -780,7 +827,7 @@ drover_virt_migrate(virDomainPtr dom, const drover_migration_t *m,
     g_atomic_int_inc(&call->refs); /* the thread's */
     thread = g_thread_new("drover-migrate", migrate_thread, call);
     guard = guard_start(call, m);
-    if (!watch_job(call, m, result)) {
+    if (!watch_job(call, dom, m, result)) {
         /* Post-copy goes on in libvirtd; the thread ends on its own */
         guard_stop(call, guard);
         g_thread_unref(thread);
@@ -797,6 +844,7 @@ drover_virt_migrate(virDomainPtr dom, const drover_migration_t *m,
     rc = call->rc;
     result->black_hole = call->cut;
     result->target_rpc = call->rpc_error && !call->cut;
+    result->connection_lost = call->connection_lost;
     result->error = g_steal_pointer(&call->error);
     migrate_call_unref(call);
     if (rc == 0) {

@@ -10,8 +10,8 @@
 #     with a reason naming n3 and the check
 #   - an MTU mismatch on lm1 between n1 and n2: reported for that network
 #     and pair (a warning: migrations use another network)
-#   - libvirt TLS certificates made with certtool: an expired one, one for
-#     another name, one that expires soon
+#   - libvirt TLS certificates (lab fault tls): an expired one, one for
+#     another name, one that expires soon, a missing one
 #   - a real OpenLDAP slapd on n1 with an entry per node: n3's deleted ->
 #     reported for n3 only
 #   - the SSH host keys of the peers, in a known_hosts file
@@ -141,59 +141,38 @@ is "$(health_of n1) $(health_of n2)" "yellow yellow" "...a warning: n1 and n2 ar
 "$LAB" fault mtu n2 lm1 1500 >/dev/null
 ok "MTU 1500 again: n2 green" wait_for --timeout 20 health_is n2 green
 
-# --- libvirt's TLS certificates (made here with certtool) ---------------------------
-pki=$LAB_DIR/pki
-rm -rf "$pki"
-mkdir -p "$pki"
-certtool --generate-privkey --key-type=ecdsa --outfile "$pki/ca.key" 2>/dev/null
-printf 'cn = drover lab CA\nca\ncert_signing_key\nexpiration_days = 3650\n' >"$pki/ca.info"
-certtool --generate-self-signed --load-privkey "$pki/ca.key" --template "$pki/ca.info" \
-    --outfile "$pki/cacert.pem" 2>/dev/null
-# cert NAME FILE [TEMPLATE LINE...]: a certificate for NAME signed by the CA
-cert() {
-    local name=$1 file=$2
-    shift 2
-    { printf 'cn = %s\ndns_name = %s\ntls_www_server\ntls_www_client\nsigning_key\nencryption_key\n' "$name" "$name"
-      if [ $# -eq 0 ]; then echo "expiration_days = 365"; else printf '%s\n' "$@"; fi
-    } >"$pki/$name.info"
-    certtool --generate-privkey --key-type=ecdsa --outfile "$pki/$name.key" 2>/dev/null
-    certtool --generate-certificate --load-privkey "$pki/$name.key" \
-        --load-ca-certificate "$pki/cacert.pem" --load-ca-privkey "$pki/ca.key" \
-        --template "$pki/$name.info" --outfile "$file" 2>/dev/null
-}
-for node in n1 n2 n3; do
-    dir=$(lab_node_root "$node")/etc/libvirt/pki
-    mkdir -p "$dir"
-    cp "$pki/cacert.pem" "$dir/"
-    cert "$node" "$dir/servercert.pem"
-    cp "$dir/servercert.pem" "$dir/clientcert.pem"
-done
+# --- libvirt's TLS certificates (lab fault tls: certtool, a lab CA) ------------------
+"$LAB" fault tls all good >/dev/null
 on n1 crm_attribute --type crm_config --name drover-health-tls --update on
 on n1 crm_attribute --type crm_config --name drover-health-tls-dir --update /etc/libvirt/pki
 out=$(drover n2 health)
 exit_is 0 "TLS certificates in place: n2 is ok"
 ok "...its server and client certificates checked" \
     eval '[ "$(grep -c "^  ok  *tls  *.*valid until .*, for n2, from /etc/libvirt/pki/cacert.pem" <<<"$out")" = 2 ]'
-n2_server=$(lab_node_root n2)/etc/libvirt/pki/servercert.pem
-cp "$n2_server" "$pki/n2-good.pem"
 
-cert n2 "$n2_server" 'activation_date = "2020-01-01 00:00:00"' 'expiration_date = "2021-01-01 00:00:00"'
+"$LAB" fault tls n2 expired >/dev/null
 out=$(drover n2 health --format=nagios)
 exit_is 2 "an expired server certificate on n2: exit 2"
 ok "...reported" grep -q "^DROVER CRITICAL - tls /etc/libvirt/pki/servercert.pem: expired on 2021-01-01" <<<"$out"
 ok "...n2's #health-drover turns red" wait_for --timeout 15 health_is n2 red
 
-cert n9 "$n2_server"
+"$LAB" fault tls n2 wrong-name >/dev/null
 out=$(drover n2 health --format=nagios)
 exit_is 2 "a server certificate for another name on n2: exit 2"
-ok "...reported" grep -q "^DROVER CRITICAL - tls /etc/libvirt/pki/servercert.pem: issued for n9, not for n2" <<<"$out"
+ok "...reported" grep -q "^DROVER CRITICAL - tls /etc/libvirt/pki/servercert.pem: issued for not-n2, not for n2" <<<"$out"
 
-cert n2 "$n2_server" "expiration_days = 10"
+"$LAB" fault tls n2 expires 10 >/dev/null
 out=$(drover n2 health --format=nagios)
 exit_is 1 "a server certificate that expires in 10 days: exit 1 (warning at 30)"
 ok "...reported" grep -qE "^DROVER WARNING - tls /etc/libvirt/pki/servercert.pem: expires on [0-9-]+ [0-9:]+ UTC, in (9|10) day" <<<"$out"
 
-cp "$pki/n2-good.pem" "$n2_server"
+"$LAB" fault tls n2 missing >/dev/null
+out=$(drover n2 health --format=nagios)
+exit_is 2 "no server certificate on n2: exit 2"
+ok "...reported" grep -q "^DROVER CRITICAL - tls /etc/libvirt/pki/servercert.pem: " <<<"$out"
+diag "$(head -n 1 <<<"$out")"
+
+"$LAB" fault tls n2 good >/dev/null
 ok "the good certificate back: n2 is green" wait_for --timeout 15 health_is n2 green
 
 # --- the nodes' entries in a directory (a real slapd, on n1) --------------------------

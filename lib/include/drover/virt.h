@@ -109,6 +109,9 @@ typedef struct {
                                  the guest runs on the target */
     bool target_rpc;          /* it failed talking to the target's libvirtd
                                  (restarting, say), not in QEMU's stream */
+    bool connection_lost;     /* the call's connection to this node's
+                                 libvirtd broke (stopped past the keepalive,
+                                 restarted): the migration may go on in it */
     bool black_hole;          /* drover closed a memory stream the target
                                  acknowledged nothing of while libvirt did
                                  not answer */

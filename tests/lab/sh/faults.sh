@@ -37,7 +37,12 @@ usage: lab fault KNOB ARGS...
   hosts NODE|all forget NAME     remove NAME from /etc/hosts
   hosts NODE|all map NAME ADDR   NAME resolves to ADDR only
   hosts NODE|all reset           the lab's original /etc/hosts
-  tls ...                        TLS certificate faults: a later issue
+  tls NODE|all good              libvirt's certificates in /etc/libvirt/pki,
+                                 signed by a lab CA (server = client cert)
+  tls NODE|all expired           ...one that expired on 2021-01-01
+  tls NODE|all wrong-name        ...one issued for not-NODE
+  tls NODE|all expires DAYS      ...one that expires in DAYS days
+  tls NODE|all missing           no server or client certificate
 EOF
     exit 64
 }
@@ -400,11 +405,66 @@ lab_fault_hosts() {
 
 # --- TLS ---------------------------------------------------------------
 
-# Placeholder: libvirtd listens on plain TCP for now (see libvirtd.conf in
-# node.sh).  The TLS issue adds a lab CA, per-node certificates under each
-# node's /etc/pki, listen_tls = 1, and knobs here: expired, wrong-ca,
-# wrong-name, missing.
+# libvirt's certificates on a node, made with certtool: a lab CA (made once
+# per lab, in $LAB_DIR/pki) and, in the node's /etc/libvirt/pki, cacert.pem
+# and one certificate as servercert.pem and clientcert.pem.  They are what
+# `drover health` checks (drover-health-tls-dir=/etc/libvirt/pki); libvirtd
+# itself listens on plain TCP (node.sh).
+lab_tls_ca() {
+    local pki=$LAB_DIR/pki
+    [ -s "$pki/cacert.pem" ] && return 0
+    mkdir -p "$pki"
+    certtool --generate-privkey --key-type=ecdsa --outfile "$pki/ca.key" 2>/dev/null
+    printf 'cn = drover lab CA\nca\ncert_signing_key\nexpiration_days = 3650\n' >"$pki/ca.info"
+    certtool --generate-self-signed --load-privkey "$pki/ca.key" \
+        --template "$pki/ca.info" --outfile "$pki/cacert.pem" 2>/dev/null
+}
+
+# lab_tls_cert NAME FILE [TEMPLATE LINE...]: a certificate for NAME signed
+# by the lab CA (365 days unless the lines say otherwise)
+lab_tls_cert() {
+    local pki=$LAB_DIR/pki name=$1 file=$2
+    shift 2
+    { printf 'cn = %s\ndns_name = %s\ntls_www_server\ntls_www_client\n' "$name" "$name"
+      printf 'signing_key\nencryption_key\n'
+      if [ $# -eq 0 ]; then echo "expiration_days = 365"; else printf '%s\n' "$@"; fi
+    } >"$pki/$name.info"
+    certtool --generate-privkey --key-type=ecdsa --outfile "$pki/$name.key" 2>/dev/null
+    certtool --generate-certificate --load-privkey "$pki/$name.key" \
+        --load-ca-certificate "$pki/cacert.pem" --load-ca-privkey "$pki/ca.key" \
+        --template "$pki/$name.info" --outfile "$file" 2>/dev/null
+}
+
 lab_fault_tls() {
-    lab_say "fault tls: not implemented yet (TLS certificate faults are a later issue)"
-    exit 2
+    [ $# -ge 2 ] || lab_fault_usage
+    local target=$1 what=$2 nodes node dir
+    shift 2
+    if [ "$target" = all ]; then
+        nodes=$(lab_nodes)
+    else
+        lab_check_node "$target"
+        nodes=$target
+    fi
+    case $what in
+    good | expired | wrong-name | missing) [ $# -eq 0 ] || lab_fault_usage ;;
+    expires) [ $# -eq 1 ] && [[ $1 =~ ^[0-9]+$ ]] || lab_fault_usage ;;
+    *) lab_fault_usage ;;
+    esac
+    lab_tls_ca
+    for node in $nodes; do
+        dir=$(lab_node_root "$node")/etc/libvirt/pki
+        mkdir -p "$dir"
+        cp "$LAB_DIR/pki/cacert.pem" "$dir/"
+        case $what in
+        good) lab_tls_cert "$node" "$dir/servercert.pem" ;;
+        expired) lab_tls_cert "$node" "$dir/servercert.pem" \
+            'activation_date = "2020-01-01 00:00:00"' \
+            'expiration_date = "2021-01-01 00:00:00"' ;;
+        wrong-name) lab_tls_cert "not-$node" "$dir/servercert.pem" ;;
+        expires) lab_tls_cert "$node" "$dir/servercert.pem" "expiration_days = $1" ;;
+        missing) rm -f "$dir/servercert.pem" "$dir/clientcert.pem" ;;
+        esac
+        [ "$what" = missing ] || cp "$dir/servercert.pem" "$dir/clientcert.pem"
+    done
+    lab_say "fault: TLS certificates of $target: $what $*"
 }
