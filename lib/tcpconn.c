@@ -19,6 +19,11 @@
 
 #include <drover/tcpconn.h>
 
+/* The kernel's TCP_SYN_SENT (include/net/tcp_states.h), which no uapi
+ * header beside glibc's netinet/tcp.h gives, and that one clashes with
+ * linux/tcp.h */
+#define STATE_SYN_SENT 2
+
 /* Each netlink exchange gives up after this long */
 #define NETLINK_TIMEOUT_S 2
 
@@ -106,13 +111,13 @@ acked_bytes(const struct nlmsghdr *header, const struct inet_diag_msg *msg)
 /* Dump the TCP sockets of \p family; keep those of \p inodes to
  * \p address in \p found; sum their acknowledged bytes */
 static int
-find(int fd, int family, const void *address, size_t len, GHashTable *inodes,
-     GArray *found, guint64 *bytes_acked)
+find(int fd, int family, const void *address, size_t len, guint32 states,
+     GHashTable *inodes, GArray *found, guint64 *bytes_acked)
 {
     struct inet_diag_req_v2 request = {
         .sdiag_family = (guint8) family,
         .sdiag_protocol = IPPROTO_TCP,
-        .idiag_states = ~0U,
+        .idiag_states = states,
         .idiag_ext = 1 << (INET_DIAG_INFO - 1),
     };
     int rc = netlink_send(fd, SOCK_DIAG_BY_FAMILY, NLM_F_DUMP, 1, &request);
@@ -182,9 +187,10 @@ destroy(int fd, int family, const struct inet_diag_sockid *id, guint32 seq)
     return -EPROTO;
 }
 
-int
-drover_tcp_connections(pid_t pid, const char *address, bool destroy_them,
-                       guint64 *bytes_acked)
+/* drover_tcp_connections() of the TCP states \p states (bits 1 << TCP_*) */
+static int
+connections_in(pid_t pid, const char *address, guint32 states,
+               bool destroy_them, guint64 *bytes_acked)
 {
     struct in6_addr peer;
     int family = AF_INET;
@@ -223,7 +229,7 @@ drover_tcp_connections(pid_t pid, const char *address, bool destroy_them,
         rc = -errno;
         goto out;
     }
-    rc = find(fd, family, &peer, len, inodes, found, &acked);
+    rc = find(fd, family, &peer, len, states, inodes, found, &acked);
     if (rc != 0) {
         goto out;
     }
@@ -241,4 +247,18 @@ drover_tcp_connections(pid_t pid, const char *address, bool destroy_them,
 out:
     close(fd);
     return rc;
+}
+
+int
+drover_tcp_connections(pid_t pid, const char *address, bool destroy_them,
+                       guint64 *bytes_acked)
+{
+    return connections_in(pid, address, ~0U, destroy_them, bytes_acked);
+}
+
+int
+drover_tcp_connecting(pid_t pid, const char *address, bool destroy_them)
+{
+    return connections_in(pid, address, 1U << STATE_SYN_SENT, destroy_them,
+                          NULL);
 }

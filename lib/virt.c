@@ -336,8 +336,11 @@ typedef struct {
     gint64 libvirt_since; /* the watcher waits for libvirt since (monotonic
                              us); 0: it does not */
     bool postcopy_asked;  /* a switch to post-copy was asked for */
+    gint64 abort_asked_at; /* the watcher aborted the job then (monotonic
+                              us); 0: it did not */
     bool watched;         /* the watcher is done: the guard ends too */
     bool cut;             /* the guard closed the memory stream */
+    bool cut_connecting;  /* ...while libvirtd was still connecting it */
 } migrate_call_t;
 
 static void
@@ -383,9 +386,7 @@ migrate_thread(gpointer data)
         qb_log(LOG_INFO,
                "Migration failed: %s (libvirt error %d of domain %d%s)", error,
                code, domain,
-               lost        ? ": the connection to this node's libvirtd"
-               : rpc_error ? ": the connection to the target's libvirtd"
-                           : "");
+               lost ? ": the connection to this node's libvirtd" : "");
     }
     g_mutex_lock(&call->lock);
     call->rc = rc;
@@ -545,6 +546,7 @@ apply(virDomainPtr dom, drover_migwatch_t *w, unsigned long old_speed,
 typedef struct {
     migrate_call_t *call;
     pid_t qemu_pid;
+    pid_t libvirtd_pid; /* 0: not found */
     char *address;
     gint64 window_us;
     drover_deadline_t abort_at;
@@ -566,15 +568,19 @@ guard_thread(gpointer data)
     migrate_call_t *call = g->call;
     gint64 acked_at = g_get_monotonic_time();
     guint64 acked_last = 0;
+    gint64 connecting_at = 0;
     bool seen = false;
 
     g_mutex_lock(&call->lock);
     while (!call->done && !call->watched) {
+        int connecting = 0;
         gint64 since = 0;
         gint64 now = 0;
         gint64 window = g->window_us;
+        gint64 aborted_at = 0;
         guint64 acked = 0;
         bool postcopy = false;
+        bool hung = false;
         int n = 0;
 
         g_cond_wait_until(&call->done_cond, &call->lock,
@@ -584,6 +590,7 @@ guard_thread(gpointer data)
         }
         since = call->libvirt_since;
         postcopy = call->postcopy_asked;
+        aborted_at = call->abort_asked_at;
         g_mutex_unlock(&call->lock);
 
         n = drover_tcp_connections(g->qemu_pid, g->address, false, &acked);
@@ -593,18 +600,52 @@ guard_thread(gpointer data)
             acked_last = acked;
             acked_at = now;
         }
-        if (g->abort_at != 0 && now >= g->abort_at) {
+        if ((g->abort_at != 0 && now >= g->abort_at) || aborted_at != 0) {
             window = MIN(window, GUARD_WINDOW_PAST_DUE_US);
         }
-        if (n > 0 && !postcopy && since != 0 && now - since >= window
-            && now - acked_at >= window) {
+        /* An aborted job waits for QEMU, and QEMU for a send() or a
+         * connect() into the black hole (a target's port down: SYN after
+         * SYN for two minutes) though libvirt answers */
+        hung = (since != 0 && now - since >= window)
+               || (aborted_at != 0 && now - aborted_at >= window);
+        /* libvirt connects the stream itself (and hands QEMU the socket):
+         * a connect() that gets no answer for the window is the same
+         * black hole, before QEMU has a socket to cut */
+        connecting = (g->libvirtd_pid > 0 && !postcopy)
+                         ? drover_tcp_connecting(g->libvirtd_pid, g->address,
+                                                 false)
+                         : 0;
+        connecting_at = (connecting <= 0)    ? 0
+                        : (connecting_at == 0) ? now
+                                               : connecting_at;
+        if (connecting_at != 0 && now - connecting_at >= window) {
             qb_log(LOG_WARNING,
-                   "Migration: libvirt has not answered for %" G_GINT64_FORMAT
-                   " s and %s acknowledged no byte of the memory stream for "
+                   "Migration: libvirtd has been connecting to %s for "
+                   "%" G_GINT64_FORMAT " s with no answer (a black hole on "
+                   "the network): closing that connection",
+                   g->address, (now - connecting_at) / G_USEC_PER_SEC);
+            connecting =
+                drover_tcp_connecting(g->libvirtd_pid, g->address, true);
+            if (connecting < 0) {
+                qb_log(LOG_ERR, "Cannot close libvirtd's connection to %s: %s",
+                       g->address, g_strerror(-connecting));
+            }
+            g_mutex_lock(&call->lock);
+            call->cut = (connecting > 0);
+            call->cut_connecting = call->cut;
+            break;
+        }
+        if (n > 0 && !postcopy && hung && now - acked_at >= window) {
+            qb_log(LOG_WARNING,
+                   "Migration: %s for %" G_GINT64_FORMAT " s and %s "
+                   "acknowledged no byte of the memory stream for "
                    "%" G_GINT64_FORMAT " s (a black hole on the network): "
                    "closing QEMU's %d connection(s) to it",
-                   (now - since) / G_USEC_PER_SEC, g->address,
-                   (now - acked_at) / G_USEC_PER_SEC, n);
+                   (aborted_at != 0) ? "aborted, not ended"
+                                     : "libvirt has not answered",
+                   (now - ((aborted_at != 0) ? aborted_at : since))
+                       / G_USEC_PER_SEC,
+                   g->address, (now - acked_at) / G_USEC_PER_SEC, n);
             n = drover_tcp_connections(g->qemu_pid, g->address, true, NULL);
             if (n < 0) {
                 qb_log(LOG_ERR, "Cannot close QEMU's connections to %s: %s",
@@ -623,6 +664,34 @@ guard_thread(gpointer data)
     return NULL;
 }
 
+/* This node's libvirt daemon for QEMU: the monolithic libvirtd, or the
+ * modular virtqemud; 0 if neither runs */
+static pid_t
+libvirtd_pid(void)
+{
+    static const char *const daemons[] = { "libvirtd", "virtqemud" };
+
+    for (guint i = 0; i < G_N_ELEMENTS(daemons); i++) {
+        g_autofree char *pidfile = g_strdup_printf("/run/%s.pid", daemons[i]);
+        g_autofree char *text = NULL;
+        g_autofree char *comm_path = NULL;
+        g_autofree char *comm = NULL;
+        gint64 pid = 0;
+
+        if (!g_file_get_contents(pidfile, &text, NULL, NULL)
+            || !g_ascii_string_to_signed(g_strstrip(text), 10, 2, G_MAXINT32,
+                                         &pid, NULL)) {
+            continue;
+        }
+        comm_path = g_strdup_printf("/proc/%" G_GINT64_FORMAT "/comm", pid);
+        if (g_file_get_contents(comm_path, &comm, NULL, NULL)
+            && strcmp(g_strstrip(comm), daemons[i]) == 0) {
+            return (pid_t) pid;
+        }
+    }
+    return 0;
+}
+
 static GThread *
 guard_start(migrate_call_t *call, const drover_migration_t *m)
 {
@@ -635,6 +704,7 @@ guard_start(migrate_call_t *call, const drover_migration_t *m)
     g->call = call;
     g_atomic_int_inc(&call->refs);
     g->qemu_pid = m->qemu_pid;
+    g->libvirtd_pid = libvirtd_pid();
     g->address = g_strdup(m->stream_address);
     g->window_us = (m->stall_s > 0) ? m->stall_s * G_USEC_PER_SEC
                                     : GUARD_WINDOW_DEFAULT_US;
@@ -688,9 +758,13 @@ watch_job(migrate_call_t *call, virDomainPtr dom, const drover_migration_t *m,
         read_progress(dom, &p);
         now = g_get_monotonic_time();
         drover_migwatch_step(&w, m, &p.sample, now, &a);
-        if (a.what & DROVER_MIGWATCH_POSTCOPY) {
+        if (a.what & (DROVER_MIGWATCH_POSTCOPY | DROVER_MIGWATCH_ABORT)) {
             g_mutex_lock(&call->lock);
-            call->postcopy_asked = true; /* before: the guard never cuts it */
+            /* before: the guard never cuts a post-copy */
+            call->postcopy_asked |= (a.what & DROVER_MIGWATCH_POSTCOPY) != 0;
+            if ((a.what & DROVER_MIGWATCH_ABORT) && call->abort_asked_at == 0) {
+                call->abort_asked_at = now;
+            }
             g_mutex_unlock(&call->lock);
         }
         apply(dom, &w, old_speed, &a);
@@ -781,6 +855,7 @@ drover_virt_migrate(virDomainPtr dom, const drover_migration_t *m,
     migrate_call_t *call = g_new0(migrate_call_t, 1);
     GThread *thread = NULL;
     GThread *guard = NULL;
+    bool call_cut_connecting = false;
     int rc;
 
     memset(result, 0, sizeof(*result));
@@ -843,7 +918,13 @@ drover_virt_migrate(virDomainPtr dom, const drover_migration_t *m,
 
     rc = call->rc;
     result->black_hole = call->cut;
-    result->target_rpc = call->rpc_error && !call->cut;
+    call_cut_connecting = call->cut_connecting;
+    /* "unable to connect to server at 'ADDRESS:PORT'": libvirt connecting
+     * the memory stream, on the network, not to the target's libvirtd */
+    result->target_rpc =
+        call->rpc_error && !call->cut
+        && !(m->listen_address != NULL && call->error != NULL
+             && strstr(call->error, m->listen_address) != NULL);
     result->connection_lost = call->connection_lost;
     result->error = g_steal_pointer(&call->error);
     migrate_call_unref(call);
@@ -853,8 +934,10 @@ drover_virt_migrate(virDomainPtr dom, const drover_migration_t *m,
     if (rc != 0 && result->black_hole) {
         g_free(result->error);
         result->error = g_strdup_printf(
-            "a black hole: %s acknowledged nothing while libvirt did not "
-            "answer; drover closed the memory stream",
+            call_cut_connecting
+                ? "a black hole: %s answered no connection; drover closed it"
+                : "a black hole: %s acknowledged nothing while libvirt did "
+                  "not answer; drover closed the memory stream",
             m->stream_address);
         rc = DROVER_RC_UNREACHABLE;
     } else if (rc != 0 && result->stalled) {

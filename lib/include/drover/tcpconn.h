@@ -37,4 +37,10 @@
 int drover_tcp_connections(pid_t pid, const char *address, bool destroy,
                            guint64 *bytes_acked);
 
+/*!
+ * \brief drover_tcp_connections() of those still connecting (SYN sent, no
+ *        answer yet)
+ */
+int drover_tcp_connecting(pid_t pid, const char *address, bool destroy);
+
 #endif /* DROVER_TCPCONN__H */
