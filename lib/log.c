@@ -36,22 +36,30 @@ debug_wanted(void)
     return is_yes(getenv("HA_debug")) || is_yes(getenv("PCMK_debug"));
 }
 
-/*
- * Pacemaker's library says "Successfully connected to CIB manager" at info
- * on every connection, and an agent waiting for the cluster reads the CIB
- * twice a second: its info messages of that function stay out of the log
- * (its warnings and errors do not)
- */
-#define PCMK_CHATTY_FUNCTION "cib_native_signon"
-
 static void
 enable_target(int32_t target, int priority)
 {
     qb_log_filter_ctl(target, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE, "*",
                       priority);
-    qb_log_filter_ctl2(target, QB_LOG_FILTER_REMOVE, QB_LOG_FILTER_FUNCTION,
-                       PCMK_CHATTY_FUNCTION, LOG_INFO, LOG_INFO);
     qb_log_ctl(target, QB_LOG_CONF_ENABLED, QB_TRUE);
+}
+
+/*
+ * Pacemaker's library says "Successfully connected to CIB manager" at info
+ * on every connection (cib_native_signon_raw in 2.1, cib_native_signon in
+ * 3.0), and an agent waiting for the cluster reads the CIB twice a second:
+ * those info messages go nowhere.  A filter function, because libqb
+ * applies its filters' removals only to the callsites existing then, and
+ * Pacemaker's are made when first used.
+ */
+static void
+quiet_chatty_callsites(struct qb_log_callsite *cs)
+{
+    if (cs->priority == LOG_INFO && cs->function != NULL
+        && (strcmp(cs->function, "cib_native_signon_raw") == 0
+            || strcmp(cs->function, "cib_native_signon") == 0)) {
+        cs->targets = 0;
+    }
 }
 
 static void
@@ -78,6 +86,7 @@ drover_log_init(const char *name, enum drover_log_mode mode)
     int file_priority = debug_wanted() ? LOG_DEBUG : LOG_INFO;
 
     qb_log_init(name, LOG_DAEMON, LOG_DEBUG);
+    qb_log_filter_fn_set(quiet_chatty_callsites);
     qb_log_ctl(QB_LOG_SYSLOG, QB_LOG_CONF_ENABLED, QB_FALSE);
     qb_log_ctl(QB_LOG_BLACKBOX, QB_LOG_CONF_ENABLED, QB_FALSE);
 
@@ -115,6 +124,7 @@ drover_log_more_verbose(int steps)
     qb_log_filter_ctl(QB_LOG_STDERR, QB_LOG_FILTER_CLEAR_ALL,
                       QB_LOG_FILTER_FILE, "*", LOG_TRACE);
     enable_target(QB_LOG_STDERR, stderr_priority);
+    qb_log_filter_fn_set(quiet_chatty_callsites);
 }
 
 void

@@ -332,15 +332,15 @@ typedef struct {
     bool rpc_error;       /* drover_virt_error_is_rpc() */
     bool connection_lost; /* conn died with the call */
     char *error;
-    unsigned long speed;  /* MiB/s the domain was set to before the start */
-    gint64 libvirt_since; /* the watcher waits for libvirt since (monotonic
+    unsigned long speed;   /* MiB/s the domain was set to before the start */
+    gint64 libvirt_since;  /* the watcher waits for libvirt since (monotonic
                              us); 0: it does not */
-    bool postcopy_asked;  /* a switch to post-copy was asked for */
+    bool postcopy_asked;   /* a switch to post-copy was asked for */
     gint64 abort_asked_at; /* the watcher aborted the job then (monotonic
                               us); 0: it did not */
-    bool watched;         /* the watcher is done: the guard ends too */
-    bool cut;             /* the guard closed the memory stream */
-    bool cut_connecting;  /* ...while libvirtd was still connecting it */
+    bool watched;          /* the watcher is done: the guard ends too */
+    bool cut;              /* the guard closed the memory stream */
+    bool cut_connecting;   /* ...while libvirtd was still connecting it */
 } migrate_call_t;
 
 static void
@@ -611,11 +611,11 @@ guard_thread(gpointer data)
         /* libvirt connects the stream itself (and hands QEMU the socket):
          * a connect() that gets no answer for the window is the same
          * black hole, before QEMU has a socket to cut */
-        connecting = (g->libvirtd_pid > 0 && !postcopy)
-                         ? drover_tcp_connecting(g->libvirtd_pid, g->address,
-                                                 false)
-                         : 0;
-        connecting_at = (connecting <= 0)    ? 0
+        connecting =
+            (g->libvirtd_pid > 0 && !postcopy)
+                ? drover_tcp_connecting(g->libvirtd_pid, g->address, false)
+                : 0;
+        connecting_at = (connecting <= 0)      ? 0
                         : (connecting_at == 0) ? now
                                                : connecting_at;
         if (connecting_at != 0 && now - connecting_at >= window) {
@@ -830,8 +830,8 @@ own_domain(virDomainPtr dom, virConnectPtr *conn, virDomainPtr *own)
 {
     unsigned char uuid[VIR_UUID_BUFLEN];
     char *uri = virConnectGetURI(virDomainGetConnect(dom));
-    int rc = (uri != NULL) ? drover_virt_open(uri, conn)
-                           : drover_rc_from_virt(NULL);
+    int rc =
+        (uri != NULL) ? drover_virt_open(uri, conn) : drover_rc_from_virt(NULL);
 
     free(uri);
     if (rc != 0) {

@@ -74,7 +74,8 @@ report_problem(const char *node, const char *reason)
 /* What \p node published (\p text may be NULL): a stale, missing or
  * unreadable report is unknown, with the reason */
 static node_report_t *
-published_report(const char *node, const char *text, gint64 now)
+published_report(const drover_cib_t *cib, const char *node, const char *text,
+                 gint64 now)
 {
     node_report_t *report = g_new0(node_report_t, 1);
     gint64 at = 0;
@@ -82,12 +83,32 @@ published_report(const char *node, const char *text, gint64 now)
     report->node = g_strdup(node);
     report->age_s = -1;
     if (text == NULL) {
+        const char *standby = (cib != NULL) ? drover_cib_node_attr(
+                                  cib, node, "standby", DROVER_ATTR_PERMANENT)
+                                            : NULL;
+        const char *kept =
+            (cib != NULL) ? drover_cib_node_attr(cib, node, DROVER_HEALTH_ATTR,
+                                                 DROVER_ATTR_TRANSIENT)
+                          : NULL;
+        g_autofree char *why = NULL;
+
+        if (standby == NULL && cib != NULL) {
+            standby = drover_cib_node_attr(cib, node, "standby",
+                                           DROVER_ATTR_TRANSIENT);
+        }
+        /* a standby node runs no resource, NodeHealth neither */
+        why = (standby != NULL && drover_cib_is_true(standby))
+                  ? g_strdup_printf(
+                      "%s is in standby, where its NodeHealth does not run "
+                      "(%s=%s, from its last check); `drover health` on %s "
+                      "checks it now",
+                      node, DROVER_HEALTH_ATTR, (kept != NULL) ? kept : "unset",
+                      node)
+                  : g_strdup("nothing published (does ocf:drover:NodeHealth "
+                             "run there?)");
         report->results =
             g_ptr_array_new_with_free_func(drover_health_result_free);
-        g_ptr_array_add(report->results,
-                        report_problem(node, "nothing published (does "
-                                             "ocf:drover:NodeHealth run "
-                                             "there?)"));
+        g_ptr_array_add(report->results, report_problem(node, why));
         return report;
     }
     if (drover_health_report_parse(text, &report->results, &at) != 0) {
@@ -154,7 +175,7 @@ read_published(cli_t *cli, GPtrArray *reports)
             return CRM_EX_USAGE;
         }
         g_ptr_array_add(reports,
-                        published_report(only_node,
+                        published_report(cib, only_node,
                                          (values != NULL) ? g_hash_table_lookup(
                                              values, only_node)
                                                           : NULL,
@@ -177,7 +198,7 @@ read_published(cli_t *cli, GPtrArray *reports)
         const char *node = g_ptr_array_index(nodes, i);
 
         g_ptr_array_add(reports,
-                        published_report(node,
+                        published_report(cib, node,
                                          (values != NULL)
                                              ? g_hash_table_lookup(values, node)
                                              : NULL,

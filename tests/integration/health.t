@@ -15,6 +15,8 @@
 #   - a real OpenLDAP slapd on n1 with an entry per node: n3's deleted ->
 #     reported for n3 only
 #   - the SSH host keys of the peers, in a known_hosts file
+#   - a standby node: --node says so, with the colour kept from its last
+#     check
 #   - the Nagios output follows the plugin guidelines (regex over real
 #     runs), the Prometheus output passes promtool check metrics
 # shellcheck disable=SC2317,SC2016  # predicates called through ok/eval
@@ -240,6 +242,17 @@ exit_is 1 "n3's host key unknown on n1: exit 1 (a warning)"
 ok "...reported for n3" grep -q "^DROVER WARNING - ssh n3: no host key in /etc/libvirt/pki/known_hosts: migrations over ssh to n3 fail" <<<"$out"
 ok "...n2's is known" grep -q "^ssh n2: ok: host key known" <<<"$out"
 on n1 crm_attribute --type crm_config --name drover-health-ssh --update off
+
+# --- a standby node: its NodeHealth stops, --node says so ---------------------------
+on n1 crm_attribute --node n3 --name standby --update on
+no_report() { ! on n1 attrd_updater --query --node n3 --name drover-health 2>/dev/null | grep -q 'value="{'; }
+ok "n3 in standby: its report is withdrawn" wait_for --timeout 30 no_report
+out=$(drover n1 health --node n3 --format=nagios)
+exit_is 3 "drover health --node n3: exit 3 (unknown: nothing checks it)"
+ok "...saying it is in standby, the colour kept and how to check it" \
+    grep -qE "^DROVER UNKNOWN - .*n3 is in standby, where its NodeHealth does not run \(#health-drover=(green|yellow|red), from its last check\); .drover health. on n3 checks it now" <<<"$out"
+diag "$(head -n 1 <<<"$out")"
+on n1 crm_attribute --node n3 --name standby --delete
 
 no_failed_ops "crm_mon shows no failed operation (the refused one cleaned up)"
 lab_stop

@@ -447,7 +447,7 @@ lab_fault_tls() {
     fi
     case $what in
     good | expired | wrong-name | missing) [ $# -eq 0 ] || lab_fault_usage ;;
-    expires) [ $# -eq 1 ] && [[ $1 =~ ^[0-9]+$ ]] || lab_fault_usage ;;
+    expires) [[ $# -eq 1 && $1 =~ ^[0-9]+$ ]] || lab_fault_usage ;;
     *) lab_fault_usage ;;
     esac
     lab_tls_ca
