@@ -22,7 +22,7 @@ static GOptionEntry entries[] = {
     { "to", 0, 0, G_OPTION_ARG_STRING, &to_node, "The target node (required)",
       "NODE" },
     { "from", 0, 0, G_OPTION_ARG_STRING, &from_node,
-      "The source node (default: this one)", "NODE" },
+      "The source node (default: where VM runs now)", "NODE" },
     { 0 },
 };
 
@@ -66,6 +66,19 @@ explain_text(const xmlNode *result, GString *text)
     }
 }
 
+/* The node where crm_mon says \p vm is started, or NULL (valid while \p mon
+ * lives) */
+static const char *
+running_on(xmlDoc *mon, const char *vm)
+{
+    xmlNode *r = cli_mon_resource(xmlDocGetRootElement(mon), vm);
+    xmlNode *where = (r != NULL) ? cli_xml_find(r, "node") : NULL;
+
+    return (where != NULL && strcmp(cli_xml_prop(r, "role"), "Started") == 0)
+               ? cli_xml_prop(where, "name")
+               : NULL;
+}
+
 static crm_exit_t
 explain(cli_t *cli, const char *vm)
 {
@@ -74,8 +87,9 @@ explain(cli_t *cli, const char *vm)
     g_autoptr(drover_netplan_t) plan = NULL;
     g_autoptr(GPtrArray) choices = NULL;
     g_autoptr(GString) reason = g_string_new(NULL);
-    const char *from = (from_node != NULL) ? from_node : g_get_host_name();
-    bool local = (strcmp(from, g_get_host_name()) == 0);
+    g_autoptr(xmlDoc) mon = NULL;
+    const char *from = from_node;
+    bool local = false;
     drover_netsel_t sel = { 0 };
     xmlNode *list = NULL;
     xmlNode *candidates = NULL;
@@ -91,6 +105,25 @@ explain(cli_t *cli, const char *vm)
 
         return cli_fail(cli, out, CRM_EX_NOSUCH, "No resource '%s'", shown);
     }
+    if (from == NULL) { /* where it runs now */
+        exit_code = cli_crm_mon(cli, out, &mon);
+        if (exit_code != CRM_EX_OK) {
+            return exit_code;
+        }
+        from = running_on(mon, vm);
+        if (from == NULL) {
+            return cli_fail(cli, out, CRM_EX_NOT_RUNNING,
+                            "%s runs nowhere now: --from NODE says from where",
+                            vm);
+        }
+    }
+    if (strcmp(from, to_node) == 0) {
+        return cli_fail(cli, out, CRM_EX_USAGE,
+                        "%s would go from %s to %s: --to names another node "
+                        "(--from the source, when it is not where %s runs)",
+                        vm, from, to_node, vm);
+    }
+    local = (strcmp(from, g_get_host_name()) == 0);
     rc = drover_netplan_load(
         cib, drover_cib_resource_param(cib, vm, "migration_networks"), from,
         to_node, local, &plan, reason);
