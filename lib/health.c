@@ -886,7 +886,7 @@ drover_health_tls_from_cib(const drover_cib_t *cib, const char *node,
     const char *mode = drover_cib_property(cib, DROVER_HEALTH_TLS_PROPERTY);
     const char *warn =
         drover_cib_property(cib, DROVER_HEALTH_TLS_WARN_PROPERTY);
-    const char *list = drover_cib_property(cib, DROVER_NETWORKS_PROPERTY);
+    g_autofree char *tls_networks = NULL;
     gint64 warn_days = 30;
     bool check = false;
     bool transport_tls = false;
@@ -902,20 +902,8 @@ drover_health_tls_from_cib(const drover_cib_t *cib, const char *node,
                                    warn)));
         warn_days = 30;
     }
-    if (list != NULL) { /* is any network's transport tls? */
-        g_autoptr(GPtrArray) networks = NULL;
-        g_autoptr(GString) ignored = g_string_new(NULL);
-
-        if (drover_networks_parse(list, &networks, ignored) == 0) {
-            for (guint i = 0; i < networks->len && !transport_tls; i++) {
-                const drover_network_t *n = g_ptr_array_index(networks, i);
-                g_autofree char *property = drover_transport_property(n->name);
-
-                transport_tls =
-                    (g_strcmp0(drover_cib_property(cib, property), "tls") == 0);
-            }
-        }
-    }
+    tls_networks = drover_tls_networks(cib);
+    transport_tls = (tls_networks != NULL);
     if (mode == NULL || strcmp(mode, "auto") == 0) {
         check = transport_tls;
     } else if (strcmp(mode, "on") == 0) {

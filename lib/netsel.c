@@ -267,6 +267,30 @@ drover_transport_property(const char *network)
 }
 
 char *
+drover_tls_networks(const drover_cib_t *cib)
+{
+    const char *list = drover_cib_property(cib, DROVER_NETWORKS_PROPERTY);
+    g_autoptr(GPtrArray) networks = NULL;
+    g_autoptr(GString) reason = g_string_new(NULL);
+    g_autoptr(GString) names = g_string_new(NULL);
+
+    if (list == NULL || drover_networks_parse(list, &networks, reason) != 0) {
+        return NULL;
+    }
+    for (guint i = 0; i < networks->len; i++) {
+        const drover_network_t *n = g_ptr_array_index(networks, i);
+        g_autofree char *property = drover_transport_property(n->name);
+
+        if (g_strcmp0(drover_cib_property(cib, property), "tls") == 0) {
+            g_string_append_printf(names, "%s%s", (names->len > 0) ? ", " : "",
+                                   n->name);
+        }
+    }
+    return (names->len > 0) ? g_string_free(g_steal_pointer(&names), FALSE)
+                            : NULL;
+}
+
+char *
 drover_net_migrate_uri(const drover_network_t *network, GInetAddress *address,
                        const char *port)
 {

@@ -43,6 +43,12 @@ const char *drover_transport_str(drover_transport_t transport);
 char *drover_transport_property(const char *network);
 
 /*!
+ * \brief The cluster's networks whose transport is tls, as "lm1, lm2"
+ *        (free it; NULL: none, or no readable network list)
+ */
+char *drover_tls_networks(const drover_cib_t *cib);
+
+/*!
  * \brief The memory stream's URI to \p address on \p network:
  *        tcp://10.20.1.12, rdma://[fd00::12]:49152 (\p port may be NULL)
  */
