@@ -34,7 +34,7 @@ DEB_LAB_DEPS := pacemaker pacemaker-cli-utils corosync libvirt-daemon \
 	libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 \
 	resource-agents busybox-static iproute2 nftables ethtool \
 	iputils-ping util-linux procps psmisc cpio kmod perl shellcheck \
-	prometheus gnutls-bin slapd ldap-utils
+	prometheus gnutls-bin slapd ldap-utils pcs
 # make deb / make rpm (rpmbuild from Debian's rpm package)
 DEB_PACKAGING_DEPS := debhelper dpkg-dev fakeroot lintian rpm
 DEB_DEPS := $(DEB_BUILD_DEPS) $(DEB_LAB_DEPS) $(DEB_PACKAGING_DEPS)

@@ -584,6 +584,25 @@ remember_name(drover_ocf_t *ocf, const char *name)
     }
 }
 
+/*
+ * A VM found running that this node did not start (adopted by a probe after
+ * a switch from another agent, a cleanup or a controller restart) is
+ * remembered too: else its stop, with the config's storage gone or hung,
+ * could not tell which domain is its own and would fail (and fence).
+ */
+static void
+remember_name_if_new(drover_ocf_t *ocf, const char *name)
+{
+    g_autofree char *path = drover_ocf_state_path(ocf, "name");
+    g_autofree char *known = NULL;
+
+    if (g_file_get_contents(path, &known, NULL, NULL)
+        && strcmp(g_strstrip(known), name) == 0) {
+        return;
+    }
+    remember_name(ocf, name);
+}
+
 static void
 forget_name(drover_ocf_t *ocf)
 {
@@ -1096,9 +1115,13 @@ vm_monitor(drover_ocf_t *ocf)
     }
 
     switch (job->state) {
-        case DROVER_VM_RUNNING: rc = 0; break;
+        case DROVER_VM_RUNNING:
+            remember_name_if_new(ocf, name);
+            rc = 0;
+            break;
         case DROVER_VM_PAUSED:
             qb_log(LOG_INFO, "%s is paused on purpose (%s)", name, job->detail);
+            remember_name_if_new(ocf, name);
             rc = 0;
             break;
         case DROVER_VM_PAUSED_BROKEN:

@@ -245,25 +245,38 @@ on n1 crm_resource --resource vm1 --delete-parameter target-role --meta >/dev/nu
 on n1 crm_resource --cleanup -r vm1 --quiet >/dev/null 2>&1
 ok "with its config back, vm1 runs again" wait_for --timeout 90 eval '[ "$(vm_role vm1)" = Started ]'
 is "$(vm_running_nodes vm1 | wc -w)" 1 "vm1 runs on exactly one node"
+# Found running by the probe, not started: its monitor remembers the name,
+# so a stop with the config's storage hung later still knows its domain
+vm1_node=$(vm_node vm1)
+ok "vm1's monitor on $vm1_node remembers its name again" wait_for --timeout 30 \
+    on "$vm1_node" grep -qx vm1 /run/resource-agents/drover-VirtualDomain-vm1.name
 
 # --- 6. the VMs' config storage hangs on one node --------------------------------
 # A FUSE file system over the configs' directory in one node's view reads
 # every open() and answers none, as a hard NFS mount whose server went
 # away (--killable: a killed reader dies, as NFS's killable waits let it).
+# vm4 was built never to converge (section 3): it leaves first, stopped,
+# or a standby of its node would fail its migration whatever the storage
+on n1 crm_resource --resource vm4 --set-parameter target-role --meta --parameter-value Stopped >/dev/null 2>&1
+ok "vm4 (built not to converge) is stopped first" \
+    wait_for --timeout 60 eval '[ -z "$(vm_running_nodes vm4)" ]'
+on n1 cibadmin --delete -o resources -X '<primitive id="vm4"/>' >/dev/null
 on n1 crm_resource --cleanup --quiet >/dev/null 2>&1
-hung=$(vm_node vm2)
-hung_vms=$(for vm in $VMS vm4; do [ "$(vm_node "$vm")" = "$hung" ] && echo "$vm"; done | xargs)
+# vm1's node: vm1 was found running there by a probe (section 5), not
+# started, so only its monitor remembered its name
+hung=$(vm_node vm1)
+hung_vms=$(for vm in $VMS; do [ "$(vm_node "$vm")" = "$hung" ] && echo "$vm"; done | xargs)
 on "$hung" "$LAB_REPO/build/tests/hang-fs" --here --killable "$LAB_DIR/vms" \
     >"$LAB_DIR/hang-fs.out" 2>&1 &
 hang_fs=$!
 ok "$hung's view of the configs hangs" wait_for --timeout 10 grep -q ready "$LAB_DIR/hang-fs.out"
-on "$hung" timeout 3 cat "$(lab_vm_xml vm2)" >/dev/null 2>&1
-is "$?" 124 "...reading vm2's config there waits (cat killed after 3 s)"
+on "$hung" timeout 3 cat "$(lab_vm_xml vm1)" >/dev/null 2>&1
+is "$?" 124 "...reading vm1's config there waits (cat killed after 3 s)"
 hung_monitored() {
-    on "$hung" grep -q "Config '$(lab_vm_xml vm2)' did not answer within .*going on by the remembered name" \
+    on "$hung" grep -q "Config '$(lab_vm_xml vm1)' did not answer within .*going on by the remembered name" \
         /var/log/pacemaker/pacemaker.log
 }
-ok "vm2's monitor on $hung goes on by the remembered name" wait_for --timeout 60 hung_monitored
+ok "vm1's monitor on $hung goes on by the remembered name" wait_for --timeout 60 hung_monitored
 sleep 20 # two more monitors each
 no_failed_ops "crm_mon shows no failed operation (the monitors said running)"
 declare -A hb_before
