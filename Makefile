@@ -75,6 +75,7 @@ UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 UNIT_TESTS := $(BUILD)/tests/unit-tests
 TEST_AGENT := $(BUILD)/tests/test-agent
 HANG_FS := $(BUILD)/tests/hang-fs
+FIRST_PARSE := $(BUILD)/tests/first-parse
 FAKE_COROSYNC := $(BUILD)/tests/fake-corosync
 
 HEADERS := $(wildcard lib/include/drover/*.h lib/*.h tests/unit/*.h)
@@ -160,6 +161,9 @@ $(SLOT_LATENCY): $(BUILD)/tests/bench/slot-latency.o $(LIB_A)
 $(TEST_AGENT): $(BUILD)/tests/unit/test_agent.o $(LIB_A)
 	$(CC) -o $@ $< $(LIB_A) $(ALL_LDFLAGS) $(PKG_LIBS)
 
+$(FIRST_PARSE): $(BUILD)/tests/unit/first_parse.o $(LIB_A)
+	$(CC) -o $@ $< $(LIB_A) $(ALL_LDFLAGS) $(PKG_LIBS)
+
 $(HANG_FS): $(BUILD)/tests/unit/hang_fs.o
 	$(CC) -o $@ $< $(ALL_LDFLAGS)
 
@@ -173,8 +177,9 @@ $(UNIT_TESTS): $(UNIT_OBJS) $(LIB_A)
 # The unit tests find their helpers through the environment
 UNIT_ENV = DROVER_TEST_AGENT=$(TEST_AGENT) DROVER_TEST_DATA=tests/unit/data \
 	DROVER_SCHEMAS=schemas DROVER_CLI=$(DROVER) DROVER_TEST_HANG_FS=$(HANG_FS) \
-	DROVER_TEST_FAKE_COROSYNC=$(FAKE_COROSYNC) DROVER_AGENT_DIR=$(BUILD)/ocf/drover
-UNIT_HELPERS := $(UNIT_TESTS) $(TEST_AGENT) $(HANG_FS) $(FAKE_COROSYNC) \
+	DROVER_TEST_FAKE_COROSYNC=$(FAKE_COROSYNC) DROVER_AGENT_DIR=$(BUILD)/ocf/drover \
+	DROVER_TEST_FIRST_PARSE=$(FIRST_PARSE)
+UNIT_HELPERS := $(UNIT_TESTS) $(TEST_AGENT) $(HANG_FS) $(FAKE_COROSYNC) $(FIRST_PARSE) \
 	$(DROVER) $(AGENTS)
 
 check-unit: $(UNIT_HELPERS)

@@ -22,6 +22,21 @@
  * the others are a shell's) */
 #define URI_REFUSED "\"'`;|$<>\\^(){}"
 
+/*
+ * GLib 2.74's g_ascii_strtoull() makes its C locale on the process's first
+ * call.  A thread that waits there for another thread's first call comes
+ * back with errno set by the wait (EAGAIN), and g_ascii_string_to_unsigned()
+ * takes that errno for a failed parse: "24" is then not a number, once per
+ * process (drover health found '10.20.1.0/24' not a valid subnet while its
+ * TLS lane parsed the networks too).  One call before main(), before any
+ * thread of ours or of libvirt's runs.
+ */
+__attribute__((constructor)) static void
+make_glib_c_locale(void)
+{
+    (void) g_ascii_strtoull("0", NULL, 10);
+}
+
 char *
 drover__shown(const char *value)
 {

@@ -190,7 +190,7 @@ lab_node_prepare() {
     dir=$(lab_node_dir "$node")
     root=$(lab_node_root "$node")
     rm -rf "$dir"
-    mkdir -p "$root"/etc/corosync "$root"/etc/libvirt/qemu \
+    mkdir -p "$root"/etc/corosync "$root"/etc/libvirt/qemu "$root"/etc/pki \
         "$root"/var/lib/corosync "$root"/var/lib/libvirt \
         "$root"/var/cache/libvirt/qemu/capabilities \
         "$root"/var/log/corosync "$root"/var/log/libvirt/qemu
@@ -219,7 +219,7 @@ lab_node_prepare() {
 
 # Mount points the nodes bind over must exist on the machine.
 lab_mountpoints() {
-    mkdir -p /var/lib/libvirt /var/cache/libvirt /etc/libvirt \
+    mkdir -p /var/lib/libvirt /var/cache/libvirt /etc/libvirt /etc/pki \
         /var/lib/corosync /etc/corosync
 }
 
