@@ -638,6 +638,39 @@ check_word(GPtrArray *problems, const drover_cib_t *cib, const char *name,
                  "Expected one of: %s", words);
 }
 
+/* The directory check runs with a URI and a base, and only then: a setting
+ * of it without them checks nothing, which an admin would not guess */
+static void
+check_ldap_needs(const drover_cib_t *cib, const char *uri, GPtrArray *problems)
+{
+    static const char *const settings[] = {
+        DROVER_HEALTH_LDAP_BASE_PROPERTY,  DROVER_HEALTH_LDAP_FILTER_PROPERTY,
+        DROVER_HEALTH_LDAP_EXPECT_PROPERTY, DROVER_HEALTH_LDAP_BIND_PROPERTY,
+        DROVER_HEALTH_LDAP_SECRET_PROPERTY,
+    };
+
+    if (uri == NULL) {
+        for (guint i = 0; i < G_N_ELEMENTS(settings); i++) {
+            const char *value = drover_cib_property(cib, settings[i]);
+
+            if (value != NULL) {
+                add_problem(problems, DROVER_PROBLEM_ERROR, "cluster",
+                            settings[i], value,
+                            "Set without " DROVER_HEALTH_LDAP_URI_PROPERTY
+                            ": no directory is checked; set the URI "
+                            "(ldap:// or ldaps://) or delete this");
+            }
+        }
+    } else if (drover_cib_property(cib, DROVER_HEALTH_LDAP_BASE_PROPERTY)
+               == NULL) {
+        add_problem(problems, DROVER_PROBLEM_ERROR, "cluster",
+                    DROVER_HEALTH_LDAP_URI_PROPERTY, uri,
+                    "Needs " DROVER_HEALTH_LDAP_BASE_PROPERTY
+                    ": where the node entries are, e.g. "
+                    "ou=hosts,dc=example,dc=org");
+    }
+}
+
 /* The health checks' settings (docs/health.md) and the slot protocol */
 static void
 check_settings(const drover_cib_t *cib, GPtrArray *problems)
@@ -656,6 +689,7 @@ check_settings(const drover_cib_t *cib, GPtrArray *problems)
                     DROVER_HEALTH_TLS_WARN_PROPERTY, warn,
                     "Expected a number of days from 0 to 3650");
     }
+    check_ldap_needs(cib, uri, problems);
     if (uri != NULL) {
         g_auto(GStrv) list = g_strsplit_set(uri, " \t,", -1);
         g_autofree char *clear = NULL;
@@ -715,18 +749,61 @@ drover_config_check(const drover_cib_t *cib)
     return problems;
 }
 
-void
-drover_config_check_node(const drover_cib_t *cib, const char *node,
-                         drover_deadline_t deadline, GPtrArray *problems)
+/* A network whose transport is rdma needs an RDMA device on the interface
+ * that carries it on this node (QEMU's rdma:// listens and connects there) */
+static void
+check_rdma_here(const drover_cib_t *cib, const char *subject,
+                GPtrArray *problems)
+{
+    const char *list = drover_cib_property(cib, DROVER_NETWORKS_PROPERTY);
+    g_autoptr(GPtrArray) networks = NULL;
+    g_autoptr(GHashTable) here = NULL;
+    g_autoptr(GString) reason = g_string_new(NULL);
+
+    if (list == NULL || drover_networks_parse(list, &networks, reason) != 0) {
+        return; /* reported by drover_config_check() */
+    }
+    for (guint i = 0; i < networks->len; i++) {
+        const drover_network_t *n = g_ptr_array_index(networks, i);
+        g_autofree char *property = drover_transport_property(n->name);
+        const char *value = drover_cib_property(cib, property);
+        const drover_net_facts_t *mine = NULL;
+        g_autofree char *device = NULL;
+
+        if (g_strcmp0(value, "rdma") != 0) {
+            continue;
+        }
+        if (here == NULL) {
+            here = drover_net_facts_local(networks);
+        }
+        mine = g_hash_table_lookup(here, n->name);
+        if (mine == NULL) {
+            continue; /* not on this network: the node checks report it */
+        }
+        device = drover_net_rdma_device("/sys", mine->interface);
+        if (device == NULL) {
+            add_problemf(problems, DROVER_PROBLEM_ERROR, subject, property,
+                         value,
+                         "No RDMA device on %s, which carries %s here: "
+                         "QEMU's rdma:// migration needs one on it (an "
+                         "InfiniBand or RoCE adapter, or rdma_rxe over %s); "
+                         "else set the transport to tcp or tls",
+                         mine->interface, n->name, mine->interface);
+        }
+    }
+}
+
+/* The certificates a tls transport needs, on this node */
+static void
+check_tls_here(const drover_cib_t *cib, const char *node, const char *subject,
+               drover_deadline_t deadline, GPtrArray *problems)
 {
     g_autofree char *networks = drover_tls_networks(cib);
-    g_autofree char *subject = NULL;
     g_autoptr(GPtrArray) results = NULL;
 
     if (networks == NULL) {
         return; /* without a tls transport the certificates are health's */
     }
-    subject = g_strdup_printf("node %s", node);
     results = g_ptr_array_new_with_free_func(drover_health_result_free);
     drover_health_tls_from_cib(cib, node, deadline, results);
     for (guint i = 0; i < results->len; i++) {
@@ -747,4 +824,47 @@ drover_config_check_node(const drover_cib_t *cib, const char *node,
                         : DROVER_PROBLEM_WARNING,
                     subject, "certificate", r->subject, message);
     }
+}
+
+/* The directory check, made from this node as NodeHealth will make it: a
+ * directory it cannot reach or read is the configuration's to fix (health
+ * only warns of it, on every node) */
+static void
+check_ldap_here(const drover_cib_t *cib, const char *node,
+                const char *subject, drover_deadline_t deadline,
+                GPtrArray *problems)
+{
+    g_autoptr(GPtrArray) results = NULL;
+
+    if (drover_cib_property(cib, DROVER_HEALTH_LDAP_URI_PROPERTY) == NULL
+        || drover_cib_property(cib, DROVER_HEALTH_LDAP_BASE_PROPERTY)
+               == NULL) {
+        return; /* drover_config_check() says what is missing */
+    }
+    results = g_ptr_array_new_with_free_func(drover_health_result_free);
+    drover_health_ldap_from_cib(cib, node, deadline, results);
+    for (guint i = 0; i < results->len; i++) {
+        const drover_health_result_t *r = g_ptr_array_index(results, i);
+
+        if (r->status == DROVER_HEALTH_OK) {
+            continue;
+        }
+        add_problemf(problems,
+                     (r->status == DROVER_HEALTH_UNKNOWN)
+                         ? DROVER_PROBLEM_WARNING
+                         : DROVER_PROBLEM_ERROR,
+                     subject, DROVER_HEALTH_LDAP_URI_PROPERTY, r->subject,
+                     "The directory check fails here: %s", r->reason);
+    }
+}
+
+void
+drover_config_check_node(const drover_cib_t *cib, const char *node,
+                         drover_deadline_t deadline, GPtrArray *problems)
+{
+    g_autofree char *subject = g_strdup_printf("node %s", node);
+
+    check_rdma_here(cib, subject, problems);
+    check_tls_here(cib, node, subject, deadline, problems);
+    check_ldap_here(cib, node, subject, deadline, problems);
 }

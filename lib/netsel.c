@@ -525,6 +525,7 @@ void
 drover_net_facts_clear(drover_net_facts_t *facts)
 {
     g_clear_object(&facts->address);
+    g_clear_pointer(&facts->interface, g_free);
     facts->mtu = 0;
     facts->link_up = false;
 }
@@ -773,6 +774,7 @@ drover_net_facts_local(const GPtrArray *networks)
         }
         f = g_new0(drover_net_facts_t, 1);
         f->address = g_object_ref(address);
+        f->interface = g_strdup(ifa->ifa_name);
         f->mtu = interface_mtu(ifa->ifa_name);
         f->link_up =
             (ifa->ifa_flags & IFF_UP) && (ifa->ifa_flags & IFF_RUNNING);
@@ -780,6 +782,60 @@ drover_net_facts_local(const GPtrArray *networks)
     }
     freeifaddrs(list);
     return facts;
+}
+
+char *
+drover_net_rdma_device(const char *sysfs, const char *ifname)
+{
+    g_autofree char *own = NULL;
+    g_autofree char *devices = NULL;
+    GDir *d = NULL;
+    const char *dev = NULL;
+    char *found = NULL;
+
+    if (ifname == NULL || *ifname == '\0' || strchr(ifname, '/') != NULL) {
+        return NULL;
+    }
+    /* an InfiniBand port of the interface's own device */
+    own = g_build_filename(sysfs, "class", "net", ifname, "device",
+                           "infiniband", NULL);
+    d = g_dir_open(own, 0, NULL);
+    if (d != NULL && (dev = g_dir_read_name(d)) != NULL) {
+        found = g_strdup(dev);
+    }
+    g_clear_pointer(&d, g_dir_close);
+    /* else a port whose GIDs are bound to the interface (RoCE, rdma_rxe) */
+    devices = g_build_filename(sysfs, "class", "infiniband", NULL);
+    d = (found == NULL) ? g_dir_open(devices, 0, NULL) : NULL;
+    while (d != NULL && found == NULL && (dev = g_dir_read_name(d)) != NULL) {
+        g_autofree char *ports = g_build_filename(devices, dev, "ports", NULL);
+        GDir *pd = g_dir_open(ports, 0, NULL);
+        const char *port = NULL;
+
+        while (pd != NULL && found == NULL
+               && (port = g_dir_read_name(pd)) != NULL) {
+            g_autofree char *ndevs = g_build_filename(ports, port, "gid_attrs",
+                                                      "ndevs", NULL);
+            GDir *nd = g_dir_open(ndevs, 0, NULL);
+            const char *gid = NULL;
+
+            while (nd != NULL && found == NULL
+                   && (gid = g_dir_read_name(nd)) != NULL) {
+                g_autofree char *path = g_build_filename(ndevs, gid, NULL);
+                g_autofree char *name = NULL;
+
+                /* a GID not in use reads as an error, not as a name */
+                if (g_file_get_contents(path, &name, NULL, NULL)
+                    && strcmp(g_strstrip(name), ifname) == 0) {
+                    found = g_strdup(dev);
+                }
+            }
+            g_clear_pointer(&nd, g_dir_close);
+        }
+        g_clear_pointer(&pd, g_dir_close);
+    }
+    g_clear_pointer(&d, g_dir_close);
+    return found;
 }
 
 /* ------------------------------------------------------------------ */

@@ -100,6 +100,29 @@ no_failed_ops "crm_mon shows no failed operation"
 on n1 crm_attribute --type crm_config --name drover-network-lm1-transport --delete
 ok "the transport unset: every node green again" wait_for --timeout 30 all_are green
 
+# --- settings that cannot work, refused before anything uses them ---------------------
+on n1 crm_attribute --type crm_config --name drover-network-lm2-transport --update rdma
+out=$(drover n1 config check 2>&1)
+exit_is 78 "lm2's transport rdma, no RDMA device on the lab's nodes: config check exits 78"
+ok "...naming the interface and what it needs" grep -q \
+    "^error: node n1: drover-network-lm2-transport 'rdma': No RDMA device on lm2, which carries lm2 here: .*rdma_rxe over lm2" <<<"$out"
+on n1 crm_attribute --type crm_config --name drover-network-lm2-transport --delete
+on n1 crm_attribute --type crm_config --name drover-health-ldap-base --update ou=hosts,dc=lab
+out=$(drover n1 config check 2>&1)
+exit_is 78 "a directory base without its URI: config check exits 78"
+ok "...saying nothing is checked without the URI" grep -q \
+    "^error: cluster: drover-health-ldap-base 'ou=hosts,dc=lab': Set without drover-health-ldap-uri: no directory is checked" <<<"$out"
+# a URI no node can reach (nothing listens there): the configuration's
+# fault, refused here; health only warns of it (a shared cause)
+on n1 crm_attribute --type crm_config --name drover-health-ldap-uri --update ldap://10.20.0.11:3389
+out=$(drover n1 config check 2>&1)
+exit_is 78 "...with a URI nothing answers at: config check exits 78"
+ok "...saying the directory check fails from n1, and why" grep -q \
+    "^error: node n1: drover-health-ldap-uri 'ldap://10.20.0.11:3389': The directory check fails here: " <<<"$out"
+diag "$(grep 'directory check' <<<"$out")"
+on n1 crm_attribute --type crm_config --name drover-health-ldap-uri --delete
+on n1 crm_attribute --type crm_config --name drover-health-ldap-base --delete
+
 # --- a node-local fault: red, and steady ---------------------------------------------
 on n1 crm_resource --wait --timeout=60s
 if [ "$(vm_node vm3)" != n3 ]; then # a VM on n3, to see it leave

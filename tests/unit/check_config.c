@@ -379,6 +379,8 @@ START_TEST(names_and_settings)
         { "cluster", "drover-health-tls", "Expected one of: on off auto" },
         { "cluster", "drover-slots-protocol", "Expected one of: 1 2" },
         { "cluster", "drover-health-tls-warn-days", "from 0 to 3650" },
+        { "cluster", "drover-health-ldap-uri",
+          "Needs drover-health-ldap-base" },
         { "cluster", "drover-health-ldap-uri", "'http://x' is not an ldap://" },
         { "cluster", "drover-health-ldap-uri",
           "in clear to ldap://10.20.0.11" },
@@ -401,6 +403,33 @@ START_TEST(names_and_settings)
 }
 END_TEST
 
+/* A directory setting without the URI checks nothing: said, by name */
+START_TEST(ldap_settings_without_uri)
+{
+    g_autoptr(drover_cib_t) cib = NULL;
+    g_autoptr(GPtrArray) p = NULL;
+
+    ck_assert_int_eq(
+        drover_cib_from_xml(
+            "<cib><configuration><crm_config><cluster_property_set id='o'>"
+            "<nvpair id='b' name='drover-health-ldap-base' value='ou=h'/>"
+            "<nvpair id='e' name='drover-health-ldap-expect' value='cn'/>"
+            "</cluster_property_set></crm_config><nodes/><resources/>"
+            "<constraints/></configuration><status/></cib>",
+            &cib),
+        0);
+    p = drover_config_check(cib);
+    ck_assert_int_eq(p->len, 2);
+    ck_assert_str_eq(problem(p, 0)->name, "drover-health-ldap-base");
+    ck_assert_str_eq(problem(p, 1)->name, "drover-health-ldap-expect");
+    ck_assert_str_eq(problem(p, 1)->message,
+                     "Set without drover-health-ldap-uri: no directory is "
+                     "checked; set the URI (ldap:// or ldaps://) or delete "
+                     "this");
+    ck_assert_int_eq(problem(p, 1)->severity, DROVER_PROBLEM_ERROR);
+}
+END_TEST
+
 Suite *
 config_suite(void)
 {
@@ -418,6 +447,7 @@ config_suite(void)
     tcase_add_test(tc, fixture_problems);
     tcase_add_test(tc, health_agent_on_red_nodes);
     tcase_add_test(tc, tls_transport_needs_certificates);
+    tcase_add_test(tc, ldap_settings_without_uri);
     tcase_add_test(tc, names_and_settings);
     suite_add_tcase(s, tc);
     return s;

@@ -528,6 +528,58 @@ START_TEST(migrate_uris_per_transport)
 }
 END_TEST
 
+static void
+put(const char *root, const char *path, const char *content)
+{
+    g_autofree char *full = g_build_filename(root, path, NULL);
+    g_autofree char *dir = g_path_get_dirname(full);
+
+    ck_assert_int_eq(g_mkdir_with_parents(dir, 0755), 0);
+    if (content != NULL) {
+        ck_assert(g_file_set_contents(full, content, -1, NULL));
+    } else {
+        ck_assert_int_eq(g_mkdir(full, 0755), 0);
+    }
+}
+
+/* What sysfs shows of RDMA devices: an InfiniBand port under the
+ * interface's own device (IPoIB, a RoCE adapter), or GIDs bound to the
+ * interface (rdma_rxe); nothing for an interface without either */
+START_TEST(rdma_device_of_an_interface)
+{
+    g_autofree char *root = g_dir_make_tmp("drover-sysfs-XXXXXX", NULL);
+    g_autofree char *none = NULL;
+    g_autofree char *ipoib = NULL;
+    g_autofree char *rxe = NULL;
+    g_autofree char *other = NULL;
+    g_autofree char *bad = NULL;
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+
+    ck_assert_ptr_nonnull(root);
+    put(root, "class/net/eth1/mtu", "1500\n");
+    put(root, "class/net/ib0/device/infiniband/mlx5_0", NULL);
+    put(root, "class/infiniband/rxe0/ports/1/gid_attrs/ndevs/0", "eth2\n");
+    put(root, "class/infiniband/rxe0/ports/1/gid_attrs/ndevs/1", "\n");
+    none = drover_net_rdma_device(root, "eth1");
+    ipoib = drover_net_rdma_device(root, "ib0");
+    rxe = drover_net_rdma_device(root, "eth2");
+    other = drover_net_rdma_device(root, "eth3");
+    bad = drover_net_rdma_device(root, "../ib0");
+    ck_assert_ptr_null(none);
+    ck_assert_str_eq(ipoib, "mlx5_0");
+    ck_assert_str_eq(rxe, "rxe0");
+    ck_assert_ptr_null(other);
+    ck_assert_ptr_null(bad);
+    g_ptr_array_add(argv, "rm");
+    g_ptr_array_add(argv, "-rf");
+    g_ptr_array_add(argv, root);
+    g_ptr_array_add(argv, NULL);
+    ck_assert(g_spawn_sync(NULL, (char **) argv->pdata, NULL,
+                           G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
+                           NULL));
+}
+END_TEST
+
 Suite *
 netsel_suite(void)
 {
@@ -550,6 +602,7 @@ netsel_suite(void)
     tcase_add_test(tc, facts_round_trip);
     tcase_add_test(tc, local_facts_from_interfaces);
     tcase_add_test(tc, migrate_uris_per_transport);
+    tcase_add_test(tc, rdma_device_of_an_interface);
     suite_add_tcase(s, tc);
     return s;
 }

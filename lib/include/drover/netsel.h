@@ -130,6 +130,7 @@ typedef struct {
     GInetAddress *address; /* NULL: no address there */
     int mtu;               /* 0: unknown */
     bool link_up;
+    char *interface; /* this node's own facts only: the interface's name */
 } drover_net_facts_t;
 
 int drover_net_facts_parse(const char *text, drover_net_facts_t *facts,
@@ -151,6 +152,13 @@ GHashTable *drover_net_facts_published(const drover_cib_t *cib,
                                        const GPtrArray *networks,
                                        const char *node);
 char *drover_net_facts_format(const drover_net_facts_t *facts);
+/*!
+ * \brief The RDMA device on interface \p ifname, from sysfs under \p sysfs
+ *        ("/sys"): an InfiniBand port under the interface's device
+ *        (IPoIB, a RoCE adapter), or a port whose GIDs are bound to it
+ *        (RoCE, rdma_rxe); NULL when there is none
+ */
+char *drover_net_rdma_device(const char *sysfs, const char *ifname);
 void drover_net_facts_clear(drover_net_facts_t *facts);
 
 /* Checks that need the network itself (the lab tests use real ones, unit
