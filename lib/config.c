@@ -644,7 +644,7 @@ static void
 check_ldap_needs(const drover_cib_t *cib, const char *uri, GPtrArray *problems)
 {
     static const char *const settings[] = {
-        DROVER_HEALTH_LDAP_BASE_PROPERTY,  DROVER_HEALTH_LDAP_FILTER_PROPERTY,
+        DROVER_HEALTH_LDAP_BASE_PROPERTY,   DROVER_HEALTH_LDAP_FILTER_PROPERTY,
         DROVER_HEALTH_LDAP_EXPECT_PROPERTY, DROVER_HEALTH_LDAP_BIND_PROPERTY,
         DROVER_HEALTH_LDAP_SECRET_PROPERTY,
     };
@@ -830,15 +830,13 @@ check_tls_here(const drover_cib_t *cib, const char *node, const char *subject,
  * directory it cannot reach or read is the configuration's to fix (health
  * only warns of it, on every node) */
 static void
-check_ldap_here(const drover_cib_t *cib, const char *node,
-                const char *subject, drover_deadline_t deadline,
-                GPtrArray *problems)
+check_ldap_here(const drover_cib_t *cib, const char *node, const char *subject,
+                drover_deadline_t deadline, GPtrArray *problems)
 {
     g_autoptr(GPtrArray) results = NULL;
 
     if (drover_cib_property(cib, DROVER_HEALTH_LDAP_URI_PROPERTY) == NULL
-        || drover_cib_property(cib, DROVER_HEALTH_LDAP_BASE_PROPERTY)
-               == NULL) {
+        || drover_cib_property(cib, DROVER_HEALTH_LDAP_BASE_PROPERTY) == NULL) {
         return; /* drover_config_check() says what is missing */
     }
     results = g_ptr_array_new_with_free_func(drover_health_result_free);

@@ -814,8 +814,8 @@ drover_net_rdma_device(const char *sysfs, const char *ifname)
 
         while (pd != NULL && found == NULL
                && (port = g_dir_read_name(pd)) != NULL) {
-            g_autofree char *ndevs = g_build_filename(ports, port, "gid_attrs",
-                                                      "ndevs", NULL);
+            g_autofree char *ndevs =
+                g_build_filename(ports, port, "gid_attrs", "ndevs", NULL);
             GDir *nd = g_dir_open(ndevs, 0, NULL);
             const char *gid = NULL;
 
