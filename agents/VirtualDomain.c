@@ -1093,6 +1093,56 @@ unreachable(drover_ocf_t *ocf, const char *name, int rc, const char *error)
     return rc;
 }
 
+/* libvirtd refused or dropped the connection: stopped, or restarting */
+static bool
+libvirtd_went_away(int rc)
+{
+    return rc == ECONNREFUSED || rc == ENOENT || rc == ECONNRESET || rc == EPIPE
+           || rc == DROVER_RC_UNREACHABLE;
+}
+
+/*
+ * The domain's state for a monitor.  A libvirtd that refuses connections
+ * while the domain's QEMU runs here is most likely restarting (a package
+ * upgrade, `systemctl restart libvirtd`): it is asked again every second
+ * for up to half of what is left of the action.  A monitor that failed at
+ * once would make Pacemaker restart a VM that never stopped.  Returns
+ * run_job()'s result; *job is NULL when the worker still owns it.
+ */
+static int
+state_once_libvirtd_answers(drover_ocf_t *ocf, const char *name, job_t **job)
+{
+    drover_deadline_t retry_until = drover_deadline_in_ms(
+        drover_deadline_remaining_ms(drover_ocf_deadline(ocf)) / 2);
+    bool said = false;
+
+    for (;;) {
+        int rc;
+
+        *job = job_new(ocf, name);
+        rc = run_job(job_state, *job, drover_ocf_deadline(ocf));
+        if (rc == DROVER_RC_TIMEOUT) {
+            *job = NULL; /* the worker owns it */
+            return rc;
+        }
+        if (rc == 0 || !libvirtd_went_away(rc)
+            || !hypervisor_is_local_system(ocf)
+            || !drover_virt_qemu_alive(QEMU_RUN_DIR, name, NULL)
+            || drover_deadline_remaining_ms(retry_until) < 1000) {
+            return rc;
+        }
+        if (!said) {
+            qb_log(LOG_WARNING,
+                   "libvirtd refuses the connection (%s) while QEMU of %s "
+                   "runs here: asking again (restarting?)",
+                   (*job)->error, name);
+            said = true;
+        }
+        job_free(*job);
+        g_usleep(G_USEC_PER_SEC);
+    }
+}
+
 static int
 vm_monitor(drover_ocf_t *ocf)
 {
@@ -1103,8 +1153,7 @@ vm_monitor(drover_ocf_t *ocf)
     if (name == NULL) {
         return DROVER_RC_NOT_RUNNING;
     }
-    job = job_new(ocf, name);
-    rc = run_job(job_state, job, drover_ocf_deadline(ocf));
+    rc = state_once_libvirtd_answers(ocf, name, &job);
     if (rc == DROVER_RC_TIMEOUT) {
         return unreachable(ocf, name, rc, NULL); /* the worker owns job */
     }

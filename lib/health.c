@@ -133,18 +133,37 @@ drover_health_libvirt(const char *uri, drover_deadline_t deadline)
     drover_health_result_t *r = NULL;
     int rc;
 
+    /* a libvirtd that is down may be restarting (a package upgrade): it is
+     * asked again for half the check's time before it counts as down,
+     * else one restart would turn the node red and send its VMs away */
+    drover_deadline_t retry_until =
+        drover_deadline_in_ms(drover_deadline_remaining_ms(deadline) / 2);
+    bool down = false;
+
     drover_virt_init();
-    c->uri = g_strdup(uri);
-    rc = drover_deadline_run(deadline, libvirt_call, c, libvirt_call_free);
-    if (rc == DROVER_RC_TIMEOUT) {
-        return result("libvirt", uri, started, DROVER_HEALTH_CRITICAL,
-                      not_answering(started)); /* the worker owns c */
+    for (;;) {
+        const char *error = NULL;
+
+        c->uri = g_strdup(uri);
+        rc = drover_deadline_run(deadline, libvirt_call, c, libvirt_call_free);
+        if (rc == DROVER_RC_TIMEOUT) {
+            return result("libvirt", uri, started, DROVER_HEALTH_CRITICAL,
+                          not_answering(started)); /* the worker owns c */
+        }
+        error = (rc != 0 && c->error != NULL) ? c->error : "?";
+        /* no socket, or nobody behind it */
+        down = (rc != 0
+                && (strstr(error, "No such file or directory") != NULL
+                    || strstr(error, "Connection refused") != NULL));
+        if (!down || drover_deadline_remaining_ms(retry_until) < 500) {
+            break;
+        }
+        libvirt_call_free(c);
+        c = g_new0(libvirt_call_t, 1);
+        g_usleep(500 * 1000);
     }
     if (rc != 0) {
         const char *error = (c->error != NULL) ? c->error : "?";
-        /* no socket, or nobody behind it */
-        bool down = (strstr(error, "No such file or directory") != NULL
-                     || strstr(error, "Connection refused") != NULL);
 
         r = result("libvirt", uri, started, DROVER_HEALTH_CRITICAL,
                    g_strdup_printf("%s: %s",

@@ -50,11 +50,7 @@ for vm in $VMS; do
         wait_for --timeout 90 guest_ready "$vm"
 done
 
-# Times each VM's guest booted, across every node's serial log
-boots() {
-    cat "$LAB_DIR"/nodes/*/root/var/log/libvirt/qemu/"$1"-serial.log 2>/dev/null |
-        grep -a -c 'drover-guest ready'
-}
+boots() { guest_boots "$1"; }
 declare -A boots_at_start
 for vm in $VMS; do boots_at_start[$vm]=$(boots "$vm"); done
 

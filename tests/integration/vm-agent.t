@@ -97,6 +97,31 @@ is "$(migrations "${t_moves%.*}" | awk '$5 == 0' | wc -l)" "$moves" \
 ok "the agent logged the memory stream going to lm1" \
     on n1 grep -q "memory to tcp://n2-lm1" /var/log/pacemaker/pacemaker.log
 
+# --- 1b. libvirtd restarted under the VMs -------------------------------------
+# A package upgrade restarts libvirtd: down for a few seconds, the VMs' QEMU
+# running on.  A monitor meanwhile asks again until libvirtd answers; one
+# that failed would make Pacemaker restart the VM (seen in the soak).
+declare -A boots_before
+for vm in $VMS; do boots_before[$vm]=$(guest_boots "$vm"); done
+for node in n1 n2 n3; do "$LAB" fault libvirtd "$node" kill >/dev/null; done
+sleep 5 # half a monitor interval (10 s), plus the starts: most monitors come
+for node in n1 n2 n3; do "$LAB" fault libvirtd "$node" start >/dev/null; done
+sleep 12
+no_failed_ops "libvirtd down for 5-10 s on every node: no monitor failed"
+for vm in $VMS; do
+    is "$(vm_running_nodes "$vm" | wc -w)" 1 "$vm runs on exactly one node"
+    is "$(guest_boots "$vm")" "${boots_before[$vm]}" "...its guest did not boot again"
+done
+asked_again() {
+    local node
+    for node in n1 n2 n3; do
+        on "$node" grep -q "libvirtd refuses the connection .* asking again" \
+            /var/log/pacemaker/pacemaker.log && return 0
+    done
+    return 1
+}
+ok "...a monitor asked again while libvirtd was away" asked_again
+
 # --- 2. libvirtd hung under the VMs ---------------------------------------------
 # All three VMs are on n3 now.
 t_hang=$(date +%s)  # for the report only

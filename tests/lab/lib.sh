@@ -175,6 +175,13 @@ guest_heartbeat() { lab_vm_heartbeat "$1"; }
 
 guest_ready() { lab_vm_guest_ready "$1"; }
 
+# Times VM's guest booted, across every node's serial log: a restart makes
+# it print "drover-guest ready" again, a live migration does not
+guest_boots() {
+    cat "$LAB_DIR"/nodes/*/root/var/log/libvirt/qemu/"$1"-serial.log 2>/dev/null |
+        grep -a -c 'drover-guest ready'
+}
+
 # A node's serial log of a VM appends across visits: count its lines before
 # a move (guest_serial_lines VM NODE), then read the first heartbeat written
 # after them (guest_beat_after VM NODE LINES; empty until there is one)
