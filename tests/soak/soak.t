@@ -90,7 +90,7 @@ heal() { # FAULT SRC DST BYSTANDER
 }
 
 declare -A count=()
-KEYS="attempted live fallback refused restarted restarted_agent_killed lost twice failed_ops crashes"
+KEYS="attempted live fallback refused restarted restarted_agent_killed restarted_bystander restarted_node_crash lost twice failed_ops crashes"
 for key in $KEYS; do count[$key]=0; done
 bad() { count[$1]=$((count[$1] + 1)); problems+=" $1"; }
 t_end=$(($(date +%s) + seconds))
@@ -107,6 +107,13 @@ while [ "$move" -lt "$moves_wanted" ] && [ "$(date +%s)" -lt "$t_end" ]; do
     fault=${FAULTS[$((RANDOM % ${#FAULTS[@]}))]}
     [ "$fault" = crash-bystander ] && [ "$bystander" = n1 ] && fault=none # the lab is driven from n1
     problems=""
+    # every VM's boots and node: a VM that is not moving may be restarted
+    # too (a failed monitor on its node), which the mover's heartbeat misses
+    declare -A boots_before=() node_before=()
+    for v in $VMS; do
+        boots_before[$v]=$(guest_boots "$v")
+        node_before[$v]=$(vm_node "$v")
+    done
     hb_before=$(guest_heartbeat "$vm")
     src_lines=$(log_lines "$src")
     t0=$(date +%s)
@@ -151,6 +158,19 @@ while [ "$move" -lt "$moves_wanted" ] && [ "$(date +%s)" -lt "$t_end" ]; do
     else
         count[refused]=$((count[refused] + 1))
     fi
+    for v in $VMS; do
+        wait_for --timeout 20 eval '[ -n "$(vm_running_nodes '"$v"')" ]'
+        [ "$(guest_boots "$v")" -gt "${boots_before[$v]}" ] || continue
+        if [ "$v" = "$vm" ]; then # booted again after its heartbeat was read
+            [ "$fault" = agent-kill-source ] || [[ $problems == *restarted* ]] ||
+                bad restarted
+        elif [ "$fault" = crash-bystander ] && [ "${node_before[$v]}" = "$bystander" ]; then
+            count[restarted_node_crash]=$((count[restarted_node_crash] + 1))
+        else
+            bad restarted_bystander
+            problems+="($v)"
+        fi
+    done
     reason=$(grep -o 'ocf-exit-reason:.*' <<<"$log" | tail -n 1)
     nfail=$(failures)
     if [ "$nfail" -gt 0 ]; then
@@ -173,6 +193,7 @@ note "fencing                  n/a (the lab runs without fencing: a crashed node
 is "${count[lost]}" 0 "no VM lost"
 is "${count[twice]}" 0 "no VM ran twice"
 is "${count[restarted]}" 0 "no VM restarted but by its migrate_to's agent killed"
+is "${count[restarted_bystander]}" 0 "no VM restarted while another moved (but on a crashed node)"
 for vm in $VMS; do
     is "$(vm_running_nodes "$vm" | wc -w)" 1 "$vm runs on exactly one node at the end"
 done
