@@ -1105,15 +1105,17 @@ libvirtd_went_away(int rc)
  * The domain's state for a monitor.  A libvirtd that refuses connections
  * while the domain's QEMU runs here is most likely restarting (a package
  * upgrade, `systemctl restart libvirtd`): it is asked again every second
- * for up to half of what is left of the action.  A monitor that failed at
- * once would make Pacemaker restart a VM that never stopped.  Returns
- * run_job()'s result; *job is NULL when the worker still owns it.
+ * while more than a fifth of the action's time (5 s at least) is left for
+ * the last answer.  A monitor that failed at once would make Pacemaker
+ * restart a VM that never stopped.  Returns run_job()'s result; *job is
+ * NULL when the worker still owns it.
  */
 static int
 state_once_libvirtd_answers(drover_ocf_t *ocf, const char *name, job_t **job)
 {
-    drover_deadline_t retry_until = drover_deadline_in_ms(
-        drover_deadline_remaining_ms(drover_ocf_deadline(ocf)) / 2);
+    gint64 left_ms = drover_deadline_remaining_ms(drover_ocf_deadline(ocf));
+    drover_deadline_t retry_until =
+        drover_deadline_in_ms(left_ms - MAX(left_ms / 5, 5000));
     bool said = false;
 
     for (;;) {
