@@ -34,10 +34,19 @@ DEB_LAB_DEPS := pacemaker pacemaker-cli-utils corosync libvirt-daemon \
 	libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 \
 	resource-agents busybox-static iproute2 nftables ethtool \
 	iputils-ping util-linux procps psmisc cpio kmod perl shellcheck \
-	prometheus gnutls-bin slapd ldap-utils pcs
+	prometheus gnutls-bin slapd ldap-utils pcs debootstrap
 # make deb / make rpm (rpmbuild from Debian's rpm package)
 DEB_PACKAGING_DEPS := debhelper dpkg-dev fakeroot lintian rpm
 DEB_DEPS := $(DEB_BUILD_DEPS) $(DEB_LAB_DEPS) $(DEB_PACKAGING_DEPS)
+# The Debian 13 root the lab's release-13 nodes run on, drover built in it
+# (tests/lab/rootfs makes it again when this list changes)
+DEB13_ROOT_PKGS := build-essential pkg-config pacemaker-dev libcpg-dev \
+	libquorum-dev libcorosync-common-dev libvirt-dev libxml2-dev \
+	libxml2-utils libglib2.0-dev libjson-glib-dev libqb-dev check \
+	libgnutls28-dev libldap-dev pacemaker pacemaker-cli-utils corosync \
+	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients \
+	qemu-system-x86 resource-agents iproute2 iputils-ping util-linux \
+	procps psmisc kmod perl gnutls-bin slapd ldap-utils ca-certificates
 
 PKGS := pacemaker pacemaker-cib libcpg libquorum libcorosync_common libvirt libxml-2.0 \
 	glib-2.0 gio-2.0 json-glib-1.0 libqb gnutls ldap
@@ -52,8 +61,11 @@ WARNINGS += -Werror
 endif
 
 CFLAGS ?= -O2 -g
+# PCMK_ALLOW_DEPRECATED=0: Pacemaker's deprecated API does not compile (what
+# 3.0 deprecates may be gone in the next release)
 ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -fPIC \
-	-DDROVER_VERSION='"$(VERSION)"' -Ilib/include -Ilib $(PKG_CFLAGS)
+	-DPCMK_ALLOW_DEPRECATED=0 -DDROVER_VERSION='"$(VERSION)"' -Ilib/include \
+	-Ilib $(PKG_CFLAGS)
 # --as-needed: each program loads only the libraries it uses (an agent
 # start-up is dominated by loading them, see docs/design.md)
 ALL_LDFLAGS = -Wl,--as-needed $(LDFLAGS) $(SAN_FLAGS)
@@ -207,7 +219,7 @@ SHELL_SCRIPTS = tests/lab/lab tests/lab/node-init tests/lab/lib.sh tests/lab/dem
 	tests/lab/guest/domain-xml tests/lab/guest/check tests/ocft/run \
 	tests/ocft/shims/* tests/bench/run tests/bench/bench-*) tests/soak/soak.t \
 	$(LAB_TESTS) tests/cli/run tests/man/check tests/packaging/install.t \
-	packaging/install-deps .ci/run
+	packaging/install-deps .ci/run tests/lab/rootfs
 
 # Scenarios on the real lab cluster (needs root); each test file brings its
 # own lab up and always takes it down
@@ -234,7 +246,8 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 # the long names of lib/virt.c's state table
 FUZZ_CFLAGS = -std=gnu11 $(WARNINGS) -Wno-string-concatenation -O1 -g \
 	$(FUZZ_SAN) \
-	-fsanitize=fuzzer-no-link -DDROVER_VERSION='"$(VERSION)"' \
+	-fsanitize=fuzzer-no-link -DPCMK_ALLOW_DEPRECATED=0 \
+	-DDROVER_VERSION='"$(VERSION)"' \
 	-Ilib/include -Ilib $(PKG_CFLAGS)
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/fuzz/%.o)
 FUZZ_LIB_A := $(BUILD)/fuzz/libdrover.a

@@ -12,6 +12,7 @@
 #include <qb/qblog.h>
 
 #include <drover/cib.h>
+#include <drover/log.h>
 #include <drover/rc.h>
 #include <drover/spawn.h>
 
@@ -76,15 +77,10 @@ query_thread(void *data)
     return (rc == pcmk_ok) ? 0 : drover_rc_from_pcmk_legacy(rc);
 }
 
-static gsize xml_ready = 0;
-
 void
 drover_cib_init(void)
 {
-    if (g_once_init_enter(&xml_ready)) {
-        crm_xml_init(); /* libxml2 and Pacemaker's schemas */
-        g_once_init_leave(&xml_ready, 1);
-    }
+    drover_pacemaker_init("drover");
 }
 
 int

@@ -7,9 +7,12 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 
 #include <glib.h>
+
+#include <crm/crm.h>
 
 #include <drover/log.h>
 
@@ -79,12 +82,49 @@ add_file_target(const char *path, int priority)
     enable_target(target, priority);
 }
 
+static gsize pacemaker_ready = 0;
+static bool qb_set_up_by_pacemaker = false;
+
+/*
+ * Pacemaker's library sets up its XML handling and loads its schemas (a
+ * CIB file cannot be read without them) in crm_log_preinit(), the one way
+ * both 2.1 and 3.0 offer (3.0 deprecates crm_xml_init()).  It also starts
+ * libqb logging, sets a umask and takes over GLib's default log handler:
+ * the umask and handler are put back, drover's own logging set-up follows.
+ * Once per process.
+ */
+bool
+drover_pacemaker_init(const char *name)
+{
+    bool first = false;
+
+    if (g_once_init_enter(&pacemaker_ready)) {
+        mode_t mask = umask(0);
+        GLogFunc handler =
+            g_log_set_default_handler(g_log_default_handler, NULL);
+
+        umask(mask);
+        crm_log_preinit(name, 0, NULL);
+        g_log_set_default_handler(handler, NULL);
+        umask(mask);
+        qb_set_up_by_pacemaker = true;
+        first = true;
+        g_once_init_leave(&pacemaker_ready, 1);
+    }
+    return first;
+}
+
 void
 drover_log_init(const char *name, enum drover_log_mode mode)
 {
     const char *facility = getenv("HA_LOGFACILITY");
     int file_priority = debug_wanted() ? LOG_DEBUG : LOG_INFO;
 
+    drover_pacemaker_init(name);
+    if (qb_set_up_by_pacemaker) {
+        qb_log_fini(); /* Pacemaker's libqb set-up; ours is next */
+        qb_set_up_by_pacemaker = false;
+    }
     qb_log_init(name, LOG_DAEMON, LOG_DEBUG);
     qb_log_filter_fn_set(quiet_chatty_callsites);
     qb_log_ctl(QB_LOG_SYSLOG, QB_LOG_CONF_ENABLED, QB_FALSE);

@@ -438,15 +438,20 @@ START_TEST(report_wrong_types)
     ck_assert_str_eq(r->reason, "");
     ck_assert_int_eq(r->ms, 0);
     g_clear_pointer(&back, g_ptr_array_unref);
-    /* json-glib 1.6 reads "\200" as the byte 0x80: made valid UTF-8 */
+    /* json-glib 1.6 reads "\200" as the byte 0x80: made valid UTF-8 (1.10
+     * reads U+0080) */
     ck_assert_int_eq(drover_health_report_parse(
                          "{\"node\":\"n\\200\",\"checks\":[{\"status\":"
                          "\"ok\",\"reason\":\"until 2026 (\\200)\"}]}",
                          &back, &at),
                      0);
     r = g_ptr_array_index(back, 0);
-    ck_assert_str_eq(r->node, "n\xef\xbf\xbd");
-    ck_assert_str_eq(r->reason, "until 2026 (\xef\xbf\xbd)");
+    ck_assert_msg(g_str_equal(r->node, "n\xef\xbf\xbd")
+                      || g_str_equal(r->node, "n\xc2\x80"),
+                  "node: %s", r->node);
+    ck_assert_msg(g_str_equal(r->reason, "until 2026 (\xef\xbf\xbd)")
+                      || g_str_equal(r->reason, "until 2026 (\xc2\x80)"),
+                  "reason: %s", r->reason);
 }
 END_TEST
 

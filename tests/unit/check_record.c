@@ -95,7 +95,7 @@ END_TEST
 
 /* json-glib 1.6 reads "\200" as the byte 0x80: a string is made valid
  * UTF-8, or the record would not format to JSON that parses again (found
- * by fuzz_record) */
+ * by fuzz_record); json-glib 1.10 reads it as U+0080, valid already */
 START_TEST(octal_escape_made_valid)
 {
     drover_record_t out;
@@ -106,7 +106,9 @@ START_TEST(octal_escape_made_valid)
         drover_record_parse("{\"from\":\"n\\200\",\"error\":\"a\\101\"}", &out),
         0);
     ck_assert(g_utf8_validate(out.source, -1, NULL));
-    ck_assert_str_eq(out.source, "n\xef\xbf\xbd"); /* U+FFFD */
+    ck_assert_msg(g_str_equal(out.source, "n\xef\xbf\xbd") || /* U+FFFD */
+                      g_str_equal(out.source, "n\xc2\x80"),   /* U+0080 */
+                  "from: %s", out.source);
     text = drover_record_format(&out);
     ck_assert_int_eq(drover_record_parse(text, &again), 0);
     ck_assert_str_eq(again.source, out.source);
