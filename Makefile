@@ -46,7 +46,8 @@ DEB13_ROOT_PKGS := build-essential pkg-config pacemaker-dev libcpg-dev \
 	libgnutls28-dev libldap-dev pacemaker pacemaker-cli-utils corosync \
 	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients \
 	qemu-system-x86 resource-agents iproute2 iputils-ping util-linux \
-	procps psmisc kmod perl gnutls-bin slapd ldap-utils ca-certificates
+	procps psmisc kmod perl gnutls-bin slapd ldap-utils ca-certificates \
+	man-db
 
 PKGS := pacemaker pacemaker-cib libcpg libquorum libcorosync_common libvirt libxml-2.0 \
 	glib-2.0 gio-2.0 json-glib-1.0 libqb gnutls ldap
@@ -98,7 +99,7 @@ MAN_PAGES := $(BUILD)/man/drover.8 \
 PC_FILE := $(BUILD)/libdrover.pc
 
 .PHONY: all deps check check-all check-unit check-valgrind check-cli check-man check-packages \
-	check-lab lab-down lint-shell demo bench install format format-check \
+	check-lab lab-down release-13 lint-shell demo bench install format format-check \
 	clean help fuzz check-fuzz dist deb rpm soak
 
 # Keep objects between builds (they are intermediate for the programs)
@@ -229,6 +230,12 @@ check-lab: all $(SLOT_LATENCY) $(HANG_FS)
 
 lab-down:
 	tests/lab/lab down
+
+# The Debian 13 root and drover built in it, for the lab's release-13 nodes
+# (`lab up --release 13` makes it current)
+release-13:
+	tests/lab/rootfs make 13 $(DEB13_ROOT_PKGS) >/dev/null
+	tests/lab/rootfs build 13 all $(if $(CI)$(WERROR),WERROR=1)
 
 lint-shell:
 	shellcheck -x -P SCRIPTDIR $(SHELL_SCRIPTS)

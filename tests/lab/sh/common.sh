@@ -79,6 +79,43 @@ lab_addr6() { echo "fd00:20:2::$((10 + $(lab_node_index "$1")))"; }  # lm2
 lab_node_dir() { echo "$LAB_DIR/nodes/$1"; }
 lab_node_root() { echo "$LAB_DIR/nodes/$1/root"; }
 
+# --- releases --------------------------------------------------------------
+
+# The machine's own Debian release: its nodes run on / itself.  A node of
+# another release runs on that release's root (tests/lab/rootfs), with
+# drover built there (build/<release>).
+LAB_HOST_RELEASE=$(. /etc/os-release && echo "${VERSION_ID%%.*}")
+LAB_RELEASES="12 13"
+
+lab_check_release() {
+    case " $LAB_RELEASES " in
+    *" $1 "*) ;;
+    *) lab_die "unknown release '$1' (one of: $LAB_RELEASES)" ;;
+    esac
+}
+
+# Release NODE runs (its last boot's).
+lab_node_release() {
+    cat "$(lab_node_dir "$1")/release" 2>/dev/null || echo "$LAB_HOST_RELEASE"
+}
+
+# Root filesystem of RELEASE: / for the machine's own.
+lab_release_root() {
+    if [ "$1" = "$LAB_HOST_RELEASE" ]; then echo /; else "$LAB_HOME/rootfs" path "$1"; fi
+}
+
+# drover's build tree for RELEASE.
+lab_release_build() {
+    if [ "$1" = "$LAB_HOST_RELEASE" ]; then echo "$LAB_REPO/build"; else echo "$LAB_REPO/build/$1"; fi
+}
+
+# The root of RELEASE made (first use) and drover built in it, current.
+lab_release_ready() {
+    [ "$1" = "$LAB_HOST_RELEASE" ] && return 0
+    make -s -C "$LAB_REPO" "release-$1" >&2 ||
+        lab_die "could not make the Debian $1 root or build drover in it"
+}
+
 # Node count of the running (or last) lab.
 lab_node_count() {
     local n=0
@@ -125,8 +162,9 @@ lab_node_run() {
     [ -d "/proc/$pid/root$PWD" ] && wd=$PWD
     # nsenter forks CMD into the node and does not pass signals on: should
     # nsenter die (timeout, Ctrl-C), CMD dies with it.
-    nsenter -t "$pid" -m -n -u -i -p --wd="$wd" -- \
-        setpriv --pdeathsig KILL -- "$@"
+    # -r: the node's root (another release's, or the machine's).
+    nsenter -t "$pid" -m -n -u -i -p -r -w -- \
+        setpriv --pdeathsig KILL -- env --chdir="$wd" -- "$@"
 }
 
 # Same, in the network namespace only (ip, tc, nft, ethtool, sysfs reads

@@ -4,7 +4,8 @@
 
 LAB_CIB_SCHEMA=pacemaker-3.9
 LAB_LIBVIRT_PORT=16509
-LAB_CAPS_CACHE=$LAB_REPO/build/lab/cache/qemu-capabilities
+# QEMU capabilities libvirtd probed, per release (another QEMU, another probe)
+lab_caps_cache() { echo "$LAB_REPO/build/lab/cache/qemu-capabilities-$1"; }
 
 # --- configuration files ---------------------------------------------------
 
@@ -165,42 +166,55 @@ EOF
 
 # Users the daemons need: libvirtd refuses to start without libvirt-qemu,
 # which only libvirt-daemon-system creates.  The node gets its own copies of
-# /etc/passwd and /etc/group.
+# /etc/passwd and /etc/group, from the root it runs on (ETC: its /etc).
 lab_write_passwd() {
-    cat /etc/passwd
-    getent passwd hacluster >/dev/null ||
+    local etc=$1
+    cat "$etc/passwd"
+    grep -q '^hacluster:' "$etc/passwd" ||
         echo 'hacluster:x:189:189:cluster user:/var/lib/pacemaker:/usr/sbin/nologin'
-    getent passwd libvirt-qemu >/dev/null ||
+    grep -q '^libvirt-qemu:' "$etc/passwd" ||
         echo 'libvirt-qemu:x:64055:64055:Libvirt Qemu,,,:/var/lib/libvirt:/usr/sbin/nologin'
 }
 
 lab_write_group() {
-    cat /etc/group
-    getent group haclient >/dev/null || echo 'haclient:x:189:'
-    getent group libvirt-qemu >/dev/null || echo 'libvirt-qemu:x:64055:'
-    getent group libvirt >/dev/null || echo 'libvirt:x:64056:'
-    getent group kvm >/dev/null || echo 'kvm:x:64057:'
+    local etc=$1
+    cat "$etc/group"
+    grep -q '^haclient:' "$etc/group" || echo 'haclient:x:189:'
+    grep -q '^libvirt-qemu:' "$etc/group" || echo 'libvirt-qemu:x:64055:'
+    grep -q '^libvirt:' "$etc/group" || echo 'libvirt:x:64056:'
+    grep -q '^kvm:' "$etc/group" || echo 'kvm:x:64057:'
 }
+
+# Numeric id of NAME in a passwd or group file (ids differ between releases).
+lab_id_of() { awk -F: -v n="$1" '$1 == n { print $3; exit }' "$2"; }
 
 # --- the private tree ------------------------------------------------------
 
-# Fresh private tree for NODE in a lab of N nodes with K VMs.
+# Fresh private tree for NODE of RELEASE in a lab of N nodes with K VMs.
 lab_node_prepare() {
-    local node=$1 n=$2 vms=$3 dir root pcmk
+    local node=$1 release=$2 n=$3 vms=$4 dir root pcmk etc uid gid
     dir=$(lab_node_dir "$node")
     root=$(lab_node_root "$node")
     rm -rf "$dir"
+    mkdir -p "$dir"
+    echo "$release" > "$dir/release"
+    etc=$(lab_release_root "$release")
+    etc=${etc%/}/etc
+    lab_write_passwd "$etc" > "$dir/passwd"
+    lab_write_group "$etc" > "$dir/group"
+    uid=$(lab_id_of hacluster "$dir/passwd")
+    gid=$(lab_id_of haclient "$dir/group")
     mkdir -p "$root"/etc/corosync "$root"/etc/libvirt/qemu "$root"/etc/pki \
         "$root"/var/lib/corosync "$root"/var/lib/libvirt \
         "$root"/var/cache/libvirt/qemu/capabilities \
         "$root"/var/log/corosync "$root"/var/log/libvirt/qemu
 
     pcmk=$root/var/lib/pacemaker
-    install -d -m 0750 -o hacluster -g haclient "$pcmk" "$pcmk/cib" \
+    install -d -m 0750 -o "$uid" -g "$gid" "$pcmk" "$pcmk/cib" \
         "$pcmk/pengine" "$pcmk/blackbox" "$pcmk/cores"
-    install -d -m 2770 -o hacluster -g haclient "$root/var/log/pacemaker"
+    install -d -m 2770 -o "$uid" -g "$gid" "$root/var/log/pacemaker"
     lab_write_cib "$n" "$vms" > "$pcmk/cib/cib.xml"
-    chown hacluster:haclient "$pcmk/cib/cib.xml"
+    chown "$uid:$gid" "$pcmk/cib/cib.xml"
     chmod 0600 "$pcmk/cib/cib.xml"
 
     lab_write_corosync_conf "$n" > "$root/etc/corosync/corosync.conf"
@@ -209,11 +223,11 @@ lab_node_prepare() {
     echo 'uri_default = "qemu:///system"' > "$root/etc/libvirt/libvirt.conf"
     lab_write_hosts "$n" > "$root/etc/hosts"
     cp "$root/etc/hosts" "$dir/hosts.orig"
-    lab_write_passwd > "$root/etc/passwd"
-    lab_write_group > "$root/etc/group"
+    mv "$dir/passwd" "$root/etc/passwd"
+    mv "$dir/group" "$root/etc/group"
 
-    if [ -d "$LAB_CAPS_CACHE" ]; then
-        cp -a "$LAB_CAPS_CACHE/." "$root/var/cache/libvirt/qemu/capabilities/"
+    if [ -d "$(lab_caps_cache "$release")" ]; then
+        cp -a "$(lab_caps_cache "$release")/." "$root/var/cache/libvirt/qemu/capabilities/"
     fi
 }
 
@@ -238,7 +252,7 @@ lab_node_record() {
 
 # Start NODE's init in new namespaces and plug it into every network.
 lab_node_boot() {
-    local node=$1 dir root booted pid i
+    local node=$1 dir root booted pid i release
     dir=$(lab_node_dir "$node")
     root=$(lab_node_root "$node")
     booted=$dir/booted
@@ -247,9 +261,18 @@ lab_node_boot() {
 
     # A session of its own: a Ctrl-C meant for the caller (a test, prove)
     # must not reach the nodes.  The init reports its PID when ready.
+    release=$(lab_node_release "$node")
+    if [ "$release" = "$LAB_HOST_RELEASE" ]; then
+        set -- "$LAB_OCF_DIR"
+    else
+        # The release's agents, and its root seen through an overlay.
+        rm -rf "$dir/layer"
+        set -- "$(lab_release_build "$release")/ocf" "$(lab_release_root "$release")" \
+            "$(lab_release_build "$release")" "$dir/layer"
+    fi
     setsid -f unshare --mount --net --uts --ipc --pid --fork \
         --propagation private -- \
-        "$LAB_HOME/node-init" "$node" "$root" "$LAB_OCF_DIR" "$booted" \
+        "$LAB_HOME/node-init" "$node" "$root" "$1" "$booted" "${@:2}" \
         >>"$dir/init.log" 2>&1 </dev/null
     for ((i = 0; i < 500; i++)); do
         [ -s "$booted" ] && break
@@ -302,13 +325,15 @@ lab_start_node_daemons() {
     lab_wait 30 "libvirtd on $node" lab_libvirtd_ready "$node"
 }
 
-# Keep the QEMU capabilities a node probed, for the next nodes and labs.
+# Keep the QEMU capabilities a node probed, for the next nodes and labs of
+# its release.
 lab_save_caps() {
-    local caps
+    local caps cache
     caps=$(lab_node_root "$1")/var/cache/libvirt/qemu/capabilities
+    cache=$(lab_caps_cache "$(lab_node_release "$1")")
     compgen -G "$caps/*.xml" >/dev/null || return 0
-    mkdir -p "$LAB_CAPS_CACHE"
-    cp -a "$caps/." "$LAB_CAPS_CACHE/"
+    mkdir -p "$cache"
+    cp -a "$caps/." "$cache/"
 }
 
 lab_copy_caps() {
