@@ -99,7 +99,7 @@ MAN_PAGES := $(BUILD)/man/drover.8 \
 PC_FILE := $(BUILD)/libdrover.pc
 
 .PHONY: all deps check check-all check-unit check-valgrind check-cli check-man check-packages \
-	check-lab lab-down release-13 lint-shell demo bench install format format-check \
+	check-lab check-release-13 lab-helpers lab-down release-13 lint-shell demo bench install format format-check \
 	clean help fuzz check-fuzz dist deb rpm soak
 
 # Keep objects between builds (they are intermediate for the programs)
@@ -110,7 +110,8 @@ all: $(LIB_A) $(LIB_SO) $(AGENTS) $(DROVER) $(MAN_PAGES) $(PC_FILE)
 help:
 	@echo "make               build libdrover, the agents and the drover CLI"
 	@echo "make deps          install missing Debian packages (as root)"
-	@echo "make check         deps, build, every test (unit, sanitizers, CLI, lab)"
+	@echo "make check         deps, build, every test (unit, sanitizers, CLI, lab),"
+	@echo "                   on Debian 12 and in a Debian 13 root (lab nodes too)"
 	@echo "make check-unit    only the unit tests (SANITIZE=1 for ASan+UBSan)"
 	@echo "make demo          a real 3-node lab cluster showing drover at work"
 	@echo "make bench         benchmarks against the stock tools"
@@ -220,13 +221,23 @@ SHELL_SCRIPTS = tests/lab/lab tests/lab/node-init tests/lab/lib.sh tests/lab/dem
 	tests/lab/guest/domain-xml tests/lab/guest/check tests/ocft/run \
 	tests/ocft/shims/* tests/bench/run tests/bench/bench-*) tests/soak/soak.t \
 	$(LAB_TESTS) tests/cli/run tests/man/check tests/packaging/install.t \
-	packaging/install-deps .ci/run tests/lab/rootfs
+	packaging/install-deps .ci/run tests/lab/rootfs tests/lab/suites
 
 # Scenarios on the real lab cluster (needs root); each test file brings its
-# own lab up and always takes it down
-check-lab: all $(SLOT_LATENCY) $(HANG_FS)
+# own lab up and always takes it down.  Every scenario runs on each release,
+# one lab per release, side by side.
+LAB_RELEASES := 12 13
+LAB_HELPERS = $(SLOT_LATENCY) $(HANG_FS)
+
+lab-helpers: $(LAB_HELPERS)
+
+check-lab: all $(LAB_HELPERS) release-13
 	tests/lab/guest/build
-	prove -v $(LAB_TESTS)
+	tests/lab/suites $(LAB_RELEASES) -- $(LAB_TESTS)
+
+# Build, unit tests, CLI goldens and manual pages in the Debian 13 root
+check-release-13: release-13
+	tests/lab/rootfs build 13 check-unit check-cli check-man
 
 lab-down:
 	tests/lab/lab down
@@ -235,7 +246,7 @@ lab-down:
 # (`lab up --release 13` makes it current)
 release-13:
 	tests/lab/rootfs make 13 $(DEB13_ROOT_PKGS) >/dev/null
-	tests/lab/rootfs build 13 all $(if $(CI)$(WERROR),WERROR=1)
+	tests/lab/rootfs build 13 all lab-helpers $(if $(CI)$(WERROR),WERROR=1)
 
 lint-shell:
 	shellcheck -x -P SCRIPTDIR $(SHELL_SCRIPTS)
@@ -301,6 +312,7 @@ check-all: check-unit check-cli check-man format-check lint-shell
 	$(MAKE) check-fuzz
 	$(MAKE) check-valgrind
 	$(MAKE) check-packages
+	$(MAKE) check-release-13
 	$(MAKE) check-lab
 
 check: deps

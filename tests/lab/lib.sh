@@ -150,6 +150,14 @@ wait_for() {
 
 # --- questions -------------------------------------------------------------
 
+# crm_mon's words for a result in Pacemaker 2.1's form: 3.0 writes the
+# exit status and operation status as its messages ("Error occurred",
+# "Not configured", "Done") where 2.1 wrote "error", "not configured",
+# "complete".
+pcmk_words() {
+    tr '[:upper:]' '[:lower:]' <<<"$1" | sed -e 's/error occurred/error/g' -e 's/\bdone\b/complete/g'
+}
+
 # on NODE CMD...: run CMD inside NODE.
 on() { lab_node_run "$@"; }
 
