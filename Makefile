@@ -47,7 +47,7 @@ DEB13_ROOT_PKGS := build-essential pkg-config pacemaker-dev libcpg-dev \
 	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients \
 	qemu-system-x86 resource-agents iproute2 iputils-ping util-linux \
 	procps psmisc kmod perl gnutls-bin slapd ldap-utils ca-certificates \
-	man-db
+	man-db pcs
 
 PKGS := pacemaker pacemaker-cib libcpg libquorum libcorosync_common libvirt libxml-2.0 \
 	glib-2.0 gio-2.0 json-glib-1.0 libqb gnutls ldap

@@ -507,7 +507,7 @@ check_peer(GPtrArray *results, const char *network,
 {
     gint64 started = g_get_monotonic_time();
     g_autoptr(GString) why = g_string_new(NULL);
-    g_autofree char *address = g_inet_address_to_string(there->address);
+    g_autofree char *address = NULL;
 
     if (here->mtu > 0 && there->mtu > 0 && here->mtu != there->mtu) {
         add_network(results, network, peer, started, NETWORK_PROBLEM,
@@ -517,13 +517,19 @@ check_peer(GPtrArray *results, const char *network,
                                     MIN(here->mtu, there->mtu)));
         return;
     }
-    if (here->mtu <= 0 || !there->link_up) {
-        add_network(results, network, peer, started, DROVER_HEALTH_OK,
-                    g_strdup_printf("%s published link %s, MTU %d; not probed",
-                                    peer, there->link_up ? "up" : "down",
-                                    there->mtu));
+    /* A node that has just booted may have published its link before its
+     * address (the rolling upgrade's lab run): nothing to probe yet */
+    if (here->mtu <= 0 || !there->link_up || here->address == NULL
+        || there->address == NULL) {
+        add_network(
+            results, network, peer, started, DROVER_HEALTH_OK,
+            g_strdup_printf("%s published link %s, MTU %d%s; not "
+                            "probed",
+                            peer, there->link_up ? "up" : "down", there->mtu,
+                            (there->address == NULL) ? ", no address" : ""));
         return;
     }
+    address = g_inet_address_to_string(there->address);
     if (drover_probe_path(here->address, there->address, here->mtu, deadline,
                           why)
         != 0) {

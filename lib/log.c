@@ -83,14 +83,16 @@ add_file_target(const char *path, int priority)
 }
 
 static gsize pacemaker_ready = 0;
+static const char *const glib_domains[] = { "GLib", "GLib-GIO", "GModule",
+                                            "GThread", NULL };
 static bool qb_set_up_by_pacemaker = false;
 
 /*
  * Pacemaker's library sets up its XML handling and loads its schemas (a
  * CIB file cannot be read without them) in crm_log_preinit(), the one way
  * both 2.1 and 3.0 offer (3.0 deprecates crm_xml_init()).  It also starts
- * libqb logging, sets a umask and takes over GLib's default log handler:
- * the umask and handler are put back, drover's own logging set-up follows.
+ * libqb logging, sets a umask and takes over GLib's log handlers: the umask
+ * and handlers are put back, drover's own logging set-up follows.
  * Once per process.
  */
 bool
@@ -106,6 +108,14 @@ drover_pacemaker_init(const char *name)
         umask(mask);
         crm_log_preinit(name, 0, NULL);
         g_log_set_default_handler(handler, NULL);
+        /* Pacemaker 3.0 also sends GLib's own domains to its handler, which
+         * aborts on a critical (an agent killed mid-operation); the newest
+         * handler of a domain wins */
+        for (const char *const *d = glib_domains; *d != NULL; d++) {
+            g_log_set_handler(
+                *d, G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION,
+                g_log_default_handler, NULL);
+        }
         umask(mask);
         qb_set_up_by_pacemaker = true;
         first = true;

@@ -9,12 +9,15 @@
 #
 # A migration_downtime of 60 s makes QEMU switch over after its first
 # pass; the switch on lm1 drops what goes to the target's migration ports
-# once 40 MB went through.
+# once 40 MB went through.  A stall timeout of 8 s: the target's QEMU
+# takes 3-4 s to start on a loaded Debian 13 node (libvirt 11 reads each of
+# QEMU 10's CPU properties on its own under TCG), and a migration that
+# moves no data within the stall timeout is abandoned.
 # shellcheck disable=SC2317  # predicates called through ok/wait_for
 . "$(dirname "$0")/../lab/lib.sh"
 
 export LAB_VM_AGENT=ocf:drover:VirtualDomain
-export LAB_VM_PARAMS="migration_downtime=60000 migration_speed=20 migration_stall_timeout=4"
+export LAB_VM_PARAMS="migration_downtime=60000 migration_speed=20 migration_stall_timeout=8"
 lab_start --nodes 2 --vms 1
 
 on n1 crm_attribute --type crm_config --name drover-migration-networks \

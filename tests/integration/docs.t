@@ -143,7 +143,8 @@ one() {
     is "$rc" "$want_rc" "$desc: exit $want_rc"
     [ "$rc" = "$want_rc" ] || diag "$out"
     if [ -n "$has" ]; then
-        ok "...prints '$has'" grep -qF -- "$has" <<<"$out" || diag "$out"
+        # in any case: Pacemaker 3.0 says "returned 0 (OK)", 2.1 "(ok)"
+        ok "...prints '$has'" grep -qiF -- "$has" <<<"$out" || diag "$out"
     fi
     if [ -n "$then" ]; then
         ok "...then $then" "$then" || diag "$out"

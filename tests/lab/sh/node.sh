@@ -357,4 +357,20 @@ lab_node_kill() {
         lab_net_detach "$node" "$net"
     done
     rm -f "$(lab_node_dir "$node")/pid"
+    lab_forget_free_namespaces "$node"
+}
+
+# Forget the records of NODE's namespaces that no process uses any more:
+# the kernel reuses a freed namespace's inode number, and another lab's
+# node (labs side by side) may get it; `lab down` kills what it finds in a
+# recorded namespace.  A namespace still in use keeps its number (and its
+# record, for `lab down` to clean).
+lab_forget_free_namespaces() {
+    local dir f used
+    dir=$(lab_node_dir "$1")
+    used=$(find /proc/[0-9]*/ns -maxdepth 1 -type l -printf '%l\n' 2>/dev/null | sort -u)
+    for f in "$dir"/ns.*; do
+        [ -r "$f" ] || continue
+        grep -qxF -- "$(cat "$f")" <<<"$used" || rm -f "$f"
+    done
 }
