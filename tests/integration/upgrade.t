@@ -12,8 +12,11 @@
 
 export LAB_VM_AGENT=ocf:drover:VirtualDomain
 export LAB_VM_PARAMS="migration_stall_timeout=8"
-# The scenario starts on Debian 12, whatever LAB_RELEASE asks
-LAB_RELEASE=12 lab_start --nodes 3 --vms 3
+# From the machine's release (12) to 13: it runs in that release's suite
+[ "${LAB_RELEASE:-$LAB_HOST_RELEASE}" = "$LAB_HOST_RELEASE" ] ||
+    skip_all "the upgrade starts from Debian $LAB_HOST_RELEASE (its suite runs it)"
+[ "$LAB_HOST_RELEASE" = 12 ] || skip_all "the upgrade starts from Debian 12"
+lab_start --nodes 3 --vms 3
 
 drover() { local node=$1; shift; on "$node" "$LAB_REPO/build/drover" "$@"; }
 VMS="vm1 vm2 vm3"
