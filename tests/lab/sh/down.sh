@@ -77,6 +77,9 @@ lab_down() {
         printf 'lab:   %s\n' "${left//$'\n'/$'\n'lab:   }" >&2
         return 1
     fi
+    # Nothing of the lab is left: its records name nothing any more (and
+    # the kernel may give their numbers to another lab's namespaces).
+    rm -f "$LAB_DIR"/nodes/*/ns.* "$LAB_DIR"/nodes/*/pid "$LAB_DIR"/net.*.ns
     rm -f "$LAB_DIR/up"
     lab_say "down: clean in $(lab_since "$t0") s (no process, mount, namespace or link left)"
 }
