@@ -95,11 +95,9 @@ static bool qb_set_up_by_pacemaker = false;
  * and handlers are put back, drover's own logging set-up follows.
  * Once per process.
  */
-bool
+void
 drover_pacemaker_init(const char *name)
 {
-    bool first = false;
-
     if (g_once_init_enter(&pacemaker_ready)) {
         mode_t mask = umask(0);
         GLogFunc handler =
@@ -118,10 +116,8 @@ drover_pacemaker_init(const char *name)
         }
         umask(mask);
         qb_set_up_by_pacemaker = true;
-        first = true;
         g_once_init_leave(&pacemaker_ready, 1);
     }
-    return first;
 }
 
 void

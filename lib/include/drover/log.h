@@ -27,9 +27,8 @@ void drover_log_init(const char *name, enum drover_log_mode mode);
 /*!
  * \brief Pacemaker's library set up (its XML and schemas): once per process,
  *        by drover_log_init() or before the first CIB access
- * \return true for the call that set it up
  */
-bool drover_pacemaker_init(const char *name);
+void drover_pacemaker_init(const char *name);
 
 /*!
  * \brief Log more on stderr: each step lowers the threshold by one priority
