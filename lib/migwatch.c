@@ -133,6 +133,13 @@ drover_migwatch_step(drover_migwatch_t *w, const drover_migration_t *m,
     if (!s->active || w->aborted) {
         return;
     }
+    if (s->target_preparing) {
+        /* A target starting its QEMU slowly (a loaded node, a libvirtd
+         * just restarted) is not a network that moves nothing */
+        w->last_moved = now;
+        w->last_progress = now;
+        return;
+    }
     if (s->processed > w->processed) {
         w->processed = s->processed;
         w->last_moved = now;

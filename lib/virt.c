@@ -339,6 +339,8 @@ typedef struct {
     gint64 abort_asked_at; /* the watcher aborted the job then (monotonic
                               us); 0: it did not */
     bool watched;          /* the watcher is done: the guard ends too */
+    bool guarded;          /* a guard watches the memory stream's sockets */
+    bool stream_opening;   /* ...and saw it connecting or connected */
     bool cut;              /* the guard closed the memory stream */
     bool cut_connecting;   /* ...while libvirtd was still connecting it */
 } migrate_call_t;
@@ -615,6 +617,13 @@ guard_thread(gpointer data)
             (g->libvirtd_pid > 0 && !postcopy)
                 ? drover_tcp_connecting(g->libvirtd_pid, g->address, false)
                 : 0;
+        /* Opening or open; or the guard cannot tell (a socket it cannot
+         * read): then no wait for the target */
+        if (n != 0 || connecting != 0) {
+            g_mutex_lock(&call->lock);
+            call->stream_opening = true;
+            g_mutex_unlock(&call->lock);
+        }
         connecting_at = (connecting <= 0)      ? 0
                         : (connecting_at == 0) ? now
                                                : connecting_at;
@@ -709,6 +718,9 @@ guard_start(migrate_call_t *call, const drover_migration_t *m)
     g->window_us = (m->stall_s > 0) ? m->stall_s * G_USEC_PER_SEC
                                     : GUARD_WINDOW_DEFAULT_US;
     g->abort_at = m->abort_at;
+    /* Without libvirtd's sockets a connect() into a firewall looks like a
+     * target still preparing: the stall counts from the start then */
+    call->guarded = (g->libvirtd_pid > 0);
     return g_thread_new("drover-guard", guard_thread, g);
 }
 
@@ -746,6 +758,7 @@ watch_job(migrate_call_t *call, virDomainPtr dom, const drover_migration_t *m,
         drover_migwatch_action_t a;
         unsigned long old_speed = w.speed;
         gint64 now = 0;
+        bool preparing = false;
 
         g_cond_wait_until(&call->done_cond, &call->lock,
                           g_get_monotonic_time() + POLL_INTERVAL_US);
@@ -753,9 +766,11 @@ watch_job(migrate_call_t *call, virDomainPtr dom, const drover_migration_t *m,
             break;
         }
         call->libvirt_since = g_get_monotonic_time();
+        preparing = call->guarded && !call->stream_opening;
         g_mutex_unlock(&call->lock);
 
         read_progress(dom, &p);
+        p.sample.target_preparing = preparing;
         now = g_get_monotonic_time();
         drover_migwatch_step(&w, m, &p.sample, now, &a);
         if (a.what & (DROVER_MIGWATCH_POSTCOPY | DROVER_MIGWATCH_ABORT)) {

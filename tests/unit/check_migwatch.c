@@ -19,6 +19,7 @@ typedef struct {
     guint64 bps_mb; /* 0: libvirt gave no rate */
     unsigned int expect;
     guint64 expect_downtime_ms;
+    bool preparing; /* the target has not opened the stream yet */
 } sample_row_t;
 
 typedef struct {
@@ -80,6 +81,25 @@ static const scenario_t scenarios[] = {
       .samples = { { 500, true, 0, 0, 0, 0 },
                    { 1500, true, 0, 0, 0, 0 },
                    { 2000, true, 0, 0, 0, ABORT },
+                   END } },
+    { .name = "a target still preparing (its QEMU starts): no stall",
+      .stall_s = 2,
+      .n_steps = 1,
+      .steps = { 100 },
+      .abort_at_s = 100,
+      .samples = { { 500, true, 0, 0, 0, 0, 0, true },
+                   { 3000, true, 0, 0, 0, 0, 0, true },
+                   { 6000, true, 0, 0, 0, 0, 0, true },
+                   /* the stream opens at 6 s: the clock starts there */
+                   { 7000, true, 0, 0, 0, 0 },
+                   { 7900, true, 0, 0, 0, 0 },
+                   { 8000, true, 0, 0, 0, ABORT },
+                   END } },
+    { .name = "a target preparing past abort_at: aborted",
+      .stall_s = 2,
+      .abort_at_s = 5,
+      .samples = { { 500, true, 0, 0, 0, 0, 0, true },
+                   { 5000, true, 0, 0, 0, ABORT, 0, true },
                    END } },
     { .name = "stall_s 0: never aborted for a stall",
       .stall_s = 0,
@@ -178,6 +198,7 @@ run_scenario(const scenario_t *sc)
             .processed = r->processed_mb * MB,
             .remaining = r->remaining_mb * MB,
             .bps = r->bps_mb * MB,
+            .target_preparing = r->preparing,
         };
         drover_migwatch_action_t a;
 

@@ -23,6 +23,10 @@ typedef struct {
     guint64 processed; /* bytes sent so far */
     guint64 remaining; /* bytes still to send */
     guint64 bps;       /* libvirt's measured memory rate, 0: unknown */
+    /* The memory stream is not open yet and nothing tries to open it: the
+     * target still prepares (starts its QEMU), the network is not in
+     * question and no stall is counted */
+    bool target_preparing;
 } drover_job_sample_t;
 
 /* What the watcher remembers between samples */
