@@ -719,8 +719,9 @@ guard_start(migrate_call_t *call, const drover_migration_t *m)
                                     : GUARD_WINDOW_DEFAULT_US;
     g->abort_at = m->abort_at;
     /* Without libvirtd's sockets a connect() into a firewall looks like a
-     * target still preparing: the stall counts from the start then */
-    call->guarded = (g->libvirtd_pid > 0);
+     * target still preparing, and a tunnelled stream has no socket of its
+     * own: the stall counts from the start then */
+    call->guarded = g->libvirtd_pid > 0 && !(m->flags & VIR_MIGRATE_TUNNELLED);
     return g_thread_new("drover-guard", guard_thread, g);
 }
 
