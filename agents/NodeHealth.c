@@ -5,7 +5,8 @@
  * MTU and link state as the transient attribute drover-net-<name>
  * ("address=10.20.1.12 mtu=9000 link=up"); a network where the node has no
  * address gets no attribute.  Only changes are written.  Also the host's
- * available memory and load, as the private attribute drover-host; and
+ * available memory and load, as the private attribute drover-host; its
+ * libvirt and QEMU versions, as the private attribute drover-platform; and
  * the result of drover's health checks (drover/health.h) as Pacemaker's
  * node health attribute #health-drover, why in drover-health-reason, and
  * the whole report as the private attribute drover-health.
@@ -22,6 +23,7 @@
 #include <drover/health.h>
 #include <drover/netsel.h>
 #include <drover/ocf.h>
+#include <drover/platform.h>
 #include <drover/rc.h>
 #include <drover/record.h>
 #include <drover/drain.h>
@@ -65,7 +67,10 @@ static const drover_ocf_param_t params[] = {
       .default_value = "qemu:///system",
       .shortdesc = "The libvirt URI the health check calls",
       .longdesc = "The libvirt connection whose daemon must answer a real "
-                  "call (a listing of domains) for the node to be healthy.",
+                  "call (a listing of domains) for the node to be healthy, "
+                  "and whose libvirt and QEMU versions the node publishes "
+                  "as the private attribute drover-platform: the VM agent "
+                  "and drover drain never move a VM to an older QEMU.",
       .check = drover_ocf_check_uri },
     { .name = "health_timeout",
       .type = DROVER_PARAM_INTEGER,
@@ -310,6 +315,33 @@ publish_host(drover_ocf_t *ocf)
     }
 }
 
+/* This node's libvirt and QEMU, for the VM agents' and drover drain's
+ * rule that a VM never moves to an older QEMU: a private attribute, left
+ * as it was when libvirtd does not answer */
+static void
+publish_platform(drover_ocf_t *ocf)
+{
+    gint64 left = drover_deadline_remaining_ms(drover_ocf_deadline(ocf));
+    drover_platform_t platform;
+    g_autofree char *error = NULL;
+    g_autofree char *value = NULL;
+
+    if (drover_platform_local(drover_ocf_param(ocf, "libvirt_uri"),
+                              drover_deadline_in_ms(MIN(left / 4, 5000)),
+                              &platform, &error)
+        != 0) {
+        qb_log(LOG_INFO, "Cannot ask libvirt for its versions (%s)", error);
+        return;
+    }
+    value = drover_platform_format(&platform);
+    if (drover_private_attr_set(DROVER_PLATFORM_ATTR, value,
+                                drover_ocf_deadline(ocf))
+        != 0) {
+        qb_log(LOG_WARNING, "Could not publish %s=%s", DROVER_PLATFORM_ATTR,
+               value);
+    }
+}
+
 static int
 health_monitor(drover_ocf_t *ocf)
 {
@@ -322,6 +354,7 @@ health_monitor(drover_ocf_t *ocf)
         return 0;
     }
     publish_host(ocf);
+    publish_platform(ocf);
     if (drover_ocf_param_bool(ocf, "publish_networks")) {
         int rc = publish(ocf, false);
 

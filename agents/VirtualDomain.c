@@ -25,6 +25,7 @@
 #include <drover/migopts.h>
 #include <drover/netsel.h>
 #include <drover/ocf.h>
+#include <drover/platform.h>
 #include <drover/probe.h>
 #include <drover/record.h>
 #include <drover/slot_group.h>
@@ -686,6 +687,7 @@ validate_cluster_config(drover_ocf_t *ocf)
 }
 
 static int not_running_unless_unknown(drover_ocf_t *ocf);
+static int validate_qemu_features(drover_ocf_t *ocf, const char *name);
 
 static int
 validate(drover_ocf_t *ocf, int level)
@@ -726,6 +728,12 @@ validate(drover_ocf_t *ocf, int level)
     }
     if (rc != 0) {
         drover_ocf_exit_reason(ocf, "%s", reason->str);
+        return rc;
+    }
+    /* asking libvirtd is for validate-all: an action's own validation
+     * never fails a monitor or a stop on what a migration would want */
+    if (strcmp(drover_ocf_action(ocf), "validate-all") == 0) {
+        rc = validate_qemu_features(ocf, name);
     }
     return rc;
 }
@@ -2099,6 +2107,138 @@ wait_for_target_facts(drover_ocf_t *ocf, const char *source, const char *target,
     return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* What the nodes' QEMU can do                                        */
+/* ------------------------------------------------------------------ */
+
+/* What a planned migration asks of QEMU */
+static drover_migration_wish_t
+migration_wish(const drover_migration_t *m)
+{
+    return (drover_migration_wish_t){
+        .compression = m->compression,
+        .postcopy = m->postcopy_after_stall
+                    || (m->flags & VIR_MIGRATE_POSTCOPY) != 0,
+        .parallel = m->parallel_connections > 0
+                    || (m->flags & VIR_MIGRATE_PARALLEL) != 0,
+    };
+}
+
+/* This node's libvirt and QEMU, within a small part of what is left */
+static int
+local_platform(drover_ocf_t *ocf, drover_platform_t *platform)
+{
+    gint64 left = drover_deadline_remaining_ms(drover_ocf_deadline(ocf));
+    g_autofree char *error = NULL;
+    int rc = drover_platform_local(drover_ocf_param(ocf, "hypervisor"),
+                                   drover_deadline_in_ms(MIN(left / 4, 5000)),
+                                   platform, &error);
+
+    if (rc != 0) {
+        qb_log(LOG_INFO, "Cannot ask libvirt for its versions (%s)", error);
+    }
+    return rc;
+}
+
+/*
+ * validate-all at level 10: the migration options against what this
+ * node's QEMU has (a method it no longer has, a pair it refuses).  No
+ * libvirtd to ask: nothing to check.
+ */
+static int
+validate_qemu_features(drover_ocf_t *ocf, const char *name)
+{
+    drover_platform_t here;
+    drover_migration_wish_t wish;
+    job_t *job = NULL;
+    g_autoptr(GString) lacks = g_string_new(NULL);
+    const char *node = drover_ocf_meta(ocf, "on_node");
+
+    if (local_platform(ocf, &here) != 0) {
+        return 0;
+    }
+    job = job_new(ocf, name);
+    plan_migration(ocf, job, "any", NULL);
+    wish = migration_wish(&job->migration);
+    drover_platform_lacks(here.qemu, (node != NULL) ? node : g_get_host_name(),
+                          &wish, lacks);
+    job_free(job);
+    if (lacks->len > 0) {
+        drover_ocf_exit_reason(ocf, "%s", lacks->str);
+        return DROVER_RC_CONFIG;
+    }
+    return 0;
+}
+
+/*
+ * Before a migration: what either node's QEMU lacks of the options is left
+ * out, with a warning, rather than refused: a failed migrate_to would make
+ * Pacemaker restart the VM (validate-all refuses it; docs/design.md).
+ */
+static void
+fit_to_qemu(job_t *job, const char *source, const drover_platform_t *from,
+            const char *target, const drover_platform_t *to)
+{
+    drover_migration_t *m = &job->migration;
+    GPtrArray *methods = job->options.compression;
+    g_autoptr(GString) lacks = g_string_new(NULL);
+    drover_migration_wish_t wish = migration_wish(m);
+    unsigned int lacked = drover_platform_lacks(from->qemu, source, &wish,
+                                                lacks)
+                          | drover_platform_lacks(to->qemu, target, &wish,
+                                                  lacks);
+
+    if (lacked == 0) {
+        return;
+    }
+    qb_log(LOG_WARNING, "Migrating %s without what QEMU lacks: %s", job->name,
+           lacks->str);
+    if ((lacked & DROVER_LACKS_MT) && methods != NULL) {
+        for (guint i = methods->len; i-- > 0;) {
+            if (g_strcmp0(g_ptr_array_index(methods, i), "mt") == 0) {
+                g_ptr_array_remove_index(methods, i);
+            }
+        }
+        m->compression = (methods->len > 1)
+                             ? (const char *const *) methods->pdata
+                             : NULL; /* only the NULL is left */
+    }
+    if (lacked & DROVER_LACKS_POSTCOPY_PARALLEL) {
+        m->parallel_connections = 0;
+        m->flags &= ~VIR_MIGRATE_PARALLEL;
+    }
+}
+
+/*
+ * The gate of versions: a VM never moves to an older QEMU.  The target's
+ * versions are what its NodeHealth published; unknown refuses nothing.
+ */
+static int
+check_target_platform(drover_ocf_t *ocf, const char *name, const char *source,
+                      const drover_platform_t *from, const char *target,
+                      drover_platform_t *to)
+{
+    gint64 left = drover_deadline_remaining_ms(drover_ocf_deadline(ocf));
+    g_autoptr(GHashTable) published = NULL;
+    g_autofree char *why = NULL;
+    const char *text = NULL;
+
+    *to = (drover_platform_t){ 0 };
+    if (drover_private_attr_read(DROVER_PLATFORM_ATTR,
+                                 drover_deadline_in_ms(MIN(left / 10, 5000)),
+                                 &published)
+            == 0
+        && (text = g_hash_table_lookup(published, target)) != NULL) {
+        (void) drover_platform_parse(text, to);
+    }
+    why = drover_platform_refuses(source, from, target, to);
+    if (why == NULL) {
+        return 0;
+    }
+    drover_ocf_exit_reason(ocf, "Not migrating %s: %s", name, why);
+    return DROVER_RC_ERROR;
+}
+
 /*
  * The gate before a migration: a target that Pacemaker's node health calls
  * red (drover's NodeHealth, #health-drover, or any other #health-*
@@ -2172,6 +2312,8 @@ vm_migrate_to(drover_ocf_t *ocf)
     bool slot_asked = false;
     unsigned int target_retries = 0;
     drover_record_t record = { 0 };
+    drover_platform_t platform_here = { 0 };
+    drover_platform_t platform_there = { 0 };
     int rc;
 
     if (target == NULL) {
@@ -2197,7 +2339,14 @@ vm_migrate_to(drover_ocf_t *ocf)
         return rc;
     }
     if (plan != NULL && plan->policy->mode == DROVER_INCOMING_NONE) {
+        /* a start there reads the config: any QEMU will do */
         return migrate_offline(ocf, name, source, target);
+    }
+    (void) local_platform(ocf, &platform_here);
+    rc = check_target_platform(ocf, name, source, &platform_here, target,
+                               &platform_there);
+    if (rc != 0) {
+        return rc;
     }
 
     for (;;) {
@@ -2230,6 +2379,7 @@ vm_migrate_to(drover_ocf_t *ocf)
         job = job_new(ocf, name);
         job->target = g_strdup(target);
         plan_migration(ocf, job, target, uri);
+        fit_to_qemu(job, source, &platform_here, target, &platform_there);
         if (slot != NULL) {
             job->migration.bandwidth_share = drover_slot_group_bandwidth(slot);
             job->migration.on_progress = report_progress;

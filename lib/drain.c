@@ -267,18 +267,29 @@ drover_host_facts_parse(const char *text, drover_host_facts_t *f)
     return 0;
 }
 
-/* The best target for \p vm, or NULL with \p why filled */
+/* The best target for \p vm, or NULL with \p why filled (with a target,
+ * \p why names the nodes refused for an older QEMU, if any) */
 static drover_plan_node_t *
 choose_target(const char *draining, GPtrArray *nodes,
               const drover_plan_vm_t *vm, const drover_drain_opts_t *opts,
               GHashTable *planned, where_t *where, GString *why)
 {
     drover_plan_node_t *best = NULL;
+    const drover_plan_node_t *from = NULL;
     g_autoptr(GString) refused = g_string_new(NULL);
+    g_autoptr(GString) older_ones = g_string_new(NULL);
     g_autoptr(GString) scratch = g_string_new(NULL);
 
     for (guint i = 0; i < nodes->len; i++) {
         drover_plan_node_t *n = g_ptr_array_index(nodes, i);
+
+        if (strcmp(n->name, vm->node) == 0) {
+            from = n;
+        }
+    }
+    for (guint i = 0; i < nodes->len; i++) {
+        drover_plan_node_t *n = g_ptr_array_index(nodes, i);
+        g_autofree char *older = NULL;
         const char *no = NULL;
 
         if (strcmp(n->name, draining) == 0) {
@@ -292,6 +303,15 @@ choose_target(const char *draining, GPtrArray *nodes,
             no = scratch->str;
         } else if (!n->accepts_live) {
             no = "accepts no live migration";
+        } else if (from != NULL
+                   && (older = drover_platform_refuses(
+                           from->name, &from->platform, n->name,
+                           &n->platform))
+                          != NULL) {
+            /* "n2 runs QEMU ..., older than n1's ...": the node is named */
+            no = older + strlen(n->name) + 1;
+            g_string_append_printf(older_ones, "%snot %s", 
+                                   (older_ones->len > 0) ? "; " : "", older);
         } else if (in_list(vm->banned, n->name)) {
             no = "not allowed for it";
         } else if (opts->targets != NULL && !listed(opts->targets, n->name)) {
@@ -321,6 +341,9 @@ choose_target(const char *draining, GPtrArray *nodes,
     if (best == NULL) {
         g_string_printf(why, "no node can take it (%s)",
                         (refused->len > 0) ? refused->str : "no other node");
+    } else {
+        /* what would have had room but for its QEMU: a dry run says so */
+        g_string_assign(why, older_ones->str);
     }
     return best;
 }
@@ -504,6 +527,12 @@ drover_drain_plan(const char *node, GPtrArray *nodes, const GPtrArray *vms,
             step->action = DROVER_STEP_MIGRATE;
             step->target = g_strdup(target->name);
             step->reason = target_reason(vm, target, node, where);
+            if (why->len > 0) {
+                char *both = g_strdup_printf("%s; %s", step->reason, why->str);
+
+                g_free(step->reason);
+                step->reason = both;
+            }
             target->used_mib += vm->memory_mib;
             target->host_planned_mib += vm->memory_mib;
             g_hash_table_insert(where, vm->id, target->name);

@@ -211,13 +211,21 @@ collect_nodes(cli_t *cli, const drover_cib_t *cib, xmlNode *mon_nodes,
 {
     GPtrArray *nodes = g_ptr_array_new_with_free_func(drover_plan_node_free);
     g_autoptr(GHashTable) hosts = NULL;
+    g_autoptr(GHashTable) platforms = NULL;
 
-    if (g_getenv("CIB_file") == NULL
-        && drover_private_attr_read(
-               DROVER_HOST_ATTR,
-               MIN(cli_deadline(cli), drover_deadline_in_ms(5000)), &hosts)
-               != 0) {
-        hosts = NULL; /* no NodeHealth: utilization only */
+    if (g_getenv("CIB_file") == NULL) {
+        drover_deadline_t deadline =
+            MIN(cli_deadline(cli), drover_deadline_in_ms(5000));
+
+        /* no NodeHealth: utilization only, any QEMU */
+        if (drover_private_attr_read(DROVER_HOST_ATTR, deadline, &hosts) != 0) {
+            g_clear_pointer(&hosts, g_hash_table_unref);
+        }
+        if (drover_private_attr_read(DROVER_PLATFORM_ATTR, deadline,
+                                     &platforms)
+            != 0) {
+            g_clear_pointer(&platforms, g_hash_table_unref);
+        }
     }
 
     for (xmlNode *n = xmlFirstElementChild(mon_nodes); n != NULL;
@@ -231,6 +239,10 @@ collect_nodes(cli_t *cli, const drover_cib_t *cib, xmlNode *mon_nodes,
         if (facts != NULL && drover_host_facts_parse(facts, &node->host) != 0) {
             node->host = (drover_host_facts_t){ .mem_available_mib = -1,
                                                 .load = -1 }; /* unknown */
+        }
+        if (platforms != NULL) {
+            (void) drover_platform_parse(
+                g_hash_table_lookup(platforms, node->name), &node->platform);
         }
         node->health = drover_node_health(cib, node->name, &node->health_why);
         node->online = strcmp(cli_xml_prop(n, "online"), "true") == 0;

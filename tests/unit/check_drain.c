@@ -148,6 +148,58 @@ START_TEST(unmovable_vms)
 }
 END_TEST
 
+/* A VM never goes to an older QEMU than its node's; unknown refuses
+ * nothing; a dry run names the node passed over */
+START_TEST(never_to_an_older_qemu)
+{
+    g_autoptr(GPtrArray) nodes =
+        g_ptr_array_new_with_free_func(drover_plan_node_free);
+    g_autoptr(GPtrArray) vms =
+        g_ptr_array_new_with_free_func(drover_plan_vm_free);
+    g_autoptr(GPtrArray) steps = NULL;
+    g_autoptr(GString) reason = g_string_new(NULL);
+    g_autofree char *text = NULL;
+    drover_plan_node_t *n1 = node("n1", -1, 0);
+    drover_plan_node_t *n2 = node("n2", 4096, 0);
+    drover_plan_node_t *n3 = node("n3", 1024, 0);
+    drover_drain_opts_t opts = { .on_unmovable = DROVER_UNMOVABLE_SKIP };
+    const drover_plan_step_t *step = NULL;
+
+    n1->platform = (drover_platform_t){ 11003000, 10000000 };
+    n2->platform = (drover_platform_t){ 9000000, 7002000 };
+    n3->platform = (drover_platform_t){ 11003000, 10000000 };
+    g_ptr_array_add(nodes, n1);
+    g_ptr_array_add(nodes, n2);
+    g_ptr_array_add(nodes, n3);
+    g_ptr_array_add(vms, vm("small", "n1", 0, 512));
+    g_ptr_array_add(vms, vm("big", "n1", 0, 2048));
+    ck_assert_int_eq(drover_drain_plan("n1", nodes, vms, &opts, &steps, reason),
+                     0);
+    text = plan_text(steps);
+    ck_assert_str_eq(text, "small>n3 big:skip");
+    step = g_ptr_array_index(steps, 0);
+    ck_assert_str_eq(step->reason,
+                     "most free memory (1024 MiB before it); not n2 runs QEMU "
+                     "7.2.0 (libvirt 9.0.0), older than n1's QEMU 10.0.0 "
+                     "(libvirt 11.3.0)");
+    step = g_ptr_array_index(steps, 1);
+    ck_assert_str_eq(step->reason,
+                     "no node can take it (n2 runs QEMU 7.2.0 (libvirt "
+                     "9.0.0), older than n1's QEMU 10.0.0 (libvirt 11.3.0), "
+                     "n3 not enough free memory)");
+
+    /* n2 unknown (no NodeHealth there): it may take what fits */
+    n2->platform = (drover_platform_t){ 0 };
+    n3->used_mib = 0;
+    g_clear_pointer(&steps, g_ptr_array_unref);
+    g_clear_pointer(&text, g_free);
+    ck_assert_int_eq(drover_drain_plan("n1", nodes, vms, &opts, &steps, reason),
+                     0);
+    text = plan_text(steps);
+    ck_assert_str_eq(text, "small>n2 big>n2");
+}
+END_TEST
+
 static GPtrArray *
 ids(const char *first, ...)
 {
@@ -475,6 +527,7 @@ drain_suite(void)
     tcase_add_test(tc, priority_then_smallest_first_to_most_room);
     tcase_add_test(tc, never_overfills);
     tcase_add_test(tc, unmovable_vms);
+    tcase_add_test(tc, never_to_an_older_qemu);
     tcase_add_test(tc, dependencies_and_order);
     tcase_add_test(tc, host_memory_health_and_load);
     tcase_add_test(tc, large_cluster);

@@ -10,6 +10,8 @@
 
 #include <glib.h>
 
+#include <drover/platform.h>
+
 /* What NodeHealth publishes of its host (private attribute, see
  * drover/record.h): what the planner weighs besides utilization */
 #define DROVER_HOST_ATTR "drover-host"
@@ -42,6 +44,8 @@ typedef struct {
     /* Its host as NodeHealth last saw it (NodeHealth not running: unknown) */
     drover_host_facts_t host;
     gint64 host_planned_mib; /* what the plan sends there (updated) */
+    /* Its libvirt and QEMU as NodeHealth published them (0: unknown) */
+    drover_platform_t platform;
     /* Pacemaker node health (#health-* attributes): red takes nothing,
        yellow only when no green node can */
     int health;       /* 0 green or unknown, 1 yellow, 2 red */
@@ -100,7 +104,8 @@ int drover_unmovable_parse(const char *text, drover_unmovable_t *value);
  *
  * Order: priority, highest first; then smallest memory first (it frees a
  * slot soonest and fits anywhere); then by id.  Target: among the nodes
- * that are online, not in standby, not red, accept live migrations, are
+ * that are online, not in standby, not red, accept live migrations, run
+ * no older QEMU than the VM's node (drover_platform_refuses()), are
  * allowed for the VM and in \p opts targets, and have room by both
  * utilization and the host's available memory (after what the plan
  * already sent there), the healthiest, then the one with the most free

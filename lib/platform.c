@@ -1,0 +1,201 @@
+/*
+ * What a node runs, and what follows from it (drover/platform.h).
+ */
+#include <string.h>
+
+#include <libvirt/libvirt.h>
+
+#include <drover/platform.h>
+#include <drover/rc.h>
+#include <drover/virt.h>
+
+#include "drover_private.h"
+
+#define VERSION(major, minor) ((major) * 1000000UL + (minor) * 1000UL)
+
+/* What QEMU releases change of the migration options drover passes on */
+#define QEMU_NO_MT VERSION(9, 1)                 /* "compress" removed */
+#define QEMU_POSTCOPY_WITH_PARALLEL VERSION(10, 1) /* multifd + postcopy */
+
+typedef struct {
+    char *uri;
+    drover_platform_t platform;
+    char *error;
+} platform_call_t;
+
+static void
+platform_call_free(gpointer data)
+{
+    platform_call_t *c = data;
+
+    g_free(c->uri);
+    g_free(c->error);
+    g_free(c);
+}
+
+static int
+platform_call(void *data)
+{
+    platform_call_t *c = data;
+    virConnectPtr conn = NULL;
+    int rc = drover_virt_open(c->uri, &conn);
+
+    if (rc != 0) {
+        c->error = g_strdup(drover_virt_error());
+        return rc;
+    }
+    if (virConnectGetLibVersion(conn, &c->platform.libvirt) < 0
+        || virConnectGetVersion(conn, &c->platform.qemu) < 0) {
+        c->error = g_strdup(drover_virt_error());
+        rc = DROVER_RC_ERROR;
+    }
+    virConnectClose(conn);
+    return rc;
+}
+
+int
+drover_platform_local(const char *uri, drover_deadline_t deadline,
+                      drover_platform_t *platform, char **error)
+{
+    platform_call_t *c = g_new0(platform_call_t, 1);
+    int rc;
+
+    *platform = (drover_platform_t){ 0 };
+    *error = NULL;
+    drover_virt_init();
+    c->uri = g_strdup(uri);
+    rc = drover_deadline_run(deadline, platform_call, c, platform_call_free);
+    if (rc == DROVER_RC_TIMEOUT) {
+        *error = g_strdup_printf("libvirtd at %s did not answer in time", uri);
+        return rc; /* the worker owns c */
+    }
+    if (rc == 0) {
+        *platform = c->platform;
+    } else {
+        *error = g_strdup((c->error != NULL) ? c->error : drover_rc_str(rc));
+    }
+    platform_call_free(c);
+    return rc;
+}
+
+char *
+drover_version_str(unsigned long v)
+{
+    if (v == 0) {
+        return g_strdup("unknown");
+    }
+    return g_strdup_printf("%lu.%lu.%lu", v / 1000000, v / 1000 % 1000,
+                           v % 1000);
+}
+
+char *
+drover_platform_format(const drover_platform_t *p)
+{
+    g_autofree char *libvirt = drover_version_str(p->libvirt);
+    g_autofree char *qemu = drover_version_str(p->qemu);
+
+    return g_strdup_printf("libvirt=%s qemu=%s", libvirt, qemu);
+}
+
+/* "major.minor.micro", each below 1000, as libvirt's number; 0 if not */
+static unsigned long
+version_parse(const char *text)
+{
+    g_auto(GStrv) parts = g_strsplit(text, ".", -1);
+    unsigned long v = 0;
+
+    if (g_strv_length(parts) != 3) {
+        return 0;
+    }
+    for (int i = 0; i < 3; i++) {
+        guint64 n = 0;
+
+        if (!g_ascii_string_to_unsigned(parts[i], 10, 0, 999, &n, NULL)) {
+            return 0;
+        }
+        v = v * 1000 + n;
+    }
+    return v;
+}
+
+int
+drover_platform_parse(const char *text, drover_platform_t *p)
+{
+    g_auto(GStrv) words = g_strsplit((text != NULL) ? text : "", " ", -1);
+
+    *p = (drover_platform_t){ 0 };
+    for (char **w = words; *w != NULL; w++) {
+        if (g_str_has_prefix(*w, "libvirt=")) {
+            p->libvirt = version_parse(*w + strlen("libvirt="));
+        } else if (g_str_has_prefix(*w, "qemu=")) {
+            p->qemu = version_parse(*w + strlen("qemu="));
+        }
+    }
+    return (p->libvirt == 0 && p->qemu == 0) ? DROVER_RC_PROTOCOL : 0;
+}
+
+/* The release: major.minor (micro releases migrate both ways) */
+static unsigned long
+release(unsigned long version)
+{
+    return version / 1000 * 1000;
+}
+
+char *
+drover_platform_refuses(const char *source_node,
+                        const drover_platform_t *source,
+                        const char *target_node,
+                        const drover_platform_t *target)
+{
+    g_autofree char *from = NULL;
+    g_autofree char *to = NULL;
+    g_autofree char *from_libvirt = NULL;
+    g_autofree char *to_libvirt = NULL;
+
+    if (source->qemu == 0 || target->qemu == 0
+        || release(target->qemu) >= release(source->qemu)) {
+        return NULL;
+    }
+    from = drover_version_str(source->qemu);
+    to = drover_version_str(target->qemu);
+    from_libvirt = drover_version_str(source->libvirt);
+    to_libvirt = drover_version_str(target->libvirt);
+    /* short: an exit reason keeps 128 characters */
+    return g_strdup_printf("%s runs QEMU %s (libvirt %s), older than %s's "
+                           "QEMU %s (libvirt %s)",
+                           target_node, to, to_libvirt, source_node, from,
+                           from_libvirt);
+}
+
+static bool
+asks(const char *const *list, const char *word)
+{
+    return list != NULL && g_strv_contains(list, word);
+}
+
+unsigned int
+drover_platform_lacks(unsigned long qemu, const char *node,
+                      const drover_migration_wish_t *wish, GString *lacks)
+{
+    g_autofree char *version = drover_version_str(qemu);
+    unsigned int lacked = 0;
+
+    if (qemu >= QEMU_NO_MT && asks(wish->compression, "mt")) {
+        g_string_append_printf(lacks,
+                               "%scompression method mt: QEMU %s on %s has "
+                               "none since 9.1 (zstd, zlib and xbzrle "
+                               "remain)",
+                               (lacks->len > 0) ? "; " : "", version, node);
+        lacked |= DROVER_LACKS_MT;
+    }
+    if (wish->postcopy && wish->parallel && qemu != 0
+        && qemu < QEMU_POSTCOPY_WITH_PARALLEL) {
+        g_string_append_printf(lacks,
+                               "%spost-copy with parallel connections: QEMU "
+                               "%s on %s refuses the pair (10.1 is the first "
+                               "to have it)",
+                               (lacks->len > 0) ? "; " : "", version, node);
+        lacked |= DROVER_LACKS_POSTCOPY_PARALLEL;
+    }
+    return lacked;
+}

@@ -1,0 +1,117 @@
+/*
+ * What a node runs: the published versions, the rule that a VM never
+ * moves to an older QEMU, and what a QEMU release lacks of a migration.
+ */
+#include <string.h>
+
+#include <drover/platform.h>
+#include <drover/rc.h>
+
+#include "unit.h"
+
+#define V(major, minor, micro) ((major) * 1000000UL + (minor) * 1000UL + (micro))
+
+START_TEST(format_and_parse)
+{
+    drover_platform_t p = { .libvirt = V(11, 3, 0), .qemu = V(10, 0, 2) };
+    g_autofree char *text = drover_platform_format(&p);
+    drover_platform_t back;
+
+    ck_assert_str_eq(text, "libvirt=11.3.0 qemu=10.0.2");
+    ck_assert_int_eq(drover_platform_parse(text, &back), 0);
+    ck_assert_uint_eq(back.libvirt, p.libvirt);
+    ck_assert_uint_eq(back.qemu, p.qemu);
+
+    /* a newer NodeHealth may say more: what is known still counts */
+    ck_assert_int_eq(drover_platform_parse("qemu=7.2.0 machines=pc,q35 x", &back),
+                     0);
+    ck_assert_uint_eq(back.qemu, V(7, 2, 0));
+    ck_assert_uint_eq(back.libvirt, 0);
+
+    /* what is not major.minor.micro below 1000 each is unknown */
+    ck_assert_int_eq(drover_platform_parse("qemu=7.2 libvirt=9.0.0.1", &back),
+                     DROVER_RC_PROTOCOL);
+    ck_assert_uint_eq(back.qemu, 0);
+    ck_assert_int_eq(drover_platform_parse("qemu=1000.0.0 libvirt=-1.0.0",
+                                           &back),
+                     DROVER_RC_PROTOCOL);
+    ck_assert_int_eq(drover_platform_parse("", &back), DROVER_RC_PROTOCOL);
+    ck_assert_int_eq(drover_platform_parse(NULL, &back), DROVER_RC_PROTOCOL);
+    ck_assert_int_eq(drover_platform_parse("qemu=x.y.z libvirt=9.0.0", &back),
+                     0);
+    ck_assert_uint_eq(back.qemu, 0);
+}
+END_TEST
+
+START_TEST(never_to_an_older_qemu)
+{
+    drover_platform_t d12 = { .libvirt = V(9, 0, 0), .qemu = V(7, 2, 0) };
+    drover_platform_t d12u = { .libvirt = V(9, 0, 0), .qemu = V(7, 2, 15) };
+    drover_platform_t d13 = { .libvirt = V(11, 3, 0), .qemu = V(10, 0, 0) };
+    drover_platform_t unknown = { 0 };
+    g_autofree char *why = NULL;
+
+    ck_assert_ptr_null(drover_platform_refuses("n1", &d12, "n2", &d13));
+    ck_assert_ptr_null(drover_platform_refuses("n1", &d13, "n2", &d13));
+    /* micro releases migrate both ways */
+    ck_assert_ptr_null(drover_platform_refuses("n1", &d12u, "n2", &d12));
+    ck_assert_ptr_null(drover_platform_refuses("n1", &d13, "n2", &unknown));
+    ck_assert_ptr_null(drover_platform_refuses("n1", &unknown, "n2", &d12));
+    why = drover_platform_refuses("n1", &d13, "n2", &d12);
+    ck_assert_str_eq(why, "n2 runs QEMU 7.2.0 (libvirt 9.0.0), older than "
+                          "n1's QEMU 10.0.0 (libvirt 11.3.0)");
+}
+END_TEST
+
+START_TEST(what_a_qemu_lacks)
+{
+    const char *const mt_zstd[] = { "mt", "zstd", NULL };
+    const char *const zstd[] = { "zstd", NULL };
+    drover_migration_wish_t wish = { .compression = mt_zstd };
+    g_autoptr(GString) lacks = g_string_new(NULL);
+
+    ck_assert_uint_eq(drover_platform_lacks(V(7, 2, 0), "n1", &wish, lacks), 0);
+    ck_assert_uint_eq(drover_platform_lacks(V(9, 0, 99), "n1", &wish, lacks),
+                      0);
+    ck_assert_uint_eq(drover_platform_lacks(0, "n1", &wish, lacks), 0);
+    ck_assert_str_eq(lacks->str, "");
+    ck_assert_uint_eq(drover_platform_lacks(V(9, 1, 0), "n3", &wish, lacks),
+                      DROVER_LACKS_MT);
+    ck_assert_str_eq(lacks->str, "compression method mt: QEMU 9.1.0 on n3 has "
+                                 "none since 9.1 (zstd, zlib and xbzrle "
+                                 "remain)");
+
+    wish = (drover_migration_wish_t){ .compression = zstd, .postcopy = true,
+                                      .parallel = true };
+    g_string_truncate(lacks, 0);
+    ck_assert_uint_eq(drover_platform_lacks(V(10, 1, 0), "n1", &wish, lacks),
+                      0);
+    ck_assert_uint_eq(drover_platform_lacks(V(10, 0, 0), "n2", &wish, lacks),
+                      DROVER_LACKS_POSTCOPY_PARALLEL);
+    ck_assert_str_eq(lacks->str, "post-copy with parallel connections: QEMU "
+                                 "10.0.0 on n2 refuses the pair (10.1 is the "
+                                 "first to have it)");
+    wish.parallel = false;
+    ck_assert_uint_eq(drover_platform_lacks(V(7, 2, 0), "n1", &wish, lacks), 0);
+
+    wish = (drover_migration_wish_t){ .compression = mt_zstd, .postcopy = true,
+                                      .parallel = true };
+    g_string_truncate(lacks, 0);
+    ck_assert_uint_eq(drover_platform_lacks(V(10, 0, 0), "n2", &wish, lacks),
+                      DROVER_LACKS_MT | DROVER_LACKS_POSTCOPY_PARALLEL);
+    ck_assert_ptr_nonnull(strstr(lacks->str, "; post-copy"));
+}
+END_TEST
+
+Suite *
+platform_suite(void)
+{
+    Suite *s = suite_create("platform");
+    TCase *tc = tcase_create("platform");
+
+    tcase_add_test(tc, format_and_parse);
+    tcase_add_test(tc, never_to_an_older_qemu);
+    tcase_add_test(tc, what_a_qemu_lacks);
+    suite_add_tcase(s, tc);
+    return s;
+}
