@@ -54,6 +54,36 @@ all_well() { # STEP
 }
 
 node_release() { on "$1" sed -n 's/^VERSION_ID="\(.*\)"/\1/p' /etc/os-release; }
+# What NodeHealth published of NODE's libvirt and QEMU (drover-platform)
+platform() {
+    on n1 attrd_updater --query --name drover-platform --node "$1" 2>/dev/null |
+        sed -n 's/.*value="\(.*\)"$/\1/p'
+}
+# A VM never moves to an older QEMU: with n1 on Debian 13 and n2, n3 still
+# on 12, the agent refuses before anything moves, naming both nodes'
+# versions, and a dry run of n1's drain says why no node can take its VMs
+older_qemu_refused() {
+    local vm out rc
+    ok "NodeHealth publishes each node's QEMU (n1 $(platform n1), n2 $(platform n2))" \
+        wait_for --timeout 90 eval '[[ "$(platform n1)" == *" qemu=10."* && "$(platform n2)" == *" qemu=7.2."* ]]'
+    for vm in $VMS; do [ "$(vm_node "$vm")" = n1 ] && break; done
+    is "$(vm_node "$vm")" n1 "a VM runs on n1 ($vm)"
+    out=$(on n1 env OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE="$vm" \
+        OCF_RESKEY_config="$(lab_vm_xml "$vm")" OCF_RESKEY_CRM_meta_timeout=60000 \
+        OCF_RESKEY_CRM_meta_migrate_source=n1 OCF_RESKEY_CRM_meta_migrate_target=n2 \
+        /usr/lib/ocf/resource.d/drover/VirtualDomain migrate_to 2>&1)
+    rc=$?
+    note "$(grep '^ocf-exit-reason:' <<<"$out")"
+    is "$rc" 1 "migrate_to $vm from n1 (13) to n2 (12): refused"
+    ok "...with a reason naming both nodes' versions" grep -qE \
+        "^ocf-exit-reason:Not migrating $vm: n2 runs QEMU 7\.2\.[0-9]+ \(libvirt 9\.[0-9.]+\), older than n1's QEMU 10\.[0-9.]+ \(libvirt 11\.[0-9.]+\)$" <<<"$out"
+    is "$(vm_running_nodes "$vm")" n1 "...and $vm still runs on n1 only"
+    out=$(drover n1 drain n1 --dry-run 2>&1)
+    note "drover drain n1 --dry-run:"
+    while IFS= read -r line; do note "  $line"; done <<<"$out"
+    ok "drover drain n1 --dry-run: $vm has no node, and says why" grep -qE \
+        "$vm.*no node can take it \(n2 runs QEMU 7\.2\.[0-9]+ \(libvirt [0-9.]+\), older than n1's QEMU 10\.[0-9.]+ \(libvirt [0-9.]+\), n3 runs QEMU 7\.2" <<<"$out"
+}
 pacemaker_version() { on "$1" pacemakerd --version | sed -n '1s/^Pacemaker //p'; }
 table=()
 t_start=$(date +%s)
@@ -75,6 +105,10 @@ for node in n1 n2 n3; do
     wait_for --timeout 120 eval '[ -z "$(migrations "$since" | awk "\$5 == \"-\"")" ]'
     moved_total=$(migrations "$since" | wc -l)
     all_well "after $node"
+    if [ "$node" = n1 ]; then
+        older_qemu_refused
+        all_well "after the refused move"
+    fi
     for n in "$node" "$(other_node "$node")"; do
         ok "$node upgraded: drover status, slots and health answer on $n (Debian $(node_release "$n"))" \
             eval 'drover "$n" status >/dev/null && drover "$n" slots >/dev/null && drover "$n" health >/dev/null'

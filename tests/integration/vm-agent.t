@@ -222,6 +222,25 @@ is "$(run_agent validate-all OCF_RESKEY_config="$cfg" OCF_RESKEY_migration_speed
 res=$(run_agent validate-all OCF_RESKEY_config="$cfg" "OCF_RESKEY_migrate_options=--live --frobnicate")
 ok "unknown migrate_options word: OCF_ERR_CONFIGURED naming it ($res)" \
     grep -q "^6|migrate_options: unknown option '--frobnicate'; valid: " <<<"$res"
+# What the node's QEMU lacks of the migration options, asked of its libvirt
+qemu=$(on n1 qemu-system-x86_64 --version | sed -n '1s/.*version \([0-9.]*\).*/\1/p')
+res=$(run_agent validate-all OCF_CHECK_LEVEL=10 OCF_RESKEY_config="$cfg" \
+    OCF_RESKEY_postcopy=after-stall OCF_RESKEY_parallel_connections=2)
+case $qemu in
+[0-9].* | 10.0.*)
+    is "$res" "6|post-copy with parallel connections: QEMU $qemu on n1 refuses the pair (10.1 is the first to have it)" \
+        "validate-all 10: post-copy with parallel connections refused on QEMU $qemu" ;;
+*) is "$res" "0|" "validate-all 10: post-copy with parallel connections on QEMU $qemu" ;;
+esac
+res=$(run_agent validate-all OCF_CHECK_LEVEL=10 OCF_RESKEY_config="$cfg" OCF_RESKEY_compression=mt,zstd)
+case $qemu in
+[0-8].* | 9.0.*) is "$res" "0|" "validate-all 10: compression mt on QEMU $qemu" ;;
+*) is "$res" "6|compression method mt: QEMU $qemu on n1 has none since 9.1 (zstd, zlib and xbzrle remain)" \
+    "validate-all 10: compression mt refused on QEMU $qemu" ;;
+esac
+is "$(run_agent validate-all OCF_RESKEY_config="$cfg" OCF_RESKEY_compression=mt \
+    OCF_RESKEY_postcopy=after-stall OCF_RESKEY_parallel_connections=2)" "0|" \
+    "validate-all below level 10 asks no libvirtd"
 lab_vm_write_xml ghost # a domain that runs nowhere
 is "$(run_agent stop OCF_RESKEY_config="$(lab_vm_xml ghost)" OCF_RESKEY_migration_speed=-5)" \
     "0|" "stop with a bad parameter still succeeds"
