@@ -2,12 +2,15 @@
  * libFuzzer target: what a drain reads back from the cluster: its moves
  * (drover_drain_moves_parse, the drained node's drover-drain-plan
  * attribute) as they become constraints (drover_drain_constraints_xml),
- * and the host facts NodeHealth publishes (drover_host_facts_parse).
+ * and the host facts NodeHealth publishes (drover_host_facts_parse) and
+ * its node's versions (drover_platform_parse).
  *
  * Input: "MOVES\nFACTS" (split at the first newline or NUL).  Moves
  * format back to a text that parses to the same moves, and their
  * constraints are well-formed XML holding each VM and target as given;
- * accepted facts format to a text that parses again and formats the same.
+ * accepted facts format to a text that parses again and formats the same;
+ * versions format to a text that parses to the same versions, and a VM
+ * is never refused a move to the same versions.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +22,7 @@
 
 #include <drover/autoptr.h>
 #include <drover/drain.h>
+#include <drover/platform.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -167,6 +171,31 @@ check_facts(const char *text)
     }
 }
 
+static void
+check_platform(const char *text)
+{
+    drover_platform_t platform;
+    drover_platform_t again;
+    g_autofree char *formatted = NULL;
+    g_autofree char *refused = NULL;
+
+    if (drover_platform_parse(text, &platform) != 0) {
+        if (platform.libvirt != 0 || platform.qemu != 0) {
+            fail("versions refused but kept", text);
+        }
+        return;
+    }
+    formatted = drover_platform_format(&platform);
+    if (drover_platform_parse(formatted, &again) != 0
+        || again.libvirt != platform.libvirt || again.qemu != platform.qemu) {
+        fail("formatted versions do not parse to the same", text);
+    }
+    refused = drover_platform_refuses("n1", &platform, "n2", &again);
+    if (refused != NULL) {
+        fail("a move to the same versions is refused", text);
+    }
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -176,6 +205,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_moves(moves);
     if (facts != NULL) {
         check_facts(facts);
+        check_platform(facts);
     }
     return 0;
 }
