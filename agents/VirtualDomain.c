@@ -660,6 +660,10 @@ validate_cluster_config(drover_ocf_t *ocf)
         return 0;
     }
     problems = drover_config_check(cib);
+    if (drover_ocf_check_level(ocf) >= 10) {
+        /* what only this node can see: an RDMA device where rdma is asked */
+        drover_config_check_rdma_here(cib, own, problems);
+    }
     for (guint i = 0; i < problems->len; i++) {
         drover_problem_t *p = g_ptr_array_index(problems, i);
 
@@ -1807,6 +1811,36 @@ load_net_plan(drover_ocf_t *ocf, const char *source, const char *target,
     return rc;
 }
 
+/* A network of transport rdma needs an RDMA device on its interface here
+ * (QEMU's rdma:// fails at once without one): one that has none is
+ * skipped, and counted as failed so that it is said once */
+static bool
+rdma_here(const drover_netplan_t *plan, const drover_network_t *network,
+          GHashTable *failed, GString *skipped)
+{
+    const drover_net_facts_t *mine = NULL;
+    g_autofree char *device = NULL;
+
+    if (network->transport != DROVER_TRANSPORT_RDMA) {
+        return true;
+    }
+    mine = g_hash_table_lookup(plan->source_facts, network->name);
+    if (mine == NULL || mine->interface == NULL) {
+        return true; /* not on it here: the choice says so */
+    }
+    device = drover_net_rdma_device("/sys", mine->interface);
+    if (device != NULL) {
+        return true;
+    }
+    qb_log(LOG_NOTICE, "Network %s skipped: transport rdma, but no RDMA "
+           "device on %s here", network->name, mine->interface);
+    g_string_append_printf(skipped, "%s%s: transport rdma, but no RDMA device "
+                           "on %s here", (skipped->len > 0) ? "; " : "",
+                           network->name, mine->interface);
+    g_hash_table_add(failed, network->name);
+    return false;
+}
+
 /*!
  * Choose the first usable network not failed yet; log every verdict and
  * add the skipped ones to \p skipped.  \p address is the target's there.
@@ -1840,7 +1874,8 @@ choose_network(drover_ocf_t *ocf, const drover_netplan_t *plan,
     for (guint i = 0; i < plan->order->len; i++) {
         drover_network_t *n = g_ptr_array_index(plan->order, i);
 
-        if (!g_hash_table_contains(failed, n->name)) {
+        if (!g_hash_table_contains(failed, n->name)
+            && rdma_here(plan, n, failed, skipped)) {
             g_ptr_array_add(order, n);
         }
     }

@@ -751,9 +751,9 @@ drover_config_check(const drover_cib_t *cib)
 
 /* A network whose transport is rdma needs an RDMA device on the interface
  * that carries it on this node (QEMU's rdma:// listens and connects there) */
-static void
-check_rdma_here(const drover_cib_t *cib, const char *subject,
-                GPtrArray *problems)
+void
+drover_config_check_rdma_here(const drover_cib_t *cib, const char *subject,
+                              GPtrArray *problems)
 {
     const char *list = drover_cib_property(cib, DROVER_NETWORKS_PROPERTY);
     g_autoptr(GPtrArray) networks = NULL;
@@ -862,7 +862,7 @@ drover_config_check_node(const drover_cib_t *cib, const char *node,
 {
     g_autofree char *subject = g_strdup_printf("node %s", node);
 
-    check_rdma_here(cib, subject, problems);
+    drover_config_check_rdma_here(cib, subject, problems);
     check_tls_here(cib, node, subject, deadline, problems);
     check_ldap_here(cib, node, subject, deadline, problems);
 }

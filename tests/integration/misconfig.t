@@ -106,7 +106,20 @@ out=$(drover n1 config check 2>&1)
 exit_is 78 "lm2's transport rdma, no RDMA device on the lab's nodes: config check exits 78"
 ok "...naming the interface and what it needs" grep -q \
     "^error: node n1: drover-network-lm2-transport 'rdma': No RDMA device on lm2, which carries lm2 here: .*rdma_rxe over lm2" <<<"$out"
+out=$(on n1 env OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=vm1 OCF_CHECK_LEVEL=10 \
+    OCF_RESKEY_config="$(lab_vm_xml vm1)" /usr/lib/ocf/resource.d/drover/VirtualDomain validate-all 2>&1)
+exit_is 6 "...VirtualDomain validate-all at level 10: OCF_ERR_CONFIGURED"
+ok "...naming the transport and the interface" grep -q \
+    "^ocf-exit-reason:drover-network-lm2-transport 'rdma': No RDMA device on lm2, which carries lm2 here" <<<"$out"
 on n1 crm_attribute --type crm_config --name drover-network-lm2-transport --delete
+# a migration skips a network of transport rdma without a device, live
+on n1 crm_attribute --type crm_config --name drover-network-lm1-transport --update rdma
+move_vm vm1
+vm_not_restarted vm1
+cmp_ok "$((sent[lm2] / 1048576))" -ge 20 "...its memory went over lm2 ($(mib "${sent[lm2]}"))"
+ok "...lm1 skipped: no RDMA device there" eval \
+    'on "$src" grep -q "Network lm1 skipped: transport rdma, but no RDMA device on lm1 here" /var/log/pacemaker/pacemaker.log'
+on n1 crm_attribute --type crm_config --name drover-network-lm1-transport --delete
 on n1 crm_attribute --type crm_config --name drover-health-ldap-base --update ou=hosts,dc=lab
 out=$(drover n1 config check 2>&1)
 exit_is 78 "a directory base without its URI: config check exits 78"

@@ -44,4 +44,13 @@ GPtrArray *drover_config_check(const drover_cib_t *cib);
 void drover_config_check_node(const drover_cib_t *cib, const char *node,
                               drover_deadline_t deadline, GPtrArray *problems);
 
+/*!
+ * \brief The RDMA device each network of transport rdma needs here: on
+ *        this host, the interface that carries it has one (an InfiniBand
+ *        or RoCE adapter, or rdma_rxe); errors for \p subject appended to
+ *        \p problems (drover_config_check_node() includes it)
+ */
+void drover_config_check_rdma_here(const drover_cib_t *cib,
+                                   const char *subject, GPtrArray *problems);
+
 #endif /* DROVER_CONFIG__H */
