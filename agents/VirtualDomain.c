@@ -1832,11 +1832,15 @@ rdma_here(const drover_netplan_t *plan, const drover_network_t *network,
     if (device != NULL) {
         return true;
     }
-    qb_log(LOG_NOTICE, "Network %s skipped: transport rdma, but no RDMA "
-           "device on %s here", network->name, mine->interface);
-    g_string_append_printf(skipped, "%s%s: transport rdma, but no RDMA device "
-                           "on %s here", (skipped->len > 0) ? "; " : "",
-                           network->name, mine->interface);
+    qb_log(LOG_NOTICE,
+           "Network %s skipped: transport rdma, but no RDMA "
+           "device on %s here",
+           network->name, mine->interface);
+    g_string_append_printf(skipped,
+                           "%s%s: transport rdma, but no RDMA device "
+                           "on %s here",
+                           (skipped->len > 0) ? "; " : "", network->name,
+                           mine->interface);
     g_hash_table_add(failed, network->name);
     return false;
 }
@@ -2152,8 +2156,8 @@ migration_wish(const drover_migration_t *m)
 {
     return (drover_migration_wish_t){
         .compression = m->compression,
-        .postcopy = m->postcopy_after_stall
-                    || (m->flags & VIR_MIGRATE_POSTCOPY) != 0,
+        .postcopy =
+            m->postcopy_after_stall || (m->flags & VIR_MIGRATE_POSTCOPY) != 0,
         .parallel = m->parallel_connections > 0
                     || (m->flags & VIR_MIGRATE_PARALLEL) != 0,
     };
@@ -2218,10 +2222,9 @@ fit_to_qemu(job_t *job, const char *source, const drover_platform_t *from,
     GPtrArray *methods = job->options.compression;
     g_autoptr(GString) lacks = g_string_new(NULL);
     drover_migration_wish_t wish = migration_wish(m);
-    unsigned int lacked = drover_platform_lacks(from->qemu, source, &wish,
-                                                lacks)
-                          | drover_platform_lacks(to->qemu, target, &wish,
-                                                  lacks);
+    unsigned int lacked =
+        drover_platform_lacks(from->qemu, source, &wish, lacks)
+        | drover_platform_lacks(to->qemu, target, &wish, lacks);
 
     if (lacked == 0) {
         return;
@@ -2239,8 +2242,23 @@ fit_to_qemu(job_t *job, const char *source, const drover_platform_t *from,
                              : NULL; /* only the NULL is left */
     }
     if (lacked & DROVER_LACKS_POSTCOPY_PARALLEL) {
+        /* one connection, and so no zlib or zstd: libvirt has them only
+         * with parallel connections */
         m->parallel_connections = 0;
         m->flags &= ~VIR_MIGRATE_PARALLEL;
+        for (guint i = (methods != NULL) ? methods->len : 0; i-- > 0;) {
+            const char *method = g_ptr_array_index(methods, i);
+
+            if (g_strcmp0(method, "zlib") == 0
+                || g_strcmp0(method, "zstd") == 0) {
+                g_ptr_array_remove_index(methods, i);
+            }
+        }
+        if (methods != NULL) {
+            m->compression = (methods->len > 1)
+                                 ? (const char *const *) methods->pdata
+                                 : NULL;
+        }
     }
 }
 

@@ -303,15 +303,6 @@ choose_target(const char *draining, GPtrArray *nodes,
             no = scratch->str;
         } else if (!n->accepts_live) {
             no = "accepts no live migration";
-        } else if (from != NULL
-                   && (older = drover_platform_refuses(
-                           from->name, &from->platform, n->name,
-                           &n->platform))
-                          != NULL) {
-            /* "n2 runs QEMU ..., older than n1's ...": the node is named */
-            no = older + strlen(n->name) + 1;
-            g_string_append_printf(older_ones, "%snot %s", 
-                                   (older_ones->len > 0) ? "; " : "", older);
         } else if (in_list(vm->banned, n->name)) {
             no = "not allowed for it";
         } else if (opts->targets != NULL && !listed(opts->targets, n->name)) {
@@ -328,6 +319,14 @@ choose_target(const char *draining, GPtrArray *nodes,
                             " MiB available)",
                             host_free_mib(n));
             no = scratch->str;
+        } else if (from != NULL
+                   && (older = drover_platform_refuses(
+                           from->name, &from->platform, n->name, &n->platform))
+                          != NULL) {
+            /* "n2 runs QEMU ..., older than n1's ...": the node is named */
+            no = older + strlen(n->name) + 1;
+            g_string_append_printf(older_ones, "%snot %s",
+                                   (older_ones->len > 0) ? "; " : "", older);
         }
         if (no != NULL) {
             g_string_append_printf(refused, "%s%s %s",

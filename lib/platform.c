@@ -11,10 +11,10 @@
 
 #include "drover_private.h"
 
-#define VERSION(major, minor) ((major) * 1000000UL + (minor) * 1000UL)
+#define VERSION(major, minor) ((major) *1000000UL + (minor) *1000UL)
 
 /* What QEMU releases change of the migration options drover passes on */
-#define QEMU_NO_MT VERSION(9, 1)                 /* "compress" removed */
+#define QEMU_NO_MT                  VERSION(9, 1)  /* "compress" removed */
 #define QEMU_POSTCOPY_WITH_PARALLEL VERSION(10, 1) /* multifd + postcopy */
 
 typedef struct {
@@ -42,7 +42,9 @@ platform_call(void *data)
 
     if (rc != 0) {
         c->error = g_strdup(drover_virt_error());
-        return rc;
+        /* libvirt's own time-out is an answer: DROVER_RC_TIMEOUT would
+         * read as the worker still running (drover_deadline_run) */
+        return DROVER_RC_ERROR;
     }
     if (virConnectGetLibVersion(conn, &c->platform.libvirt) < 0
         || virConnectGetVersion(conn, &c->platform.qemu) < 0) {

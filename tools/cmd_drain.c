@@ -213,19 +213,20 @@ collect_nodes(cli_t *cli, const drover_cib_t *cib, xmlNode *mon_nodes,
     g_autoptr(GHashTable) hosts = NULL;
     g_autoptr(GHashTable) platforms = NULL;
 
-    if (g_getenv("CIB_file") == NULL) {
-        drover_deadline_t deadline =
-            MIN(cli_deadline(cli), drover_deadline_in_ms(5000));
-
-        /* no NodeHealth: utilization only, any QEMU */
-        if (drover_private_attr_read(DROVER_HOST_ATTR, deadline, &hosts) != 0) {
-            g_clear_pointer(&hosts, g_hash_table_unref);
-        }
-        if (drover_private_attr_read(DROVER_PLATFORM_ATTR, deadline,
-                                     &platforms)
-            != 0) {
-            g_clear_pointer(&platforms, g_hash_table_unref);
-        }
+    /* no NodeHealth: utilization only, any QEMU */
+    if (g_getenv("CIB_file") == NULL
+        && drover_private_attr_read(
+               DROVER_HOST_ATTR,
+               MIN(cli_deadline(cli), drover_deadline_in_ms(5000)), &hosts)
+               != 0) {
+        g_clear_pointer(&hosts, g_hash_table_unref);
+    }
+    if (g_getenv("CIB_file") == NULL
+        && drover_private_attr_read(
+               DROVER_PLATFORM_ATTR,
+               MIN(cli_deadline(cli), drover_deadline_in_ms(5000)), &platforms)
+               != 0) {
+        g_clear_pointer(&platforms, g_hash_table_unref);
     }
 
     for (xmlNode *n = xmlFirstElementChild(mon_nodes); n != NULL;

@@ -9,7 +9,7 @@
 
 #include "unit.h"
 
-#define V(major, minor, micro) ((major) * 1000000UL + (minor) * 1000UL + (micro))
+#define V(major, minor, micro) ((major) *1000000UL + (minor) *1000UL + (micro))
 
 START_TEST(format_and_parse)
 {
@@ -23,8 +23,8 @@ START_TEST(format_and_parse)
     ck_assert_uint_eq(back.qemu, p.qemu);
 
     /* a newer NodeHealth may say more: what is known still counts */
-    ck_assert_int_eq(drover_platform_parse("qemu=7.2.0 machines=pc,q35 x", &back),
-                     0);
+    ck_assert_int_eq(
+        drover_platform_parse("qemu=7.2.0 machines=pc,q35 x", &back), 0);
     ck_assert_uint_eq(back.qemu, V(7, 2, 0));
     ck_assert_uint_eq(back.libvirt, 0);
 
@@ -32,9 +32,9 @@ START_TEST(format_and_parse)
     ck_assert_int_eq(drover_platform_parse("qemu=7.2 libvirt=9.0.0.1", &back),
                      DROVER_RC_PROTOCOL);
     ck_assert_uint_eq(back.qemu, 0);
-    ck_assert_int_eq(drover_platform_parse("qemu=1000.0.0 libvirt=-1.0.0",
-                                           &back),
-                     DROVER_RC_PROTOCOL);
+    ck_assert_int_eq(
+        drover_platform_parse("qemu=1000.0.0 libvirt=-1.0.0", &back),
+        DROVER_RC_PROTOCOL);
     ck_assert_int_eq(drover_platform_parse("", &back), DROVER_RC_PROTOCOL);
     ck_assert_int_eq(drover_platform_parse(NULL, &back), DROVER_RC_PROTOCOL);
     ck_assert_int_eq(drover_platform_parse("qemu=x.y.z libvirt=9.0.0", &back),
@@ -81,7 +81,8 @@ START_TEST(what_a_qemu_lacks)
                                  "none since 9.1 (zstd, zlib and xbzrle "
                                  "remain)");
 
-    wish = (drover_migration_wish_t){ .compression = zstd, .postcopy = true,
+    wish = (drover_migration_wish_t){ .compression = zstd,
+                                      .postcopy = true,
                                       .parallel = true };
     g_string_truncate(lacks, 0);
     ck_assert_uint_eq(drover_platform_lacks(V(10, 1, 0), "n1", &wish, lacks),
@@ -94,7 +95,8 @@ START_TEST(what_a_qemu_lacks)
     wish.parallel = false;
     ck_assert_uint_eq(drover_platform_lacks(V(7, 2, 0), "n1", &wish, lacks), 0);
 
-    wish = (drover_migration_wish_t){ .compression = mt_zstd, .postcopy = true,
+    wish = (drover_migration_wish_t){ .compression = mt_zstd,
+                                      .postcopy = true,
                                       .parallel = true };
     g_string_truncate(lacks, 0);
     ck_assert_uint_eq(drover_platform_lacks(V(10, 0, 0), "n2", &wish, lacks),

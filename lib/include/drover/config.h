@@ -50,7 +50,7 @@ void drover_config_check_node(const drover_cib_t *cib, const char *node,
  *        or RoCE adapter, or rdma_rxe); errors for \p subject appended to
  *        \p problems (drover_config_check_node() includes it)
  */
-void drover_config_check_rdma_here(const drover_cib_t *cib,
-                                   const char *subject, GPtrArray *problems);
+void drover_config_check_rdma_here(const drover_cib_t *cib, const char *subject,
+                                   GPtrArray *problems);
 
 #endif /* DROVER_CONFIG__H */
