@@ -2214,12 +2214,29 @@ validate_qemu_features(drover_ocf_t *ocf, const char *name)
  * out, with a warning, rather than refused: a failed migrate_to would make
  * Pacemaker restart the VM (validate-all refuses it; docs/design.md).
  */
+/* The job's compression methods without \p names (none left: none) */
+static void
+drop_compression(job_t *job, const char *const *names)
+{
+    GPtrArray *methods = job->options.compression; /* NULL-terminated */
+
+    if (methods == NULL) {
+        return;
+    }
+    for (guint i = methods->len - 1; i-- > 0;) {
+        if (g_strv_contains(names, g_ptr_array_index(methods, i))) {
+            g_ptr_array_remove_index(methods, i);
+        }
+    }
+    job->migration.compression =
+        (methods->len > 1) ? (const char *const *) methods->pdata : NULL;
+}
+
 static void
 fit_to_qemu(job_t *job, const char *source, const drover_platform_t *from,
             const char *target, const drover_platform_t *to)
 {
     drover_migration_t *m = &job->migration;
-    GPtrArray *methods = job->options.compression;
     g_autoptr(GString) lacks = g_string_new(NULL);
     drover_migration_wish_t wish = migration_wish(m);
     unsigned int lacked =
@@ -2231,34 +2248,15 @@ fit_to_qemu(job_t *job, const char *source, const drover_platform_t *from,
     }
     qb_log(LOG_WARNING, "Migrating %s without what QEMU lacks: %s", job->name,
            lacks->str);
-    if ((lacked & DROVER_LACKS_MT) && methods != NULL) {
-        for (guint i = methods->len; i-- > 0;) {
-            if (g_strcmp0(g_ptr_array_index(methods, i), "mt") == 0) {
-                g_ptr_array_remove_index(methods, i);
-            }
-        }
-        m->compression = (methods->len > 1)
-                             ? (const char *const *) methods->pdata
-                             : NULL; /* only the NULL is left */
+    if (lacked & DROVER_LACKS_MT) {
+        drop_compression(job, (const char *const[]){ "mt", NULL });
     }
     if (lacked & DROVER_LACKS_POSTCOPY_PARALLEL) {
         /* one connection, and so no zlib or zstd: libvirt has them only
          * with parallel connections */
         m->parallel_connections = 0;
         m->flags &= ~VIR_MIGRATE_PARALLEL;
-        for (guint i = (methods != NULL) ? methods->len : 0; i-- > 0;) {
-            const char *method = g_ptr_array_index(methods, i);
-
-            if (g_strcmp0(method, "zlib") == 0
-                || g_strcmp0(method, "zstd") == 0) {
-                g_ptr_array_remove_index(methods, i);
-            }
-        }
-        if (methods != NULL) {
-            m->compression = (methods->len > 1)
-                                 ? (const char *const *) methods->pdata
-                                 : NULL;
-        }
+        drop_compression(job, (const char *const[]){ "zlib", "zstd", NULL });
     }
 }
 
