@@ -47,7 +47,8 @@ DEB13_ROOT_PKGS := build-essential pkg-config pacemaker-dev libcpg-dev \
 	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients \
 	qemu-system-x86 resource-agents iproute2 iputils-ping util-linux \
 	procps psmisc kmod perl gnutls-bin slapd ldap-utils ca-certificates \
-	man-db pcs busybox-static
+	man-db pcs busybox-static valgrind clang-19 libclang-rt-19-dev \
+	debhelper dpkg-dev fakeroot lintian rpm git
 
 PKGS := pacemaker pacemaker-cib libcpg libquorum libcorosync_common libvirt libxml-2.0 \
 	glib-2.0 gio-2.0 json-glib-1.0 libqb gnutls ldap
@@ -99,7 +100,7 @@ MAN_PAGES := $(BUILD)/man/drover.8 \
 PC_FILE := $(BUILD)/libdrover.pc
 
 .PHONY: all deps check check-all check-unit check-valgrind check-cli check-man check-packages \
-	check-lab check-lab-13 check-release-13 lab-helpers lab-down release-13 lint-shell demo bench install format format-check \
+	check-lab check-lab-12 check-lab-13 check-release-13 lab-helpers lab-down release-13 lint-shell demo bench install format format-check \
 	clean help fuzz check-fuzz dist deb rpm soak
 
 # Keep objects between builds (they are intermediate for the programs)
@@ -110,9 +111,11 @@ all: $(LIB_A) $(LIB_SO) $(AGENTS) $(DROVER) $(MAN_PAGES) $(PC_FILE)
 help:
 	@echo "make               build libdrover, the agents and the drover CLI"
 	@echo "make deps          install missing Debian packages (as root)"
-	@echo "make check         deps, build, every test (unit, sanitizers, CLI, lab),"
-	@echo "                   and in a Debian 13 root (build, unit, CLI, man)"
-	@echo "make check-lab-13  the lab scenarios on Debian 13 nodes"
+	@echo "make check         deps, build, every test (unit, sanitizers, valgrind,"
+	@echo "                   fuzz, CLI, man, packages, lab) on Debian 12 and in a"
+	@echo "                   Debian 13 root, the lab on 12 and 13 nodes side by side"
+	@echo "make check-lab     the lab scenarios on Debian 12 and 13 nodes"
+	@echo "make check-lab-12  ... on Debian 12 nodes only (check-lab-13: 13 only)"
 	@echo "make check-unit    only the unit tests (SANITIZE=1 for ASan+UBSan)"
 	@echo "make demo          a real 3-node lab cluster showing drover at work"
 	@echo "make bench         benchmarks against the stock tools"
@@ -227,10 +230,10 @@ SHELL_SCRIPTS = tests/lab/lab tests/lab/node-init tests/lab/lib.sh tests/lab/dem
 
 # Scenarios on the real lab cluster (needs root); each test file brings its
 # own lab up and always takes it down.  make check runs them on Debian 12
-# nodes (upgrade.t takes those to 13).  check-lab-13 runs them on Debian 13
-# nodes; LAB_RELEASES="12 13" runs both side by side, one lab each, where
-# slots-faults.t's timing bounds do not hold yet (two labs on two cores).
-LAB_RELEASES ?= 12
+# and on Debian 13 nodes side by side, one lab each (upgrade.t takes 12's
+# nodes to 13); files marked "# lab: runs alone" run after the others, one
+# release at a time (tests/lab/suites).  LAB_RELEASES=12 or 13: one only.
+LAB_RELEASES ?= 12 13
 LAB_HELPERS = $(SLOT_LATENCY) $(HANG_FS)
 
 lab-helpers: $(LAB_HELPERS)
@@ -239,12 +242,18 @@ check-lab: all $(LAB_HELPERS) release-13
 	tests/lab/guest/build
 	tests/lab/suites $(LAB_RELEASES) -- $(LAB_TESTS)
 
+check-lab-12:
+	$(MAKE) check-lab LAB_RELEASES=12
+
 check-lab-13:
 	$(MAKE) check-lab LAB_RELEASES=13
 
-# Build, unit tests, CLI goldens and manual pages in the Debian 13 root
+# What check-all runs on the host, in the Debian 13 root (the lab
+# scenarios on Debian 13 nodes are check-lab's)
 check-release-13: release-13
 	tests/lab/rootfs build 13 check-unit check-cli check-man
+	tests/lab/rootfs build 13 SANITIZE=1 BUILD=build/13san check-unit
+	tests/lab/rootfs build 13 check-fuzz check-valgrind check-packages
 
 lab-down:
 	tests/lab/lab down
@@ -262,7 +271,8 @@ lint-shell:
 # compiles the library itself, into an archive each target takes what it
 # needs from: the coverage instrumentation libFuzzer steers by must be in
 # the code under test, not only in the harness.
-FUZZ_CC ?= clang-14
+# the newest clang installed (clang-14 on Debian 12, clang-19 on 13)
+FUZZ_CC ?= $(lastword $(sort $(notdir $(wildcard /usr/bin/clang-[0-9][0-9]))))
 FUZZ_SECONDS ?= 60
 FUZZ_OPTS ?=
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined \

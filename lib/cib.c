@@ -86,8 +86,8 @@ drover_cib_init(void)
 int
 drover_cib_query(drover_deadline_t deadline, drover_cib_t **cib)
 {
-    query_t *q = g_new0(query_t, 1);
     gint64 left_ms = drover_deadline_remaining_ms(deadline);
+    query_t *q = NULL;
     int rc;
 
     *cib = NULL;
@@ -95,6 +95,7 @@ drover_cib_query(drover_deadline_t deadline, drover_cib_t **cib)
         return errno; /* libcib would say ENXIO */
     }
     drover_cib_init();
+    q = g_new0(query_t, 1);
     q->timeout_s = (unsigned int) CLAMP((left_ms + 999) / 1000, 1, 3600);
     rc = drover_deadline_run(deadline, query_thread, q, query_free);
     if (rc == DROVER_RC_TIMEOUT) {

@@ -17,6 +17,11 @@
 #include <drover/log.h>
 
 static int stderr_priority = LOG_WARNING;
+/* The tag of every message, escaped for libqb's formats ("%" as "%%") */
+static char *tag = NULL;
+/* HA_LOGFILE's and HA_DEBUGLOG's targets, closed by drover_log_fini() */
+static int32_t file_targets[2];
+static guint n_file_targets = 0;
 
 /* HA_debug and PCMK_debug hold a boolean (Pacemaker exports PCMK_debug=0
  * to every agent); PCMK_debug may also list daemon names, none of them ours */
@@ -65,12 +70,21 @@ quiet_chatty_callsites(struct qb_log_callsite *cs)
     }
 }
 
+/* A libqb format of drover's tag: BEFORE, the tag, AFTER */
+static char *
+tagged_format(const char *before, const char *after)
+{
+    return g_strconcat(before, tag, after, NULL);
+}
+
 static void
 add_file_target(const char *path, int priority)
 {
+    g_autofree char *format = NULL;
     int32_t target;
 
-    if (path == NULL || path[0] == '\0') {
+    if (path == NULL || path[0] == '\0'
+        || n_file_targets == G_N_ELEMENTS(file_targets)) {
         return;
     }
     target = qb_log_file_open(path);
@@ -78,14 +92,15 @@ add_file_target(const char *path, int priority)
         qb_log(LOG_WARNING, "Cannot log to %s: %s", path, g_strerror(-target));
         return;
     }
-    qb_log_format_set(target, "%t %N[%P]: %p: %b");
+    format = tagged_format("%t ", "[%P]: %p: %b");
+    qb_log_format_set(target, format);
     enable_target(target, priority);
+    file_targets[n_file_targets++] = target;
 }
 
 static gsize pacemaker_ready = 0;
 static const char *const glib_domains[] = { "GLib", "GLib-GIO", "GModule",
                                             "GThread", NULL };
-static bool qb_set_up_by_pacemaker = false;
 
 /*
  * Pacemaker's library sets up its XML handling and loads its schemas (a
@@ -115,36 +130,44 @@ drover_pacemaker_init(const char *name)
                 g_log_default_handler, NULL);
         }
         umask(mask);
-        qb_set_up_by_pacemaker = true;
         g_once_init_leave(&pacemaker_ready, 1);
     }
 }
 
+/*
+ * libqb as Pacemaker set it up (its name is the first caller's) gets
+ * drover's targets, formats and filter.  Never qb_log_fini() and init
+ * again: Pacemaker's log calls keep the callsite libqb gave them the first
+ * time in a static pointer, which qb_log_fini() frees (valgrind sees
+ * pcmk__env_option read one on Pacemaker 3.0).
+ */
 void
 drover_log_init(const char *name, enum drover_log_mode mode)
 {
     const char *facility = getenv("HA_LOGFACILITY");
     int file_priority = debug_wanted() ? LOG_DEBUG : LOG_INFO;
+    g_autofree char *format = NULL;
+    g_auto(GStrv) parts = NULL;
 
     drover_pacemaker_init(name);
-    if (qb_set_up_by_pacemaker) {
-        qb_log_fini(); /* Pacemaker's libqb set-up; ours is next */
-        qb_set_up_by_pacemaker = false;
-    }
-    qb_log_init(name, LOG_DAEMON, LOG_DEBUG);
+    drover_log_fini(); /* what an earlier call set up */
+    parts = g_strsplit(name, "%", -1);
+    g_free(tag);
+    tag = g_strjoinv("%%", parts);
+    qb_log_ctl2(QB_LOG_SYSLOG, QB_LOG_CONF_IDENT, QB_LOG_CTL2_S(name));
     qb_log_filter_fn_set(quiet_chatty_callsites);
-    qb_log_ctl(QB_LOG_SYSLOG, QB_LOG_CONF_ENABLED, QB_FALSE);
-    qb_log_ctl(QB_LOG_BLACKBOX, QB_LOG_CONF_ENABLED, QB_FALSE);
 
     if (mode == DROVER_LOG_TOOL) {
         stderr_priority = debug_wanted() ? LOG_DEBUG : LOG_WARNING;
-        qb_log_format_set(QB_LOG_STDERR, "%N: %b");
+        format = tagged_format("", ": %b");
+        qb_log_format_set(QB_LOG_STDERR, format);
         enable_target(QB_LOG_STDERR, stderr_priority);
         return;
     }
 
     stderr_priority = file_priority;
-    qb_log_format_set(QB_LOG_STDERR, "%N[%P]: %p: %b");
+    format = tagged_format("", "[%P]: %p: %b");
+    qb_log_format_set(QB_LOG_STDERR, format);
     enable_target(QB_LOG_STDERR, stderr_priority);
     add_file_target(getenv("HA_LOGFILE"), file_priority);
     add_file_target(getenv("HA_DEBUGLOG"), LOG_DEBUG);
@@ -173,8 +196,22 @@ drover_log_more_verbose(int steps)
     qb_log_filter_fn_set(quiet_chatty_callsites);
 }
 
+/* Every target off, the files closed; libqb itself stays (see above) */
 void
 drover_log_fini(void)
 {
-    qb_log_fini();
+    /* a callsite keeps a closed target's bit: the next file opened in its
+     * slot would inherit the filters */
+    for (guint i = 0; i < n_file_targets; i++) {
+        qb_log_filter_ctl(file_targets[i], QB_LOG_FILTER_CLEAR_ALL,
+                          QB_LOG_FILTER_FILE, "*", LOG_TRACE);
+        qb_log_file_close(file_targets[i]);
+    }
+    n_file_targets = 0;
+    for (int32_t t = QB_LOG_TARGET_STATIC_START; t < QB_LOG_TARGET_STATIC_MAX;
+         t++) {
+        qb_log_filter_ctl(t, QB_LOG_FILTER_CLEAR_ALL, QB_LOG_FILTER_FILE, "*",
+                          LOG_TRACE);
+        qb_log_ctl(t, QB_LOG_CONF_ENABLED, QB_FALSE);
+    }
 }

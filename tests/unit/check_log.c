@@ -58,7 +58,7 @@ START_TEST(pcmk_debug_zero_is_off)
     g_setenv("PCMK_debug", "0", TRUE);
     contents = log_to_file("0");
     g_unsetenv("PCMK_debug");
-    ck_assert_ptr_null(strstr(contents, "a debug message"));
+    ck_assert_msg(strstr(contents, "a debug message") == NULL, "%s", contents);
 }
 END_TEST
 

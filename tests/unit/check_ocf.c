@@ -51,6 +51,9 @@ result_clear(result_t *r)
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(result_t, result_clear)
 
+static const char *const sanitizer_vars[] = { "ASAN_OPTIONS", "LSAN_OPTIONS",
+                                              "UBSAN_OPTIONS", NULL };
+
 /* Run \p agent: action, then NAME=VALUE environment entries */
 static void
 run_agent_va(const char *agent, result_t *r, const char *action,
@@ -64,6 +67,12 @@ run_agent_va(const char *agent, result_t *r, const char *action,
 
     g_ptr_array_add(env, g_strdup("PATH=/usr/bin:/bin"));
     g_ptr_array_add(env, g_strdup("OCF_RESOURCE_INSTANCE=test1"));
+    /* a sanitizer build's agent reads its suppressions there */
+    for (const char *const *s = sanitizer_vars; *s != NULL; s++) {
+        if (getenv(*s) != NULL) {
+            g_ptr_array_add(env, g_strconcat(*s, "=", getenv(*s), NULL));
+        }
+    }
     if (first != NULL) {
         g_ptr_array_add(env, g_strdup(first));
     }
@@ -383,8 +392,8 @@ START_TEST(virtualdomain_uris_and_names)
                          NULL);
         reason = exit_reason(&r);
         if (rows[i].reason == NULL) {
-            ck_assert_msg(r.code == PCMK_OCF_OK, "%s: exit %d (%s)",
-                          rows[i].env, r.code, reason);
+            ck_assert_msg(r.code == PCMK_OCF_OK, "%s: exit %d (%s): %s",
+                          rows[i].env, r.code, reason, r.err);
             continue;
         }
         ck_assert_msg(r.code == PCMK_OCF_NOT_CONFIGURED, "%s: exit %d",
