@@ -2025,7 +2025,7 @@ report_progress(void *slot, guint64 bytes_done, guint64 bytes_left,
 static int
 take_slot(drover_ocf_t *ocf, const drover_cib_t *cib, const char *name,
           const char *source, const char *target, const char *network,
-          drover_slot_group_t **slot)
+          bool fallback, drover_slot_group_t **slot)
 {
     drover_deadline_t deadline = drover_ocf_deadline(ocf);
     gint64 budget = drover_deadline_remaining_ms(deadline);
@@ -2056,6 +2056,18 @@ take_slot(drover_ocf_t *ocf, const drover_cib_t *cib, const char *name,
     }
     rc = drover_slot_group_wait_granted(
         *slot, drover_deadline_in_ms(MAX(budget - reserve, 0)));
+    if (rc == DROVER_RC_TIMEOUT && fallback) {
+        /* The VM is half-way through a move: failing now would make
+         * Pacemaker restart it.  It goes on, in line for the slot, which
+         * it holds (and its bandwidth share) once its turn comes. */
+        qb_log(LOG_WARNING,
+               "No slot on %s for %s in %" G_GINT64_FORMAT " s: migrating "
+               "over it now, still in line (a failed migrate_to would "
+               "restart the VM)",
+               network, name,
+               (g_get_monotonic_time() - started) / G_USEC_PER_SEC);
+        return 0;
+    }
     if (rc != 0) {
         g_autoptr(drover_slots_t) table = drover_slot_group_table(*slot);
         g_autofree char *others =
@@ -2360,6 +2372,7 @@ vm_migrate_to(drover_ocf_t *ocf)
     g_autoptr(GString) skipped = g_string_new(NULL);
     g_autoptr(drover_cib_t) cib = NULL;
     g_autoptr(drover_slot_group_t) slot = NULL;
+    g_autofree char *slot_network = NULL;
     bool slot_asked = false;
     unsigned int target_retries = 0;
     drover_record_t record = { 0 };
@@ -2406,6 +2419,7 @@ vm_migrate_to(drover_ocf_t *ocf)
         g_autofree char *listen = NULL;
         char *uri = NULL;
         job_t *job = NULL;
+        bool fallback = false;
 
         if (plan != NULL) {
             rc = choose_network(ocf, plan, failed, source, target, &network,
@@ -2418,10 +2432,24 @@ vm_migrate_to(drover_ocf_t *ocf)
         } else {
             uri = choose_migrate_uri(ocf, target);
         }
+        /* The slot is for the network that carries the migration: after a
+         * fallback, the next network's limit and bandwidth budget hold it
+         * and the last one's are free (it waits in line again, but goes
+         * on if its turn does not come in time) */
+        if (slot != NULL && network != NULL
+            && g_strcmp0(slot_network, network->name) != 0) {
+            qb_log(LOG_INFO, "%s: giving back the slot on %s for one on %s",
+                   name, slot_network, network->name);
+            g_clear_pointer(&slot, drover_slot_group_leave);
+            slot_asked = false;
+            fallback = true;
+        }
         if (!slot_asked) {
             slot_asked = true;
-            rc = take_slot(ocf, cib, name, source, target,
-                           (network != NULL) ? network->name : NULL, &slot);
+            g_free(slot_network);
+            slot_network = (network != NULL) ? g_strdup(network->name) : NULL;
+            rc = take_slot(ocf, cib, name, source, target, slot_network,
+                           fallback, &slot);
             if (rc != 0) {
                 g_free(uri);
                 break;

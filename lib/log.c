@@ -17,7 +17,10 @@
 #include <drover/log.h>
 
 static int stderr_priority = LOG_WARNING;
-/* The tag of every message, escaped for libqb's formats ("%" as "%%") */
+/* The tag of every message, as it goes into libqb's formats: libqb has no
+ * escape for "%" (a resource id has none anyway: "_" instead), and builds
+ * a format in 256 bytes */
+#define TAG_MAX 200
 static char *tag = NULL;
 /* HA_LOGFILE's and HA_DEBUGLOG's targets, closed by drover_log_fini() */
 static int32_t file_targets[2];
@@ -147,13 +150,12 @@ drover_log_init(const char *name, enum drover_log_mode mode)
     const char *facility = getenv("HA_LOGFACILITY");
     int file_priority = debug_wanted() ? LOG_DEBUG : LOG_INFO;
     g_autofree char *format = NULL;
-    g_auto(GStrv) parts = NULL;
 
     drover_pacemaker_init(name);
     drover_log_fini(); /* what an earlier call set up */
-    parts = g_strsplit(name, "%", -1);
     g_free(tag);
-    tag = g_strjoinv("%%", parts);
+    tag = g_strndup(name, TAG_MAX);
+    g_strdelimit(tag, "%", '_');
     qb_log_ctl2(QB_LOG_SYSLOG, QB_LOG_CONF_IDENT, QB_LOG_CTL2_S(name));
     qb_log_filter_fn_set(quiet_chatty_callsites);
 
@@ -178,6 +180,9 @@ drover_log_init(const char *name, enum drover_log_mode mode)
 
         if (code >= 0) {
             qb_log_ctl(QB_LOG_SYSLOG, QB_LOG_CONF_FACILITY, code);
+            /* not Pacemaker's format nor its 256-byte lines */
+            qb_log_format_set(QB_LOG_SYSLOG, "%p: %b");
+            qb_log_ctl(QB_LOG_SYSLOG, QB_LOG_CONF_MAX_LINE_LEN, QB_LOG_MAX_LEN);
             enable_target(QB_LOG_SYSLOG, file_priority);
         }
     }

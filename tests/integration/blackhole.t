@@ -13,7 +13,10 @@
 # takes 3-4 s to start on a loaded Debian 13 node (libvirt 11 reads each of
 # QEMU 10's CPU properties on its own under TCG), and a migration that
 # moves no data within the stall timeout is abandoned.
-# shellcheck disable=SC2317  # predicates called through ok/wait_for
+#
+# Then the same fallback with a bandwidth budget on lm2 and a limit on
+# lm1: the slot follows the migration to lm2 (docs/slots.md).
+# shellcheck disable=SC2317,SC2016  # predicates called through ok/wait_for; scripts run on nodes
 . "$(dirname "$0")/../lab/lib.sh"
 
 export LAB_VM_AGENT=ocf:drover:VirtualDomain
@@ -50,6 +53,51 @@ ok "...and lm2 took over" \
 cmp_ok "${sent[lm2]}" -ge $((40 * 1048576)) "memory over lm2 ($(mib "${sent[lm2]}"))"
 vm_not_restarted vm1
 "$LAB" fault undrop "$target" lm1 >/dev/null
+
+# --- the slot follows the network --------------------------------------------
+# After the fallback the migration holds a slot on lm2: lm2's bandwidth
+# budget (10 MiB/s, under the VM's own 20) paces it, by lm2's byte
+# counters, and lm1's limit of one migration is free meanwhile.
+budget=10
+on n1 crm_attribute --type crm_config --name drover-network-lm2-bandwidth --update "$budget"
+on n1 crm_attribute --type crm_config --name drover-network-lm1-max-migrations --update 1
+from=$(vm_node vm1)
+"$LAB" fault drop "$(other_node "$from")" lm1 tcp dport 49152-49215 quota over 40 mbytes >/dev/null
+# every 0.5 s on the source: TIME LM2_TX_BYTES NETWORK (of vm1's slot, "-" for none)
+on "$from" bash -c 'while :; do
+        net=$("$0" slots 2>/dev/null | awk "\$2 == \"vm1\" && \$1 == \"holds\" { print \$5 }")
+        echo "$(date +%s.%N) $(cat /sys/class/net/lm2/statistics/tx_bytes) ${net:--}"
+        sleep 0.5
+    done' "$LAB_REPO/build/drover" >"$LAB_DIR/slot-network.log" 2>/dev/null &
+sampler=$!
+ok "vm1 moves again, lm1 failing" move_vm vm1
+# lab exec's loop dies with it (the other release's lab runs its own)
+pkill -P "$sampler" 2>/dev/null
+kill "$sampler" 2>/dev/null
+wait "$sampler" 2>/dev/null
+"$LAB" fault undrop "$(other_node "$from")" lm1 >/dev/null
+ok "...lm2 took over again" \
+    logged "vm1: giving back the slot on lm1 for one on lm2"
+# MiB/s of lm2 between two samples that both saw vm1's slot there
+lm2_rates() {
+    awk 'NR > 1 && $3 == "lm2" && last == "lm2" {
+            printf "%.2f\n", ($2 - b) / ($1 - t) / 1048576 }
+        { t = $1; b = $2; last = $3 }' "$LAB_DIR/slot-network.log" | sort -n
+}
+median() { awk '{ v[NR] = $1 } END { if (NR) printf "%.1f\n", v[int((NR + 1) / 2)]; else print -1 }'; }
+on_lm1_while_lm2_moves() { # samples where lm2 sent > 1 MiB but vm1's slot was lm1's
+    awk 'NR > 1 && $3 == "lm1" && $2 - b > 1048576 { n++ } { b = $2 } END { print n + 0 }' \
+        "$LAB_DIR/slot-network.log"
+}
+diag "drover slots on $from, vm1's network every 0.5 s: $(awk '{ print $3 }' "$LAB_DIR/slot-network.log" | uniq -c | xargs)"
+cmp_ok "$(lm2_rates | wc -l)" -ge 3 "drover slots shows vm1 holding a slot on lm2 while it moves"
+is "$(on_lm1_while_lm2_moves)" 0 "...and none on lm1 meanwhile: lm1's limit is free"
+rate=$(lm2_rates | median)
+ok "lm2's budget holds: $rate MiB/s (median) for $budget MiB/s" \
+    awk -v r="$rate" -v b="$budget" 'BEGIN { exit !(r > 0 && r <= b * 1.1) }'
+vm_not_restarted vm1
+on n1 crm_attribute --type crm_config --name drover-network-lm2-bandwidth --delete
+on n1 crm_attribute --type crm_config --name drover-network-lm1-max-migrations --delete
 
 ok "crm_verify -L: configuration valid" on n1 crm_verify -L
 lab_stop
