@@ -57,7 +57,15 @@ vm_not_restarted vm1
 # --- the slot follows the network --------------------------------------------
 # After the fallback the migration holds a slot on lm2: lm2's bandwidth
 # budget (10 MiB/s, under the VM's own 20) paces it, by lm2's byte
-# counters, and lm1's limit of one migration is free meanwhile.
+# counters, and lm1's limit of one migration is free meanwhile.  With a
+# usual downtime (QEMU sends a migration's last pages unpaced: with 60 s
+# it would send them all that way); the parameter's change starts vm1
+# again, before the move.
+on n1 crm_resource --resource vm1 --set-parameter migration_downtime \
+    --parameter-value 500 >/dev/null
+vm1_started() { [ "$(vm_role vm1)" = Started ] && guest_ready vm1; }
+sleep 5
+ok "vm1 runs again with migration_downtime=500" wait_for --timeout 120 vm1_started
 budget=10
 on n1 crm_attribute --type crm_config --name drover-network-lm2-bandwidth --update "$budget"
 on n1 crm_attribute --type crm_config --name drover-network-lm1-max-migrations --update 1
