@@ -266,7 +266,7 @@ SHELL_SCRIPTS = tests/lab/lab tests/lab/node-init tests/lab/lib.sh tests/lab/dem
 # 13), selftest.t on both, the two labs side by side; files marked
 # "# lab: runs alone" run after the others, one release at a time
 # (tests/lab/suites).  docs/design.md says why.
-LAB_ON_13 := docs health vm-agent misconfig postcopy drain
+LAB_ON_13 := docs health vm-agent misconfig drain
 LAB_SPLIT := tests/lab/selftest.t $(foreach t,$(filter-out tests/lab/selftest.t,$(LAB_TESTS)),\
 	$(if $(filter $(basename $(notdir $(t))),$(LAB_ON_13)),13,12):$(t))
 LAB_HELPERS = $(SLOT_LATENCY) $(HANG_FS)

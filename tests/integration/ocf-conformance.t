@@ -106,7 +106,9 @@ on n2 setsid -f busybox nc -ll -p "$OCFT_REMOTE_PORT" -e /bin/bash \
 ok "a remote shell for ocft answers on n2" \
     wait_for --timeout 10 on n1 busybox nc -w 1 n2 "$OCFT_REMOTE_PORT" </dev/null
 t0=$(lab_now)
-out=$(timeout 300 "$LAB" exec n1 "$OCFT_DIR/run" --config "$xml" 2>&1)
+# a bound on a hang, not on speed: 30 cases take 2-3 minutes here alone,
+# 5 with another lab beside this one
+out=$(timeout 600 "$LAB" exec n1 "$OCFT_DIR/run" --config "$xml" 2>&1)
 rc=$?
 t_ocft=$(lab_since "$t0")
 out=$(sed 's/\x1b\[[0-9;]*m//g' <<<"$out")
