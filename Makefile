@@ -260,12 +260,11 @@ SHELL_SCRIPTS = tests/lab/lab tests/lab/node-init tests/lab/lib.sh tests/lab/dem
 
 # Scenarios on the real lab cluster (needs root); each test file brings its
 # own lab up and always takes it down.  Every scenario passes on Debian 12
-# nodes and on Debian 13 nodes (check-lab-both: about 100 minutes here);
+# nodes and on Debian 13 nodes (check-lab-both: about 80 minutes here);
 # make check, which must stay within the hour, runs each one once: those in
 # LAB_ON_13 on 13 nodes, the others on 12 (upgrade.t takes 12's nodes to
-# 13), selftest.t on both, the two labs side by side; files marked
-# "# lab: runs alone" run after the others, one release at a time
-# (tests/lab/suites).  docs/design.md says why.
+# 13), selftest.t on both, one lab at a time (tests/lab/suites).
+# docs/design.md says why.
 LAB_ON_13 := docs health vm-agent misconfig drain
 LAB_SPLIT := tests/lab/selftest.t $(foreach t,$(filter-out tests/lab/selftest.t,$(LAB_TESTS)),\
 	$(if $(filter $(basename $(notdir $(t))),$(LAB_ON_13)),13,12):$(t))

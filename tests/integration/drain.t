@@ -3,7 +3,6 @@
 # the planned order (from the executors' migration times), to the planned
 # targets, within the targets' memory; n1 ends empty and in standby, each
 # VM on one node; drover undrain --failback brings them back.
-# lab: runs alone (tests/lab/suites): six VMs migrating at once load two cores
 # shellcheck disable=SC2317,SC2016  # predicates called through ok/wait_for/eval
 . "$(dirname "$0")/../lab/lib.sh"
 

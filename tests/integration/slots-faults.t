@@ -2,7 +2,6 @@
 # Migration slots on the lab, continued: a network's bandwidth budget
 # shared by the migrations on it (measured on the interface), and slots
 # freed when their holder dies — SIGKILLed agent, crashed node.
-# lab: runs alone (tests/lab/suites): its timing bounds (a slot freed within the token timeout + 1 s) need the machine
 # shellcheck disable=SC2317,SC2016  # predicates called through ok/wait_for/eval
 . "$(dirname "$0")/../lab/lib.sh"
 

@@ -4,7 +4,6 @@
 # outgoing and incoming migrations, and the cluster's total, within their
 # limits.  Concurrency is measured from libvirt (each node's running
 # migration jobs, sampled), not from what the agents say.
-# lab: runs alone (tests/lab/suites): eight VMs migrating at once load two cores
 # shellcheck disable=SC2317,SC2016  # predicates called through ok/wait_for/eval
 . "$(dirname "$0")/../lab/lib.sh"
 
