@@ -119,7 +119,7 @@ MAN_PAGES := $(BUILD)/man/drover.8 \
 PC_FILE := $(BUILD)/libdrover.pc
 
 .PHONY: all deps check check-all check-unit check-valgrind check-cli check-man check-packages \
-	check-lab check-lab-12 check-lab-13 check-lab-both check-release-13 check-release-13-more lab-helpers lab-down release-13 lint-shell demo bench install format format-check \
+	check-lab check-lab-12 check-lab-13 check-lab-both options-doc check-release-13 check-release-13-more lab-helpers lab-down release-13 lint-shell demo bench install format format-check \
 	clean help fuzz check-fuzz dist deb rpm soak coverage
 
 # Keep objects between builds (they are intermediate for the programs)
@@ -145,6 +145,7 @@ help:
 	@echo "make rpm           RPM packages in build/rpm (rpmbuild)"
 	@echo "make format-check  clang-format check of all C sources"
 	@echo "make coverage      line coverage by the unit and CLI tests (gcov)"
+	@echo "make options-doc   docs/options.md from the option table (lib/options.c)"
 	@echo "make fuzz          libFuzzer on every parser of outside input,"
 	@echo "                   FUZZ_SECONDS=60 each (check-fuzz: 5 s each)"
 
@@ -244,6 +245,11 @@ check-cli: $(DROVER)
 
 check-man: $(MAN_PAGES) $(AGENTS) $(DROVER)
 	tests/man/check $(BUILD)
+
+# docs/options.md, from the option table (lib/options.c); check-man fails
+# when it is stale
+options-doc: $(DROVER)
+	$(DROVER) help --markdown >docs/options.md
 
 # The packages build (lintian clean) and the .deb set installs and purges
 check-packages: deb rpm

@@ -12,6 +12,7 @@
 #include <drover/slot_group.h>
 
 #include "drover_private.h"
+#include "options.h"
 
 /* The VirtualDomain parameter naming a VM's own order of networks */
 #define DROVER_VM_NETWORKS_PARAM "migration_networks"
@@ -301,80 +302,10 @@ check_health_agents(const drover_cib_t *cib, GPtrArray *problems)
     }
 }
 
-static void
-check_limit(GPtrArray *problems, const char *subject, const char *name,
-            const char *value)
-{
-    g_autoptr(GString) reason = g_string_new(NULL);
-    int limit;
-
-    if (value != NULL && drover_limit_parse(value, &limit, reason) != 0) {
-        add_problem(problems, DROVER_PROBLEM_ERROR, subject, name, value,
-                    reason->str);
-    }
-}
-
 static int
 compare_names(const void *a, const void *b)
 {
     return strcmp(*(const char *const *) a, *(const char *const *) b);
-}
-
-/* The migration limits (docs/slots.md): whole numbers, known networks */
-static void
-check_limits(const drover_cib_t *cib, const GPtrArray *networks,
-             GPtrArray *problems)
-{
-    g_autoptr(GPtrArray) nodes = drover_cib_nodes(cib);
-    g_autoptr(GHashTable) properties =
-        drover_cib_properties(cib, "drover-network-");
-    g_autofree gpointer *names = NULL;
-    guint n_names = 0;
-
-    for (guint i = 0; i < nodes->len; i++) {
-        drover_cib_node_t *node = g_ptr_array_index(nodes, i);
-        g_autofree char *subject = g_strdup_printf("node %s", node->name);
-
-        check_limit(problems, subject, DROVER_MAX_OUTGOING_ATTR,
-                    drover_cib_node_attr(cib, node->name,
-                                         DROVER_MAX_OUTGOING_ATTR,
-                                         DROVER_ATTR_PERMANENT));
-        check_limit(problems, subject, DROVER_MAX_INCOMING_ATTR,
-                    drover_cib_node_attr(cib, node->name,
-                                         DROVER_MAX_INCOMING_ATTR,
-                                         DROVER_ATTR_PERMANENT));
-    }
-    check_limit(problems, "cluster", DROVER_MAX_MIGRATIONS_PROPERTY,
-                drover_cib_property(cib, DROVER_MAX_MIGRATIONS_PROPERTY));
-    names = g_hash_table_get_keys_as_array(properties, &n_names);
-    qsort(names, n_names, sizeof(*names), compare_names);
-    for (guint k = 0; k < n_names; k++) {
-        const char *name = names[k];
-        const char *value = g_hash_table_lookup(properties, name);
-        bool known = false;
-
-        for (guint i = 0; networks != NULL && i < networks->len; i++) {
-            drover_network_t *n = g_ptr_array_index(networks, i);
-            g_autofree char *max =
-                drover_network_property(n->name, "max-migrations");
-            g_autofree char *bandwidth =
-                drover_network_property(n->name, "bandwidth");
-            g_autofree char *transport = drover_transport_property(n->name);
-
-            if (strcmp(name, max) == 0 || strcmp(name, bandwidth) == 0) {
-                check_limit(problems, "cluster", name, value);
-                known = true;
-            }
-            known = known || strcmp(name, transport) == 0;
-        }
-        if (!known) {
-            add_problem(problems, DROVER_PROBLEM_ERROR, "cluster", name, value,
-                        "Not an option of any migration network "
-                        "(" DROVER_NETWORKS_PROPERTY
-                        "): drover-network-NAME-max-migrations, "
-                        "-bandwidth or -transport of a listed NAME");
-        }
-    }
 }
 
 /* A node's limit (a node attribute), its default when unset or invalid */
@@ -447,40 +378,6 @@ check_migration_limit(const drover_cib_t *cib, GPtrArray *problems)
     }
 }
 
-/* The cluster properties an admin sets (docs/); drover-network-NAME-*
- * are check_limits()' */
-static const char *const known_properties[] = {
-    DROVER_NETWORKS_PROPERTY,
-    DROVER_MAX_MIGRATIONS_PROPERTY,
-    DROVER_SLOTS_PROTOCOL_PROPERTY,
-    DROVER_HEALTH_TLS_PROPERTY,
-    DROVER_HEALTH_TLS_DIR_PROPERTY,
-    DROVER_HEALTH_TLS_WARN_PROPERTY,
-    DROVER_HEALTH_SSH_PROPERTY,
-    DROVER_HEALTH_SSH_KNOWN_PROPERTY,
-    DROVER_HEALTH_LDAP_URI_PROPERTY,
-    DROVER_HEALTH_LDAP_BASE_PROPERTY,
-    DROVER_HEALTH_LDAP_FILTER_PROPERTY,
-    DROVER_HEALTH_LDAP_EXPECT_PROPERTY,
-    DROVER_HEALTH_LDAP_BIND_PROPERTY,
-    DROVER_HEALTH_LDAP_SECRET_PROPERTY,
-    NULL,
-};
-
-/* The permanent node attributes an admin sets, and those drover drain
- * writes */
-static const char *const admin_node_attrs[] = {
-    DROVER_INCOMING_ATTR,
-    DROVER_MAX_OUTGOING_ATTR,
-    DROVER_MAX_INCOMING_ATTR,
-    NULL,
-};
-static const char *const drain_node_attrs[] = {
-    DROVER_DRAIN_STATE_ATTR,
-    DROVER_DRAIN_PLAN_ATTR,
-    NULL,
-};
-
 /* Levenshtein distance of \p a and \p b (short names only) */
 static size_t
 edit_distance(const char *a, const char *b)
@@ -527,23 +424,119 @@ nearest(const char *name, const char *const *names)
                           : g_strdup("");
 }
 
-static bool
-listed(const char *name, const char *const *names)
+/* The names of the table's rows of \p scope, for nearest() */
+static GPtrArray *
+option_names(drover_option_scope_t scope)
 {
-    for (size_t i = 0; names[i] != NULL; i++) {
-        if (strcmp(name, names[i]) == 0) {
+    GPtrArray *names = g_ptr_array_new();
+
+    for (const drover_option_t *o = drover__options; o->name != NULL; o++) {
+        if (o->scope == scope) {
+            g_ptr_array_add(names, (gpointer) o->name);
+        }
+    }
+    g_ptr_array_add(names, NULL);
+    return names;
+}
+
+/* Whether \p name is an option of a network in \p networks */
+static bool
+of_listed_network(const drover_option_t *option, const char *name,
+                  const GPtrArray *networks)
+{
+    g_autofree char *network = drover__option_name_part(option->name, name);
+
+    for (guint i = 0; networks != NULL && i < networks->len; i++) {
+        const drover_network_t *n = g_ptr_array_index(networks, i);
+
+        if (g_strcmp0(n->name, network) == 0) {
             return true;
         }
     }
     return false;
 }
 
-/* Every drover-* property and permanent node attribute is one drover
- * reads, in the place it reads it (errors); admin-set node attributes are
- * permanent (a transient one is ignored and gone at the next reboot: a
- * warning, as the permanent one, or the default, still holds) */
+/* One drover-* cluster property against the option table: one drover
+ * reads, as a cluster property, with a valid value */
 static void
-check_names(const drover_cib_t *cib, GPtrArray *problems)
+check_property(const GPtrArray *networks, const char *name, const char *value,
+               GPtrArray *problems)
+{
+    const drover_option_t *o = drover__option_find(name);
+    g_autoptr(GString) reason = g_string_new(NULL);
+
+    if (g_str_has_prefix(name, "drover-network-")
+        && (o == NULL || o->scope != DROVER_OPTION_NETWORK
+            || !of_listed_network(o, name, networks))) {
+        add_problem(problems, DROVER_PROBLEM_ERROR, "cluster", name, value,
+                    "Not an option of any migration network "
+                    "(" DROVER_NETWORKS_PROPERTY
+                    "): drover-network-NAME-max-migrations, "
+                    "-bandwidth or -transport of a listed NAME");
+    } else if (o != NULL && o->scope == DROVER_OPTION_NODE) {
+        add_problem(problems, DROVER_PROBLEM_ERROR, "cluster", name, value,
+                    "A node attribute, not a cluster property: set it "
+                    "with crm_attribute --node NODE --name NAME "
+                    "(this property is ignored)");
+    } else if (o == NULL
+               || (o->scope != DROVER_OPTION_CLUSTER
+                   && o->scope != DROVER_OPTION_NETWORK)) {
+        g_autoptr(GPtrArray) names = option_names(DROVER_OPTION_CLUSTER);
+        g_autofree char *guess =
+            nearest(name, (const char *const *) names->pdata);
+
+        add_problemf(problems, DROVER_PROBLEM_ERROR, "cluster", name, value,
+                     "Not a drover cluster property (this one is "
+                     "ignored)%s",
+                     guess);
+    } else if (!drover__option_valid(o, value, reason)) {
+        add_problem(problems, DROVER_PROBLEM_ERROR, "cluster", name, value,
+                    reason->str);
+    }
+}
+
+/* One drover-* permanent node attribute against the option table */
+static void
+check_node_attr(const char *subject, const char *name, const char *value,
+                GPtrArray *problems)
+{
+    const drover_option_t *o = drover__option_find(name);
+    g_autoptr(GString) reason = g_string_new(NULL);
+
+    if (o == NULL) {
+        g_autoptr(GPtrArray) names = option_names(DROVER_OPTION_NODE);
+        g_autofree char *guess =
+            nearest(name, (const char *const *) names->pdata);
+
+        add_problemf(problems, DROVER_PROBLEM_ERROR, subject, name, value,
+                     "Not a drover node attribute (this one is ignored)%s",
+                     guess);
+    } else if (o->scope == DROVER_OPTION_CLUSTER
+               || o->scope == DROVER_OPTION_NETWORK) {
+        add_problem(problems, DROVER_PROBLEM_ERROR, subject, name, value,
+                    "A cluster property, not a node attribute: set it with "
+                    "crm_attribute --type crm_config --name NAME (this "
+                    "attribute is ignored)");
+    } else if (o->scope == DROVER_OPTION_STATUS) {
+        add_problem(problems, DROVER_PROBLEM_ERROR, subject, name, value,
+                    "drover's agents publish this one as a transient or "
+                    "private attribute; a permanent one is ignored: delete "
+                    "it");
+    } else if (!drover__option_valid(o, value, reason)) {
+        add_problem(problems, DROVER_PROBLEM_ERROR, subject, name, value,
+                    reason->str);
+    }
+}
+
+/* Every drover-* cluster property and permanent node attribute against the
+ * option table (lib/options.c).  The network list and the incoming
+ * policies are checked against each other (drover_config_check(),
+ * check_nodes()).  Admin-set node attributes are permanent: a transient one
+ * is ignored and gone at the next reboot (a warning, as the permanent one,
+ * or the default, still holds). */
+static void
+check_options(const drover_cib_t *cib, const GPtrArray *networks,
+              GPtrArray *problems)
 {
     g_autoptr(GHashTable) properties = drover_cib_properties(cib, "drover-");
     g_autoptr(GPtrArray) nodes = drover_cib_nodes(cib);
@@ -553,26 +546,8 @@ check_names(const drover_cib_t *cib, GPtrArray *problems)
     names = g_hash_table_get_keys_as_array(properties, &n_names);
     qsort(names, n_names, sizeof(*names), compare_names);
     for (guint k = 0; k < n_names; k++) {
-        const char *name = names[k];
-        const char *value = g_hash_table_lookup(properties, name);
-        g_autofree char *guess = NULL;
-
-        if (listed(name, known_properties)
-            || g_str_has_prefix(name, "drover-network-")) {
-            continue;
-        }
-        if (listed(name, admin_node_attrs)) {
-            add_problem(problems, DROVER_PROBLEM_ERROR, "cluster", name, value,
-                        "A node attribute, not a cluster property: set it "
-                        "with crm_attribute --node NODE --name NAME "
-                        "(this property is ignored)");
-            continue;
-        }
-        guess = nearest(name, known_properties);
-        add_problemf(problems, DROVER_PROBLEM_ERROR, "cluster", name, value,
-                     "Not a drover cluster property (this one is "
-                     "ignored)%s",
-                     guess);
+        check_property(networks, names[k],
+                       g_hash_table_lookup(properties, names[k]), problems);
     }
     for (guint i = 0; i < nodes->len; i++) {
         drover_cib_node_t *node = g_ptr_array_index(nodes, i);
@@ -585,57 +560,24 @@ check_names(const drover_cib_t *cib, GPtrArray *problems)
         attrs = g_hash_table_get_keys_as_array(permanent, &n);
         qsort(attrs, n, sizeof(*attrs), compare_names);
         for (guint k = 0; k < n; k++) {
-            const char *name = attrs[k];
-            const char *value = g_hash_table_lookup(permanent, name);
-            g_autofree char *guess = NULL;
-
-            if (listed(name, admin_node_attrs)
-                || listed(name, drain_node_attrs)) {
-                continue;
-            }
-            if (listed(name, known_properties)
-                || g_str_has_prefix(name, "drover-network-")) {
-                add_problem(problems, DROVER_PROBLEM_ERROR, subject, name,
-                            value,
-                            "A cluster property, not a node attribute: set "
-                            "it with crm_attribute --type crm_config "
-                            "--name NAME (this attribute is ignored)");
-                continue;
-            }
-            guess = nearest(name, admin_node_attrs);
-            add_problemf(problems, DROVER_PROBLEM_ERROR, subject, name, value,
-                         "Not a drover node attribute (this one is "
-                         "ignored)%s",
-                         guess);
+            check_node_attr(subject, attrs[k],
+                            g_hash_table_lookup(permanent, attrs[k]), problems);
         }
-        for (size_t a = 0; admin_node_attrs[a] != NULL; a++) {
-            const char *value = drover_cib_node_attr(
-                cib, node->name, admin_node_attrs[a], DROVER_ATTR_TRANSIENT);
+        for (const drover_option_t *o = drover__options; o->name != NULL; o++) {
+            const char *value =
+                (o->scope == DROVER_OPTION_NODE) ? drover_cib_node_attr(
+                    cib, node->name, o->name, DROVER_ATTR_TRANSIENT)
+                                                 : NULL;
 
             if (value != NULL) {
-                add_problem(problems, DROVER_PROBLEM_WARNING, subject,
-                            admin_node_attrs[a], value,
+                add_problem(problems, DROVER_PROBLEM_WARNING, subject, o->name,
+                            value,
                             "Transient (--lifetime reboot): drover reads "
                             "only the permanent one; set it without "
                             "--lifetime and delete this one");
             }
         }
     }
-}
-
-/* One of \p words, else an error naming them */
-static void
-check_word(GPtrArray *problems, const drover_cib_t *cib, const char *name,
-           const char *words)
-{
-    const char *value = drover_cib_property(cib, name);
-    g_auto(GStrv) list = g_strsplit(words, " ", -1);
-
-    if (value == NULL || g_strv_contains((const char *const *) list, value)) {
-        return;
-    }
-    add_problemf(problems, DROVER_PROBLEM_ERROR, "cluster", name, value,
-                 "Expected one of: %s", words);
 }
 
 /* The directory check runs with a URI and a base, and only then: a setting
@@ -671,47 +613,24 @@ check_ldap_needs(const drover_cib_t *cib, const char *uri, GPtrArray *problems)
     }
 }
 
-/* The health checks' settings (docs/health.md) and the slot protocol */
+/* What the table cannot see: settings that need each other */
 static void
-check_settings(const drover_cib_t *cib, GPtrArray *problems)
+check_ldap(const drover_cib_t *cib, GPtrArray *problems)
 {
-    const char *warn =
-        drover_cib_property(cib, DROVER_HEALTH_TLS_WARN_PROPERTY);
     const char *uri = drover_cib_property(cib, DROVER_HEALTH_LDAP_URI_PROPERTY);
-    gint64 days = 0;
+    g_autofree char *clear = NULL;
 
-    check_word(problems, cib, DROVER_HEALTH_TLS_PROPERTY, "on off auto");
-    check_word(problems, cib, DROVER_HEALTH_SSH_PROPERTY, "on off auto");
-    check_word(problems, cib, DROVER_SLOTS_PROTOCOL_PROPERTY, "1 2");
-    if (warn != NULL
-        && !g_ascii_string_to_signed(warn, 10, 0, 3650, &days, NULL)) {
-        add_problem(problems, DROVER_PROBLEM_ERROR, "cluster",
-                    DROVER_HEALTH_TLS_WARN_PROPERTY, warn,
-                    "Expected a number of days from 0 to 3650");
-    }
     check_ldap_needs(cib, uri, problems);
-    if (uri != NULL) {
-        g_auto(GStrv) list = g_strsplit_set(uri, " \t,", -1);
-        g_autofree char *clear = NULL;
-
-        for (char **u = list; *u != NULL; u++) {
-            if (**u != '\0' && !g_str_has_prefix(*u, "ldap://")
-                && !g_str_has_prefix(*u, "ldaps://")) {
-                add_problemf(problems, DROVER_PROBLEM_ERROR, "cluster",
-                             DROVER_HEALTH_LDAP_URI_PROPERTY, uri,
-                             "'%s' is not an ldap:// or ldaps:// URI", *u);
-            }
-        }
-        if (drover_cib_property(cib, DROVER_HEALTH_LDAP_SECRET_PROPERTY) != NULL
-            && (clear = drover_ldap_uri_in_clear(uri)) != NULL) {
-            add_problemf(problems, DROVER_PROBLEM_ERROR, "cluster",
-                         DROVER_HEALTH_LDAP_URI_PROPERTY, uri,
-                         "With " DROVER_HEALTH_LDAP_SECRET_PROPERTY
-                         " the password would go in clear to %s: give "
-                         "ldaps:// URIs only (StartTLS is not supported), or "
-                         "no password file to bind anonymously",
-                         clear);
-        }
+    if (uri != NULL
+        && drover_cib_property(cib, DROVER_HEALTH_LDAP_SECRET_PROPERTY) != NULL
+        && (clear = drover_ldap_uri_in_clear(uri)) != NULL) {
+        add_problemf(problems, DROVER_PROBLEM_ERROR, "cluster",
+                     DROVER_HEALTH_LDAP_URI_PROPERTY, uri,
+                     "With " DROVER_HEALTH_LDAP_SECRET_PROPERTY
+                     " the password would go in clear to %s: give "
+                     "ldaps:// URIs only (StartTLS is not supported), or "
+                     "no password file to bind anonymously",
+                     clear);
     }
 }
 
@@ -729,22 +648,11 @@ drover_config_check(const drover_cib_t *cib)
                     DROVER_NETWORKS_PROPERTY, list, reason->str);
         valid = false;
     }
-    for (guint i = 0; networks != NULL && i < networks->len; i++) {
-        drover_network_t *n = g_ptr_array_index(networks, i);
-        g_autofree char *property = drover_transport_property(n->name);
-        const char *value = drover_cib_property(cib, property);
-
-        if (drover_transport_parse(value, &n->transport, reason) != 0) {
-            add_problem(problems, DROVER_PROBLEM_ERROR, "cluster", property,
-                        value, reason->str);
-        }
-    }
     check_nodes(cib, networks, valid, problems);
     check_resources(cib, networks, valid, problems);
     check_health_agents(cib, problems);
-    check_names(cib, problems);
-    check_settings(cib, problems);
-    check_limits(cib, networks, problems);
+    check_options(cib, networks, problems);
+    check_ldap(cib, problems);
     check_migration_limit(cib, problems);
     return problems;
 }

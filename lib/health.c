@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <ifaddrs.h>
 #include <netdb.h>
 #include <string.h>
@@ -30,6 +31,8 @@
 #include <drover/record.h>
 #include <drover/spawn.h>
 #include <drover/virt.h>
+
+#include "options.h"
 
 const char *
 drover_health_str(drover_health_t status)
@@ -908,50 +911,52 @@ drover_health_tls_from_cib(const drover_cib_t *cib, const char *node,
                            drover_deadline_t deadline, GPtrArray *results)
 {
     gint64 started = g_get_monotonic_time();
-    const char *mode = drover_cib_property(cib, DROVER_HEALTH_TLS_PROPERTY);
+    const char *how = drover_cib_property(cib, DROVER_HEALTH_TLS_PROPERTY);
     const char *warn =
         drover_cib_property(cib, DROVER_HEALTH_TLS_WARN_PROPERTY);
     g_autofree char *tls_networks = NULL;
-    gint64 warn_days = 30;
+    const char *days =
+        drover__option_or_default(DROVER_HEALTH_TLS_WARN_PROPERTY, warn);
+    int warn_days = atoi(days); /* valid: 0 to 3650 */
     bool check = false;
     bool transport_tls = false;
 
-    if (warn != NULL
-        && !g_ascii_string_to_signed(warn, 10, 0, 3650, &warn_days, NULL)) {
+    if (warn != NULL && days != warn) {
         g_ptr_array_add(
             results,
             result("tls", DROVER_HEALTH_TLS_WARN_PROPERTY, started,
                    DROVER_HEALTH_WARNING,
                    g_strdup_printf("'%s' is not a number of days from 0 to "
-                                   "3650; 30 used",
-                                   warn)));
-        warn_days = 30;
+                                   "3650; %s used",
+                                   warn, days)));
     }
     tls_networks = drover_tls_networks(cib);
     transport_tls = (tls_networks != NULL);
-    if (mode == NULL || strcmp(mode, "auto") == 0) {
+    if (how == NULL) {
+        how = drover__option_or_default(DROVER_HEALTH_TLS_PROPERTY, NULL);
+    }
+    if (strcmp(how, "auto") == 0) {
         check = transport_tls;
-    } else if (strcmp(mode, "on") == 0) {
+    } else if (strcmp(how, "on") == 0) {
         check = true;
-    } else if (strcmp(mode, "off") != 0) {
+    } else if (strcmp(how, "off") != 0) {
         g_ptr_array_add(results,
                         result("tls", DROVER_HEALTH_TLS_PROPERTY, started,
                                DROVER_HEALTH_WARNING,
                                g_strdup_printf("'%s' is not on, off or auto; "
                                                "not checked",
-                                               mode)));
+                                               how)));
     }
     if (check) {
         drover_health_tls(
             drover_cib_property(cib, DROVER_HEALTH_TLS_DIR_PROPERTY), node,
-            (int) warn_days, deadline, results);
+            warn_days, deadline, results);
     }
     if (check && transport_tls) {
         /* a tls transport is QEMU's own TLS (VIR_MIGRATE_TLS) */
         g_autofree char *dir = qemu_migration_cert_dir(deadline);
 
-        drover_health_tls_migration(dir, node, (int) warn_days, deadline,
-                                    results);
+        drover_health_tls_migration(dir, node, warn_days, deadline, results);
     }
 }
 
@@ -1179,23 +1184,26 @@ void
 drover_health_ssh_from_cib(const drover_cib_t *cib, const char *node,
                            drover_deadline_t deadline, GPtrArray *results)
 {
-    const char *mode = drover_cib_property(cib, DROVER_HEALTH_SSH_PROPERTY);
+    const char *how = drover_cib_property(cib, DROVER_HEALTH_SSH_PROPERTY);
     const char *files =
         drover_cib_property(cib, DROVER_HEALTH_SSH_KNOWN_PROPERTY);
     g_autoptr(GPtrArray) peers = NULL;
     bool check = false;
 
-    if (mode == NULL || strcmp(mode, "auto") == 0) {
+    if (how == NULL) {
+        how = drover__option_or_default(DROVER_HEALTH_SSH_PROPERTY, NULL);
+    }
+    if (strcmp(how, "auto") == 0) {
         check = any_vm_uses_ssh(cib);
-    } else if (strcmp(mode, "on") == 0) {
+    } else if (strcmp(how, "on") == 0) {
         check = true;
-    } else if (strcmp(mode, "off") != 0) {
+    } else if (strcmp(how, "off") != 0) {
         g_ptr_array_add(results,
                         result("ssh", DROVER_HEALTH_SSH_PROPERTY,
                                g_get_monotonic_time(), DROVER_HEALTH_WARNING,
                                g_strdup_printf("'%s' is not on, off or auto; "
                                                "not checked",
-                                               mode)));
+                                               how)));
     }
     if (!check) {
         return;
@@ -1207,8 +1215,9 @@ drover_health_ssh_from_cib(const drover_cib_t *cib, const char *node,
             break;
         }
     }
-    drover_health_ssh((files != NULL) ? files : DROVER_HEALTH_SSH_KNOWN_DEFAULT,
-                      peers, deadline, results);
+    drover_health_ssh(
+        drover__option_or_default(DROVER_HEALTH_SSH_KNOWN_PROPERTY, files),
+        peers, deadline, results);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1412,8 +1421,10 @@ drover_health_ldap(const drover_ldap_check_t *check, const char *node,
     c = g_new0(ldap_call_t, 1);
     c->uri = g_strdup(check->uri);
     c->base = g_strdup((check->base != NULL) ? check->base : "");
-    c->filter = expand_node_name(
-        (check->filter != NULL) ? check->filter : "(cn=%n)", node, true);
+    c->filter =
+        expand_node_name(drover__option_or_default(
+                             DROVER_HEALTH_LDAP_FILTER_PROPERTY, check->filter),
+                         node, true);
     expect = (check->expect != NULL)
                  ? expand_node_name(check->expect, node, false)
                  : NULL;

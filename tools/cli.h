@@ -80,6 +80,12 @@ const char *cli_xml_prop(xmlNode *node, const char *name);
 
 /* Subcommands */
 crm_exit_t cmd_config(cli_t *cli, int argc, char **argv);
+
+/*! \brief The SETTINGS section of drover(8), from lib/options.c */
+void cli_options_man(GString *man);
+
+/*! \brief docs/options.md, from lib/options.c */
+void cli_options_markdown(GString *md);
 crm_exit_t cmd_drain(cli_t *cli, int argc, char **argv);
 crm_exit_t cmd_networks(cli_t *cli, int argc, char **argv);
 crm_exit_t cmd_health(cli_t *cli, int argc, char **argv);

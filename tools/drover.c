@@ -23,8 +23,9 @@
 #define DEFAULT_TIMEOUT_S 30
 
 static const cli_command_t commands[] = {
-    { "config", "show|check",
-      "show drover's configuration in the cluster, or check it", cmd_config },
+    { "config", "show|check|options",
+      "show drover's settings in the cluster, check them, or list them all",
+      cmd_config },
     { "drain", "NODE [--dry-run|--wait|--cancel]",
       "empty a node in order, within the limits (or show the plan)",
       cmd_drain },
@@ -319,6 +320,7 @@ print_man(void)
 
         (void) cmd_help(&cli, 1, argv);
     }
+    cli_options_man(man);
     g_string_append(
         man, ".SH EXIT STATUS\n"
              "Pacemaker's exit codes: 0 success, 1 error, 64 bad usage, 69 "
@@ -338,10 +340,14 @@ print_man(void)
 }
 
 static gboolean help_man = FALSE;
+static gboolean help_markdown = FALSE;
 
 static GOptionEntry help_entries[] = {
     { "man", 0, 0, G_OPTION_ARG_NONE, &help_man,
       "Print the manual page drover(8), in roff", NULL },
+    { "markdown", 0, 0, G_OPTION_ARG_NONE, &help_markdown,
+      "Print docs/options.md, the table of drover's settings, in Markdown",
+      NULL },
     { 0 },
 };
 
@@ -351,10 +357,11 @@ cmd_help(cli_t *cli, int argc, char **argv)
     const cli_command_t *c = NULL;
     char *help_argv[] = { NULL, (char *) "--help", NULL };
     crm_exit_t rc = cli_parse(
-        cli, "help", "[COMMAND|--man]",
+        cli, "help", "[COMMAND|--man|--markdown]",
         "Without COMMAND, list the commands; with one, show its options and "
         "what it does (as 'drover COMMAND --help'); with --man, print the "
-        "manual page drover(8).",
+        "manual page drover(8); with --markdown, the table of settings "
+        "(docs/options.md).",
         help_entries, &argc, &argv);
 
     if (rc != CRM_EX_OK) {
@@ -362,6 +369,12 @@ cmd_help(cli_t *cli, int argc, char **argv)
     }
     if (help_man) {
         return print_man();
+    }
+    if (help_markdown) {
+        g_autoptr(GString) md = g_string_new(NULL);
+
+        cli_options_markdown(md);
+        return (fputs(md->str, stdout) < 0) ? CRM_EX_IOERR : CRM_EX_OK;
     }
     if (argc < 2) {
         print_commands(stdout);

@@ -369,19 +369,19 @@ START_TEST(names_and_settings)
     g_autoptr(GPtrArray) p = NULL;
     const char *expected[][3] = {
         { "cluster", "drover-frobnicate", "Not a drover cluster property" },
+        { "cluster", "drover-health-ldap-uri", "'http://x' is not an ldap://" },
+        { "cluster", "drover-health-tls", "Expected one of on, off or auto" },
+        { "cluster", "drover-health-tls-warn-days", "0 to 3650" },
         { "cluster", "drover-incoming", "A node attribute, not a cluster" },
         { "cluster", "drover-max-migration",
           "did you mean drover-max-migrations?" },
+        { "cluster", "drover-slots-protocol", "Expected one of 1 or 2" },
         { "node n1", "drover-incomming", "did you mean drover-incoming?" },
         { "node n1", "drover-migration-networks",
           "A cluster property, not a node attribute" },
         { "node n1", "drover-incoming", "Transient" },
-        { "cluster", "drover-health-tls", "Expected one of: on off auto" },
-        { "cluster", "drover-slots-protocol", "Expected one of: 1 2" },
-        { "cluster", "drover-health-tls-warn-days", "from 0 to 3650" },
         { "cluster", "drover-health-ldap-uri",
           "Needs drover-health-ldap-base" },
-        { "cluster", "drover-health-ldap-uri", "'http://x' is not an ldap://" },
         { "cluster", "drover-health-ldap-uri",
           "in clear to ldap://10.20.0.11" },
     };

@@ -25,6 +25,7 @@ sample(void)
 
     drover_output_set(p, "name", "drover-max-migrations");
     drover_output_set(p, "value", "4");
+    drover_output_set(p, "origin", "set");
     node = drover_output_add(nodes, "node");
     drover_output_set(node, "name", "n1");
     drover_output_set_bool(out, node, "online", true);

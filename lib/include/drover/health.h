@@ -113,8 +113,6 @@ void drover_health_tls_from_cib(const drover_cib_t *cib, const char *node,
 /* Cluster properties of the SSH check (docs/health.md) */
 #define DROVER_HEALTH_SSH_PROPERTY       "drover-health-ssh"
 #define DROVER_HEALTH_SSH_KNOWN_PROPERTY "drover-health-ssh-known-hosts"
-#define DROVER_HEALTH_SSH_KNOWN_DEFAULT                                        \
-    "/root/.ssh/known_hosts /etc/ssh/ssh_known_hosts"
 
 /*!
  * \brief Whether OpenSSH known_hosts \p text has a host key for \p host
