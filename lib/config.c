@@ -12,6 +12,7 @@
 #include <drover/slot_group.h>
 
 #include "drover_private.h"
+#include "config_private.h"
 #include "options.h"
 
 /* The VirtualDomain parameter naming a VM's own order of networks */
@@ -29,10 +30,10 @@ drover_problem_free(gpointer data)
     g_free(p);
 }
 
-static void
-add_problem(GPtrArray *problems, drover_problem_severity_t severity,
-            const char *subject, const char *name, const char *value,
-            const char *message)
+void
+drover__problem_add(GPtrArray *problems, drover_problem_severity_t severity,
+                    const char *subject, const char *name, const char *value,
+                    const char *message)
 {
     drover_problem_t *p = g_new0(drover_problem_t, 1);
 
@@ -44,10 +45,10 @@ add_problem(GPtrArray *problems, drover_problem_severity_t severity,
     g_ptr_array_add(problems, p);
 }
 
-static void G_GNUC_PRINTF(6, 7)
-    add_problemf(GPtrArray *problems, drover_problem_severity_t severity,
-                 const char *subject, const char *name, const char *value,
-                 const char *format, ...)
+void
+drover__problem_addf(GPtrArray *problems, drover_problem_severity_t severity,
+                     const char *subject, const char *name, const char *value,
+                     const char *format, ...)
 {
     g_autofree char *message = NULL;
     va_list ap;
@@ -55,7 +56,7 @@ static void G_GNUC_PRINTF(6, 7)
     va_start(ap, format);
     message = g_strdup_vprintf(format, ap);
     va_end(ap);
-    add_problem(problems, severity, subject, name, value, message);
+    drover__problem_add(problems, severity, subject, name, value, message);
 }
 
 /* "lm1 10.20.1.0/24, lm2 10.20.2.0/24,fd00::/64" */
@@ -185,16 +186,16 @@ check_node_networks(const drover_cib_t *cib, const GPtrArray *networks,
             networks, facts, node, g_ptr_array_index(policy->addresses, i));
 
         if (message != NULL) {
-            add_problem(problems, DROVER_PROBLEM_ERROR, subject,
-                        DROVER_INCOMING_ATTR, text, message);
+            drover__problem_add(problems, DROVER_PROBLEM_ERROR, subject,
+                                DROVER_INCOMING_ATTR, text, message);
             bad_address = true;
         }
     }
     why = bad_address ? NULL
                       : node_unreachable(networks, policy, text, facts, node);
     if (why != NULL) {
-        add_problem(problems, DROVER_PROBLEM_WARNING, subject,
-                    DROVER_INCOMING_ATTR, text, why);
+        drover__problem_add(problems, DROVER_PROBLEM_WARNING, subject,
+                            DROVER_INCOMING_ATTR, text, why);
     }
 }
 
@@ -221,10 +222,10 @@ check_nodes(const drover_cib_t *cib, const GPtrArray *networks,
         if (drover_incoming_parse((networks != NULL) ? networks : none, policy,
                                   &parsed, reason)
             != 0) {
-            add_problem(problems, DROVER_PROBLEM_ERROR, subject,
-                        DROVER_INCOMING_ATTR, policy, reason->str);
+            drover__problem_add(problems, DROVER_PROBLEM_ERROR, subject,
+                                DROVER_INCOMING_ATTR, policy, reason->str);
         } else if (networks == NULL && parsed->mode != DROVER_INCOMING_ANY) {
-            add_problem(
+            drover__problem_add(
                 problems, DROVER_PROBLEM_WARNING, subject, DROVER_INCOMING_ATTR,
                 policy,
                 "There are no migration networks (" DROVER_NETWORKS_PROPERTY
@@ -260,16 +261,17 @@ check_resources(const drover_cib_t *cib, const GPtrArray *networks,
             continue; /* unset, as the agent sees an empty value */
         }
         if (networks == NULL) {
-            add_problem(problems, DROVER_PROBLEM_WARNING, subject,
-                        DROVER_VM_NETWORKS_PARAM, order,
-                        "There are no migration networks "
-                        "(" DROVER_NETWORKS_PROPERTY " is not set): this "
-                        "order is ignored, and migrateuri and "
-                        "migration_network_suffix decide");
+            drover__problem_add(problems, DROVER_PROBLEM_WARNING, subject,
+                                DROVER_VM_NETWORKS_PARAM, order,
+                                "There are no migration networks "
+                                "(" DROVER_NETWORKS_PROPERTY
+                                " is not set): this "
+                                "order is ignored, and migrateuri and "
+                                "migration_network_suffix decide");
         } else if (drover_networks_order(networks, order, &parsed, reason)
                    != 0) {
-            add_problem(problems, DROVER_PROBLEM_ERROR, subject,
-                        DROVER_VM_NETWORKS_PARAM, order, reason->str);
+            drover__problem_add(problems, DROVER_PROBLEM_ERROR, subject,
+                                DROVER_VM_NETWORKS_PARAM, order, reason->str);
         }
     }
 }
@@ -291,13 +293,14 @@ check_health_agents(const drover_cib_t *cib, GPtrArray *problems)
         g_autofree char *subject = g_strdup_printf("resource %s", id);
 
         if (!drover_cib_is_true(allow)) {
-            add_problem(problems, DROVER_PROBLEM_ERROR, subject,
-                        "allow-unhealthy-nodes", allow,
-                        "A health agent must keep running on a red node: "
-                        "set meta allow-unhealthy-nodes=true (on the clone "
-                        "or the primitive), or Pacemaker stops it there, "
-                        "the colour goes, it starts again and turns red "
-                        "again");
+            drover__problem_add(
+                problems, DROVER_PROBLEM_ERROR, subject,
+                "allow-unhealthy-nodes", allow,
+                "A health agent must keep running on a red node: "
+                "set meta allow-unhealthy-nodes=true (on the clone "
+                "or the primitive), or Pacemaker stops it there, "
+                "the colour goes, it starts again and turns red "
+                "again");
         }
     }
 }
@@ -372,9 +375,9 @@ check_migration_limit(const drover_cib_t *cib, GPtrArray *problems)
             "%d (the lowest drover-max-outgoing/-incoming)",
             lowest);
 
-        add_problem(problems, DROVER_PROBLEM_WARNING, "cluster",
-                    "migration-limit", (value != NULL) ? value : "unset",
-                    message);
+        drover__problem_add(problems, DROVER_PROBLEM_WARNING, "cluster",
+                            "migration-limit",
+                            (value != NULL) ? value : "unset", message);
     }
 }
 
@@ -468,16 +471,18 @@ check_property(const GPtrArray *networks, const char *name, const char *value,
     if (g_str_has_prefix(name, "drover-network-")
         && (o == NULL || o->scope != DROVER_OPTION_NETWORK
             || !of_listed_network(o, name, networks))) {
-        add_problem(problems, DROVER_PROBLEM_ERROR, "cluster", name, value,
-                    "Not an option of any migration network "
-                    "(" DROVER_NETWORKS_PROPERTY
-                    "): drover-network-NAME-max-migrations, "
-                    "-bandwidth or -transport of a listed NAME");
+        drover__problem_add(problems, DROVER_PROBLEM_ERROR, "cluster", name,
+                            value,
+                            "Not an option of any migration network "
+                            "(" DROVER_NETWORKS_PROPERTY
+                            "): drover-network-NAME-max-migrations, "
+                            "-bandwidth or -transport of a listed NAME");
     } else if (o != NULL && o->scope == DROVER_OPTION_NODE) {
-        add_problem(problems, DROVER_PROBLEM_ERROR, "cluster", name, value,
-                    "A node attribute, not a cluster property: set it "
-                    "with crm_attribute --node NODE --name NAME "
-                    "(this property is ignored)");
+        drover__problem_add(problems, DROVER_PROBLEM_ERROR, "cluster", name,
+                            value,
+                            "A node attribute, not a cluster property: set it "
+                            "with crm_attribute --node NODE --name NAME "
+                            "(this property is ignored)");
     } else if (o == NULL
                || (o->scope != DROVER_OPTION_CLUSTER
                    && o->scope != DROVER_OPTION_NETWORK)) {
@@ -485,13 +490,14 @@ check_property(const GPtrArray *networks, const char *name, const char *value,
         g_autofree char *guess =
             nearest(name, (const char *const *) names->pdata);
 
-        add_problemf(problems, DROVER_PROBLEM_ERROR, "cluster", name, value,
-                     "Not a drover cluster property (this one is "
-                     "ignored)%s",
-                     guess);
+        drover__problem_addf(problems, DROVER_PROBLEM_ERROR, "cluster", name,
+                             value,
+                             "Not a drover cluster property (this one is "
+                             "ignored)%s",
+                             guess);
     } else if (!drover__option_valid(o, value, reason)) {
-        add_problem(problems, DROVER_PROBLEM_ERROR, "cluster", name, value,
-                    reason->str);
+        drover__problem_add(problems, DROVER_PROBLEM_ERROR, "cluster", name,
+                            value, reason->str);
     }
 }
 
@@ -508,23 +514,25 @@ check_node_attr(const char *subject, const char *name, const char *value,
         g_autofree char *guess =
             nearest(name, (const char *const *) names->pdata);
 
-        add_problemf(problems, DROVER_PROBLEM_ERROR, subject, name, value,
-                     "Not a drover node attribute (this one is ignored)%s",
-                     guess);
+        drover__problem_addf(
+            problems, DROVER_PROBLEM_ERROR, subject, name, value,
+            "Not a drover node attribute (this one is ignored)%s", guess);
     } else if (o->scope == DROVER_OPTION_CLUSTER
                || o->scope == DROVER_OPTION_NETWORK) {
-        add_problem(problems, DROVER_PROBLEM_ERROR, subject, name, value,
-                    "A cluster property, not a node attribute: set it with "
-                    "crm_attribute --type crm_config --name NAME (this "
-                    "attribute is ignored)");
+        drover__problem_add(
+            problems, DROVER_PROBLEM_ERROR, subject, name, value,
+            "A cluster property, not a node attribute: set it with "
+            "crm_attribute --type crm_config --name NAME (this "
+            "attribute is ignored)");
     } else if (o->scope == DROVER_OPTION_STATUS) {
-        add_problem(problems, DROVER_PROBLEM_ERROR, subject, name, value,
-                    "drover's agents publish this one as a transient or "
-                    "private attribute; a permanent one is ignored: delete "
-                    "it");
+        drover__problem_add(
+            problems, DROVER_PROBLEM_ERROR, subject, name, value,
+            "drover's agents publish this one as a transient or "
+            "private attribute; a permanent one is ignored: delete "
+            "it");
     } else if (!drover__option_valid(o, value, reason)) {
-        add_problem(problems, DROVER_PROBLEM_ERROR, subject, name, value,
-                    reason->str);
+        drover__problem_add(problems, DROVER_PROBLEM_ERROR, subject, name,
+                            value, reason->str);
     }
 }
 
@@ -570,11 +578,11 @@ check_options(const drover_cib_t *cib, const GPtrArray *networks,
                                                  : NULL;
 
             if (value != NULL) {
-                add_problem(problems, DROVER_PROBLEM_WARNING, subject, o->name,
-                            value,
-                            "Transient (--lifetime reboot): drover reads "
-                            "only the permanent one; set it without "
-                            "--lifetime and delete this one");
+                drover__problem_add(
+                    problems, DROVER_PROBLEM_WARNING, subject, o->name, value,
+                    "Transient (--lifetime reboot): drover reads "
+                    "only the permanent one; set it without "
+                    "--lifetime and delete this one");
             }
         }
     }
@@ -596,21 +604,39 @@ check_ldap_needs(const drover_cib_t *cib, const char *uri, GPtrArray *problems)
             const char *value = drover_cib_property(cib, settings[i]);
 
             if (value != NULL) {
-                add_problem(problems, DROVER_PROBLEM_ERROR, "cluster",
-                            settings[i], value,
-                            "Set without " DROVER_HEALTH_LDAP_URI_PROPERTY
-                            ": no directory is checked; set the URI "
-                            "(ldap:// or ldaps://) or delete this");
+                drover__problem_add(
+                    problems, DROVER_PROBLEM_ERROR, "cluster", settings[i],
+                    value,
+                    "Set without " DROVER_HEALTH_LDAP_URI_PROPERTY
+                    ": no directory is checked; set the URI "
+                    "(ldap:// or ldaps://) or delete this");
             }
         }
     } else if (drover_cib_property(cib, DROVER_HEALTH_LDAP_BASE_PROPERTY)
                == NULL) {
-        add_problem(problems, DROVER_PROBLEM_ERROR, "cluster",
-                    DROVER_HEALTH_LDAP_URI_PROPERTY, uri,
-                    "Needs " DROVER_HEALTH_LDAP_BASE_PROPERTY
-                    ": where the node entries are, e.g. "
-                    "ou=hosts,dc=example,dc=org");
+        drover__problem_add(problems, DROVER_PROBLEM_ERROR, "cluster",
+                            DROVER_HEALTH_LDAP_URI_PROPERTY, uri,
+                            "Needs " DROVER_HEALTH_LDAP_BASE_PROPERTY
+                            ": where the node entries are, e.g. "
+                            "ou=hosts,dc=example,dc=org");
     }
+}
+
+char *
+drover_ldap_uri_in_clear(const char *uris)
+{
+    g_auto(GStrv) list = g_strsplit_set(uris, " \t,", -1);
+
+    for (char **u = list; *u != NULL; u++) {
+        if (**u == '\0') {
+            continue;
+        }
+        /* lower case, interned; NULL for what is no URI (no ldaps://) */
+        if (g_strcmp0(g_uri_peek_scheme(*u), "ldaps") != 0) {
+            return g_strdup(*u);
+        }
+    }
+    return NULL;
 }
 
 /* What the table cannot see: settings that need each other */
@@ -624,13 +650,14 @@ check_ldap(const drover_cib_t *cib, GPtrArray *problems)
     if (uri != NULL
         && drover_cib_property(cib, DROVER_HEALTH_LDAP_SECRET_PROPERTY) != NULL
         && (clear = drover_ldap_uri_in_clear(uri)) != NULL) {
-        add_problemf(problems, DROVER_PROBLEM_ERROR, "cluster",
-                     DROVER_HEALTH_LDAP_URI_PROPERTY, uri,
-                     "With " DROVER_HEALTH_LDAP_SECRET_PROPERTY
-                     " the password would go in clear to %s: give "
-                     "ldaps:// URIs only (StartTLS is not supported), or "
-                     "no password file to bind anonymously",
-                     clear);
+        drover__problem_addf(
+            problems, DROVER_PROBLEM_ERROR, "cluster",
+            DROVER_HEALTH_LDAP_URI_PROPERTY, uri,
+            "With " DROVER_HEALTH_LDAP_SECRET_PROPERTY
+            " the password would go in clear to %s: give "
+            "ldaps:// URIs only (StartTLS is not supported), or "
+            "no password file to bind anonymously",
+            clear);
     }
 }
 
@@ -644,8 +671,8 @@ drover_config_check(const drover_cib_t *cib)
     bool valid = true;
 
     if (list != NULL && drover_networks_parse(list, &networks, reason) != 0) {
-        add_problem(problems, DROVER_PROBLEM_ERROR, "cluster",
-                    DROVER_NETWORKS_PROPERTY, list, reason->str);
+        drover__problem_add(problems, DROVER_PROBLEM_ERROR, "cluster",
+                            DROVER_NETWORKS_PROPERTY, list, reason->str);
         valid = false;
     }
     check_nodes(cib, networks, valid, problems);
@@ -690,87 +717,13 @@ drover_config_check_rdma_here(const drover_cib_t *cib, const char *subject,
         }
         device = drover_net_rdma_device("/sys", mine->interface);
         if (device == NULL) {
-            add_problemf(problems, DROVER_PROBLEM_ERROR, subject, property,
-                         value,
-                         "No RDMA device on %s, which carries %s here: "
-                         "QEMU's rdma:// migration needs one on it (an "
-                         "InfiniBand or RoCE adapter, or rdma_rxe over %s); "
-                         "else set the transport to tcp or tls",
-                         mine->interface, n->name, mine->interface);
+            drover__problem_addf(
+                problems, DROVER_PROBLEM_ERROR, subject, property, value,
+                "No RDMA device on %s, which carries %s here: "
+                "QEMU's rdma:// migration needs one on it (an "
+                "InfiniBand or RoCE adapter, or rdma_rxe over %s); "
+                "else set the transport to tcp or tls",
+                mine->interface, n->name, mine->interface);
         }
     }
-}
-
-/* The certificates a tls transport needs, on this node */
-static void
-check_tls_here(const drover_cib_t *cib, const char *node, const char *subject,
-               drover_deadline_t deadline, GPtrArray *problems)
-{
-    g_autofree char *networks = drover_tls_networks(cib);
-    g_autoptr(GPtrArray) results = NULL;
-
-    if (networks == NULL) {
-        return; /* without a tls transport the certificates are health's */
-    }
-    results = g_ptr_array_new_with_free_func(drover_health_result_free);
-    drover_health_tls_from_cib(cib, node, deadline, results);
-    for (guint i = 0; i < results->len; i++) {
-        const drover_health_result_t *r = g_ptr_array_index(results, i);
-        g_autofree char *message = NULL;
-
-        if (r->status != DROVER_HEALTH_CRITICAL
-            && r->status != DROVER_HEALTH_UNKNOWN) {
-            continue;
-        }
-        message = g_strdup_printf("%s: the tls transport of %s needs "
-                                  "TLS certificates on every node "
-                                  "(docs/admin-guide.md)",
-                                  r->reason, networks);
-        add_problem(problems,
-                    (r->status == DROVER_HEALTH_CRITICAL)
-                        ? DROVER_PROBLEM_ERROR
-                        : DROVER_PROBLEM_WARNING,
-                    subject, "certificate", r->subject, message);
-    }
-}
-
-/* The directory check, made from this node as NodeHealth will make it: a
- * directory it cannot reach or read is the configuration's to fix (health
- * only warns of it, on every node) */
-static void
-check_ldap_here(const drover_cib_t *cib, const char *node, const char *subject,
-                drover_deadline_t deadline, GPtrArray *problems)
-{
-    g_autoptr(GPtrArray) results = NULL;
-
-    if (drover_cib_property(cib, DROVER_HEALTH_LDAP_URI_PROPERTY) == NULL
-        || drover_cib_property(cib, DROVER_HEALTH_LDAP_BASE_PROPERTY) == NULL) {
-        return; /* drover_config_check() says what is missing */
-    }
-    results = g_ptr_array_new_with_free_func(drover_health_result_free);
-    drover_health_ldap_from_cib(cib, node, deadline, results);
-    for (guint i = 0; i < results->len; i++) {
-        const drover_health_result_t *r = g_ptr_array_index(results, i);
-
-        if (r->status == DROVER_HEALTH_OK) {
-            continue;
-        }
-        add_problemf(problems,
-                     (r->status == DROVER_HEALTH_UNKNOWN)
-                         ? DROVER_PROBLEM_WARNING
-                         : DROVER_PROBLEM_ERROR,
-                     subject, DROVER_HEALTH_LDAP_URI_PROPERTY, r->subject,
-                     "The directory check fails here: %s", r->reason);
-    }
-}
-
-void
-drover_config_check_node(const drover_cib_t *cib, const char *node,
-                         drover_deadline_t deadline, GPtrArray *problems)
-{
-    g_autofree char *subject = g_strdup_printf("node %s", node);
-
-    drover_config_check_rdma_here(cib, subject, problems);
-    check_tls_here(cib, node, subject, deadline, problems);
-    check_ldap_here(cib, node, subject, deadline, problems);
 }

@@ -14,13 +14,13 @@
 #include "drover_private.h"
 #include "options.h"
 
-
 /* In the order docs/options.md lists them: the admin's settings by
  * subject, then what drover writes */
 const drover_option_t drover__options[] = {
     /* Networks (docs/networks.md) */
     { DROVER_NETWORKS_PROPERTY, DROVER_OPTION_CLUSTER, DROVER_OPTION_NETWORKS,
-      NULL, NULL, "no migration network: migrateuri and "
+      NULL, NULL,
+      "no migration network: migrateuri and "
       "migration_network_suffix decide",
       "The migration networks in order of preference, each a name and its "
       "subnets: \"lm1=10.20.1.0/24 lm2=10.20.2.0/24,fd00::/64\"" },
@@ -49,8 +49,8 @@ const drover_option_t drover__options[] = {
       DROVER_OPTION_LIMIT, NULL, "0", NULL,
       "The bandwidth of this network in MiB/s, shared by the migrations on "
       "it" },
-    { DROVER_SLOTS_PROTOCOL_PROPERTY, DROVER_OPTION_CLUSTER,
-      DROVER_OPTION_WORD, "1 2", G_STRINGIFY(DROVER_SLOTS_PROTOCOL), NULL,
+    { DROVER_SLOTS_PROTOCOL_PROPERTY, DROVER_OPTION_CLUSTER, DROVER_OPTION_WORD,
+      "1 2", G_STRINGIFY(DROVER_SLOTS_PROTOCOL), NULL,
       "The slot protocol the agents speak: 1 while an older drover is in "
       "the cluster (a rolling upgrade), else unset" },
     /* Health checks (docs/health.md) */
@@ -58,8 +58,8 @@ const drover_option_t drover__options[] = {
       "on off auto", "auto", NULL,
       "Check libvirt's (and QEMU's) TLS certificates; auto: when a "
       "migration network's transport is tls" },
-    { DROVER_HEALTH_TLS_DIR_PROPERTY, DROVER_OPTION_CLUSTER,
-      DROVER_OPTION_PATH, NULL, NULL,
+    { DROVER_HEALTH_TLS_DIR_PROPERTY, DROVER_OPTION_CLUSTER, DROVER_OPTION_PATH,
+      NULL, NULL,
       "libvirt's places: /etc/pki/CA/cacert.pem, "
       "/etc/pki/libvirt/{server,client}cert.pem",
       "A directory with cacert.pem, servercert.pem and clientcert.pem" },
@@ -71,7 +71,8 @@ const drover_option_t drover__options[] = {
       "Check that each peer's SSH host key is known; auto: when a drover "
       "VM has migration_transport ssh, libssh or libssh2" },
     { DROVER_HEALTH_SSH_KNOWN_PROPERTY, DROVER_OPTION_CLUSTER,
-      DROVER_OPTION_PATHS, NULL, "/root/.ssh/known_hosts /etc/ssh/ssh_known_hosts", NULL,
+      DROVER_OPTION_PATHS, NULL,
+      "/root/.ssh/known_hosts /etc/ssh/ssh_known_hosts", NULL,
       "The known-hosts files to look in (plain and hashed names, "
       "patterns)" },
     { DROVER_HEALTH_LDAP_URI_PROPERTY, DROVER_OPTION_CLUSTER,
@@ -101,11 +102,10 @@ const drover_option_t drover__options[] = {
       "drover drain: the node's drain state" },
     { DROVER_DRAIN_PLAN_ATTR, DROVER_OPTION_DRAIN, DROVER_OPTION_TEXT, NULL,
       NULL, NULL, "drover drain: the moves of the node's drain, in order" },
-    { DROVER_HEALTH_REASON_ATTR, DROVER_OPTION_STATUS, DROVER_OPTION_TEXT,
-      NULL, NULL, NULL,
-      "NodeHealth (transient): what is not ok on the node" },
-    { DROVER_HEALTH_REPORT_ATTR, DROVER_OPTION_STATUS, DROVER_OPTION_TEXT,
-      NULL, NULL, NULL,
+    { DROVER_HEALTH_REASON_ATTR, DROVER_OPTION_STATUS, DROVER_OPTION_TEXT, NULL,
+      NULL, NULL, "NodeHealth (transient): what is not ok on the node" },
+    { DROVER_HEALTH_REPORT_ATTR, DROVER_OPTION_STATUS, DROVER_OPTION_TEXT, NULL,
+      NULL, NULL,
       "NodeHealth (private): the node's whole health report, JSON" },
     { "drover-net-<network>", DROVER_OPTION_STATUS, DROVER_OPTION_TEXT, NULL,
       NULL, NULL,
@@ -182,64 +182,63 @@ drover__option_valid(const drover_option_t *option, const char *value,
     int limit = 0;
 
     switch (option->type) {
-    case DROVER_OPTION_TEXT:
-    case DROVER_OPTION_NETWORKS:
-    case DROVER_OPTION_INCOMING:
-        return true;
-    case DROVER_OPTION_WORD:
-        if (valid_word(option->words, value)) {
-            return true;
-        }
-        break;
-    case DROVER_OPTION_DAYS:
-        if (g_ascii_string_to_signed(value, 10, 0, 3650, &number, NULL)) {
-            return true;
-        }
-        break;
-    case DROVER_OPTION_LIMIT:
-        return drover_limit_parse(value, &limit, reason) == 0;
-    case DROVER_OPTION_PATH:
-        if (g_path_is_absolute(value)) {
-            return true;
-        }
-        break;
-    case DROVER_OPTION_PATHS: {
-        g_auto(GStrv) paths = g_strsplit_set(value, " \t", -1);
-        bool any = false;
-
-        for (char **p = paths; *p != NULL; p++) {
-            if (**p != '\0' && !g_path_is_absolute(*p)) {
-                g_string_printf(reason, "'%s' is not an absolute path", *p);
-                return false;
+        case DROVER_OPTION_TEXT:
+        case DROVER_OPTION_NETWORKS:
+        case DROVER_OPTION_INCOMING: return true;
+        case DROVER_OPTION_WORD:
+            if (valid_word(option->words, value)) {
+                return true;
             }
-            any = any || **p != '\0';
-        }
-        if (any) {
-            return true;
-        }
-        break;
-    }
-    case DROVER_OPTION_LDAP_URIS: {
-        g_auto(GStrv) uris = g_strsplit_set(value, " \t,", -1);
-        bool any = false;
-
-        for (char **u = uris; *u != NULL; u++) {
-            if (**u != '\0' && !g_str_has_prefix(*u, "ldap://")
-                && !g_str_has_prefix(*u, "ldaps://")) {
-                g_autofree char *shown = drover__shown(*u);
-
-                g_string_printf(reason,
-                                "'%s' is not an ldap:// or ldaps:// URI",
-                                shown);
-                return false;
+            break;
+        case DROVER_OPTION_DAYS:
+            if (g_ascii_string_to_signed(value, 10, 0, 3650, &number, NULL)) {
+                return true;
             }
-            any = any || **u != '\0';
+            break;
+        case DROVER_OPTION_LIMIT:
+            return drover_limit_parse(value, &limit, reason) == 0;
+        case DROVER_OPTION_PATH:
+            if (g_path_is_absolute(value)) {
+                return true;
+            }
+            break;
+        case DROVER_OPTION_PATHS: {
+            g_auto(GStrv) paths = g_strsplit_set(value, " \t", -1);
+            bool any = false;
+
+            for (char **p = paths; *p != NULL; p++) {
+                if (**p != '\0' && !g_path_is_absolute(*p)) {
+                    g_string_printf(reason, "'%s' is not an absolute path", *p);
+                    return false;
+                }
+                any = any || **p != '\0';
+            }
+            if (any) {
+                return true;
+            }
+            break;
         }
-        if (any) {
-            return true;
+        case DROVER_OPTION_LDAP_URIS: {
+            g_auto(GStrv) uris = g_strsplit_set(value, " \t,", -1);
+            bool any = false;
+
+            for (char **u = uris; *u != NULL; u++) {
+                if (**u != '\0' && !g_str_has_prefix(*u, "ldap://")
+                    && !g_str_has_prefix(*u, "ldaps://")) {
+                    g_autofree char *shown = drover__shown(*u);
+
+                    g_string_printf(reason,
+                                    "'%s' is not an ldap:// or ldaps:// URI",
+                                    shown);
+                    return false;
+                }
+                any = any || **u != '\0';
+            }
+            if (any) {
+                return true;
+            }
+            break;
         }
-        break;
-    }
     }
     g_string_printf(reason, "Expected %s", values);
     return false;
@@ -262,35 +261,34 @@ char *
 drover__option_values(const drover_option_t *option)
 {
     switch (option->type) {
-    case DROVER_OPTION_WORD: {
-        g_auto(GStrv) words = g_strsplit(option->words, " ", -1);
-        guint n = g_strv_length(words);
-        g_autofree char *head = NULL;
+        case DROVER_OPTION_WORD: {
+            g_auto(GStrv) words = g_strsplit(option->words, " ", -1);
+            guint n = g_strv_length(words);
+            g_autofree char *head = NULL;
 
-        if (n == 1) {
-            return g_strdup(words[0]);
+            if (n == 1) {
+                return g_strdup(words[0]);
+            }
+            head = g_strjoinv(", ", (char **) words);
+            /* "a, b, c" -> "a, b or c" */
+            *strrchr(head, ',') = '\0';
+            return g_strdup_printf("one of %s or %s", head, words[n - 1]);
         }
-        head = g_strjoinv(", ", (char **) words);
-        /* "a, b, c" -> "a, b or c" */
-        *strrchr(head, ',') = '\0';
-        return g_strdup_printf("one of %s or %s", head, words[n - 1]);
-    }
-    case DROVER_OPTION_DAYS:
-        return g_strdup("a whole number of days, 0 to 3650");
-    case DROVER_OPTION_LIMIT:
-        return g_strdup("a whole number, 0 for no limit");
-    case DROVER_OPTION_PATH:
-        return g_strdup("an absolute path");
-    case DROVER_OPTION_PATHS:
-        return g_strdup("absolute paths, blank-separated");
-    case DROVER_OPTION_LDAP_URIS:
-        return g_strdup("ldap:// or ldaps:// URIs, blank- or comma-separated");
-    case DROVER_OPTION_NETWORKS:
-        return g_strdup("NAME=SUBNET[,SUBNET...], blank-separated");
-    case DROVER_OPTION_INCOMING:
-        return g_strdup("any, none, or network names and addresses");
-    case DROVER_OPTION_TEXT:
-        break;
+        case DROVER_OPTION_DAYS:
+            return g_strdup("a whole number of days, 0 to 3650");
+        case DROVER_OPTION_LIMIT:
+            return g_strdup("a whole number, 0 for no limit");
+        case DROVER_OPTION_PATH: return g_strdup("an absolute path");
+        case DROVER_OPTION_PATHS:
+            return g_strdup("absolute paths, blank-separated");
+        case DROVER_OPTION_LDAP_URIS:
+            return g_strdup(
+                "ldap:// or ldaps:// URIs, blank- or comma-separated");
+        case DROVER_OPTION_NETWORKS:
+            return g_strdup("NAME=SUBNET[,SUBNET...], blank-separated");
+        case DROVER_OPTION_INCOMING:
+            return g_strdup("any, none, or network names and addresses");
+        case DROVER_OPTION_TEXT: break;
     }
     return g_strdup("text");
 }
@@ -299,15 +297,11 @@ const char *
 drover__option_scope_name(drover_option_scope_t scope)
 {
     switch (scope) {
-    case DROVER_OPTION_CLUSTER:
-    case DROVER_OPTION_NETWORK:
-        return "cluster property";
-    case DROVER_OPTION_NODE:
-        return "node attribute";
-    case DROVER_OPTION_DRAIN:
-        return "node attribute, drover drain's";
-    case DROVER_OPTION_STATUS:
-        return "node status attribute, drover's";
+        case DROVER_OPTION_CLUSTER:
+        case DROVER_OPTION_NETWORK: return "cluster property";
+        case DROVER_OPTION_NODE: return "node attribute";
+        case DROVER_OPTION_DRAIN: return "node attribute, drover drain's";
+        case DROVER_OPTION_STATUS: return "node status attribute, drover's";
     }
     return "?";
 }

@@ -30,6 +30,10 @@ ok "crm_resource --show-metadata ocf:drover:VirtualDomain: valid OCF meta-data" 
 ok "...naming its parameters" \
     eval 'crm_resource --show-metadata ocf:drover:VirtualDomain | grep -q "<parameter name=\"migration_networks\""'
 ok "drover version runs from /usr/sbin" /usr/sbin/drover version
+# the VM agent does not link the health checks' own libraries
+# (lib/config_here.c; libvirt itself may still bring GnuTLS)
+is "$(readelf -d /usr/lib/ocf/resource.d/drover/VirtualDomain | grep NEEDED | grep -o 'lib\(ldap\|lber\|gnutls\)[^]]*' | xargs)" "" \
+    "readelf -d VirtualDomain: needs neither libldap nor GnuTLS"
 ok "man drover-NodeHealth finds the installed page" eval 'man -w drover-NodeHealth | grep -q "^/usr/share/man/man7/"'
 is "$(pkg-config --modversion libdrover)" "$(sed -n 's/^VERSION := //p' "$(dirname "$0")/../../Makefile")" \
     "pkg-config --modversion libdrover"

@@ -25,8 +25,8 @@ START_TEST(names_and_patterns)
     /* the <> part is never empty; a name without <> is no pattern */
     ck_assert_ptr_null(drover__option_name_part(
         "drover-network-<network>-bandwidth", "drover-network--bandwidth"));
-    ck_assert_ptr_null(drover__option_name_part("drover-net-<network>",
-                                                "drover-net-"));
+    ck_assert_ptr_null(
+        drover__option_name_part("drover-net-<network>", "drover-net-"));
     ck_assert_ptr_null(
         drover__option_name_part("drover-incoming", "drover-incoming"));
 
@@ -61,8 +61,8 @@ START_TEST(what_is_valid)
     ck_assert(valid(DROVER_HEALTH_TLS_PROPERTY, "auto", NULL));
     ck_assert(!valid(DROVER_HEALTH_TLS_PROPERTY, "yes",
                      "Expected one of on, off or auto"));
-    ck_assert(!valid(DROVER_SLOTS_PROTOCOL_PROPERTY, "3",
-                     "Expected one of 1 or 2"));
+    ck_assert(
+        !valid(DROVER_SLOTS_PROTOCOL_PROPERTY, "3", "Expected one of 1 or 2"));
     ck_assert(valid(DROVER_HEALTH_TLS_WARN_PROPERTY, "0", NULL));
     ck_assert(valid(DROVER_HEALTH_TLS_WARN_PROPERTY, "3650", NULL));
     ck_assert(!valid(DROVER_HEALTH_TLS_WARN_PROPERTY, "3651",
@@ -80,8 +80,8 @@ START_TEST(what_is_valid)
                      "Expected absolute paths, blank-separated"));
     ck_assert(!valid(DROVER_HEALTH_TLS_DIR_PROPERTY, "pki",
                      "Expected an absolute path"));
-    ck_assert(valid(DROVER_HEALTH_LDAP_URI_PROPERTY,
-                    "ldap://a, ldaps://b:636", NULL));
+    ck_assert(valid(DROVER_HEALTH_LDAP_URI_PROPERTY, "ldap://a, ldaps://b:636",
+                    NULL));
     ck_assert(!valid(DROVER_HEALTH_LDAP_URI_PROPERTY, "ldap://a http://b",
                      "'http://b' is not an ldap:// or ldaps:// URI"));
     ck_assert(valid("drover-network-x-transport", "rdma", NULL));
