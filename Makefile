@@ -2,11 +2,8 @@
 # Plain GNU make + pkg-config.  `make help` lists the targets.
 
 VERSION := 0.1.0
-SOVERSION := 0
 
 PREFIX ?= /usr/local
-LIBDIR ?= $(PREFIX)/lib
-INCLUDEDIR ?= $(PREFIX)/include
 SBINDIR ?= $(PREFIX)/sbin
 DATADIR ?= $(PREFIX)/share
 MANDIR ?= $(DATADIR)/man
@@ -84,7 +81,7 @@ endif
 # PCMK_ALLOW_DEPRECATED=0: Pacemaker's deprecated API does not compile (what
 # 3.0 deprecates may be gone in the next release)
 # (WARNINGS after CFLAGS: Debian's -Wformat would lower -Wformat=2)
-ALL_CFLAGS = -std=gnu11 $(CPPFLAGS) $(CFLAGS) $(WARNINGS) $(SAN_FLAGS) -fPIC \
+ALL_CFLAGS = -std=gnu11 $(CPPFLAGS) $(CFLAGS) $(WARNINGS) $(SAN_FLAGS) \
 	-DPCMK_ALLOW_DEPRECATED=0 -DDROVER_VERSION='"$(VERSION)"' -Ilib/include \
 	-Ilib $(PKG_CFLAGS)
 # --as-needed: each program loads only the libraries it uses (an agent
@@ -94,7 +91,6 @@ ALL_LDFLAGS = -Wl,--as-needed $(LDFLAGS) $(SAN_FLAGS)
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB_A := $(BUILD)/libdrover.a
-LIB_SO := $(BUILD)/libdrover.so.$(VERSION)
 
 AGENT_SRCS := $(wildcard agents/*.c)
 AGENTS := $(AGENT_SRCS:agents/%.c=$(BUILD)/ocf/drover/%)
@@ -116,7 +112,6 @@ HEADERS := $(wildcard lib/include/drover/*.h lib/*.h tests/unit/*.h)
 # Manual pages, printed by the programs from the tables they run on
 MAN_PAGES := $(BUILD)/man/drover.8 \
 	$(AGENT_SRCS:agents/%.c=$(BUILD)/man/drover-%.7)
-PC_FILE := $(BUILD)/libdrover.pc
 
 .PHONY: all deps check check-all check-unit check-valgrind check-cli check-man check-packages \
 	check-lab check-lab-12 check-lab-13 check-lab-both options-doc check-release-13 check-release-13-more lab-helpers lab-down release-13 lint-shell demo bench install format format-check \
@@ -125,7 +120,7 @@ PC_FILE := $(BUILD)/libdrover.pc
 # Keep objects between builds (they are intermediate for the programs)
 .SECONDARY:
 
-all: $(LIB_A) $(LIB_SO) $(AGENTS) $(DROVER) $(MAN_PAGES) $(PC_FILE)
+all: $(LIB_A) $(AGENTS) $(DROVER) $(MAN_PAGES)
 
 help:
 	@echo "make               build libdrover, the agents and the drover CLI"
@@ -169,12 +164,6 @@ $(LIB_A): $(LIB_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(LIB_SO): $(LIB_OBJS) lib/libdrover.map
-	$(CC) -shared -o $@ $(LIB_OBJS) -Wl,-soname,libdrover.so.$(SOVERSION) \
-		-Wl,--version-script=lib/libdrover.map $(ALL_LDFLAGS) $(PKG_LIBS)
-	ln -sf libdrover.so.$(VERSION) $(BUILD)/libdrover.so.$(SOVERSION)
-	ln -sf libdrover.so.$(SOVERSION) $(BUILD)/libdrover.so
-
 # Programs link libdrover statically: agents then run from any directory
 # (the lab mounts $(BUILD)/ocf over /usr/lib/ocf/resource.d) without rpath.
 $(BUILD)/ocf/drover/%: $(BUILD)/agents/%.o $(LIB_A)
@@ -191,11 +180,6 @@ $(BUILD)/man/drover.8: $(DROVER)
 $(BUILD)/man/drover-%.7: $(BUILD)/ocf/drover/%
 	@mkdir -p $(@D)
 	$< man >$@
-
-$(PC_FILE): packaging/libdrover.pc.in Makefile
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
-	    -e 's|@PKGS@|$(PKGS)|' $< >$@
 
 SLOT_LATENCY := $(BUILD)/tests/slot-latency
 DRAIN_PLANNER := $(BUILD)/tests/drain-planner
@@ -407,23 +391,14 @@ soak: deps
 
 install: all
 	install -d $(DESTDIR)$(OCF_ROOT)/resource.d/drover $(DESTDIR)$(SBINDIR) \
-		$(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/drover \
 		$(DESTDIR)$(DATADIR)/drover/schemas
 	$(if $(AGENTS),install -m 755 $(AGENTS) \
 		$(DESTDIR)$(OCF_ROOT)/resource.d/drover/)
 	install -m 755 $(DROVER) $(DESTDIR)$(SBINDIR)/drover
-	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
-	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
-	ln -sf libdrover.so.$(VERSION) \
-		$(DESTDIR)$(LIBDIR)/libdrover.so.$(SOVERSION)
-	ln -sf libdrover.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libdrover.so
-	install -m 644 lib/include/drover/*.h $(DESTDIR)$(INCLUDEDIR)/drover/
 	install -m 644 schemas/*.rng $(DESTDIR)$(DATADIR)/drover/schemas/
-	install -d $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(LIBDIR)/pkgconfig
+	install -d $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
 	install -m 644 $(filter %.7,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man7/
 	install -m 644 $(filter %.8,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man8/
-	install -m 644 $(PC_FILE) $(DESTDIR)$(LIBDIR)/pkgconfig/
 
 # Packages, from the files under version control (packaging/debian,
 # packaging/rpm/drover.spec); lintian must find no error
