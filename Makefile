@@ -406,13 +406,13 @@ DEB_DIR := $(BUILD)/deb
 RPM_DIR := $(abspath $(BUILD)/rpm)
 DIST := drover-$(VERSION)
 
-$(BUILD)/$(DIST).tar.gz:
-	@mkdir -p $(@D)
+# Made again every time (dist is phony): it packs what git has now, an
+# older tarball would package older sources
+dist:
+	@mkdir -p $(BUILD)
 	rm -rf $(BUILD)/$(DIST) && mkdir -p $(BUILD)/$(DIST)
 	git ls-files -z | xargs -0 tar -c | tar -x -C $(BUILD)/$(DIST)
-	tar -C $(BUILD) -czf $@ $(DIST)
-
-dist: $(BUILD)/$(DIST).tar.gz
+	tar -C $(BUILD) -czf $(BUILD)/$(DIST).tar.gz $(DIST)
 
 deb: dist
 	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)

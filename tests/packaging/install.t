@@ -23,7 +23,7 @@ done
 purge() { dpkg --purge "${packages[@]}" >/dev/null 2>&1; }
 trap purge EXIT
 
-is "$(find "$build/deb" -maxdepth 1 -name '*.deb' -printf '%f\n' | sed 's/_.*//' | xargs)" "drover" \
+is "$(find "$build/deb" -maxdepth 1 -name '*.deb' ! -name '*-dbgsym_*' -printf '%f\n' | sed 's/_.*//' | xargs)" "drover" \
     "make deb builds one package, drover"
 ok "dpkg -i the package" dpkg -i "${debs[@]}"
 agents=$(crm_resource --list-agents ocf:drover 2>&1)
