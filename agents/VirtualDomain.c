@@ -377,9 +377,13 @@ static const drover_ocf_param_t params[] = {
       .type = DROVER_PARAM_INTEGER,
       .default_value = "10",
       .shortdesc = "Seconds without progress that make a stall",
-      .longdesc = "A migration whose remaining data has not shrunk for this "
-                  "many seconds has stalled: drover takes the next step of "
-                  "migration_downtime_steps, then post-copy if allowed.  0 "
+      .longdesc = "A migration that has made no progress for this many "
+                  "seconds has stalled: drover takes the next step of "
+                  "migration_downtime_steps, then post-copy if allowed.  "
+                  "Progress is judged per memory pass: a pass that starts "
+                  "with more than half the data the pass before started "
+                  "with (the guest dirties memory faster than the network "
+                  "sends it) is no progress, however much it sends.  0 "
                   "disables the steps (the migration is still aborted before "
                   "the operation's timeout).",
       .min = 0,

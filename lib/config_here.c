@@ -38,10 +38,10 @@ check_tls_here(const drover_cib_t *cib, const char *node, const char *subject,
                                   "(docs/admin-guide.md)",
                                   r->reason, networks);
         drover__problem_add(problems,
-                    (r->status == DROVER_HEALTH_CRITICAL)
-                        ? DROVER_PROBLEM_ERROR
-                        : DROVER_PROBLEM_WARNING,
-                    subject, "certificate", r->subject, message);
+                            (r->status == DROVER_HEALTH_CRITICAL)
+                                ? DROVER_PROBLEM_ERROR
+                                : DROVER_PROBLEM_WARNING,
+                            subject, "certificate", r->subject, message);
     }
 }
 
@@ -66,12 +66,12 @@ check_ldap_here(const drover_cib_t *cib, const char *node, const char *subject,
         if (r->status == DROVER_HEALTH_OK) {
             continue;
         }
-        drover__problem_addf(problems,
-                     (r->status == DROVER_HEALTH_UNKNOWN)
-                         ? DROVER_PROBLEM_WARNING
-                         : DROVER_PROBLEM_ERROR,
-                     subject, DROVER_HEALTH_LDAP_URI_PROPERTY, r->subject,
-                     "The directory check fails here: %s", r->reason);
+        drover__problem_addf(
+            problems,
+            (r->status == DROVER_HEALTH_UNKNOWN) ? DROVER_PROBLEM_WARNING
+                                                 : DROVER_PROBLEM_ERROR,
+            subject, DROVER_HEALTH_LDAP_URI_PROPERTY, r->subject,
+            "The directory check fails here: %s", r->reason);
     }
 }
 

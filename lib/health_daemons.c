@@ -86,8 +86,9 @@ drover_health_libvirt(const char *uri, drover_deadline_t deadline)
         c->uri = g_strdup(uri);
         rc = drover_deadline_run(deadline, libvirt_call, c, libvirt_call_free);
         if (rc == DROVER_RC_TIMEOUT) {
-            return drover__health_result("libvirt", uri, started, DROVER_HEALTH_CRITICAL,
-                          drover__health_not_answering(started)); /* the worker owns c */
+            return drover__health_result(
+                "libvirt", uri, started, DROVER_HEALTH_CRITICAL,
+                drover__health_not_answering(started)); /* the worker owns c */
         }
         error = (rc != 0 && c->error != NULL) ? c->error : "?";
         /* no socket, or nobody behind it */
@@ -104,13 +105,14 @@ drover_health_libvirt(const char *uri, drover_deadline_t deadline)
     if (rc != 0) {
         const char *error = (c->error != NULL) ? c->error : "?";
 
-        r = drover__health_result("libvirt", uri, started, DROVER_HEALTH_CRITICAL,
-                   g_strdup_printf("%s: %s",
-                                   down ? "not running" : "cannot connect",
-                                   error));
+        r = drover__health_result(
+            "libvirt", uri, started, DROVER_HEALTH_CRITICAL,
+            g_strdup_printf("%s: %s", down ? "not running" : "cannot connect",
+                            error));
     } else {
-        r = drover__health_result("libvirt", uri, started, DROVER_HEALTH_OK,
-                   g_strdup_printf("answers (%d domain(s))", c->domains));
+        r = drover__health_result(
+            "libvirt", uri, started, DROVER_HEALTH_OK,
+            g_strdup_printf("answers (%d domain(s))", c->domains));
     }
     libvirt_call_free(c);
     return r;
@@ -150,18 +152,22 @@ drover_health_corosync(drover_deadline_t deadline)
     int rc = drover_deadline_run(deadline, quorum_call, c, g_free);
 
     if (rc == DROVER_RC_TIMEOUT) {
-        return drover__health_result("corosync", "quorum", started, DROVER_HEALTH_CRITICAL,
-                      drover__health_not_answering(started));
+        return drover__health_result("corosync", "quorum", started,
+                                     DROVER_HEALTH_CRITICAL,
+                                     drover__health_not_answering(started));
     }
     if (rc != 0) {
-        r = drover__health_result("corosync", "quorum", started, DROVER_HEALTH_CRITICAL,
-                   g_strdup_printf("not running: %s", cs_strerror(c->error)));
+        r = drover__health_result(
+            "corosync", "quorum", started, DROVER_HEALTH_CRITICAL,
+            g_strdup_printf("not running: %s", cs_strerror(c->error)));
     } else if (!c->quorate) {
-        r = drover__health_result("corosync", "quorum", started, DROVER_HEALTH_CRITICAL,
-                   g_strdup("this node's partition has no quorum"));
+        r = drover__health_result(
+            "corosync", "quorum", started, DROVER_HEALTH_CRITICAL,
+            g_strdup("this node's partition has no quorum"));
     } else {
-        r = drover__health_result("corosync", "quorum", started, DROVER_HEALTH_OK,
-                   g_strdup("member of a quorate partition"));
+        r = drover__health_result("corosync", "quorum", started,
+                                  DROVER_HEALTH_OK,
+                                  g_strdup("member of a quorate partition"));
     }
     g_free(c);
     return r;
@@ -186,15 +192,17 @@ drover__health_check_cib(drover_deadline_t deadline, drover_cib_t **cib)
     }
 
     if (rc == DROVER_RC_TIMEOUT) {
-        return drover__health_result("cib", "pacemaker-based", started, DROVER_HEALTH_CRITICAL,
-                      drover__health_not_answering(started));
+        return drover__health_result("cib", "pacemaker-based", started,
+                                     DROVER_HEALTH_CRITICAL,
+                                     drover__health_not_answering(started));
     }
     if (rc != 0) {
-        return drover__health_result("cib", "pacemaker-based", started, DROVER_HEALTH_CRITICAL,
-                      g_strdup_printf("cannot query: %s", drover_rc_str(rc)));
+        return drover__health_result(
+            "cib", "pacemaker-based", started, DROVER_HEALTH_CRITICAL,
+            g_strdup_printf("cannot query: %s", drover_rc_str(rc)));
     }
-    return drover__health_result("cib", "pacemaker-based", started, DROVER_HEALTH_OK,
-                  g_strdup("answers"));
+    return drover__health_result("cib", "pacemaker-based", started,
+                                 DROVER_HEALTH_OK, g_strdup("answers"));
 }
 
 drover_health_result_t *
@@ -223,22 +231,23 @@ drover_health_controller(const char *node, drover_deadline_t deadline)
     const char *state = (out != NULL) ? strstr(out, " in state ") : NULL;
 
     if (rc == DROVER_RC_TIMEOUT) {
-        return drover__health_result("controller", "pacemaker-controld", started,
-                      DROVER_HEALTH_CRITICAL, drover__health_not_answering(started));
+        return drover__health_result("controller", "pacemaker-controld",
+                                     started, DROVER_HEALTH_CRITICAL,
+                                     drover__health_not_answering(started));
     }
     if (rc != 0 || status != 0 || state == NULL) {
         const char *why =
             (err != NULL && *g_strstrip(err) != '\0') ? err : drover_rc_str(rc);
 
-        return drover__health_result("controller", "pacemaker-controld", started,
-                      DROVER_HEALTH_CRITICAL,
-                      g_strdup_printf("cannot ping: %.*s",
-                                      (int) strcspn(why, "\n"), why));
+        return drover__health_result(
+            "controller", "pacemaker-controld", started, DROVER_HEALTH_CRITICAL,
+            g_strdup_printf("cannot ping: %.*s", (int) strcspn(why, "\n"),
+                            why));
     }
-    return drover__health_result("controller", "pacemaker-controld", started, DROVER_HEALTH_OK,
-                  g_strdup_printf("answers (%.*s)",
-                                  (int) strcspn(state + 10, ": \n"),
-                                  state + 10));
+    return drover__health_result(
+        "controller", "pacemaker-controld", started, DROVER_HEALTH_OK,
+        g_strdup_printf("answers (%.*s)", (int) strcspn(state + 10, ": \n"),
+                        state + 10));
 }
 
 drover_health_result_t *
@@ -251,13 +260,14 @@ drover_health_attrd(drover_deadline_t deadline)
 
     if (rc == DROVER_RC_TIMEOUT) {
         return drover__health_result("attrd", "pacemaker-attrd", started,
-                      DROVER_HEALTH_CRITICAL, drover__health_not_answering(started));
+                                     DROVER_HEALTH_CRITICAL,
+                                     drover__health_not_answering(started));
     }
     if (rc != 0 && rc != DROVER_RC_NO_SUCH) {
-        return drover__health_result("attrd", "pacemaker-attrd", started,
-                      DROVER_HEALTH_CRITICAL,
-                      g_strdup_printf("cannot query: %s", drover_rc_str(rc)));
+        return drover__health_result(
+            "attrd", "pacemaker-attrd", started, DROVER_HEALTH_CRITICAL,
+            g_strdup_printf("cannot query: %s", drover_rc_str(rc)));
     }
-    return drover__health_result("attrd", "pacemaker-attrd", started, DROVER_HEALTH_OK,
-                  g_strdup("answers"));
+    return drover__health_result("attrd", "pacemaker-attrd", started,
+                                 DROVER_HEALTH_OK, g_strdup("answers"));
 }

@@ -183,15 +183,16 @@ drover_health_ldap(const drover_ldap_check_t *check, const char *node,
      * does not use StartTLS) */
     if (check->password != NULL && *check->password != '\0'
         && (clear = drover_ldap_uri_in_clear(check->uri)) != NULL) {
-        return drover__health_result("ldap", check->uri, started, DROVER_HEALTH_WARNING,
-                      g_strdup_printf(
-                          "not checked: a simple bind would send the "
-                          "password (" DROVER_HEALTH_LDAP_SECRET_PROPERTY
-                          ") in clear to %s; give an ldaps:// URI "
-                          "in " DROVER_HEALTH_LDAP_URI_PROPERTY " (StartTLS is "
-                          "not supported), or no password to bind "
-                          "anonymously",
-                          clear));
+        return drover__health_result(
+            "ldap", check->uri, started, DROVER_HEALTH_WARNING,
+            g_strdup_printf("not checked: a simple bind would send the "
+                            "password (" DROVER_HEALTH_LDAP_SECRET_PROPERTY
+                            ") in clear to %s; give an ldaps:// URI "
+                            "in " DROVER_HEALTH_LDAP_URI_PROPERTY
+                            " (StartTLS is "
+                            "not supported), or no password to bind "
+                            "anonymously",
+                            clear));
     }
     c = g_new0(ldap_call_t, 1);
     c->uri = g_strdup(check->uri);
@@ -209,17 +210,19 @@ drover_health_ldap(const drover_ldap_check_t *check, const char *node,
     c->timeout_ms = MAX(drover_deadline_remaining_ms(deadline), 1);
     if (c->filter == NULL) {
         ldap_call_free(c);
-        return drover__health_result("ldap", check->uri, started, DROVER_HEALTH_WARNING,
-                      g_strdup("cannot escape the node's name for the "
-                               "filter"));
+        return drover__health_result(
+            "ldap", check->uri, started, DROVER_HEALTH_WARNING,
+            g_strdup("cannot escape the node's name for the "
+                     "filter"));
     }
     rc = drover_deadline_run(deadline, ldap_call, c, ldap_call_free);
     if (rc == DROVER_RC_TIMEOUT) {
-        return drover__health_result("ldap", check->uri, started, DROVER_HEALTH_WARNING,
-                      drover__health_not_answering(started));
+        return drover__health_result("ldap", check->uri, started,
+                                     DROVER_HEALTH_WARNING,
+                                     drover__health_not_answering(started));
     }
     r = drover__health_result("ldap", check->uri, started, c->status,
-               g_steal_pointer(&c->reason));
+                              g_steal_pointer(&c->reason));
     ldap_call_free(c);
     return r;
 }
@@ -252,12 +255,13 @@ drover_health_ldap_from_cib(const drover_cib_t *cib, const char *node,
         if (rc != 0) {
             g_ptr_array_add(
                 results,
-                drover__health_result("ldap", DROVER_HEALTH_LDAP_SECRET_PROPERTY, started,
-                       (rc == DROVER_RC_TIMEOUT) ? DROVER_HEALTH_UNKNOWN
-                                                 : DROVER_HEALTH_WARNING,
-                       g_strdup_printf("cannot read the password: %s; the "
-                                       "directory is not checked",
-                                       why->str)));
+                drover__health_result(
+                    "ldap", DROVER_HEALTH_LDAP_SECRET_PROPERTY, started,
+                    (rc == DROVER_RC_TIMEOUT) ? DROVER_HEALTH_UNKNOWN
+                                              : DROVER_HEALTH_WARNING,
+                    g_strdup_printf("cannot read the password: %s; the "
+                                    "directory is not checked",
+                                    why->str)));
             return;
         }
         check.password = g_strchomp(password);

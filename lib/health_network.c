@@ -149,27 +149,32 @@ drover_health_name(const char *node, bool local, drover_deadline_t deadline)
             g_strdup_printf("does not resolve: %s",
                             (rc != 0) ? gai_strerror(c->error) : "no address"));
     } else if (is_loopback(first)) {
-        r = drover__health_result("name", node, started, DROVER_HEALTH_CRITICAL,
-                   g_strdup_printf("resolves to the loopback address %s "
-                                   "(peers cannot reach it by name)",
-                                   first));
+        r = drover__health_result(
+            "name", node, started, DROVER_HEALTH_CRITICAL,
+            g_strdup_printf("resolves to the loopback address %s "
+                            "(peers cannot reach it by name)",
+                            first));
     } else if (local && !is_local(first)) {
-        r = drover__health_result("name", node, started, DROVER_HEALTH_CRITICAL,
-                   g_strdup_printf("resolves to %s, which is not an address "
-                                   "of this host",
-                                   first));
+        r = drover__health_result(
+            "name", node, started, DROVER_HEALTH_CRITICAL,
+            g_strdup_printf("resolves to %s, which is not an address "
+                            "of this host",
+                            first));
     } else if (c->reverse == NULL) {
-        r = drover__health_result("name", node, started, DROVER_HEALTH_WARNING,
-                   g_strdup_printf("resolves to %s, which has no name "
-                                   "(reverse lookup)",
-                                   first));
+        r = drover__health_result(
+            "name", node, started, DROVER_HEALTH_WARNING,
+            g_strdup_printf("resolves to %s, which has no name "
+                            "(reverse lookup)",
+                            first));
     } else if (!same_host(c->reverse, node)) {
-        r = drover__health_result("name", node, started, DROVER_HEALTH_WARNING,
-                   g_strdup_printf("resolves to %s, whose name is %s", first,
-                                   c->reverse));
+        r = drover__health_result(
+            "name", node, started, DROVER_HEALTH_WARNING,
+            g_strdup_printf("resolves to %s, whose name is %s", first,
+                            c->reverse));
     } else {
-        r = drover__health_result("name", node, started, DROVER_HEALTH_OK,
-                   g_strdup_printf("resolves to %s and back", first));
+        r = drover__health_result(
+            "name", node, started, DROVER_HEALTH_OK,
+            g_strdup_printf("resolves to %s and back", first));
     }
     name_call_free(c);
     return r;
@@ -192,8 +197,8 @@ add_network(GPtrArray *results, const char *network, const char *peer,
                                    ? g_strdup_printf("%s %s", network, peer)
                                    : g_strdup(network);
 
-    g_ptr_array_add(results,
-                    drover__health_result("network", subject, started, status, reason));
+    g_ptr_array_add(results, drover__health_result("network", subject, started,
+                                                   status, reason));
 }
 
 /* One network towards one peer: MTU agreement, then a full-size

@@ -12,11 +12,9 @@
  * \brief A result of \p check about \p subject, timed from \p started
  *        (g_get_monotonic_time()); takes \p reason
  */
-drover_health_result_t *drover__health_result(const char *check,
-                                              const char *subject,
-                                              gint64 started,
-                                              drover_health_t status,
-                                              char *reason);
+drover_health_result_t *
+drover__health_result(const char *check, const char *subject, gint64 started,
+                      drover_health_t status, char *reason);
 
 /*! \brief "not answering within 2500 ms", for a call cut short at its
  *         deadline */

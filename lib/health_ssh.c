@@ -166,11 +166,12 @@ drover_health_ssh(const char *files, const GPtrArray *peers,
         }
         if (rc != 0) {
             all_read = false;
-            g_ptr_array_add(results, drover__health_result("ssh", *p, started,
-                                            (rc == DROVER_RC_TIMEOUT)
-                                                ? DROVER_HEALTH_UNKNOWN
-                                                : DROVER_HEALTH_WARNING,
-                                            g_strdup(why->str)));
+            g_ptr_array_add(results,
+                            drover__health_result("ssh", *p, started,
+                                                  (rc == DROVER_RC_TIMEOUT)
+                                                      ? DROVER_HEALTH_UNKNOWN
+                                                      : DROVER_HEALTH_WARNING,
+                                                  g_strdup(why->str)));
             continue;
         }
         g_string_append_printf(read, "%s%s", (read->len > 0) ? ", " : "", *p);
@@ -194,27 +195,30 @@ drover_health_ssh(const char *files, const GPtrArray *peers,
 
         if (fields_match(fields, peer)) {
             g_ptr_array_add(results,
-                            drover__health_result("ssh", peer, started, DROVER_HEALTH_OK,
-                                   g_strdup_printf("host key known (%s)%s",
-                                                   read->str, skipped->str)));
+                            drover__health_result(
+                                "ssh", peer, started, DROVER_HEALTH_OK,
+                                g_strdup_printf("host key known (%s)%s",
+                                                read->str, skipped->str)));
         } else if (!all_read) {
             /* it may be in a file that could not be read */
             g_ptr_array_add(
                 results,
-                drover__health_result("ssh", peer, started, DROVER_HEALTH_UNKNOWN,
-                       g_strdup_printf("no host key in %s; not every "
-                                       "known_hosts file could be read%s",
-                                       (read->len > 0) ? read->str : "any",
-                                       skipped->str)));
+                drover__health_result(
+                    "ssh", peer, started, DROVER_HEALTH_UNKNOWN,
+                    g_strdup_printf("no host key in %s; not every "
+                                    "known_hosts file could be read%s",
+                                    (read->len > 0) ? read->str : "any",
+                                    skipped->str)));
         } else {
             /* a warning: it breaks migrations from here, not to here */
             g_ptr_array_add(
                 results,
-                drover__health_result("ssh", peer, started, DROVER_HEALTH_WARNING,
-                       g_strdup_printf("no host key in %s: migrations over "
-                                       "ssh to %s fail%s",
-                                       (read->len > 0) ? read->str : files,
-                                       peer, skipped->str)));
+                drover__health_result(
+                    "ssh", peer, started, DROVER_HEALTH_WARNING,
+                    g_strdup_printf("no host key in %s: migrations over "
+                                    "ssh to %s fail%s",
+                                    (read->len > 0) ? read->str : files, peer,
+                                    skipped->str)));
         }
     }
 }
@@ -256,11 +260,12 @@ drover_health_ssh_from_cib(const drover_cib_t *cib, const char *node,
         check = true;
     } else if (strcmp(how, "off") != 0) {
         g_ptr_array_add(results,
-                        drover__health_result("ssh", DROVER_HEALTH_SSH_PROPERTY,
-                               g_get_monotonic_time(), DROVER_HEALTH_WARNING,
-                               g_strdup_printf("'%s' is not on, off or auto; "
-                                               "not checked",
-                                               how)));
+                        drover__health_result(
+                            "ssh", DROVER_HEALTH_SSH_PROPERTY,
+                            g_get_monotonic_time(), DROVER_HEALTH_WARNING,
+                            g_strdup_printf("'%s' is not on, off or auto; "
+                                            "not checked",
+                                            how)));
     }
     if (!check) {
         return;

@@ -125,9 +125,10 @@ check_cert(const char *path, const ca_cert_t *ca, const char *node,
     if (rc != 0) {
         /* a file system that does not answer says nothing of the file */
         return drover__health_result("tls", path, started,
-                      (rc == DROVER_RC_TIMEOUT) ? DROVER_HEALTH_UNKNOWN
-                                                : DROVER_HEALTH_CRITICAL,
-                      g_steal_pointer(&why));
+                                     (rc == DROVER_RC_TIMEOUT)
+                                         ? DROVER_HEALTH_UNKNOWN
+                                         : DROVER_HEALTH_CRITICAL,
+                                     g_steal_pointer(&why));
     }
     from = gnutls_x509_crt_get_activation_time(crt);
     to = gnutls_x509_crt_get_expiration_time(crt);
@@ -135,25 +136,29 @@ check_cert(const char *path, const ca_cert_t *ca, const char *node,
     if (from > now) {
         g_autofree char *start = date_text(from);
 
-        r = drover__health_result("tls", path, started, DROVER_HEALTH_CRITICAL,
-                   g_strdup_printf("not valid before %s", start));
+        r = drover__health_result(
+            "tls", path, started, DROVER_HEALTH_CRITICAL,
+            g_strdup_printf("not valid before %s", start));
     } else if (to < now) {
         r = drover__health_result("tls", path, started, DROVER_HEALTH_CRITICAL,
-                   g_strdup_printf("expired on %s", until));
+                                  g_strdup_printf("expired on %s", until));
     } else if (!gnutls_x509_crt_check_hostname(crt, node)) {
         g_autofree char *whom = issued_for(crt);
 
-        r = drover__health_result("tls", path, started, DROVER_HEALTH_CRITICAL,
-                   g_strdup_printf("issued for %s, not for %s", whom, node));
+        r = drover__health_result(
+            "tls", path, started, DROVER_HEALTH_CRITICAL,
+            g_strdup_printf("issued for %s, not for %s", whom, node));
     } else if (ca->crt == NULL && ca->rc == DROVER_RC_TIMEOUT) {
-        r = drover__health_result("tls", path, started, DROVER_HEALTH_UNKNOWN,
-                   g_strdup_printf("not checked against the CA certificate: "
-                                   "%s",
-                                   ca->why));
+        r = drover__health_result(
+            "tls", path, started, DROVER_HEALTH_UNKNOWN,
+            g_strdup_printf("not checked against the CA certificate: "
+                            "%s",
+                            ca->why));
     } else if (ca->crt == NULL) {
-        r = drover__health_result("tls", path, started, DROVER_HEALTH_CRITICAL,
-                   g_strdup_printf("no CA certificate to check it against (%s)",
-                                   ca->why));
+        r = drover__health_result(
+            "tls", path, started, DROVER_HEALTH_CRITICAL,
+            g_strdup_printf("no CA certificate to check it against (%s)",
+                            ca->why));
     } else if (gnutls_x509_crt_verify(crt, &ca->crt, 1, 0, &status) < 0
                || status != 0) {
         gnutls_datum_t text = { NULL, 0 };
@@ -166,13 +171,15 @@ check_cert(const char *path, const ca_cert_t *ca, const char *node,
                             (text.data != NULL) ? (char *) text.data : "?"));
         gnutls_free(text.data);
     } else if (to < now + (time_t) warn_days * 86400) {
-        r = drover__health_result("tls", path, started, DROVER_HEALTH_WARNING,
-                   g_strdup_printf("expires on %s, in %ld day(s)", until,
-                                   (long) ((to - now) / 86400)));
+        r = drover__health_result(
+            "tls", path, started, DROVER_HEALTH_WARNING,
+            g_strdup_printf("expires on %s, in %ld day(s)", until,
+                            (long) ((to - now) / 86400)));
     } else {
-        r = drover__health_result("tls", path, started, DROVER_HEALTH_OK,
-                   g_strdup_printf("valid until %s, for %s, from %s", until,
-                                   node, ca->path));
+        r = drover__health_result(
+            "tls", path, started, DROVER_HEALTH_OK,
+            g_strdup_printf("valid until %s, for %s, from %s", until, node,
+                            ca->path));
     }
     gnutls_x509_crt_deinit(crt);
     return r;
@@ -300,11 +307,12 @@ drover_health_tls_from_cib(const drover_cib_t *cib, const char *node,
     if (warn != NULL && days != warn) {
         g_ptr_array_add(
             results,
-            drover__health_result("tls", DROVER_HEALTH_TLS_WARN_PROPERTY, started,
-                   DROVER_HEALTH_WARNING,
-                   g_strdup_printf("'%s' is not a number of days from 0 to "
-                                   "3650; %s used",
-                                   warn, days)));
+            drover__health_result(
+                "tls", DROVER_HEALTH_TLS_WARN_PROPERTY, started,
+                DROVER_HEALTH_WARNING,
+                g_strdup_printf("'%s' is not a number of days from 0 to "
+                                "3650; %s used",
+                                warn, days)));
     }
     tls_networks = drover_tls_networks(cib);
     transport_tls = (tls_networks != NULL);
@@ -317,11 +325,12 @@ drover_health_tls_from_cib(const drover_cib_t *cib, const char *node,
         check = true;
     } else if (strcmp(how, "off") != 0) {
         g_ptr_array_add(results,
-                        drover__health_result("tls", DROVER_HEALTH_TLS_PROPERTY, started,
-                               DROVER_HEALTH_WARNING,
-                               g_strdup_printf("'%s' is not on, off or auto; "
-                                               "not checked",
-                                               how)));
+                        drover__health_result(
+                            "tls", DROVER_HEALTH_TLS_PROPERTY, started,
+                            DROVER_HEALTH_WARNING,
+                            g_strdup_printf("'%s' is not on, off or auto; "
+                                            "not checked",
+                                            how)));
     }
     if (check) {
         drover_health_tls(

@@ -71,7 +71,34 @@ abort_job(drover_migwatch_t *w, drover_migwatch_action_t *a, const char *why)
     w->aborted = true;
 }
 
-/* The remaining bytes have not shrunk for stall_s: the next step */
+/* Whether \p s comes nearer the end (drover/migwatch.h: per pass; the
+ * first sample of a pass stands for its start) */
+static bool
+progressed(drover_migwatch_t *w, const drover_job_sample_t *s)
+{
+    if (s->pass == 0) {
+        if (s->remaining < w->best_remaining) {
+            w->best_remaining = s->remaining;
+            return true;
+        }
+        return false;
+    }
+    if (s->pass != w->pass) {
+        w->pass_converging =
+            (w->pass == 0) || (s->remaining <= w->pass_start / 2);
+        w->pass = s->pass;
+        w->pass_start = s->remaining;
+        w->pass_low = s->remaining;
+        return w->pass_converging;
+    }
+    if (w->pass_converging && s->remaining < w->pass_low) {
+        w->pass_low = s->remaining;
+        return true;
+    }
+    return false;
+}
+
+/* No progress for stall_s: the next step */
 static void
 escalate(drover_migwatch_t *w, const drover_migration_t *m,
          const drover_job_sample_t *s, gint64 now, drover_migwatch_action_t *a)
@@ -157,12 +184,14 @@ drover_migwatch_step(drover_migwatch_t *w, const drover_migration_t *m,
             a->downtime_ms = m->downtime_ms;
         }
     }
-    if (s->remaining < w->best_remaining) {
-        w->best_remaining = s->remaining;
+    if (progressed(w, s)) {
         w->last_progress = now;
     } else if (stall_us > 0 && now - w->last_progress >= stall_us) {
+        /* the step gets stall_s to show: what is left now is the mark */
         escalate(w, m, s, now, a);
         w->last_progress = now;
         w->best_remaining = s->remaining;
+        w->pass_low = s->remaining;
+        w->pass_converging = true;
     }
 }

@@ -486,6 +486,11 @@ read_progress(virDomainPtr dom, job_progress_t *p)
         > 0) {
         p->sample.bps = value;
     }
+    if (virTypedParamsGetULLong(params, nparams,
+                                VIR_DOMAIN_JOB_MEMORY_ITERATION, &value)
+        > 0) {
+        p->sample.pass = value;
+    }
     virTypedParamsFree(params, nparams);
 }
 

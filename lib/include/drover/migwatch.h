@@ -7,6 +7,19 @@
  * on a stall, switch to post-copy, follow the network's speed share, stop
  * watching a post-copy that runs on) and the loop only applies.  Every rule
  * has a table test (tests/unit/check_migwatch.c).
+ *
+ * A stall is judged per memory pass: within a pass the remaining bytes fall
+ * as pages are sent and jump at the next (what the guest dirtied
+ * meanwhile).  A pass converges when it starts with at most half the bytes
+ * the pass before started with (QEMU's auto-converge draws the same line:
+ * a guest dirtying more than half of what is sent is throttled); the first
+ * pass (all memory once) converges.  The migration progresses while a
+ * converging pass sends; a pass that does not converge is no progress
+ * however much it sends, and after stall_s of that, the next step (more
+ * downtime, then post-copy).  Without pass numbers (0: libvirt gave none)
+ * a new low of the remaining bytes counts.  Wrongly judged "not
+ * converging" steps up early, which costs a little downtime; wrongly
+ * "converging" would wait until the deadline aborts the migration.
  */
 #ifndef DROVER_MIGWATCH__H
 #define DROVER_MIGWATCH__H
@@ -23,6 +36,9 @@ typedef struct {
     guint64 processed; /* bytes sent so far */
     guint64 remaining; /* bytes still to send */
     guint64 bps;       /* libvirt's measured memory rate, 0: unknown */
+    guint64 pass;      /* the memory pass (libvirt's memory_iteration, QEMU's
+                          dirty-sync-count): 1 sends all memory, each next
+                          one what the guest dirtied meanwhile; 0: unknown */
     /* The memory stream is not open yet and nothing tries to open it: the
      * target still prepares (starts its QEMU), the network is not in
      * question and no stall is counted */
@@ -35,9 +51,13 @@ typedef struct {
     gint64 last_moved;    /* last sample in which processed grew */
     gint64 last_progress; /* last sample in which remaining shrank */
     guint64 processed;
-    guint64 best_remaining;
-    size_t step;         /* next of downtime_steps */
-    unsigned long speed; /* MiB/s the domain runs at (0: unlimited) */
+    guint64 best_remaining; /* without passes: the lowest remaining */
+    guint64 pass;           /* the pass of the last sample */
+    guint64 pass_start;     /* the bytes this pass started with */
+    guint64 pass_low;       /* the fewest left in this pass */
+    bool pass_converging;   /* it started with at most half the last's */
+    size_t step;            /* next of downtime_steps */
+    unsigned long speed;    /* MiB/s the domain runs at (0: unlimited) */
     unsigned int escalations;
     bool downtime_set;
     bool aborted;
