@@ -3,6 +3,8 @@
  * no job) stands for a libvirtd asked again after it dropped a migration's
  * connection.
  */
+#include <string.h>
+
 #include <libvirt/libvirt.h>
 
 #include <drover/rc.h>
@@ -78,6 +80,89 @@ START_TEST(rpc_errors_are_the_target_libvirtd)
 }
 END_TEST
 
+/* The test driver's "test" domain through each state Pacemaker must tell
+ * apart; it is left running, as the other tests expect it */
+START_TEST(states_as_pacemaker_sees_them)
+{
+    virConnectPtr conn = NULL;
+    virDomainPtr dom = NULL;
+    drover_vm_state_t state = DROVER_VM_CRASHED;
+    g_autofree char *detail = NULL;
+
+    ck_assert_int_eq(drover_virt_open("test:///default", &conn), 0);
+    dom = virDomainLookupByName(conn, "test");
+    ck_assert_ptr_nonnull(dom);
+
+    ck_assert_int_eq(drover_virt_state(conn, "test", &state, &detail), 0);
+    ck_assert_int_eq(state, DROVER_VM_RUNNING);
+    ck_assert(g_str_has_prefix(detail, "libvirt state 1, reason "));
+
+    /* paused by someone on purpose: still running for Pacemaker */
+    ck_assert_int_eq(virDomainSuspend(dom), 0);
+    ck_assert_int_eq(drover_virt_state(conn, "test", &state, NULL), 0);
+    ck_assert_int_eq(state, DROVER_VM_PAUSED);
+    ck_assert_int_eq(virDomainResume(dom), 0);
+
+    ck_assert_int_eq(virDomainDestroy(dom), 0);
+    ck_assert_int_eq(drover_virt_state(conn, "test", &state, NULL), 0);
+    ck_assert_int_eq(state, DROVER_VM_SHUTOFF);
+    ck_assert_int_eq(virDomainCreate(dom), 0);
+    ck_assert_int_eq(drover_virt_state(conn, "test", &state, NULL), 0);
+    ck_assert_int_eq(state, DROVER_VM_RUNNING);
+
+    /* not defined here: absent, which is no error */
+    ck_assert_int_eq(drover_virt_state(conn, "vm9", &state, NULL), 0);
+    ck_assert_int_eq(state, DROVER_VM_ABSENT);
+
+    virDomainFree(dom);
+    virConnectClose(conn);
+}
+END_TEST
+
+START_TEST(open_says_why_not)
+{
+    virConnectPtr conn = NULL;
+
+    ck_assert_int_ne(drover_virt_open("frob:///system", &conn), 0);
+    ck_assert_ptr_null(conn);
+    /* libvirt's own words (here: no libvirtd socket for an unknown
+     * scheme), not our placeholder */
+    ck_assert_str_ne(drover_virt_error(), "unknown libvirt error");
+}
+END_TEST
+
+/* A migration libvirt refuses at once (the test driver has none): an
+ * error with libvirt's reason, nothing aborted, the VM still here */
+START_TEST(refused_migration_leaves_the_vm_here)
+{
+    virConnectPtr conn = NULL;
+    virDomainPtr dom = NULL;
+    drover_vm_state_t state = DROVER_VM_ABSENT;
+    drover_migration_t m = {
+        .dest_uri = "test:///default",
+        .migrate_uri = "tcp://192.0.2.1",
+        .stall_s = 2,
+        .abort_at = drover_deadline_in_ms(10000),
+        .finish_by = drover_deadline_in_ms(12000),
+    };
+    drover_migration_result_t result = { 0 };
+
+    ck_assert_int_eq(drover_virt_open("test:///default", &conn), 0);
+    dom = virDomainLookupByName(conn, "test");
+    ck_assert_ptr_nonnull(dom);
+    ck_assert_int_ne(drover_virt_migrate(dom, &m, &result), 0);
+    ck_assert_ptr_nonnull(result.error);
+    ck_assert(!result.aborted);
+    ck_assert(!result.postcopy);
+    ck_assert(!result.connection_lost);
+    ck_assert_int_eq(drover_virt_state(conn, "test", &state, NULL), 0);
+    ck_assert_int_eq(state, DROVER_VM_RUNNING);
+    drover_migration_result_clear(&result);
+    virDomainFree(dom);
+    virConnectClose(conn);
+}
+END_TEST
+
 Suite *
 virt_suite(void)
 {
@@ -88,6 +173,9 @@ virt_suite(void)
     tcase_add_test(tc, outcome_still_here_without_job);
     tcase_add_test(tc, outcome_no_libvirtd_is_a_timeout);
     tcase_add_test(tc, rpc_errors_are_the_target_libvirtd);
+    tcase_add_test(tc, states_as_pacemaker_sees_them);
+    tcase_add_test(tc, open_says_why_not);
+    tcase_add_test(tc, refused_migration_leaves_the_vm_here);
     tcase_set_timeout(tc, 30);
     suite_add_tcase(s, tc);
     return s;
