@@ -311,6 +311,16 @@ compare_names(const void *a, const void *b)
     return strcmp(*(const char *const *) a, *(const char *const *) b);
 }
 
+/* The keys of \p table (strings), sorted: problems come in a stable order */
+static gpointer *
+sorted_keys(GHashTable *table, guint *n)
+{
+    gpointer *keys = g_hash_table_get_keys_as_array(table, n);
+
+    qsort(keys, *n, sizeof(*keys), compare_names);
+    return keys;
+}
+
 /* A node's limit (a node attribute), its default when unset or invalid */
 static int
 node_limit(const drover_cib_t *cib, const char *node, const char *attr,
@@ -548,11 +558,9 @@ check_options(const drover_cib_t *cib, const GPtrArray *networks,
 {
     g_autoptr(GHashTable) properties = drover_cib_properties(cib, "drover-");
     g_autoptr(GPtrArray) nodes = drover_cib_nodes(cib);
-    g_autofree gpointer *names = NULL;
     guint n_names = 0;
+    g_autofree gpointer *names = sorted_keys(properties, &n_names);
 
-    names = g_hash_table_get_keys_as_array(properties, &n_names);
-    qsort(names, n_names, sizeof(*names), compare_names);
     for (guint k = 0; k < n_names; k++) {
         check_property(networks, names[k],
                        g_hash_table_lookup(properties, names[k]), problems);
@@ -562,11 +570,9 @@ check_options(const drover_cib_t *cib, const GPtrArray *networks,
         g_autofree char *subject = g_strdup_printf("node %s", node->name);
         g_autoptr(GHashTable) permanent = drover_cib_node_attrs(
             cib, node->name, "drover-", DROVER_ATTR_PERMANENT);
-        g_autofree gpointer *attrs = NULL;
         guint n = 0;
+        g_autofree gpointer *attrs = sorted_keys(permanent, &n);
 
-        attrs = g_hash_table_get_keys_as_array(permanent, &n);
-        qsort(attrs, n, sizeof(*attrs), compare_names);
         for (guint k = 0; k < n; k++) {
             check_node_attr(subject, attrs[k],
                             g_hash_table_lookup(permanent, attrs[k]), problems);

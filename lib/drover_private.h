@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include <drover/autoptr.h>
 
@@ -55,5 +56,18 @@ char *drover__xpath_literal(const char *value);
  */
 int drover__file_replace(const char *path, const char *data, size_t len,
                          mode_t max_mode, GString *reason);
+
+/*!
+ * \brief Member \p key of \p o when it is a string, else \p fallback,
+ *        made valid UTF-8 (free it)
+ *
+ * json-glib's _with_default() getters assert on a member of another type
+ * and give NULL for a number; json-glib 1.6 takes an octal escape ("\200")
+ * for a byte, which would not format to JSON that parses again.
+ */
+char *drover__json_string(JsonObject *o, const char *key, const char *fallback);
+
+/*! \brief Member \p key of \p o when it is an integer, else 0 */
+gint64 drover__json_int(JsonObject *o, const char *key);
 
 #endif /* DROVER_PRIVATE__H */

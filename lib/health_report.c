@@ -9,6 +9,7 @@
 #include <drover/health.h>
 #include <drover/rc.h>
 
+#include "drover_private.h"
 #include "health_private.h"
 
 /* Whether \p results are of more than one node (then each says whose) */
@@ -230,33 +231,6 @@ status_parse(const char *text, drover_health_t *status)
     return false;
 }
 
-/* Member \p key of \p o when it is a string, else \p fallback (json-glib's
- * _with_default() getters assert on a member of another type, and give
- * NULL for a number), made valid UTF-8: json-glib 1.6 takes an octal
- * escape ("\200") for a byte; free it */
-static char *
-member_string(JsonObject *o, const char *key, const char *fallback)
-{
-    JsonNode *n = json_object_get_member(o, key);
-
-    return (n != NULL && JSON_NODE_HOLDS_VALUE(n)
-            && json_node_get_value_type(n) == G_TYPE_STRING)
-               ? g_utf8_make_valid(json_node_get_string(n), -1)
-               : g_strdup(fallback);
-}
-
-/* Member \p key of \p o when it is an integer, else 0 */
-static gint64
-member_int(JsonObject *o, const char *key)
-{
-    JsonNode *n = json_object_get_member(o, key);
-
-    return (n != NULL && JSON_NODE_HOLDS_VALUE(n)
-            && json_node_get_value_type(n) == G_TYPE_INT64)
-               ? json_node_get_int(n)
-               : 0;
-}
-
 int
 drover_health_report_parse(const char *text, GPtrArray **results, gint64 *at)
 {
@@ -276,7 +250,7 @@ drover_health_report_parse(const char *text, GPtrArray **results, gint64 *at)
         return DROVER_RC_PROTOCOL;
     }
     root = json_node_get_object(top);
-    node = member_string(root, "node", NULL);
+    node = drover__json_string(root, "node", NULL);
     checks_node = json_object_get_member(root, "checks");
     if (checks_node != NULL && JSON_NODE_HOLDS_ARRAY(checks_node)) {
         checks = json_node_get_array(checks_node);
@@ -284,14 +258,14 @@ drover_health_report_parse(const char *text, GPtrArray **results, gint64 *at)
     if (node == NULL || checks == NULL) {
         return DROVER_RC_PROTOCOL;
     }
-    *at = member_int(root, "at");
+    *at = drover__json_int(root, "at");
     *results = g_ptr_array_new_with_free_func(drover_health_result_free);
     for (guint i = 0; i < json_array_get_length(checks); i++) {
         JsonNode *item = json_array_get_element(checks, i);
         JsonObject *o =
             JSON_NODE_HOLDS_OBJECT(item) ? json_node_get_object(item) : NULL;
         g_autofree char *status_text =
-            (o != NULL) ? member_string(o, "status", NULL) : NULL;
+            (o != NULL) ? drover__json_string(o, "status", NULL) : NULL;
         drover_health_result_t *r = NULL;
         drover_health_t status;
 
@@ -301,11 +275,11 @@ drover_health_report_parse(const char *text, GPtrArray **results, gint64 *at)
         }
         r = g_new0(drover_health_result_t, 1);
         r->node = g_strdup(node);
-        r->check = member_string(o, "check", "?");
-        r->subject = member_string(o, "subject", "");
+        r->check = drover__json_string(o, "check", "?");
+        r->subject = drover__json_string(o, "subject", "");
         r->status = status;
-        r->reason = member_string(o, "reason", "");
-        r->ms = member_int(o, "ms");
+        r->reason = drover__json_string(o, "reason", "");
+        r->ms = drover__json_int(o, "ms");
         g_ptr_array_add(*results, r);
     }
     return 0;

@@ -173,6 +173,38 @@ valid_word(const char *words, const char *value)
     return g_strv_contains((const char *const *) list, value);
 }
 
+static gboolean
+is_ldap_uri(const char *text)
+{
+    return g_str_has_prefix(text, "ldap://")
+           || g_str_has_prefix(text, "ldaps://");
+}
+
+/* \p value, split at \p separators, has a word and each \p fits; else
+ * \p reason names the first that is not \p what, or says \p values */
+static bool
+words_valid(const char *value, const char *separators,
+            gboolean (*fits)(const char *), const char *what,
+            const char *values, GString *reason)
+{
+    g_auto(GStrv) words = g_strsplit_set(value, separators, -1);
+    bool any = false;
+
+    for (char **w = words; *w != NULL; w++) {
+        if (**w != '\0' && !fits(*w)) {
+            g_autofree char *shown = drover__shown(*w);
+
+            g_string_printf(reason, "'%s' is not %s", shown, what);
+            return false;
+        }
+        any = any || **w != '\0';
+    }
+    if (!any) {
+        g_string_printf(reason, "Expected %s", values);
+    }
+    return any;
+}
+
 bool
 drover__option_valid(const drover_option_t *option, const char *value,
                      GString *reason)
@@ -202,43 +234,12 @@ drover__option_valid(const drover_option_t *option, const char *value,
                 return true;
             }
             break;
-        case DROVER_OPTION_PATHS: {
-            g_auto(GStrv) paths = g_strsplit_set(value, " \t", -1);
-            bool any = false;
-
-            for (char **p = paths; *p != NULL; p++) {
-                if (**p != '\0' && !g_path_is_absolute(*p)) {
-                    g_string_printf(reason, "'%s' is not an absolute path", *p);
-                    return false;
-                }
-                any = any || **p != '\0';
-            }
-            if (any) {
-                return true;
-            }
-            break;
-        }
-        case DROVER_OPTION_LDAP_URIS: {
-            g_auto(GStrv) uris = g_strsplit_set(value, " \t,", -1);
-            bool any = false;
-
-            for (char **u = uris; *u != NULL; u++) {
-                if (**u != '\0' && !g_str_has_prefix(*u, "ldap://")
-                    && !g_str_has_prefix(*u, "ldaps://")) {
-                    g_autofree char *shown = drover__shown(*u);
-
-                    g_string_printf(reason,
-                                    "'%s' is not an ldap:// or ldaps:// URI",
-                                    shown);
-                    return false;
-                }
-                any = any || **u != '\0';
-            }
-            if (any) {
-                return true;
-            }
-            break;
-        }
+        case DROVER_OPTION_PATHS:
+            return words_valid(value, " \t", g_path_is_absolute,
+                               "an absolute path", values, reason);
+        case DROVER_OPTION_LDAP_URIS:
+            return words_valid(value, " \t,", is_ldap_uri,
+                               "an ldap:// or ldaps:// URI", values, reason);
     }
     g_string_printf(reason, "Expected %s", values);
     return false;

@@ -74,30 +74,6 @@ drover_record_format(const drover_record_t *r)
     return json_generator_to_data(gen, NULL);
 }
 
-/* Made valid UTF-8: json-glib 1.6 takes an octal escape ("\200") for a
- * byte, and the record would not format to JSON that parses again */
-static char *
-get_string(JsonObject *o, const char *key)
-{
-    JsonNode *n = json_object_get_member(o, key);
-
-    return (n != NULL && JSON_NODE_HOLDS_VALUE(n)
-            && json_node_get_value_type(n) == G_TYPE_STRING)
-               ? g_utf8_make_valid(json_node_get_string(n), -1)
-               : NULL;
-}
-
-static gint64
-get_int(JsonObject *o, const char *key)
-{
-    JsonNode *n = json_object_get_member(o, key);
-
-    return (n != NULL && JSON_NODE_HOLDS_VALUE(n)
-            && json_node_get_value_type(n) == G_TYPE_INT64)
-               ? json_node_get_int(n)
-               : 0;
-}
-
 int
 drover_record_parse(const char *text, drover_record_t *r)
 {
@@ -113,26 +89,26 @@ drover_record_parse(const char *text, drover_record_t *r)
     }
     o = json_node_get_object(json_parser_get_root(parser));
     if (json_object_has_member(o, "at_ms")) {
-        r->at_ms = get_int(o, "at_ms");
+        r->at_ms = drover__json_int(o, "at_ms");
     } else {
-        gint64 at = get_int(o, "at"); /* an older agent's seconds */
+        gint64 at = drover__json_int(o, "at"); /* an older agent's seconds */
 
         /* one no clock can give is unknown, as a missing one */
         r->at_ms =
             (at > G_MAXINT64 / 1000 || at < G_MININT64 / 1000) ? 0 : at * 1000;
     }
-    r->source = get_string(o, "from");
-    r->target = get_string(o, "to");
-    r->mode = get_string(o, "mode");
-    result = get_string(o, "result");
+    r->source = drover__json_string(o, "from", NULL);
+    r->target = drover__json_string(o, "to", NULL);
+    r->mode = drover__json_string(o, "mode", NULL);
+    result = drover__json_string(o, "result", NULL);
     r->ok = (g_strcmp0(result, "ok") == 0);
-    r->network = get_string(o, "network");
-    r->uri = get_string(o, "uri");
-    r->duration_ms = get_int(o, "ms");
-    r->bytes = (guint64) get_int(o, "bytes");
-    r->attempts = (int) get_int(o, "attempts");
-    r->skipped = get_string(o, "skipped");
-    r->error = get_string(o, "error");
+    r->network = drover__json_string(o, "network", NULL);
+    r->uri = drover__json_string(o, "uri", NULL);
+    r->duration_ms = drover__json_int(o, "ms");
+    r->bytes = (guint64) drover__json_int(o, "bytes");
+    r->attempts = (int) drover__json_int(o, "attempts");
+    r->skipped = drover__json_string(o, "skipped", NULL);
+    r->error = drover__json_string(o, "error", NULL);
     return 0;
 }
 

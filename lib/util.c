@@ -241,3 +241,25 @@ drover__file_replace(const char *path, const char *data, size_t len,
     }
     return 0;
 }
+
+char *
+drover__json_string(JsonObject *o, const char *key, const char *fallback)
+{
+    JsonNode *n = json_object_get_member(o, key);
+
+    return (n != NULL && JSON_NODE_HOLDS_VALUE(n)
+            && json_node_get_value_type(n) == G_TYPE_STRING)
+               ? g_utf8_make_valid(json_node_get_string(n), -1)
+               : g_strdup(fallback);
+}
+
+gint64
+drover__json_int(JsonObject *o, const char *key)
+{
+    JsonNode *n = json_object_get_member(o, key);
+
+    return (n != NULL && JSON_NODE_HOLDS_VALUE(n)
+            && json_node_get_value_type(n) == G_TYPE_INT64)
+               ? json_node_get_int(n)
+               : 0;
+}
