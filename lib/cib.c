@@ -147,18 +147,6 @@ drover_cib_root(const drover_cib_t *cib)
 /* Lookups                                                            */
 /* ------------------------------------------------------------------ */
 
-/* An attribute's value without a copy (NULL if absent) */
-static const char *
-attr(const xmlNode *node, const char *name)
-{
-    xmlAttr *a = xmlHasProp((xmlNode *) node, BAD_CAST name);
-
-    if (a == NULL) {
-        return NULL;
-    }
-    return (a->children != NULL) ? (const char *) a->children->content : "";
-}
-
 static bool
 is_element(const xmlNode *node, const char *name)
 {
@@ -176,7 +164,8 @@ child(const xmlNode *parent, const char *name, const char *key,
     }
     for (xmlNode *c = parent->children; c != NULL; c = c->next) {
         if (is_element(c, name)
-            && (key == NULL || g_strcmp0(attr(c, key), value) == 0)) {
+            && (key == NULL
+                || g_strcmp0(drover__xml_attr(c, key), value) == 0)) {
             return c;
         }
     }
@@ -213,17 +202,17 @@ nvpairs(const xmlNode *parent, const char *set_element, const char *name,
             if (!is_element(nv, "nvpair")) {
                 continue;
             }
-            nv_name = attr(nv, "name");
+            nv_name = drover__xml_attr(nv, "name");
             if (nv_name == NULL) {
                 continue;
             }
             if (name != NULL && strcmp(nv_name, name) == 0) {
-                return attr(nv, "value");
+                return drover__xml_attr(nv, "value");
             }
             if (collect != NULL && g_str_has_prefix(nv_name, prefix)
                 && !g_hash_table_contains(collect, nv_name)) {
                 g_hash_table_insert(collect, g_strdup(nv_name),
-                                    g_strdup(attr(nv, "value")));
+                                    g_strdup(drover__xml_attr(nv, "value")));
             }
         }
     }
@@ -313,16 +302,17 @@ drover_cib_nodes(const drover_cib_t *cib)
         xmlNode *state = NULL;
         const char *standby = NULL;
 
-        if (!is_element(n, "node") || attr(n, "uname") == NULL) {
+        if (!is_element(n, "node") || drover__xml_attr(n, "uname") == NULL) {
             continue;
         }
         node = g_new0(drover_cib_node_t, 1);
-        node->name = g_strdup(attr(n, "uname"));
-        node->id = g_strdup(attr(n, "id"));
-        node->remote = (g_strcmp0(attr(n, "type"), "remote") == 0);
+        node->name = g_strdup(drover__xml_attr(n, "uname"));
+        node->id = g_strdup(drover__xml_attr(n, "id"));
+        node->remote = (g_strcmp0(drover__xml_attr(n, "type"), "remote") == 0);
         state = child(status, "node_state", "uname", node->name);
-        node->online = (state != NULL) && state_is_up(attr(state, "in_ccm"))
-                       && state_is_up(attr(state, "crmd"));
+        node->online = (state != NULL)
+                       && state_is_up(drover__xml_attr(state, "in_ccm"))
+                       && state_is_up(drover__xml_attr(state, "crmd"));
         standby = drover_cib_node_attr(cib, node->name, "standby",
                                        DROVER_ATTR_TRANSIENT);
         if (standby == NULL) {
@@ -360,7 +350,8 @@ find_primitive(xmlNode *parent, const char *id)
         if (c->type != XML_ELEMENT_NODE) {
             continue;
         }
-        if (is_element(c, "primitive") && g_strcmp0(attr(c, "id"), id) == 0) {
+        if (is_element(c, "primitive")
+            && g_strcmp0(drover__xml_attr(c, "id"), id) == 0) {
             return c;
         }
         found = find_primitive(c, id);
@@ -388,11 +379,11 @@ collect_primitives(const xmlNode *parent, const char *standard,
             continue;
         }
         if (is_element(c, "primitive")) {
-            if (attr(c, "id") != NULL
-                && g_strcmp0(attr(c, "class"), standard) == 0
-                && g_strcmp0(attr(c, "provider"), provider) == 0
-                && g_strcmp0(attr(c, "type"), type) == 0) {
-                g_ptr_array_add(ids, g_strdup(attr(c, "id")));
+            if (drover__xml_attr(c, "id") != NULL
+                && g_strcmp0(drover__xml_attr(c, "class"), standard) == 0
+                && g_strcmp0(drover__xml_attr(c, "provider"), provider) == 0
+                && g_strcmp0(drover__xml_attr(c, "type"), type) == 0) {
+                g_ptr_array_add(ids, g_strdup(drover__xml_attr(c, "id")));
             }
             continue;
         }
@@ -614,10 +605,10 @@ drover_cib_banned_nodes(const drover_cib_t *cib, const char *resource)
     for (xmlNode *c = (constraints != NULL) ? constraints->children : NULL;
          c != NULL; c = c->next) {
         if (is_element(c, "rsc_location")
-            && g_strcmp0(attr(c, "rsc"), resource) == 0
-            && attr(c, "node") != NULL
-            && g_strcmp0(attr(c, "score"), "-INFINITY") == 0) {
-            g_ptr_array_add(nodes, g_strdup(attr(c, "node")));
+            && g_strcmp0(drover__xml_attr(c, "rsc"), resource) == 0
+            && drover__xml_attr(c, "node") != NULL
+            && g_strcmp0(drover__xml_attr(c, "score"), "-INFINITY") == 0) {
+            g_ptr_array_add(nodes, g_strdup(drover__xml_attr(c, "node")));
         }
     }
     return nodes;
@@ -638,9 +629,9 @@ drover_cib_colocated(const drover_cib_t *cib, const char *resource, bool apart)
         if (!is_element(c, "rsc_colocation")) {
             continue;
         }
-        rsc = attr(c, "rsc");
-        with = attr(c, "with-rsc");
-        score = drover_cib_score(attr(c, "score"));
+        rsc = drover__xml_attr(c, "rsc");
+        with = drover__xml_attr(c, "with-rsc");
+        score = drover_cib_score(drover__xml_attr(c, "score"));
         if (rsc == NULL || with == NULL
             || (apart ? score > -DROVER_SCORE_INFINITY
                       : score < DROVER_SCORE_INFINITY)) {
@@ -667,20 +658,21 @@ drover_cib_ordered_after(const drover_cib_t *cib, const char *resource)
         const char *score = NULL;
 
         if (!is_element(c, "rsc_order")
-            || g_strcmp0(attr(c, "then"), resource) != 0
-            || attr(c, "first") == NULL
-            || g_str_has_prefix(attr(c, "id") ? attr(c, "id") : "",
-                                "drover-")) {
+            || g_strcmp0(drover__xml_attr(c, "then"), resource) != 0
+            || drover__xml_attr(c, "first") == NULL
+            || g_str_has_prefix(
+                drover__xml_attr(c, "id") ? drover__xml_attr(c, "id") : "",
+                "drover-")) {
             continue;
         }
-        kind = attr(c, "kind");
-        score = attr(c, "score"); /* deprecated: 0 is optional */
+        kind = drover__xml_attr(c, "kind");
+        score = drover__xml_attr(c, "score"); /* deprecated: 0 is optional */
         if ((kind != NULL && strcmp(kind, "Mandatory") != 0)
             || (kind == NULL && score != NULL
                 && drover_cib_score(score) <= 0)) {
             continue;
         }
-        g_ptr_array_add(firsts, g_strdup(attr(c, "first")));
+        g_ptr_array_add(firsts, g_strdup(drover__xml_attr(c, "first")));
     }
     return firsts;
 }

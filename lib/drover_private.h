@@ -8,6 +8,7 @@
 
 #include <glib.h>
 #include <json-glib/json-glib.h>
+#include <libxml/tree.h>
 
 #include <drover/autoptr.h>
 
@@ -69,5 +70,14 @@ char *drover__json_string(JsonObject *o, const char *key, const char *fallback);
 
 /*! \brief Member \p key of \p o when it is an integer, else 0 */
 gint64 drover__json_int(JsonObject *o, const char *key);
+
+/*!
+ * \brief The value of \p node's attribute \p name ("" when it has no
+ *        text), or NULL when it has none: the one reader of XML attributes
+ *        (the CIB's, crm_mon's, drover's own output)
+ *
+ * The value lives as long as the node.
+ */
+const char *drover__xml_attr(const xmlNode *node, const char *name);
 
 #endif /* DROVER_PRIVATE__H */

@@ -109,11 +109,9 @@ drover_output_set_bool(drover_output_t *out, xmlNode *node, const char *name,
 const char *
 drover_output_get(const xmlNode *node, const char *name)
 {
-    xmlAttr *a = xmlHasProp((xmlNode *) node, BAD_CAST name);
+    const char *value = drover__xml_attr(node, name);
 
-    return (a != NULL && a->children != NULL)
-               ? (const char *) a->children->content
-               : "";
+    return (value != NULL) ? value : "";
 }
 
 void

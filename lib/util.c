@@ -263,3 +263,14 @@ drover__json_int(JsonObject *o, const char *key)
                ? json_node_get_int(n)
                : 0;
 }
+
+const char *
+drover__xml_attr(const xmlNode *node, const char *name)
+{
+    xmlAttr *a = xmlHasProp((xmlNode *) node, BAD_CAST name);
+
+    if (a == NULL) {
+        return NULL;
+    }
+    return (a->children != NULL) ? (const char *) a->children->content : "";
+}

@@ -31,6 +31,19 @@ typedef struct {
     cli_command_fn fn;
 } cli_command_t;
 
+/* The options every command takes (--output-as, --timeout, -V) */
+extern GOptionEntry cli_global_entries[];
+
+/*! \brief A context for \p entries and the global options */
+GOptionContext *cli_new_context(const char *parameter_string,
+                                const char *summary, GOptionEntry *entries);
+
+/*! \brief Apply the global options after a parse (CRM_EX_USAGE if bad) */
+crm_exit_t cli_apply_globals(cli_t *cli);
+
+/*! \brief The options of \p entries as roff .TP paragraphs */
+void cli_man_options(GString *man, const GOptionEntry *entries);
+
 /*!
  * \brief Parse a subcommand's options (plus the global ones)
  *
@@ -74,9 +87,6 @@ xmlNode *cli_xml_find(xmlNode *node, const char *name);
 
 /* Resource \p id in crm_mon's XML below \p node (groups, clones too) */
 xmlNode *cli_mon_resource(xmlNode *node, const char *id);
-
-/* An attribute of crm_mon's XML, "" when absent (valid while it lives) */
-const char *cli_xml_prop(xmlNode *node, const char *name);
 
 /* Subcommands */
 crm_exit_t cmd_config(cli_t *cli, int argc, char **argv);

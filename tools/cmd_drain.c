@@ -112,7 +112,7 @@ mib(const char *text)
 static bool
 is_vm(xmlNode *r)
 {
-    const char *agent = cli_xml_prop(r, "resource_agent");
+    const char *agent = drover_output_get(r, "resource_agent");
 
     return strcmp(agent, "ocf:drover:VirtualDomain") == 0
            || strcmp(agent, "ocf:heartbeat:VirtualDomain") == 0;
@@ -143,14 +143,14 @@ collect_vms(const drover_cib_t *cib, xmlNode *resources, GPtrArray *vms)
     for (guint i = 0; i < placed->len; i++) {
         xmlNode *r = g_ptr_array_index(placed, i);
         xmlNode *where = cli_xml_find(r, "node");
-        const char *id = cli_xml_prop(r, "id");
+        const char *id = drover_output_get(r, "id");
         const char *migrate =
             drover_cib_resource_meta(cib, id, "allow-migrate");
         const char *priority = drover_cib_resource_meta(cib, id, "priority");
         drover_plan_vm_t *vm = g_new0(drover_plan_vm_t, 1);
 
         vm->id = g_strdup(id);
-        vm->node = g_strdup(cli_xml_prop(where, "name"));
+        vm->node = g_strdup(drover_output_get(where, "name"));
         vm->priority = (priority != NULL) ? atoi(priority) : 0;
         vm->memory_mib =
             MAX(mib(drover_cib_resource_utilization(cib, id, "memory")), 0);
@@ -173,7 +173,7 @@ follow_other_drains(const drover_cib_t *cib, xmlNode *mon_nodes, GPtrArray *vms)
 {
     for (xmlNode *n = xmlFirstElementChild(mon_nodes); n != NULL;
          n = xmlNextElementSibling(n)) {
-        const char *name = cli_xml_prop(n, "name");
+        const char *name = drover_output_get(n, "name");
         const char *moves = drover_cib_node_attr(
             cib, name, DROVER_DRAIN_PLAN_ATTR, DROVER_ATTR_PERMANENT);
         g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
@@ -232,7 +232,7 @@ collect_nodes(cli_t *cli, const drover_cib_t *cib, xmlNode *mon_nodes,
     for (xmlNode *n = xmlFirstElementChild(mon_nodes); n != NULL;
          n = xmlNextElementSibling(n)) {
         drover_plan_node_t *node =
-            drover_plan_node_new(cli_xml_prop(n, "name"));
+            drover_plan_node_new(drover_output_get(n, "name"));
         const char *policy = NULL;
         const char *facts =
             (hosts != NULL) ? g_hash_table_lookup(hosts, node->name) : NULL;
@@ -246,8 +246,8 @@ collect_nodes(cli_t *cli, const drover_cib_t *cib, xmlNode *mon_nodes,
                 g_hash_table_lookup(platforms, node->name), &node->platform);
         }
         node->health = drover_node_health(cib, node->name, &node->health_why);
-        node->online = strcmp(cli_xml_prop(n, "online"), "true") == 0;
-        node->standby = strcmp(cli_xml_prop(n, "standby"), "true") == 0;
+        node->online = strcmp(drover_output_get(n, "online"), "true") == 0;
+        node->standby = strcmp(drover_output_get(n, "standby"), "true") == 0;
         policy = drover_cib_node_attr(cib, node->name, DROVER_INCOMING_ATTR,
                                       DROVER_ATTR_PERMANENT);
         node->accepts_live = (g_strcmp0(policy, "none") != 0);
@@ -479,10 +479,10 @@ failures_of(xmlDoc *mon)
 
     for (xmlNode *f = (list != NULL) ? xmlFirstElementChild(list) : NULL;
          f != NULL; f = xmlNextElementSibling(f)) {
-        g_hash_table_add(seen,
-                         g_strdup_printf("%s@%s#%s", cli_xml_prop(f, "op_key"),
-                                         cli_xml_prop(f, "node"),
-                                         cli_xml_prop(f, "call")));
+        g_hash_table_add(seen, g_strdup_printf("%s@%s#%s",
+                                               drover_output_get(f, "op_key"),
+                                               drover_output_get(f, "node"),
+                                               drover_output_get(f, "call")));
     }
     return seen;
 }
@@ -525,8 +525,9 @@ slot_of(GPtrArray *slots, const char *vm)
 static bool
 left_node(xmlNode *r, const char *node, const char *from, const char *target)
 {
-    bool started = (r != NULL && strcmp(cli_xml_prop(r, "role"), "Started") == 0
-                    && *node != '\0');
+    bool started =
+        (r != NULL && strcmp(drover_output_get(r, "role"), "Started") == 0
+         && *node != '\0');
 
     if (target != NULL && *target == '\0') {
         return !started || strcmp(node, from) != 0;
@@ -590,7 +591,7 @@ watch(cli_t *cli, const drover_cib_t *cib, const char *from, GPtrArray *vms,
             xmlNode *where = (r != NULL) ? cli_xml_find(r, "node") : NULL;
             vm_progress_t p = { .state = "queued", .node = "" };
 
-            p.node = (where != NULL) ? cli_xml_prop(where, "name") : "";
+            p.node = (where != NULL) ? drover_output_get(where, "name") : "";
             p.slot = slot_of(slots, vm);
             if (left_node(r, p.node, from,
                           (to_target || *want == '\0') ? want : NULL)) {
@@ -667,9 +668,10 @@ vms_on(xmlNode *resources, const char *node, GPtrArray *out)
     for (guint i = 0; i < placed->len; i++) {
         xmlNode *r = g_ptr_array_index(placed, i);
 
-        if (strcmp(cli_xml_prop(cli_xml_find(r, "node"), "name"), node) == 0
-            && strcmp(cli_xml_prop(r, "role"), "Started") == 0) {
-            g_ptr_array_add(out, g_strdup(cli_xml_prop(r, "id")));
+        if (strcmp(drover_output_get(cli_xml_find(r, "node"), "name"), node)
+                == 0
+            && strcmp(drover_output_get(r, "role"), "Started") == 0) {
+            g_ptr_array_add(out, g_strdup(drover_output_get(r, "id")));
         }
     }
 }
@@ -842,8 +844,8 @@ runs_on(xmlDoc *mon, const char *vm, const char *node)
     xmlNode *r = cli_mon_resource(xmlDocGetRootElement(mon), vm);
     xmlNode *where = (r != NULL) ? cli_xml_find(r, "node") : NULL;
 
-    return where != NULL && strcmp(cli_xml_prop(where, "name"), node) == 0
-           && strcmp(cli_xml_prop(r, "role"), "Started") == 0;
+    return where != NULL && strcmp(drover_output_get(where, "name"), node) == 0
+           && strcmp(drover_output_get(r, "role"), "Started") == 0;
 }
 
 /* Whether anything of a drain of \p node is in the CIB: its state, its plan
@@ -865,7 +867,7 @@ has_drain(const drover_cib_t *cib, const char *node)
     for (xmlNode *c = (constraints != NULL) ? xmlFirstElementChild(constraints)
                                             : NULL;
          c != NULL; c = xmlNextElementSibling(c)) {
-        if (g_str_has_prefix(cli_xml_prop(c, "id"), prefix)) {
+        if (g_str_has_prefix(drover_output_get(c, "id"), prefix)) {
             return true;
         }
     }

@@ -74,8 +74,9 @@ running_on(xmlDoc *mon, const char *vm)
     xmlNode *r = cli_mon_resource(xmlDocGetRootElement(mon), vm);
     xmlNode *where = (r != NULL) ? cli_xml_find(r, "node") : NULL;
 
-    return (where != NULL && strcmp(cli_xml_prop(r, "role"), "Started") == 0)
-               ? cli_xml_prop(where, "name")
+    return (where != NULL
+            && strcmp(drover_output_get(r, "role"), "Started") == 0)
+               ? drover_output_get(where, "name")
                : NULL;
 }
 

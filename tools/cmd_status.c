@@ -120,7 +120,7 @@ add_nodes(drover_output_t *out, const drover_cib_t *cib, xmlNode *mon_nodes)
     }
     for (xmlNode *n = xmlFirstElementChild(mon_nodes); n != NULL;
          n = xmlNextElementSibling(n)) {
-        const char *name = cli_xml_prop(n, "name");
+        const char *name = drover_output_get(n, "name");
         const char *incoming = drover_cib_node_attr(
             cib, name, DROVER_INCOMING_ATTR, DROVER_ATTR_PERMANENT);
         xmlNode *node = drover_output_add(list, "node");
@@ -128,9 +128,11 @@ add_nodes(drover_output_t *out, const drover_cib_t *cib, xmlNode *mon_nodes)
 
         drover_output_set(node, "name", name);
         drover_output_set_bool(out, node, "online",
-                               strcmp(cli_xml_prop(n, "online"), "true") == 0);
+                               strcmp(drover_output_get(n, "online"), "true")
+                                   == 0);
         drover_output_set_bool(out, node, "standby",
-                               strcmp(cli_xml_prop(n, "standby"), "true") == 0);
+                               strcmp(drover_output_get(n, "standby"), "true")
+                                   == 0);
         drover_output_set(node, "incoming",
                           (incoming != NULL) ? incoming : "any");
         drover_output_set(node, "drain",
@@ -203,18 +205,19 @@ add_vms(cli_t *cli, drover_output_t *out, xmlNode *list, xmlNode *node,
             add_vms(cli, out, list, r, seen);
             continue;
         }
-        if (strcmp(cli_xml_prop(r, "resource_agent"), VM_AGENT) != 0
-            || !g_hash_table_add(seen, (gpointer) cli_xml_prop(r, "id"))) {
+        if (strcmp(drover_output_get(r, "resource_agent"), VM_AGENT) != 0
+            || !g_hash_table_add(seen, (gpointer) drover_output_get(r, "id"))) {
             continue;
         }
         vm = drover_output_add(list, "vm");
         where = cli_xml_find(r, "node");
-        drover_output_set(vm, "id", cli_xml_prop(r, "id"));
-        drover_output_set(vm, "role", cli_xml_prop(r, "role"));
+        drover_output_set(vm, "id", drover_output_get(r, "id"));
+        drover_output_set(vm, "role", drover_output_get(r, "role"));
         drover_output_set(vm, "node",
-                          (where != NULL) ? cli_xml_prop(where, "name") : NULL);
+                          (where != NULL) ? drover_output_get(where, "name")
+                                          : NULL);
         if (records
-            && drover_record_read(cli_xml_prop(r, "id"), cli_deadline(cli),
+            && drover_record_read(drover_output_get(r, "id"), cli_deadline(cli),
                                   &record)
                    == 0) {
             add_record(out, vm, &record);

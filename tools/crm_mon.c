@@ -60,24 +60,13 @@ cli_xml_find(xmlNode *node, const char *name)
     return NULL;
 }
 
-const char *
-cli_xml_prop(xmlNode *node, const char *name)
-{
-    /* crm_mon's attributes: kept by the document, valid while it lives */
-    xmlAttr *a = xmlHasProp(node, BAD_CAST name);
-
-    return (a != NULL && a->children != NULL)
-               ? (const char *) a->children->content
-               : "";
-}
-
 xmlNode *
 cli_mon_resource(xmlNode *node, const char *id)
 {
     for (xmlNode *c = xmlFirstElementChild(node); c != NULL;
          c = xmlNextElementSibling(c)) {
         xmlNode *found = (xmlStrEqual(c->name, BAD_CAST "resource")
-                          && strcmp(cli_xml_prop(c, "id"), id) == 0)
+                          && strcmp(drover_output_get(c, "id"), id) == 0)
                              ? c
                              : cli_mon_resource(c, id);
 

@@ -20,8 +20,6 @@
 #include "cli.h"
 #include "drover_private.h"
 
-#define DEFAULT_TIMEOUT_S 30
-
 static const cli_command_t commands[] = {
     { "config", "show|check|options",
       "show drover's settings in the cluster, check them, or list them all",
@@ -44,212 +42,13 @@ static const cli_command_t commands[] = {
     { 0 },
 };
 
-static char *output_as = NULL;
-static int verbose = 0;
-static int timeout_s = DEFAULT_TIMEOUT_S;
 static gboolean show_version = FALSE;
-
-static gboolean
-count_verbose(const char *name, const char *value, gpointer data,
-              GError **error)
-{
-    (void) name;
-    (void) value;
-    (void) data;
-    (void) error;
-    verbose++;
-    return TRUE;
-}
-
-static GOptionEntry global_entries[] = {
-    { "output-as", 0, 0, G_OPTION_ARG_STRING, &output_as,
-      "Output format: text (default), xml or json", "FORMAT" },
-    { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout_s,
-      "Longest wait for the cluster, in seconds (default 30)", "SECONDS" },
-    { "verbose", 'V', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK,
-      count_verbose, "Log more (repeat for even more)", NULL },
-    { 0 },
-};
 
 static GOptionEntry main_entries[] = {
     { "version", 0, 0, G_OPTION_ARG_NONE, &show_version,
       "Show the version and exit", NULL },
     { 0 },
 };
-
-/* Apply the global options after a parse */
-static crm_exit_t
-apply_globals(cli_t *cli)
-{
-    if (output_as != NULL
-        && drover_output_format_parse(output_as, &cli->format) != 0) {
-        fprintf(stderr,
-                "drover: Invalid --output-as value '%s': "
-                "use text, xml or json\n",
-                output_as);
-        return CRM_EX_USAGE;
-    }
-    if (timeout_s <= 0) {
-        fprintf(stderr,
-                "drover: Invalid --timeout value %d: "
-                "use a positive number of seconds\n",
-                timeout_s);
-        return CRM_EX_USAGE;
-    }
-    cli->timeout_s = timeout_s;
-    drover_log_more_verbose(verbose);
-    verbose = 0;
-    return CRM_EX_OK;
-}
-
-static GOptionContext *
-new_context(const char *parameter_string, const char *summary,
-            GOptionEntry *entries)
-{
-    GOptionContext *context = g_option_context_new(parameter_string);
-
-    g_option_context_add_main_entries(context, global_entries, NULL);
-    if (entries != NULL) {
-        g_option_context_add_main_entries(context, entries, NULL);
-    }
-    g_option_context_set_summary(context, summary);
-    return context;
-}
-
-/* The options of \p entries as roff .TP paragraphs */
-static void
-man_options(GString *man, const GOptionEntry *entries)
-{
-    for (const GOptionEntry *e = entries; e != NULL && e->long_name != NULL;
-         e++) {
-        g_string_append(man, ".TP\n");
-        if (e->short_name != 0) {
-            g_string_append_printf(man, "\\fB\\-%c\\fR, ", e->short_name);
-        }
-        g_string_append(man, "\\fB\\-\\-");
-        drover__roff_text(man, e->long_name);
-        g_string_append(man, "\\fR");
-        if (e->arg_description != NULL) {
-            g_string_append(man, "=\\fI");
-            drover__roff_text(man, e->arg_description);
-            g_string_append(man, "\\fR");
-        }
-        g_string_append_c(man, '\n');
-        drover__roff_text(man, e->description);
-        g_string_append_c(man, '\n');
-    }
-}
-
-/* One command's section of drover(8) */
-static void
-man_command(GString *man, const char *command, const char *parameter_string,
-            const char *summary, const GOptionEntry *entries)
-{
-    g_string_append_printf(man, ".SS \"%s", command);
-    if (*parameter_string != '\0') {
-        g_string_append_c(man, ' ');
-        drover__roff_text(man, parameter_string);
-    }
-    g_string_append(man, "\"\n");
-    drover__roff_text(man, summary);
-    g_string_append_c(man, '\n');
-    man_options(man, entries);
-}
-
-crm_exit_t
-cli_parse(cli_t *cli, const char *command, const char *parameter_string,
-          const char *summary, GOptionEntry *entries, int *argc, char ***argv)
-{
-    g_autofree char *params = g_strdup_printf(
-        "%s%s%s", command, *parameter_string ? " " : "", parameter_string);
-    g_autoptr(GOptionContext) context = NULL;
-    g_autoptr(GError) error = NULL;
-
-    if (cli->man != NULL) {
-        man_command(cli->man, command, parameter_string, summary, entries);
-        return CLI_MAN_DONE;
-    }
-    context = new_context(params, summary, entries);
-    if (!g_option_context_parse(context, argc, argv, &error)) {
-        fprintf(stderr, "drover %s: %s\nTry 'drover %s --help'.\n", command,
-                error->message, command);
-        return CRM_EX_USAGE;
-    }
-    return apply_globals(cli);
-}
-
-/* This node's name as Pacemaker knows it (crm_node --name), else the
- * host's: the checks leave it out of its own peers by that name */
-char *
-cli_local_node_name(void)
-{
-    g_autofree char *out = NULL;
-    const char *argv[] = { "crm_node", "--name", NULL };
-    int status = -1;
-    struct utsname host;
-
-    if (drover_spawn(argv, drover_deadline_in_ms(2000), &out, NULL, &status)
-            == 0
-        && status == 0 && out != NULL && *g_strstrip(out) != '\0') {
-        return g_steal_pointer(&out);
-    }
-    uname(&host);
-    return g_strdup(host.nodename);
-}
-
-drover_deadline_t
-cli_deadline(const cli_t *cli)
-{
-    return drover_deadline_in_ms((gint64) cli->timeout_s * 1000);
-}
-
-crm_exit_t
-cli_fail(cli_t *cli, drover_output_t *out, crm_exit_t code, const char *format,
-         ...)
-{
-    g_autofree char *message = NULL;
-    va_list ap;
-
-    va_start(ap, format);
-    message = g_strdup_vprintf(format, ap);
-    va_end(ap);
-    fprintf(stderr, "drover: %s\n", message);
-    if (out != NULL && cli->format != DROVER_OUTPUT_TEXT) {
-        drover_output_status(out, code, message);
-        drover_output_print(out, cli->format, NULL, stdout);
-    }
-    return code;
-}
-
-crm_exit_t
-cli_cib(cli_t *cli, drover_output_t *out, drover_cib_t **cib)
-{
-    int rc = drover_cib_query(cli_deadline(cli), cib);
-
-    if (rc != 0) {
-        return cli_fail(cli, out, drover_rc_to_exit(rc),
-                        "Cannot read the cluster configuration: %s "
-                        "(is Pacemaker running here? For a file, set "
-                        "CIB_file=PATH)",
-                        drover_rc_str(rc));
-    }
-    return CRM_EX_OK;
-}
-
-crm_exit_t
-cli_finish(cli_t *cli, drover_output_t *out, drover_output_text_fn text)
-{
-    int rc;
-
-    drover_output_status(out, CRM_EX_OK, "OK");
-    rc = drover_output_print(out, cli->format, text, stdout);
-    if (rc != 0) {
-        fprintf(stderr, "drover: Cannot write the output: %s\n",
-                drover_rc_str(rc));
-        return CRM_EX_IOERR;
-    }
-    return CRM_EX_OK;
-}
 
 static void
 print_commands(FILE *stream)
@@ -308,7 +107,7 @@ print_man(void)
         ".BR CIB_file =\\fIpath\\fR.\n"
         ".SH GLOBAL OPTIONS\n",
         DROVER_VERSION);
-    man_options(man, global_entries);
+    cli_man_options(man, cli_global_entries);
     g_string_append(man, ".SH COMMANDS\n");
     for (const cli_command_t *c = commands; c->name != NULL; c++) {
         char *argv[] = { (char *) c->name, NULL };
@@ -413,16 +212,16 @@ main(int argc, char **argv)
     drover_log_init("drover", DROVER_LOG_TOOL);
 
     /* Global options first; everything from the command on is its own */
-    context = new_context("COMMAND [ARGS...]",
-                          "Live-migration control for Pacemaker + libvirt "
-                          "clusters.\nSee 'drover help' for the commands.",
-                          main_entries);
+    context = cli_new_context("COMMAND [ARGS...]",
+                              "Live-migration control for Pacemaker + libvirt "
+                              "clusters.\nSee 'drover help' for the commands.",
+                              main_entries);
     g_option_context_set_strict_posix(context, TRUE);
     if (!g_option_context_parse(context, &argc, &argv, &error)) {
         fprintf(stderr, "drover: %s\nTry 'drover --help'.\n", error->message);
         return CRM_EX_USAGE;
     }
-    rc = apply_globals(&cli);
+    rc = cli_apply_globals(&cli);
     if (rc != CRM_EX_OK) {
         return rc;
     }
