@@ -122,7 +122,7 @@ const drover_option_t drover__options[] = {
       DROVER_OPTION_TEXT, NULL, NULL, NULL,
       "VirtualDomain (private): the VM's last migration (network, result, "
       "time)" },
-    { NULL },
+    { .name = NULL },
 };
 
 char *
