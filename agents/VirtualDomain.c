@@ -380,10 +380,10 @@ static const drover_ocf_param_t params[] = {
       .longdesc = "A migration that has made no progress for this many "
                   "seconds has stalled: drover takes the next step of "
                   "migration_downtime_steps, then post-copy if allowed.  "
-                  "Progress is judged per memory pass: a pass that starts "
-                  "with more than half the data the pass before started "
-                  "with (the guest dirties memory faster than the network "
-                  "sends it) is no progress, however much it sends.  0 "
+                  "Progress is judged per memory pass: from the second pass "
+                  "on, a guest that dirties memory faster than half the "
+                  "rate the network sends it (QEMU's measure) makes no "
+                  "progress, however much is sent.  0 "
                   "disables the steps (the migration is still aborted before "
                   "the operation's timeout).",
       .min = 0,

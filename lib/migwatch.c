@@ -71,28 +71,15 @@ abort_job(drover_migwatch_t *w, drover_migwatch_action_t *a, const char *why)
     w->aborted = true;
 }
 
-/* Whether \p s comes nearer the end (drover/migwatch.h: per pass; the
- * first sample of a pass stands for its start) */
+/* Whether \p s comes nearer the end (drover/migwatch.h) */
 static bool
 progressed(drover_migwatch_t *w, const drover_job_sample_t *s)
 {
-    if (s->pass == 0) {
-        if (s->remaining < w->best_remaining) {
-            w->best_remaining = s->remaining;
-            return true;
-        }
-        return false;
+    if (s->pass > 1 && s->dirty_bps > 0 && s->bps > 0) {
+        return s->dirty_bps <= s->bps / 2;
     }
-    if (s->pass != w->pass) {
-        w->pass_converging =
-            (w->pass == 0) || (s->remaining <= w->pass_start / 2);
-        w->pass = s->pass;
-        w->pass_start = s->remaining;
-        w->pass_low = s->remaining;
-        return w->pass_converging;
-    }
-    if (w->pass_converging && s->remaining < w->pass_low) {
-        w->pass_low = s->remaining;
+    if (s->remaining < w->best_remaining) {
+        w->best_remaining = s->remaining;
         return true;
     }
     return false;
@@ -191,7 +178,5 @@ drover_migwatch_step(drover_migwatch_t *w, const drover_migration_t *m,
         escalate(w, m, s, now, a);
         w->last_progress = now;
         w->best_remaining = s->remaining;
-        w->pass_low = s->remaining;
-        w->pass_converging = true;
     }
 }

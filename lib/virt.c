@@ -491,6 +491,15 @@ read_progress(virDomainPtr dom, job_progress_t *p)
         > 0) {
         p->sample.pass = value;
     }
+    if (virTypedParamsGetULLong(params, nparams,
+                                VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE, &value)
+        > 0) {
+        unsigned long long page = 4096; /* libvirt before 3.9 gives none */
+
+        (void) virTypedParamsGetULLong(params, nparams,
+                                       VIR_DOMAIN_JOB_MEMORY_PAGE_SIZE, &page);
+        p->sample.dirty_bps = value * page;
+    }
     virTypedParamsFree(params, nparams);
 }
 

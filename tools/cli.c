@@ -44,7 +44,6 @@ GOptionEntry cli_global_entries[] = {
     { 0 },
 };
 
-
 crm_exit_t
 cli_apply_globals(cli_t *cli)
 {
@@ -71,7 +70,7 @@ cli_apply_globals(cli_t *cli)
 
 GOptionContext *
 cli_new_context(const char *parameter_string, const char *summary,
-            GOptionEntry *entries)
+                GOptionEntry *entries)
 {
     GOptionContext *context = g_option_context_new(parameter_string);
 
@@ -216,4 +215,3 @@ cli_finish(cli_t *cli, drover_output_t *out, drover_output_text_fn text)
     }
     return CRM_EX_OK;
 }
-

@@ -8,18 +8,23 @@
  * watching a post-copy that runs on) and the loop only applies.  Every rule
  * has a table test (tests/unit/check_migwatch.c).
  *
- * A stall is judged per memory pass: within a pass the remaining bytes fall
- * as pages are sent and jump at the next (what the guest dirtied
- * meanwhile).  A pass converges when it starts with at most half the bytes
- * the pass before started with (QEMU's auto-converge draws the same line:
- * a guest dirtying more than half of what is sent is throttled); the first
- * pass (all memory once) converges.  The migration progresses while a
- * converging pass sends; a pass that does not converge is no progress
- * however much it sends, and after stall_s of that, the next step (more
- * downtime, then post-copy).  Without pass numbers (0: libvirt gave none)
- * a new low of the remaining bytes counts.  Wrongly judged "not
- * converging" steps up early, which costs a little downtime; wrongly
- * "converging" would wait until the deadline aborts the migration.
+ * A stall is judged per memory pass.  The remaining bytes fall within a
+ * pass and jump at the next (what the guest dirtied meanwhile), and a
+ * sample lands anywhere in a pass (passes can be shorter than the 0.5 s
+ * between samples), so neither a new low nor the remaining bytes at a
+ * pass' first sample tell whether the passes shrink.  QEMU measures, at
+ * each pass, the rate the guest dirtied memory during it: from the second
+ * pass on, the migration progresses while the network sends at least
+ * twice that rate (QEMU's auto-converge draws the same line), and a
+ * guest dirtying more than half of what is sent is a stall, however low
+ * a sample of the remaining bytes happens to be.  During the first pass
+ * (all memory once), or when libvirt gives no pass, rate or dirty rate, a
+ * new low of the remaining bytes counts.  A migration whose passes shrink
+ * by less than half is taken as stalled: it gets the next downtime step
+ * early, and post-copy if the admin allowed it (postcopy=after-stall);
+ * judging the other way would let a migration that does not converge run
+ * into the deadline's abort, a failed migrate_to that Pacemaker recovers
+ * by restarting the VM.
  */
 #ifndef DROVER_MIGWATCH__H
 #define DROVER_MIGWATCH__H
@@ -39,6 +44,8 @@ typedef struct {
     guint64 pass;      /* the memory pass (libvirt's memory_iteration, QEMU's
                           dirty-sync-count): 1 sends all memory, each next
                           one what the guest dirtied meanwhile; 0: unknown */
+    guint64 dirty_bps; /* the rate the guest dirtied memory, as QEMU measured
+                          it at the last pass (bytes/s); 0: unknown */
     /* The memory stream is not open yet and nothing tries to open it: the
      * target still prepares (starts its QEMU), the network is not in
      * question and no stall is counted */
@@ -51,11 +58,7 @@ typedef struct {
     gint64 last_moved;    /* last sample in which processed grew */
     gint64 last_progress; /* last sample in which remaining shrank */
     guint64 processed;
-    guint64 best_remaining; /* without passes: the lowest remaining */
-    guint64 pass;           /* the pass of the last sample */
-    guint64 pass_start;     /* the bytes this pass started with */
-    guint64 pass_low;       /* the fewest left in this pass */
-    bool pass_converging;   /* it started with at most half the last's */
+    guint64 best_remaining; /* the lowest remaining (first pass, no rates) */
     size_t step;            /* next of downtime_steps */
     unsigned long speed;    /* MiB/s the domain runs at (0: unlimited) */
     unsigned int escalations;
