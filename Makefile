@@ -369,6 +369,7 @@ coverage:
 check-all: check-unit check-cli check-man format-check lint-shell
 	@mkdir -p $(BUILD)
 	$(MAKE) check-release-13 >$(BUILD)/check-release-13.log 2>&1 & r13=$$!; \
+	trap 'kill $$r13 2>/dev/null; wait; exit 130' INT TERM; \
 	$(MAKE) SANITIZE=1 check-unit && $(MAKE) check-fuzz && \
 		$(MAKE) check-valgrind && $(MAKE) check-packages; host=$$?; \
 	wait $$r13; rc13=$$?; \

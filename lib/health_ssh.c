@@ -252,7 +252,7 @@ drover_health_ssh_from_cib(const drover_cib_t *cib, const char *node,
     bool check = false;
 
     if (how == NULL) {
-        how = drover__option_or_default(DROVER_HEALTH_SSH_PROPERTY, NULL);
+        how = drover__option_default(DROVER_HEALTH_SSH_PROPERTY);
     }
     if (strcmp(how, "auto") == 0) {
         check = any_vm_uses_ssh(cib);
@@ -277,7 +277,8 @@ drover_health_ssh_from_cib(const drover_cib_t *cib, const char *node,
             break;
         }
     }
-    drover_health_ssh(
-        drover__option_or_default(DROVER_HEALTH_SSH_KNOWN_PROPERTY, files),
-        peers, deadline, results);
+    drover_health_ssh((files != NULL) ? files
+                                      : drover__option_default(
+                                          DROVER_HEALTH_SSH_KNOWN_PROPERTY),
+                      peers, deadline, results);
 }

@@ -317,7 +317,7 @@ drover_health_tls_from_cib(const drover_cib_t *cib, const char *node,
     tls_networks = drover_tls_networks(cib);
     transport_tls = (tls_networks != NULL);
     if (how == NULL) {
-        how = drover__option_or_default(DROVER_HEALTH_TLS_PROPERTY, NULL);
+        how = drover__option_default(DROVER_HEALTH_TLS_PROPERTY);
     }
     if (strcmp(how, "auto") == 0) {
         check = transport_tls;

@@ -213,6 +213,9 @@ drover__option_valid(const drover_option_t *option, const char *value,
     gint64 number = 0;
     int limit = 0;
 
+    if (value == NULL) {
+        value = ""; /* an nvpair without a value (the schema allows it) */
+    }
     switch (option->type) {
         case DROVER_OPTION_TEXT:
         case DROVER_OPTION_NETWORKS:
@@ -255,6 +258,15 @@ drover__option_or_default(const char *name, const char *value)
     if (value != NULL && drover__option_valid(option, value, ignored)) {
         return value;
     }
+    return option->default_value;
+}
+
+const char *
+drover__option_default(const char *name)
+{
+    const drover_option_t *option = drover__option_find(name);
+
+    g_assert(option != NULL);
     return option->default_value;
 }
 

@@ -75,6 +75,9 @@ bool drover__option_valid(const drover_option_t *option, const char *value,
  */
 const char *drover__option_or_default(const char *name, const char *value);
 
+/*! \brief \p name's default (NULL: none); \p name must be in the table */
+const char *drover__option_default(const char *name);
+
 /*! \brief "on, off or auto", "a whole number of days, 0 to 3650", ... */
 char *drover__option_values(const drover_option_t *option);
 

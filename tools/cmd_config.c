@@ -34,6 +34,12 @@ show_origin(GString *text, xmlNode *setting)
         g_string_append(text, " (default)");
     } else if (strcmp(origin, "unknown") == 0) {
         g_string_append(text, " (not a drover setting)");
+    } else if (strcmp(origin, "misplaced") == 0) {
+        g_string_append_printf(text,
+                               " (%s, not read there: drover config "
+                               "check)",
+                               (*lifetime != '\0') ? lifetime
+                                                   : "cluster property");
     } else if (strcmp(origin, "ignored") == 0) {
         g_string_append(text, " (transient: drover reads only the permanent "
                               "one)");
@@ -101,6 +107,20 @@ add_setting(xmlNode *parent, const char *element, const char *name,
     }
 }
 
+/* Whether drover reads a setting of \p scope where it was found: a cluster
+ * property (\p lifetime NULL) or a node attribute of \p lifetime */
+static bool
+read_there(drover_option_scope_t scope, const char *lifetime)
+{
+    if (lifetime == NULL) {
+        return scope == DROVER_OPTION_CLUSTER;
+    }
+    if (strcmp(lifetime, "permanent") == 0) {
+        return scope == DROVER_OPTION_NODE || scope == DROVER_OPTION_DRAIN;
+    }
+    return scope == DROVER_OPTION_STATUS;
+}
+
 /* The set names of \p pairs that the table rows before did not show, in
  * order; \p shown the names shown */
 static void
@@ -119,12 +139,16 @@ add_others(xmlNode *parent, const char *element, GHashTable *pairs,
         if (g_hash_table_contains(shown, keys[i])) {
             continue;
         }
-        if (option == NULL || option->scope == DROVER_OPTION_NETWORK) {
+        if (option == NULL
+            || (option->scope == DROVER_OPTION_NETWORK && lifetime == NULL)) {
             /* a network's option shown here is not a listed network's */
             origin = "unknown";
-        } else if (option->scope == DROVER_OPTION_NODE && lifetime != NULL
-                   && strcmp(lifetime, "transient") == 0) {
-            origin = "ignored";
+        } else if (!read_there(option->scope, lifetime)) {
+            /* drover config check says where it belongs */
+            origin = (option->scope == DROVER_OPTION_NODE && lifetime != NULL
+                      && strcmp(lifetime, "transient") == 0)
+                         ? "ignored"
+                         : "misplaced";
         }
         node = drover_output_add(parent, element);
         drover_output_set(node, "name", keys[i]);

@@ -23,6 +23,11 @@ done
 purge() { dpkg --purge "${packages[@]}" >/dev/null 2>&1; }
 trap purge EXIT
 
+# the rpm is one package too, and asks for no other of drover's
+rpms=("$build"/rpm/RPMS/*/drover-[0-9]*.rpm)
+[ -f "${rpms[0]}" ] || BAIL_OUT "no ${rpms[0]}: run make rpm first"
+is "$(rpm -qpR "${rpms[@]}" 2>/dev/null | grep -c '^drover')" "0" \
+    "the rpm requires no other drover package ($(basename "${rpms[0]}"))"
 is "$(find "$build/deb" -maxdepth 1 -name '*.deb' ! -name '*-dbgsym_*' -printf '%f\n' | sed 's/_.*//' | xargs)" "drover" \
     "make deb builds one package, drover"
 ok "dpkg -i the package" dpkg -i "${debs[@]}"

@@ -84,6 +84,13 @@ START_TEST(what_is_valid)
                     NULL));
     ck_assert(!valid(DROVER_HEALTH_LDAP_URI_PROPERTY, "ldap://a http://b",
                      "'http://b' is not an ldap:// or ldaps:// URI"));
+    /* an nvpair without a value: no value, not a crash */
+    ck_assert(!valid(DROVER_HEALTH_SSH_KNOWN_PROPERTY, NULL,
+                     "Expected absolute paths, blank-separated"));
+    ck_assert(!valid(DROVER_HEALTH_LDAP_URI_PROPERTY, NULL,
+                     "Expected ldap:// or ldaps:// URIs, blank- or "
+                     "comma-separated"));
+    ck_assert(valid(DROVER_HEALTH_LDAP_BASE_PROPERTY, NULL, NULL));
     ck_assert(valid("drover-network-x-transport", "rdma", NULL));
     ck_assert(!valid("drover-network-x-transport", "udp",
                      "Expected one of tcp, tls or rdma"));
