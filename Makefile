@@ -349,7 +349,7 @@ fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 		$(FUZZ_OPTS) $$corpus; \
 	done
 
-# 5 s each: ten targets, about a minute in make check
+# 5 s each: twelve targets, about a minute in make check
 check-fuzz:
 	$(MAKE) fuzz FUZZ_SECONDS=5
 
