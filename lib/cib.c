@@ -532,7 +532,7 @@ drover_cib_set_node_attr(const char *node, const char *name, const char *value,
 bool
 drover_cib_boolean(const char *value, bool *result)
 {
-    /* Pacemaker's words (crm_str_to_boolean(), deprecated in 3.0) */
+    /* Pacemaker's words (as its boolean parser, deprecated in 3.0, reads them) */
     static const char *const yes[] = { "true", "on", "yes", "y", "1", NULL };
     static const char *const no[] = { "false", "off", "no", "n", "0", NULL };
 

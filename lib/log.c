@@ -108,7 +108,7 @@ static const char *const glib_domains[] = { "GLib", "GLib-GIO", "GModule",
 /*
  * Pacemaker's library sets up its XML handling and loads its schemas (a
  * CIB file cannot be read without them) in crm_log_preinit(), the one way
- * both 2.1 and 3.0 offer (3.0 deprecates crm_xml_init()).  It also starts
+ * both 2.1 and 3.0 offer (3.0 deprecates the XML set-up call).  It also starts
  * libqb logging, sets a umask and takes over GLib's log handlers: the umask
  * and handlers are put back, drover's own logging set-up follows.
  * Once per process.
