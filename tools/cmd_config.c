@@ -85,6 +85,13 @@ compare_names(const void *a, const void *b)
     return strcmp(*(const char *const *) a, *(const char *const *) b);
 }
 
+/* What an unset setting without a default means */
+static const char *
+option_unset(const drover_option_t *o)
+{
+    return (o->unset != NULL) ? o->unset : "off";
+}
+
 /* A setting of the table as drover reads it: \p value when set, else its
  * default, else what unset means */
 static void
@@ -102,8 +109,7 @@ add_setting(xmlNode *parent, const char *element, const char *name,
         drover_output_set(node, "origin", "default");
     } else {
         drover_output_set(node, "origin", "unset");
-        drover_output_set(node, "meaning",
-                          (option->unset != NULL) ? option->unset : "off");
+        drover_output_set(node, "meaning", option_unset(option));
     }
 }
 
@@ -332,8 +338,7 @@ option_default(const drover_option_t *o)
     if (o->default_value != NULL) {
         return g_strdup(o->default_value);
     }
-    return g_strdup_printf("not set: %s",
-                           (o->unset != NULL) ? o->unset : "off");
+    return g_strdup_printf("not set: %s", option_unset(o));
 }
 
 static void
@@ -374,8 +379,7 @@ config_options(cli_t *cli)
         drover_output_set(node, "values", values);
         drover_output_set(node, "default", o->default_value);
         if (o->default_value == NULL) {
-            drover_output_set(node, "unset",
-                              (o->unset != NULL) ? o->unset : "off");
+            drover_output_set(node, "unset", option_unset(o));
         }
         drover_output_set(node, "description", o->description);
     }

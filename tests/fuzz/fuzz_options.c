@@ -37,9 +37,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t name_len = strlen(text);
     /* what follows the first NUL, up to the next; none: empty */
     g_autofree char *value_text =
-        (name_len < size) ? g_strndup((const char *) data + name_len + 1,
-                                      size - name_len - 1)
-                          : g_strdup("");
+        (name_len < size)
+            ? g_strndup((const char *) data + name_len + 1, size - name_len - 1)
+            : g_strdup("");
     const drover_option_t *o = drover__option_find(name);
     g_autoptr(GString) reason = g_string_new(NULL);
     g_autofree char *part = NULL;
@@ -54,9 +54,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (part != NULL) {
         const char *open = strchr(o->name, '<');
         const char *close = strchr(open, '>');
-        g_autofree char *again =
-            g_strdup_printf("%.*s%s%s", (int) (open - o->name), o->name, part,
-                            close + 1);
+        g_autofree char *again = g_strdup_printf(
+            "%.*s%s%s", (int) (open - o->name), o->name, part, close + 1);
 
         if (*part == '\0' || strcmp(again, name) != 0) {
             fail("a pattern's part does not give the name again", name,
