@@ -1705,7 +1705,7 @@ job_migrate(void *data)
     return (rc == DROVER_RC_TIMEOUT) ? ETIME : rc;
 }
 
-/* Fill the job's migration from the parameters */
+/* Fill the job's migration from the parameters (it takes \p migrate_uri) */
 static void
 plan_migration(drover_ocf_t *ocf, job_t *job, const char *target,
                char *migrate_uri)
@@ -2013,11 +2013,6 @@ describe_slots(const drover_slots_t *table)
     return g_string_free(text, FALSE);
 }
 
-/*
- * Take this migration's slot in the cluster-wide limits (docs/slots.md),
- * waiting in line while leaving the migration its time.  Without
- * Corosync's CPG the migration goes ahead unlimited, with a warning.
- */
 /* drover drain shows how far each migration is: the slot group tells */
 static void
 report_progress(void *slot, guint64 bytes_done, guint64 bytes_left,
@@ -2026,6 +2021,11 @@ report_progress(void *slot, guint64 bytes_done, guint64 bytes_left,
     drover_slot_group_progress(slot, bytes_done, bytes_left, bytes_per_s);
 }
 
+/*
+ * Take this migration's slot in the cluster-wide limits (docs/slots.md),
+ * waiting in line while leaving the migration its time.  Without
+ * Corosync's CPG the migration goes ahead unlimited, with a warning.
+ */
 static int
 take_slot(drover_ocf_t *ocf, const drover_cib_t *cib, const char *name,
           const char *source, const char *target, const char *network,
@@ -2363,231 +2363,375 @@ migrate_offline(drover_ocf_t *ocf, const char *name, const char *source,
     return rc;
 }
 
-static int
-vm_migrate_to(drover_ocf_t *ocf)
+/* ------------------------------------------------------------------ */
+/* migrate_to: the plan, each usable network in turn, the record      */
+/* ------------------------------------------------------------------ */
+
+/* One migrate_to: what holds across its attempts */
+typedef struct {
+    drover_ocf_t *ocf;
+    char *name;
+    const char *source;
+    const char *target;
+    drover_netplan_t *plan; /* NULL: no networks (migrateuri decides) */
+    drover_cib_t *cib;
+    drover_platform_t here;
+    drover_platform_t there;
+    GHashTable *failed; /* networks failed or skipped this time */
+    GString *skipped;   /* and why, for the log and the record */
+    drover_slot_group_t *slot;
+    char *slot_network; /* the network the slot is for */
+    bool slot_asked;
+    unsigned int target_retries;
+    drover_record_t record;
+} move_t;
+
+static void
+move_clear(move_t *move)
 {
-    const char *target = drover_ocf_meta(ocf, "migrate_target");
-    const char *source = drover_ocf_meta(ocf, "migrate_source");
-    const char *port = drover_ocf_param(ocf, "migrateport");
-    g_autofree char *name = domain_name(ocf);
-    g_autoptr(drover_netplan_t) plan = NULL;
-    g_autoptr(GHashTable) failed =
-        g_hash_table_new_full(g_str_hash, g_str_equal, NULL, NULL);
-    g_autoptr(GString) skipped = g_string_new(NULL);
-    g_autoptr(drover_cib_t) cib = NULL;
-    g_autoptr(drover_slot_group_t) slot = NULL;
-    g_autofree char *slot_network = NULL;
-    bool slot_asked = false;
-    unsigned int target_retries = 0;
-    drover_record_t record = { 0 };
-    drover_platform_t platform_here = { 0 };
-    drover_platform_t platform_there = { 0 };
+    g_free(move->name);
+    g_clear_pointer(&move->plan, drover_netplan_free);
+    g_clear_pointer(&move->cib, drover_cib_free);
+    g_hash_table_unref(move->failed);
+    g_string_free(move->skipped, TRUE);
+    g_clear_pointer(&move->slot, drover_slot_group_leave);
+    g_free(move->slot_network);
+    drover_record_clear(&move->record);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(move_t, move_clear)
+
+/* Where one attempt sends the memory */
+typedef struct {
+    const drover_network_t *network; /* NULL without networks */
+    GInetAddress *address;           /* the target's on that network */
+    char *uri;                       /* QEMU's migrateuri, or NULL */
+} route_t;
+
+static void
+route_clear(route_t *route)
+{
+    g_clear_object(&route->address);
+    g_clear_pointer(&route->uri, g_free);
+    route->network = NULL;
+}
+
+/* What follows an attempt */
+typedef enum {
+    AFTER_DONE,         /* migrated, or failed for good: the rc says */
+    AFTER_SAME_NETWORK, /* the target's libvirtd failed it and answers now */
+    AFTER_NEXT_NETWORK, /* the network failed it: the next usable one */
+} after_t;
+
+/*
+ * Before anything moves: the target, the networks and the target's
+ * policy, its health and its first facts.  The VM still runs here after
+ * any refusal.
+ */
+static int
+plan_move(drover_ocf_t *ocf, move_t *move)
+{
     int rc;
 
-    if (target == NULL) {
+    if (move->target == NULL) {
         drover_ocf_exit_reason(ocf, "migrate_to needs a target node "
                                     "(OCF_RESKEY_CRM_meta_migrate_target)");
         return DROVER_RC_CONFIG;
     }
-    if (name == NULL) {
+    if (move->name == NULL) {
         drover_ocf_exit_reason(ocf, "No domain name: config unreadable");
         return DROVER_RC_INSTALLED;
     }
-    if (source == NULL) {
-        source = g_get_host_name();
-    }
-    rc = load_net_plan(ocf, source, target, &plan, &cib);
+    rc =
+        load_net_plan(ocf, move->source, move->target, &move->plan, &move->cib);
     if (rc == 0) {
-        rc = check_target_health(ocf, cib, name, target);
+        rc = check_target_health(ocf, move->cib, move->name, move->target);
     }
     if (rc == 0) {
-        rc = wait_for_target_facts(ocf, source, target, &plan, &cib);
+        rc = wait_for_target_facts(ocf, move->source, move->target, &move->plan,
+                                   &move->cib);
     }
-    if (rc != 0) {
-        return rc;
-    }
-    if (plan != NULL && plan->policy->mode == DROVER_INCOMING_NONE) {
-        /* a start there reads the config: any QEMU will do */
-        return migrate_offline(ocf, name, source, target);
-    }
-    (void) local_platform(ocf, &platform_here);
-    rc = check_target_platform(ocf, name, source, &platform_here, target,
-                               &platform_there);
-    if (rc != 0) {
-        return rc;
-    }
+    return rc;
+}
 
-    for (;;) {
-        const drover_network_t *network = NULL;
-        g_autoptr(GInetAddress) address = NULL;
-        g_autofree char *listen = NULL;
-        char *uri = NULL;
-        job_t *job = NULL;
-        bool fallback = false;
+/* The next network not failed yet (or, without networks, migrateuri's) */
+static int
+next_route(move_t *move, route_t *route)
+{
+    drover_ocf_t *ocf = move->ocf;
+    int rc;
 
-        if (plan != NULL) {
-            rc = choose_network(ocf, plan, failed, source, target, &network,
-                                &address, skipped);
-            if (rc != 0) {
-                break;
-            }
-            uri = drover_net_migrate_uri(network, address, port);
-            listen = g_inet_address_to_string(address);
-        } else {
-            uri = choose_migrate_uri(ocf, target);
-        }
-        /* The slot is for the network that carries the migration: after a
-         * fallback, the next network's limit and bandwidth budget hold it
-         * and the last one's are free (it waits in line again, but goes
-         * on if its turn does not come in time) */
-        if (slot != NULL && network != NULL
-            && g_strcmp0(slot_network, network->name) != 0) {
-            qb_log(LOG_INFO, "%s: giving back the slot on %s for one on %s",
-                   name, slot_network, network->name);
-            g_clear_pointer(&slot, drover_slot_group_leave);
-            slot_asked = false;
-            fallback = true;
-        }
-        if (!slot_asked) {
-            slot_asked = true;
-            g_free(slot_network);
-            slot_network = (network != NULL) ? g_strdup(network->name) : NULL;
-            rc = take_slot(ocf, cib, name, source, target, slot_network,
-                           fallback, &slot);
-            if (rc != 0) {
-                g_free(uri);
-                break;
-            }
-        }
-        job = job_new(ocf, name);
-        job->target = g_strdup(target);
-        plan_migration(ocf, job, target, uri);
-        fit_to_qemu(job, source, &platform_here, target, &platform_there);
-        if (slot != NULL) {
-            job->migration.bandwidth_share = drover_slot_group_bandwidth(slot);
-            job->migration.on_progress = report_progress;
-            job->migration.progress_data = slot;
-        }
-        if (network != NULL) {
-            /* QEMU on the target listens on the chosen network only */
-            if (job->options.listen_address == NULL) {
-                job->options.listen_address = g_steal_pointer(&listen);
-                job->migration.listen_address = job->options.listen_address;
-            }
-            if (network->transport == DROVER_TRANSPORT_TLS) {
-                job->migration.flags |= VIR_MIGRATE_TLS;
-            }
-            /* This node's QEMU is seen without libvirt: a black hole on
-             * the network can be cut (drover_virt_migrate) */
-            if (hypervisor_is_local_system(ocf)) {
-                job->stream_address = g_inet_address_to_string(address);
-                job->migration.stream_address = job->stream_address;
-            }
-        }
-        qb_log(LOG_INFO, "%s: migrating to %s via %s, memory to %s", name,
-               target, job->migration.dest_uri,
-               (uri != NULL) ? uri : "libvirt's default");
+    if (move->plan == NULL) {
+        route->uri = choose_migrate_uri(ocf, move->target);
+        return 0;
+    }
+    rc = choose_network(ocf, move->plan, move->failed, move->source,
+                        move->target, &route->network, &route->address,
+                        move->skipped);
+    if (rc == 0) {
+        route->uri =
+            drover_net_migrate_uri(route->network, route->address,
+                                   drover_ocf_param(ocf, "migrateport"));
+    }
+    return rc;
+}
 
-        record.attempts++;
-        rc = run_job(job_migrate, job, drover_ocf_deadline(ocf));
-        if (rc == DROVER_RC_TIMEOUT) { /* the worker still owns the job */
-            drover_ocf_exit_reason(ocf,
-                                   "Migration of %s to %s: libvirtd on %s did "
-                                   "not answer in time",
-                                   name, target, source);
-            break;
+/*
+ * The slot is for the network that carries the migration: after a
+ * fallback, the next network's limit and bandwidth budget hold it and
+ * the last one's are free (it waits in line again, but goes on if its
+ * turn does not come in time).
+ */
+static int
+slot_for_route(move_t *move, const route_t *route)
+{
+    bool fallback = false;
+
+    if (move->slot != NULL && route->network != NULL
+        && g_strcmp0(move->slot_network, route->network->name) != 0) {
+        qb_log(LOG_INFO, "%s: giving back the slot on %s for one on %s",
+               move->name, move->slot_network, route->network->name);
+        g_clear_pointer(&move->slot, drover_slot_group_leave);
+        move->slot_asked = false;
+        fallback = true;
+    }
+    if (move->slot_asked) {
+        return 0;
+    }
+    move->slot_asked = true;
+    g_free(move->slot_network);
+    move->slot_network =
+        (route->network != NULL) ? g_strdup(route->network->name) : NULL;
+    return take_slot(move->ocf, move->cib, move->name, move->source,
+                     move->target, move->slot_network, fallback, &move->slot);
+}
+
+/* The libvirt job of one attempt over \p route */
+static job_t *
+migration_job(move_t *move, const route_t *route)
+{
+    drover_ocf_t *ocf = move->ocf;
+    job_t *job = job_new(ocf, move->name);
+
+    job->target = g_strdup(move->target);
+    plan_migration(ocf, job, move->target, g_strdup(route->uri));
+    fit_to_qemu(job, move->source, &move->here, move->target, &move->there);
+    if (move->slot != NULL) {
+        job->migration.bandwidth_share =
+            drover_slot_group_bandwidth(move->slot);
+        job->migration.on_progress = report_progress;
+        job->migration.progress_data = move->slot;
+    }
+    if (route->network != NULL) {
+        /* QEMU on the target listens on the chosen network only */
+        if (job->options.listen_address == NULL) {
+            job->options.listen_address =
+                g_inet_address_to_string(route->address);
+            job->migration.listen_address = job->options.listen_address;
         }
-        g_free(record.network);
-        g_free(record.uri);
-        g_free(record.error);
-        record.network = (network != NULL) ? g_strdup(network->name) : NULL;
-        record.uri = g_strdup(uri);
-        record.error = NULL;
-        record.duration_ms += job->result.duration_ms;
-        record.bytes += job->result.bytes;
-        if (rc == 0) {
-            qb_log(LOG_INFO,
-                   "%s migrated to %s%s%s in %" G_GINT64_FORMAT " ms, %u "
-                   "escalation(s)%s",
-                   name, target, (network != NULL) ? " over " : "",
-                   (network != NULL) ? network->name : "",
-                   job->result.duration_ms, job->result.escalations,
-                   job->result.postcopy_running
-                       ? ", runs there in post-copy (memory still copying)"
-                   : job->result.postcopy ? ", post-copy"
-                                          : "");
-        } else if (rc == ETIME) {
-            drover_ocf_exit_reason(
-                ocf,
-                "Aborted migration of %s to %s: not done in time; %s %s (%.0f "
-                "MiB sent, %u step(s))",
-                name, target, name,
-                job->recovered ? "still runs here" : "state here unknown",
-                job->result.bytes / (1024.0 * 1024.0), job->result.escalations);
-        } else if (job->recovered && job->migration.dest_uri != NULL
-                   && !job->result.black_hole
-                   && target_retries < TARGET_RETRIES_MAX
-                   && drover_deadline_remaining_ms(drover_ocf_deadline(ocf))
-                          >= RETRY_MIN_MS
-                   && (job->result.target_rpc
-                       || !remote_libvirt_answers(
-                           ocf, name, job->migration.dest_uri, 2000))
-                   && wait_for_target_libvirt(
-                       ocf, name, job->migration.dest_uri, target)) {
-            target_retries++;
+        if (route->network->transport == DROVER_TRANSPORT_TLS) {
+            job->migration.flags |= VIR_MIGRATE_TLS;
+        }
+        /* This node's QEMU is seen without libvirt: a black hole on the
+         * network can be cut (drover_virt_migrate) */
+        if (hypervisor_is_local_system(ocf)) {
+            job->stream_address = g_inet_address_to_string(route->address);
+            job->migration.stream_address = job->stream_address;
+        }
+    }
+    return job;
+}
+
+/*
+ * After a failed attempt that left the VM running here: was it the
+ * target's libvirtd (its connection broke, or it does not answer now)?
+ * Then the same network again once it answers, a few times.  Else the
+ * next network, while time is left for one more try.
+ */
+static after_t
+after_failure(move_t *move, const route_t *route, const job_t *job)
+{
+    drover_ocf_t *ocf = move->ocf;
+    const char *dest = job->migration.dest_uri;
+    gint64 left = drover_deadline_remaining_ms(drover_ocf_deadline(ocf));
+
+    if (!job->recovered || left < RETRY_MIN_MS) {
+        return AFTER_DONE;
+    }
+    if (dest != NULL && !job->result.black_hole
+        && move->target_retries < TARGET_RETRIES_MAX
+        && (job->result.target_rpc
+            || !remote_libvirt_answers(ocf, move->name, dest, 2000))
+        && wait_for_target_libvirt(ocf, move->name, dest, move->target)) {
+        return AFTER_SAME_NETWORK;
+    }
+    if (route->network == NULL
+        || drover_deadline_remaining_ms(drover_ocf_deadline(ocf))
+               < RETRY_MIN_MS) {
+        return AFTER_DONE;
+    }
+    return AFTER_NEXT_NETWORK;
+}
+
+/* One attempt over \p route, its outcome in the record and the log */
+static after_t
+attempt(move_t *move, const route_t *route, int *rc_out)
+{
+    drover_ocf_t *ocf = move->ocf;
+    const char *name = move->name;
+    const char *target = move->target;
+    const char *network =
+        (route->network != NULL) ? route->network->name : NULL;
+    drover_record_t *record = &move->record;
+    job_t *job = migration_job(move, route);
+    const char *why = NULL;
+    after_t after = AFTER_DONE;
+    int rc;
+
+    qb_log(LOG_INFO, "%s: migrating to %s via %s, memory to %s", name, target,
+           job->migration.dest_uri,
+           (route->uri != NULL) ? route->uri : "libvirt's default");
+    record->attempts++;
+    rc = run_job(job_migrate, job, drover_ocf_deadline(ocf));
+    *rc_out = rc;
+    if (rc == DROVER_RC_TIMEOUT) { /* the worker still owns the job */
+        drover_ocf_exit_reason(ocf,
+                               "Migration of %s to %s: libvirtd on %s did "
+                               "not answer in time",
+                               name, target, move->source);
+        return AFTER_DONE;
+    }
+    g_free(record->network);
+    g_free(record->uri);
+    g_free(record->error);
+    record->network = g_strdup(network);
+    record->uri = g_strdup(route->uri);
+    record->error = NULL;
+    record->duration_ms += job->result.duration_ms;
+    record->bytes += job->result.bytes;
+    why = (job->result.error != NULL) ? job->result.error : drover_rc_str(rc);
+
+    if (rc == 0) {
+        qb_log(LOG_INFO,
+               "%s migrated to %s%s%s in %" G_GINT64_FORMAT " ms, %u "
+               "escalation(s)%s",
+               name, target, (network != NULL) ? " over " : "",
+               (network != NULL) ? network : "", job->result.duration_ms,
+               job->result.escalations,
+               job->result.postcopy_running
+                   ? ", runs there in post-copy (memory still copying)"
+               : job->result.postcopy ? ", post-copy"
+                                      : "");
+    } else if (rc == ETIME) {
+        drover_ocf_exit_reason(
+            ocf,
+            "Aborted migration of %s to %s: not done in time; %s %s (%.0f "
+            "MiB sent, %u step(s))",
+            name, target, name,
+            job->recovered ? "still runs here" : "state here unknown",
+            job->result.bytes / (1024.0 * 1024.0), job->result.escalations);
+    } else {
+        after = after_failure(move, route, job);
+    }
+    switch (after) {
+        case AFTER_SAME_NETWORK:
+            move->target_retries++;
             qb_log(LOG_WARNING,
                    "Migration of %s to %s failed on libvirtd there (%s); %s "
                    "still runs here, trying again (%u of %u)",
-                   name, target,
-                   (job->result.error != NULL) ? job->result.error
-                                               : drover_rc_str(rc),
-                   name, target_retries, TARGET_RETRIES_MAX);
-            job_free(job);
-            continue;
-        } else if (network != NULL && job->recovered
-                   && drover_deadline_remaining_ms(drover_ocf_deadline(ocf))
-                          >= RETRY_MIN_MS) {
-            /* Still running here, time left: the next network */
-            const char *why = (job->result.error != NULL) ? job->result.error
-                                                          : drover_rc_str(rc);
-
+                   name, target, why, name, move->target_retries,
+                   TARGET_RETRIES_MAX);
+            break;
+        case AFTER_NEXT_NETWORK:
             qb_log(LOG_WARNING,
                    "Migration of %s to %s over %s failed (%s); %s still runs "
                    "here, trying the next network",
-                   name, target, network->name, why, name);
-            g_string_append_printf(skipped, "%s%s: failed: %s",
-                                   (skipped->len > 0) ? "; " : "",
-                                   network->name, why);
-            g_hash_table_add(failed, network->name);
-            job_free(job);
-            continue;
-        } else {
-            /* Pacemaker keeps 128 characters: the libvirt message goes last */
-            drover_ocf_exit_reason(
-                ocf, "Migration of %s to %s failed; %s %s: %s", name, target,
-                name, job->recovered ? "still runs here" : "state here unknown",
-                (job->result.error != NULL) ? job->result.error
-                : (job->error != NULL)      ? job->error
-                                            : drover_rc_str(rc));
-        }
-        if (rc != 0) {
-            record.error =
-                g_strdup((job->result.error != NULL) ? job->result.error
-                                                     : drover_rc_str(rc));
-        }
-        job_free(job);
-        break;
+                   name, target, network, why, name);
+            g_string_append_printf(move->skipped, "%s%s: failed: %s",
+                                   (move->skipped->len > 0) ? "; " : "",
+                                   network, why);
+            g_hash_table_add(move->failed, route->network->name);
+            break;
+        case AFTER_DONE:
+            if (rc != 0 && rc != ETIME) {
+                /* Pacemaker keeps 128 characters: libvirt's message goes last */
+                drover_ocf_exit_reason(
+                    ocf, "Migration of %s to %s failed; %s %s: %s", name,
+                    target, name,
+                    job->recovered ? "still runs here" : "state here unknown",
+                    (job->result.error != NULL) ? job->result.error
+                    : (job->error != NULL)      ? job->error
+                                                : drover_rc_str(rc));
+            }
+            if (rc != 0) {
+                record->error = g_strdup(why);
+            }
+            break;
     }
-    record.source = g_strdup(source);
-    record.target = g_strdup(target);
-    record.mode = g_strdup("live");
-    record.ok = (rc == 0);
-    record.skipped = (skipped->len > 0) ? g_strdup(skipped->str) : NULL;
-    if (record.error == NULL && rc != 0) {
-        record.error = g_strdup(drover_ocf_exit_reason_text(ocf));
+    job_free(job);
+    return after;
+}
+
+/*
+ * migrate_to: plan, then for each usable network in turn its slot and an
+ * attempt, then the record `drover status` shows.
+ */
+static int
+vm_migrate_to(drover_ocf_t *ocf)
+{
+    g_auto(move_t) move = {
+        .ocf = ocf,
+        .name = domain_name(ocf),
+        .source = drover_ocf_meta(ocf, "migrate_source"),
+        .target = drover_ocf_meta(ocf, "migrate_target"),
+        .failed = g_hash_table_new(g_str_hash, g_str_equal),
+        .skipped = g_string_new(NULL),
+    };
+    after_t after = AFTER_DONE;
+    int rc;
+
+    if (move.source == NULL) {
+        move.source = g_get_host_name();
     }
-    record_migration(ocf, &record);
-    drover_record_clear(&record);
+    rc = plan_move(ocf, &move);
+    if (rc != 0) {
+        return rc;
+    }
+    if (move.plan != NULL && move.plan->policy->mode == DROVER_INCOMING_NONE) {
+        /* a start there reads the config: any QEMU will do */
+        return migrate_offline(ocf, move.name, move.source, move.target);
+    }
+    (void) local_platform(ocf, &move.here);
+    rc = check_target_platform(ocf, move.name, move.source, &move.here,
+                               move.target, &move.there);
+    if (rc != 0) {
+        return rc;
+    }
+
+    do {
+        route_t route = { 0 };
+
+        after = AFTER_DONE;
+        rc = next_route(&move, &route);
+        if (rc == 0) {
+            rc = slot_for_route(&move, &route);
+        }
+        if (rc == 0) {
+            after = attempt(&move, &route, &rc);
+        }
+        route_clear(&route);
+    } while (rc != 0 && after != AFTER_DONE);
+
+    move.record.source = g_strdup(move.source);
+    move.record.target = g_strdup(move.target);
+    move.record.mode = g_strdup("live");
+    move.record.ok = (rc == 0);
+    move.record.skipped =
+        (move.skipped->len > 0) ? g_strdup(move.skipped->str) : NULL;
+    if (move.record.error == NULL && rc != 0) {
+        move.record.error = g_strdup(drover_ocf_exit_reason_text(ocf));
+    }
+    record_migration(ocf, &move.record);
     return rc;
 }
 
