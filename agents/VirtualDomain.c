@@ -305,15 +305,23 @@ static const drover_ocf_param_t params[] = {
     { .name = "migrate_options",
       .type = DROVER_PARAM_STRING,
       .shortdesc = "Extra migration options",
-      .longdesc = "virsh migrate options, turned into libvirt flags and "
-                  "parameters (never passed to a shell): --persistent "
-                  "--undefinesource --tunnelled --copy-storage-all "
-                  "--copy-storage-inc --change-protection --unsafe "
-                  "--compressed --comp-methods LIST --abort-on-error "
-                  "--auto-converge --postcopy --tls --parallel "
-                  "--parallel-connections N --bandwidth N "
-                  "--listen-address ADDR; --live, --p2p and --verbose are "
-                  "accepted and implied.  Anything else is an error.",
+      .longdesc = "virsh migrate options (libvirt 11), each turned into its "
+                  "libvirt flag or typed parameter, never passed to a "
+                  "shell: --persistent, --copy-storage-all, "
+                  "--migrate-disks LIST, --disks-port N, --tls, "
+                  "--tls-destination NAME, --comp-methods LIST, "
+                  "--comp-zstd-level N, --auto-converge-initial N, "
+                  "--postcopy-bandwidth MiB/s, --parallel-connections N, "
+                  "--bandwidth MiB/s and the others; --live, --p2p and "
+                  "--verbose are implied.  Refused, naming the parameter "
+                  "to use instead, are those the agent decides itself: "
+                  "--offline, --direct, --suspend, --postcopy-after-precopy, "
+                  "--postcopy-resume, --domain, --desturi, --migrateuri, "
+                  "--dname, --timeout, --timeout-suspend, "
+                  "--timeout-postcopy, --xml and --persistent-xml.  An "
+                  "option this node's libvirt or QEMU lacks is refused by "
+                  "validate-all at depth 10 and left out of a migration "
+                  "with a warning.",
       .check = check_migrate_options },
     { .name = "migrateport",
       .type = DROVER_PARAM_INTEGER,
@@ -1757,6 +1765,10 @@ plan_migration(drover_ocf_t *ocf, job_t *job, const char *target,
     m->compression = (o->compression != NULL)
                          ? (const char *const *) o->compression->pdata
                          : NULL;
+    if (o->params != NULL) {
+        m->params = (const drover_migparam_t *) o->params->data;
+        m->n_params = o->params->len;
+    }
     m->downtime_ms = (guint64) drover_ocf_param_int(ocf, "migration_downtime");
     m->downtime_steps = (const guint64 *) job->downtime_steps->data;
     m->n_downtime_steps = job->downtime_steps->len;
@@ -2215,8 +2227,14 @@ validate_qemu_features(drover_ocf_t *ocf, const char *name)
     job = job_new(ocf, name);
     plan_migration(ocf, job, "any", NULL);
     wish = migration_wish(&job->migration);
-    drover_platform_lacks(here.qemu, (node != NULL) ? node : g_get_host_name(),
-                          &wish, lacks);
+    if (node == NULL) {
+        node = g_get_host_name();
+    }
+    drover_platform_lacks(here.qemu, node, &wish, lacks);
+    for (size_t i = 0; i < job->migration.n_params; i++) {
+        drover_platform_lacks_param(&here, node, &job->migration.params[i],
+                                    lacks);
+    }
     job_free(job);
     if (lacks->len > 0) {
         drover_ocf_exit_reason(ocf, "%s", lacks->str);
@@ -2258,12 +2276,27 @@ fit_to_qemu(job_t *job, const char *source, const drover_platform_t *from,
     unsigned int lacked =
         drover_platform_lacks(from->qemu, source, &wish, lacks)
         | drover_platform_lacks(to->qemu, target, &wish, lacks);
+    GArray *typed = job->options.params;
 
-    if (lacked == 0) {
+    /* a typed parameter either node's libvirt or QEMU lacks */
+    for (guint i = (typed != NULL) ? typed->len : 0; i-- > 0;) {
+        const drover_migparam_t *p =
+            &g_array_index(typed, drover_migparam_t, i);
+
+        bool lacked_here = drover_platform_lacks_param(from, source, p, lacks);
+        bool lacked_there = drover_platform_lacks_param(to, target, p, lacks);
+
+        if (lacked_here || lacked_there) {
+            g_array_remove_index(typed, i);
+            m->n_params = typed->len;
+            m->params = (const drover_migparam_t *) typed->data;
+        }
+    }
+    if (lacks->len == 0) {
         return;
     }
-    qb_log(LOG_WARNING, "Migrating %s without what QEMU lacks: %s", job->name,
-           lacks->str);
+    qb_log(LOG_WARNING, "Migrating %s without what libvirt or QEMU lacks: %s",
+           job->name, lacks->str);
     if (lacked & DROVER_LACKS_MT) {
         drop_compression(job, (const char *const[]){ "mt", NULL });
     }

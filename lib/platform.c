@@ -175,6 +175,36 @@ asks(const char *const *list, const char *word)
     return list != NULL && g_strv_contains(list, word);
 }
 
+bool
+drover_platform_lacks_param(const drover_platform_t *platform, const char *node,
+                            const drover_migparam_t *param, GString *lacks)
+{
+    const char *sep = (lacks->len > 0) ? "; " : "";
+
+    if (platform->libvirt != 0 && platform->libvirt < param->libvirt) {
+        g_autofree char *have = drover_version_str(platform->libvirt);
+        g_autofree char *needs = drover_version_str(param->libvirt);
+
+        g_string_append_printf(lacks,
+                               "%smigrate_options %s: libvirt %s on %s has "
+                               "no %s (%s is the first with it)",
+                               sep, param->word, have, node, param->name,
+                               needs);
+        return true;
+    }
+    if (platform->qemu >= QEMU_NO_MT
+        && g_str_has_prefix(param->name, "compression.mt.")) {
+        g_autofree char *have = drover_version_str(platform->qemu);
+
+        g_string_append_printf(lacks,
+                               "%smigrate_options %s: QEMU %s on %s has no "
+                               "compression method mt since 9.1",
+                               sep, param->word, have, node);
+        return true;
+    }
+    return false;
+}
+
 unsigned int
 drover_platform_lacks(unsigned long qemu, const char *node,
                       const drover_migration_wish_t *wish, GString *lacks)

@@ -445,6 +445,15 @@ build_params(const drover_migration_t *m, virTypedParameterPtr *params,
             return DROVER_RC_ERROR;
         }
     }
+    for (size_t i = 0; i < m->n_params; i++) {
+        const drover_migparam_t *p = &m->params[i];
+
+        if (virTypedParamsAddFromString(params, nparams, &max, p->name, p->type,
+                                        p->value)
+            < 0) {
+            return DROVER_RC_ERROR;
+        }
+    }
     return 0;
 }
 

@@ -5,7 +5,8 @@
  * Input: the parameter's value (up to the first NUL).  What parses sets
  * only the flags of known words, numbers in range, known compression
  * methods in a NULL-terminated list (libvirt's typed parameter takes it
- * as it is); a rejection comes with a one-line reason (the agent's
+ * as it is), typed parameters that libvirt's own virTypedParamsAddFromString
+ * takes; a rejection comes with a one-line reason (the agent's
  * ocf-exit-reason).
  */
 #include <stdint.h>
@@ -32,7 +33,9 @@ fail(const char *what, const char *text)
      | VIR_MIGRATE_NON_SHARED_INC | VIR_MIGRATE_CHANGE_PROTECTION              \
      | VIR_MIGRATE_UNSAFE | VIR_MIGRATE_COMPRESSED                             \
      | VIR_MIGRATE_ABORT_ON_ERROR | VIR_MIGRATE_AUTO_CONVERGE                  \
-     | VIR_MIGRATE_POSTCOPY | VIR_MIGRATE_TLS | VIR_MIGRATE_PARALLEL)
+     | VIR_MIGRATE_POSTCOPY | VIR_MIGRATE_TLS | VIR_MIGRATE_PARALLEL           \
+     | VIR_MIGRATE_RDMA_PIN_ALL | VIR_MIGRATE_ZEROCOPY                         \
+     | VIR_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES)
 
 static void
 check_options(const drover_migopts_t *o, const char *text)
@@ -49,6 +52,24 @@ check_options(const drover_migopts_t *o, const char *text)
     if (o->listen_address != NULL
         && strpbrk(o->listen_address, " \t") != NULL) {
         fail("a listen address with a blank", text);
+    }
+    for (guint i = 0; o->params != NULL && i < o->params->len; i++) {
+        const drover_migparam_t *p =
+            &g_array_index(o->params, drover_migparam_t, i);
+        virTypedParameterPtr typed = NULL;
+        int n = 0;
+        int max = 0;
+
+        if (p->word == NULL || p->name == NULL || p->value == NULL
+            || *p->value == '\0' || strpbrk(p->value, " \t") != NULL) {
+            fail("a typed parameter without its word, name or value", text);
+        }
+        if (virTypedParamsAddFromString(&typed, &n, &max, p->name, p->type,
+                                        p->value)
+            < 0) {
+            fail("a typed parameter libvirt does not take", text);
+        }
+        virTypedParamsFree(typed, n);
     }
     if (o->compression != NULL) {
         guint n = o->compression->len;

@@ -105,6 +105,36 @@ START_TEST(what_a_qemu_lacks)
 }
 END_TEST
 
+/* A typed parameter of migrate_options that a node's libvirt or QEMU
+ * lacks, named with the option, the node and the versions */
+START_TEST(what_a_node_lacks_of_a_parameter)
+{
+    drover_platform_t d12 = { .libvirt = V(9, 0, 0), .qemu = V(7, 2, 0) };
+    drover_platform_t d13 = { .libvirt = V(11, 3, 0), .qemu = V(10, 0, 0) };
+    drover_platform_t unknown = { 0 };
+    drover_migparam_t zstd = { .word = "--comp-zstd-level",
+                               .name = "compression.zstd.level",
+                               .libvirt = V(9, 4, 0) };
+    drover_migparam_t mt = { .word = "--comp-mt-level",
+                             .name = "compression.mt.level" };
+    g_autoptr(GString) lacks = g_string_new(NULL);
+
+    ck_assert(!drover_platform_lacks_param(&d13, "n1", &zstd, lacks));
+    ck_assert(!drover_platform_lacks_param(&unknown, "n1", &zstd, lacks));
+    ck_assert(!drover_platform_lacks_param(&d12, "n1", &mt, lacks));
+    ck_assert_str_eq(lacks->str, "");
+    ck_assert(drover_platform_lacks_param(&d12, "n2", &zstd, lacks));
+    ck_assert_str_eq(lacks->str, "migrate_options --comp-zstd-level: libvirt "
+                                 "9.0.0 on n2 has no compression.zstd.level "
+                                 "(9.4.0 is the first with it)");
+    g_string_truncate(lacks, 0);
+    ck_assert(drover_platform_lacks_param(&d13, "n3", &mt, lacks));
+    ck_assert_str_eq(lacks->str, "migrate_options --comp-mt-level: QEMU 10.0.0 "
+                                 "on n3 has no compression method mt since "
+                                 "9.1");
+}
+END_TEST
+
 Suite *
 platform_suite(void)
 {
@@ -114,6 +144,7 @@ platform_suite(void)
     tcase_add_test(tc, format_and_parse);
     tcase_add_test(tc, never_to_an_older_qemu);
     tcase_add_test(tc, what_a_qemu_lacks);
+    tcase_add_test(tc, what_a_node_lacks_of_a_parameter);
     suite_add_tcase(s, tc);
     return s;
 }

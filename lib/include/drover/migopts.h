@@ -12,6 +12,17 @@
 /* The highest step of migration_downtime_steps (ms: an hour) */
 #define DROVER_MIGOPTS_MAX_STEP_MS 3600000
 
+/* A typed migration parameter of libvirt that migrate_options sets as it
+ * is (VIR_MIGRATE_PARAM_*): its name, type (VIR_TYPED_PARAM_*) and value
+ * as text, checked, which virTypedParamsAddFromString() takes */
+typedef struct {
+    const char *word;      /* the virsh word it came from, e.g. --disks-port */
+    const char *name;      /* e.g. "disks_port" */
+    int type;              /* VIR_TYPED_PARAM_INT, _ULLONG or _STRING */
+    char *value;           /* e.g. "49200" */
+    unsigned long libvirt; /* the first libvirt release that has it; 0: any */
+} drover_migparam_t;
+
 /* What migrate_options asks for */
 typedef struct {
     unsigned long flags;         /* VIR_MIGRATE_* */
@@ -19,6 +30,7 @@ typedef struct {
     unsigned long bandwidth_mib; /* 0: not given */
     char *listen_address;        /* NULL: not given */
     GPtrArray *compression;      /* methods, NULL-terminated; NULL: none */
+    GArray *params;              /* drover_migparam_t; NULL: none */
 } drover_migopts_t;
 
 /* The compression methods libvirt knows (NULL-terminated) */
@@ -28,6 +40,10 @@ extern const char *const drover_migopts_compression[];
  * \brief Parse migrate_options \p text: blank-separated virsh migrate
  *        words, a value after '=' or as the next word (no quoting:
  *        nothing ever reaches a shell)
+ *
+ * Every word of `virsh migrate` (libvirt 11) either maps to its libvirt
+ * flag or typed parameter, or is refused naming the agent parameter to
+ * use instead (--timeout, --migrateuri, --dname, ...).
  *
  * \p options is set from scratch; clear it with drover_migopts_clear()
  * whatever the result.

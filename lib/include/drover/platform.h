@@ -13,6 +13,7 @@
 #include <glib.h>
 
 #include <drover/deadline.h>
+#include <drover/migopts.h>
 
 #define DROVER_PLATFORM_ATTR "drover-platform"
 
@@ -81,5 +82,18 @@ typedef struct {
 unsigned int drover_platform_lacks(unsigned long qemu, const char *node,
                                    const drover_migration_wish_t *wish,
                                    GString *lacks);
+
+/*!
+ * \brief Whether the node \p node lacks a typed parameter of
+ *        migrate_options: libvirt older than the first release with it,
+ *        or an mt compression parameter on QEMU 9.1 or later
+ * \param[out] lacks  appended to when it does: one sentence naming the
+ *                    option, the node and the version
+ * \return false with the versions unknown
+ */
+bool drover_platform_lacks_param(const drover_platform_t *platform,
+                                 const char *node,
+                                 const drover_migparam_t *param,
+                                 GString *lacks);
 
 #endif /* DROVER_PLATFORM__H */

@@ -17,6 +17,7 @@
 
 #include <drover/autoptr.h>
 #include <drover/deadline.h>
+#include <drover/migopts.h>
 
 /* What a domain's state means for Pacemaker */
 typedef enum {
@@ -76,9 +77,11 @@ typedef struct {
     const gint *bandwidth_share; /* MiB/s, 0: none; changes while it runs
                                     (atomic; the slot group's) */
     int parallel_connections;    /* 0: one */
-    const char *const *compression; /* NULL-terminated methods, or NULL */
-    guint64 downtime_ms;            /* initial allowed downtime, 0: default */
-    const guint64 *downtime_steps;  /* raised to on each stall */
+    const char *const *compression;  /* NULL-terminated methods, or NULL */
+    const drover_migparam_t *params; /* from migrate_options, as they are */
+    size_t n_params;
+    guint64 downtime_ms;           /* initial allowed downtime, 0: default */
+    const guint64 *downtime_steps; /* raised to on each stall */
     size_t n_downtime_steps;
     bool postcopy_after_stall;   /* switch to post-copy when the steps
                                    are spent and it can finish by
