@@ -147,9 +147,10 @@ drover_migwatch_step(drover_migwatch_t *w, const drover_migration_t *m,
     if (!s->active || w->aborted) {
         return;
     }
-    if (s->target_preparing) {
-        /* A target starting its QEMU slowly (a loaded node, a libvirtd
-         * just restarted) is not a network that moves nothing */
+    if (s->target_preparing || s->source_setting_up) {
+        /* A target starting its QEMU slowly, or QEMU here setting up
+         * slowly (a loaded node, a libvirtd just restarted), is not a
+         * network that moves nothing: abort_at still bounds them */
         w->last_moved = now;
         w->last_progress = now;
         return;

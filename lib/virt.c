@@ -341,6 +341,7 @@ typedef struct {
     bool watched;          /* the watcher is done: the guard ends too */
     bool guarded;          /* a guard watches the memory stream's sockets */
     bool stream_opening;   /* ...and saw it connecting or connected */
+    bool stream_connected; /* ...and saw QEMU hold it, connected */
     bool cut;              /* the guard closed the memory stream */
     bool cut_connecting;   /* ...while libvirtd was still connecting it */
 } migrate_call_t;
@@ -645,6 +646,7 @@ guard_thread(gpointer data)
         if (n != 0 || connecting != 0) {
             g_mutex_lock(&call->lock);
             call->stream_opening = true;
+            call->stream_connected = call->stream_connected || n > 0;
             g_mutex_unlock(&call->lock);
         }
         connecting_at = (connecting <= 0)      ? 0
@@ -783,6 +785,7 @@ watch_job(migrate_call_t *call, virDomainPtr dom, const drover_migration_t *m,
         unsigned long old_speed = w.speed;
         gint64 now = 0;
         bool preparing = false;
+        bool connected = false;
 
         g_cond_wait_until(&call->done_cond, &call->lock,
                           g_get_monotonic_time() + POLL_INTERVAL_US);
@@ -791,10 +794,15 @@ watch_job(migrate_call_t *call, virDomainPtr dom, const drover_migration_t *m,
         }
         call->libvirt_since = g_get_monotonic_time();
         preparing = call->guarded && !call->stream_opening;
+        connected = call->stream_connected;
         g_mutex_unlock(&call->lock);
 
         read_progress(dom, &p);
         p.sample.target_preparing = preparing;
+        /* QEMU holds the connected stream and libvirt has no totals yet:
+         * QEMU here still sets the migration up */
+        p.sample.source_setting_up =
+            connected && p.sample.active && p.total == 0;
         now = g_get_monotonic_time();
         drover_migwatch_step(&w, m, &p.sample, now, &a);
         if (a.what & (DROVER_MIGWATCH_POSTCOPY | DROVER_MIGWATCH_ABORT)) {

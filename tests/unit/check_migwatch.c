@@ -22,6 +22,7 @@ typedef struct {
     bool preparing;   /* the target has not opened the stream yet */
     guint64 pass;     /* libvirt's memory_iteration; 0: not given */
     guint64 dirty_mb; /* MiB/s the guest dirtied, QEMU's measure; 0: none */
+    bool setting_up;  /* the stream is connected, QEMU here sets up */
 } sample_row_t;
 
 typedef struct {
@@ -96,6 +97,24 @@ static const scenario_t scenarios[] = {
                    { 7000, true, 0, 0, 0, 0 },
                    { 7900, true, 0, 0, 0, 0 },
                    { 8000, true, 0, 0, 0, ABORT },
+                   END } },
+    { .name = "connected, QEMU here still setting up (a loaded node): no "
+              "stall; its first bytes start the clock",
+      .stall_s = 2,
+      .abort_at_s = 100,
+      .samples = { { 500, true, 0, 0, 0, 0, 0, false, 0, 0, true },
+                   { 4000, true, 0, 0, 0, 0, 0, false, 0, 0, true },
+                   { 9000, true, 0, 0, 0, 0, 0, false, 0, 0, true },
+                   /* the first pass begins at 9.5 s */
+                   { 9500, true, 4, 96, 0, 0 },
+                   { 11000, true, 4, 96, 0, 0 },
+                   { 11500, true, 4, 96, 0, ABORT },
+                   END } },
+    { .name = "setting up past abort_at: aborted",
+      .stall_s = 2,
+      .abort_at_s = 5,
+      .samples = { { 500, true, 0, 0, 0, 0, 0, false, 0, 0, true },
+                   { 5000, true, 0, 0, 0, ABORT, 0, false, 0, 0, true },
                    END } },
     { .name = "a target preparing past abort_at: aborted",
       .stall_s = 2,
@@ -257,6 +276,7 @@ run_scenario(const scenario_t *sc)
             .remaining = r->remaining_mb * MB,
             .bps = r->bps_mb * MB,
             .target_preparing = r->preparing,
+            .source_setting_up = r->setting_up,
             .pass = r->pass,
             .dirty_bps = r->dirty_mb * MB,
         };

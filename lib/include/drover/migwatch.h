@@ -50,6 +50,11 @@ typedef struct {
      * target still prepares (starts its QEMU), the network is not in
      * question and no stall is counted */
     bool target_preparing;
+    /* The stream is connected (the network answered) and QEMU here has
+     * not begun its first pass (libvirt gives no totals yet): slow to set
+     * up on a loaded node, not a network that moves nothing; no stall is
+     * counted either */
+    bool source_setting_up;
 } drover_job_sample_t;
 
 /* What the watcher remembers between samples */
