@@ -239,6 +239,7 @@ static const drover_ocf_param_t params[] = {
       .check = drover_ocf_check_uri },
     { .name = "force_stop",
       .type = DROVER_PARAM_BOOLEAN,
+      .reloadable = true,
       .default_value = "false",
       .shortdesc = "Always force shutdown on stop",
       .longdesc = "Always forcefully shut down (\"destroy\") the domain on "
@@ -247,6 +248,7 @@ static const drover_ocf_param_t params[] = {
                   "before the stop operation's timeout." },
     { .name = "migration_transport",
       .type = DROVER_PARAM_STRING,
+      .reloadable = true,
       .shortdesc = "Remote hypervisor transport",
       .longdesc = "Transport used to connect to the target's libvirt when "
                   "migrating: tcp, tls, ssh, libssh or libssh2.  Unset: "
@@ -254,6 +256,7 @@ static const drover_ocf_param_t params[] = {
       .check = check_transport },
     { .name = "migration_user",
       .type = DROVER_PARAM_STRING,
+      .reloadable = true,
       .shortdesc = "Remote hypervisor user",
       .longdesc = "User to connect to the target's libvirt as, with the ssh "
                   "transports: letters, digits, '.', '_' and '-', not "
@@ -261,6 +264,7 @@ static const drover_ocf_param_t params[] = {
       .check = check_user },
     { .name = "migration_downtime",
       .type = DROVER_PARAM_INTEGER,
+      .reloadable = true,
       .default_value = "0",
       .shortdesc = "Allowed migration downtime (ms)",
       .longdesc = "Maximum downtime in milliseconds allowed at the end of a "
@@ -270,6 +274,7 @@ static const drover_ocf_param_t params[] = {
       .max = 2000000 },
     { .name = "migration_speed",
       .type = DROVER_PARAM_INTEGER,
+      .reloadable = true,
       .default_value = "0",
       .shortdesc = "Migration bandwidth limit (MiB/s)",
       .longdesc = "Bandwidth limit of a live migration in MiB/s; 0 means "
@@ -278,6 +283,7 @@ static const drover_ocf_param_t params[] = {
       .max = 1048576 },
     { .name = "migration_network_suffix",
       .type = DROVER_PARAM_STRING,
+      .reloadable = true,
       .shortdesc = "Migration network host name suffix",
       .longdesc = "Suffix appended to the target's node name to form the "
                   "host name the memory stream goes to, e.g. \"-lm1\" sends "
@@ -286,6 +292,7 @@ static const drover_ocf_param_t params[] = {
       .check = check_host_suffix },
     { .name = "migrateuri",
       .type = DROVER_PARAM_STRING,
+      .reloadable = true,
       .shortdesc = "Custom migrateuri",
       .longdesc = "The URI the memory stream goes to, e.g. tcp://%n-lm1; %n "
                   "is replaced by the target node's name.  Checked as "
@@ -293,6 +300,7 @@ static const drover_ocf_param_t params[] = {
       .check = check_node_uri },
     { .name = "migration_networks",
       .type = DROVER_PARAM_STRING,
+      .reloadable = true,
       .shortdesc = "This VM's order of migration networks",
       .longdesc = "Names from the cluster property drover-migration-networks, "
                   "in this VM's order of preference, e.g. \"lm2 lm1\".  "
@@ -304,6 +312,7 @@ static const drover_ocf_param_t params[] = {
       .check = check_network_order },
     { .name = "migrate_options",
       .type = DROVER_PARAM_STRING,
+      .reloadable = true,
       .shortdesc = "Extra migration options",
       .longdesc = "virsh migrate options (libvirt 11), each turned into its "
                   "libvirt flag or typed parameter, never passed to a "
@@ -325,6 +334,7 @@ static const drover_ocf_param_t params[] = {
       .check = check_migrate_options },
     { .name = "migrateport",
       .type = DROVER_PARAM_INTEGER,
+      .reloadable = true,
       .shortdesc = "Port for the memory stream",
       .longdesc = "Port the target's QEMU listens on for the memory stream "
                   "(default: libvirt picks one from its range).",
@@ -340,6 +350,7 @@ static const drover_ocf_param_t params[] = {
       .check = check_node_uri },
     { .name = "save_config_on_stop",
       .type = DROVER_PARAM_BOOLEAN,
+      .reloadable = true,
       .default_value = "false",
       .shortdesc = "Save the domain's configuration on stop",
       .longdesc = "Write the running domain's configuration back to config "
@@ -349,6 +360,7 @@ static const drover_ocf_param_t params[] = {
                   "0600 or narrower); it is replaced atomically." },
     { .name = "shutdown_mode",
       .type = DROVER_PARAM_STRING,
+      .reloadable = true,
       .shortdesc = "How to ask the guest to shut down",
       .longdesc = "Comma-separated shutdown methods for libvirt to try: "
                   "acpi, agent, initctl, signal, paravirt.  Unset: libvirt "
@@ -357,6 +369,7 @@ static const drover_ocf_param_t params[] = {
     /* What drover adds */
     { .name = "parallel_connections",
       .type = DROVER_PARAM_INTEGER,
+      .reloadable = true,
       .default_value = "0",
       .shortdesc = "Parallel migration connections",
       .longdesc = "Send the memory over this many connections (libvirt's "
@@ -365,24 +378,28 @@ static const drover_ocf_param_t params[] = {
       .max = 255 },
     { .name = "compression",
       .type = DROVER_PARAM_STRING,
+      .reloadable = true,
       .shortdesc = "Migration compression methods",
       .longdesc = "Comma-separated compression methods for the memory "
                   "stream: xbzrle, mt, zlib, zstd.  Unset: none.",
       .check = check_compression },
     { .name = "auto_converge",
       .type = DROVER_PARAM_BOOLEAN,
+      .reloadable = true,
       .default_value = "false",
       .shortdesc = "Throttle the guest to converge",
       .longdesc = "Let QEMU slow the guest's vCPUs down when a migration "
                   "does not converge." },
     { .name = "tls",
       .type = DROVER_PARAM_BOOLEAN,
+      .reloadable = true,
       .default_value = "false",
       .shortdesc = "Encrypt the memory stream",
       .longdesc = "Send the memory stream over TLS (libvirt's migration "
                   "TLS, set up in qemu.conf)." },
     { .name = "migration_stall_timeout",
       .type = DROVER_PARAM_INTEGER,
+      .reloadable = true,
       .default_value = "10",
       .shortdesc = "Seconds without progress that make a stall",
       .longdesc = "A migration that has made no progress for this many "
@@ -398,6 +415,7 @@ static const drover_ocf_param_t params[] = {
       .max = 3600 },
     { .name = "migration_downtime_steps",
       .type = DROVER_PARAM_STRING,
+      .reloadable = true,
       .shortdesc = "Allowed downtimes to step through on stalls (ms)",
       .longdesc = "Increasing downtimes in milliseconds, e.g. \"500,2000\": "
                   "on each stall the allowed downtime is raised to the next "
@@ -405,6 +423,7 @@ static const drover_ocf_param_t params[] = {
       .check = check_downtime_steps },
     { .name = "postcopy",
       .type = DROVER_PARAM_STRING,
+      .reloadable = true,
       .default_value = "never",
       .shortdesc = "When to switch to post-copy",
       .longdesc = "never, or after-stall: switch a migration that still "
@@ -2854,12 +2873,31 @@ vm_migrate_from(drover_ocf_t *ocf)
     return rc;
 }
 
+/*
+ * reload-agent (OCF 1.1): only reloadable parameters changed.  Each
+ * operation reads its parameters afresh, so once they validate (done
+ * before every action) the next migration, stop or monitor uses them:
+ * nothing of the running VM changes, and Pacemaker does not restart it.
+ */
+static int
+vm_reload_agent(drover_ocf_t *ocf)
+{
+    g_autofree char *name = domain_name(ocf);
+
+    qb_log(LOG_INFO,
+           "Parameters of %s reloaded: the next migration, stop and monitor "
+           "use them",
+           (name != NULL) ? name : drover_ocf_resource(ocf));
+    return 0;
+}
+
 static const drover_ocf_action_t actions[] = {
     { .name = "start", .fn = vm_start, .timeout_s = 90 },
     { .name = "stop", .fn = vm_stop, .timeout_s = 90 },
     { .name = "monitor", .fn = vm_monitor, .timeout_s = 30, .interval_s = 10 },
     { .name = "migrate_to", .fn = vm_migrate_to, .timeout_s = 120 },
     { .name = "migrate_from", .fn = vm_migrate_from, .timeout_s = 60 },
+    { .name = "reload-agent", .fn = vm_reload_agent, .timeout_s = 20 },
     { .name = "validate-all", .timeout_s = 5 },
     { .name = "meta-data", .timeout_s = 5 },
     { 0 },
