@@ -129,16 +129,38 @@ add_action(xmlNode *parent, const drover_ocf_action_t *action)
     }
 }
 
+/* (0|1): the values of OCF 1.1's reloadable (the DTD takes it over) */
+static xmlEnumeration *
+reloadable_values(void)
+{
+    xmlEnumeration *values = xmlCreateEnumeration(BAD_CAST "0");
+
+    values->next = xmlCreateEnumeration(BAD_CAST "1");
+    return values;
+}
+
 int
 drover_ocf_print_metadata(const drover_ocf_agent_t *agent, FILE *out)
 {
     g_autoptr(xmlDoc) doc = xmlNewDoc(BAD_CAST "1.0");
     xmlNode *root = xmlNewNode(NULL, BAD_CAST "resource-agent");
     xmlNode *list = NULL;
+    xmlDtd *dtd = NULL;
 
     xmlDocSetRootElement(doc, root);
-    xmlCreateIntSubset(doc, BAD_CAST "resource-agent", NULL,
-                       BAD_CAST "ra-api-1.dtd");
+    dtd = xmlCreateIntSubset(doc, BAD_CAST "resource-agent", NULL,
+                             BAD_CAST "ra-api-1.dtd");
+    /* OCF 1.1's additions to resource-agents' ra-api-1.dtd (OCF 1.0), in
+     * the internal subset: a parameter's reloadable, and action names
+     * beyond 1.0's list (reload-agent).  A validating parser reads these
+     * first, so ocf-tester's `xmllint --valid` holds the meta-data to
+     * the 1.0 DTD and to them. */
+    xmlAddAttributeDecl(NULL, dtd, BAD_CAST "parameter", BAD_CAST "reloadable",
+                        NULL, XML_ATTRIBUTE_ENUMERATION, XML_ATTRIBUTE_IMPLIED,
+                        NULL, reloadable_values());
+    xmlAddAttributeDecl(NULL, dtd, BAD_CAST "action", BAD_CAST "name", NULL,
+                        XML_ATTRIBUTE_CDATA, XML_ATTRIBUTE_REQUIRED, NULL,
+                        NULL);
     xmlNewProp(root, BAD_CAST "name", BAD_CAST agent->name);
     xmlNewProp(root, BAD_CAST "version", BAD_CAST agent->version);
     xmlNewTextChild(root, NULL, BAD_CAST "version", BAD_CAST "1.1");

@@ -144,14 +144,28 @@ config_env(void)
     return g_strconcat("OCF_RESKEY_config=", config, NULL);
 }
 
+/* The meta-data's own DOCTYPE (resource-agents' ra-api-1.dtd, OCF 1.0,
+ * with OCF 1.1's additions in its internal subset), as ocf-tester checks
+ * it; and OCF 1.1's schema, as pcs checks it */
+#define RA_DTD_DIR  "/usr/share/resource-agents"
+#define OCF_1_1_RNG "/usr/share/pcs/data/ocf-1.1.rng"
+
+/* xmllint --noout HOW SCHEMA [MORE] on \p xml must exit 0 */
 static int
-xmllint(const char *xml, const char *how, const char *schema)
+xmllint_more(const char *xml, const char *how, const char *schema,
+             const char *more)
 {
     g_autofree char *file = g_build_filename(tmpdir, "meta.xml", NULL);
-    const char *argv[] = { "xmllint", "--noout", how, schema, file, NULL };
+    const char *argv[] = {
+        "xmllint", "--noout", how, schema, file, NULL, NULL
+    };
     g_autofree char *err = NULL;
     int status = -1;
 
+    if (more != NULL) {
+        argv[4] = more;
+        argv[5] = file;
+    }
     g_file_set_contents(file, xml, -1, NULL);
     ck_assert(g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH,
                            NULL, NULL, NULL, &err, &status, NULL));
@@ -160,14 +174,37 @@ xmllint(const char *xml, const char *how, const char *schema)
     return 0;
 }
 
+static int
+xmllint(const char *xml, const char *how, const char *schema)
+{
+    return xmllint_more(xml, how, schema, NULL);
+}
+
+/* drover's agents declare OCF 1.1 (reloadable parameters, reload-agent):
+ * valid by their DOCTYPE and by OCF 1.1's schema */
+START_TEST(drover_agents_metadata_valid)
+{
+    static const char *const agents[] = { "VirtualDomain", "NodeHealth", NULL };
+
+    for (const char *const *a = agents; *a != NULL; a++) {
+        g_auto(result_t) r = { 0 };
+
+        run_drover_agent(*a, &r, "meta-data", NULL);
+        ck_assert_int_eq(r.code, 0);
+        xmllint_more(r.out, "--path", RA_DTD_DIR, "--valid");
+        xmllint(r.out, "--relaxng", OCF_1_1_RNG);
+    }
+}
+END_TEST
+
 START_TEST(metadata_is_valid)
 {
     g_auto(result_t) r = { 0 };
 
     run_agent(&r, "meta-data", NULL);
     ck_assert_int_eq(r.code, 0);
-    xmllint(r.out, "--dtdvalid", "/usr/share/resource-agents/ra-api-1.dtd");
-    xmllint(r.out, "--relaxng", "/usr/share/resource-agents/metadata.rng");
+    xmllint(r.out, "--dtdvalid", RA_DTD_DIR "/ra-api-1.dtd");
+    xmllint(r.out, "--relaxng", RA_DTD_DIR "/metadata.rng");
     ck_assert_ptr_nonnull(strstr(r.out, "<parameter name=\"config\" "
                                         "unique=\"1\" required=\"1\">"));
     ck_assert_ptr_nonnull(strstr(r.out, "<content type=\"integer\" "
@@ -609,6 +646,7 @@ ocf_suite(void)
 
     tcase_add_checked_fixture(agent, setup, teardown);
     tcase_add_test(agent, metadata_is_valid);
+    tcase_add_test(agent, drover_agents_metadata_valid);
     tcase_add_test(agent, lifecycle);
     tcase_add_test(agent, parameters_are_typed_and_defaulted);
     tcase_add_test(agent, bad_parameters);
