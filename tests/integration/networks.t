@@ -26,7 +26,7 @@ for node in n1 n2 n3; do
         wait_for --timeout 60 published "$node" lm1 "address=10.20.1.1.* link=up"
 done
 
-started_on() { [ "$(vm_node vm1)" = "$1" ] && [ "$(vm_role vm1)" = Started ]; }
+started_on() { vm_started_on vm1 "$1"; }
 
 # Asked on the source itself, the explanation includes the path probes
 explained=$(on n1 "$LAB_REPO/build/drover" networks explain vm1 --to n2)
@@ -141,7 +141,7 @@ on n1 crm_resource --resource vm1 --set-parameter migration_speed \
     --parameter-value 16 >/dev/null
 on n1 crm_resource --resource vm1 --set-parameter migration_stall_timeout \
     --parameter-value 3 >/dev/null
-running() { [ "$(vm_role vm1)" = Started ] && [ -n "$(vm_node vm1)" ]; }
+running() { [[ "$(vm_state vm1)" == "Started "* ]]; }
 ok "vm1 runs again after the parameter changes" wait_for --timeout 60 running
 ok "the cluster settles (every restart done)" on n1 crm_resource --wait --timeout=90s
 src=$(vm_node vm1)
@@ -150,13 +150,13 @@ dst=n1
 diag "vm1 runs on $src; moving it to $dst, dropping $dst's lm1 frames mid-way"
 ok "vm1's guest is up" wait_for --timeout 60 guest_ready vm1
 # a beat printed from now on comes from the guest that will move
-src_lines=$(guest_serial_lines vm1 "$src")
+src_lines=$(guest_serial_mark vm1 "$src")
 ok "vm1's guest beats on $src" wait_for --timeout 30 guest_has_beat_after vm1 "$src" "$src_lines"
 count_log() { on "$src" grep -c -- "$1" /var/log/pacemaker/pacemaker.log; }
 gave_up=$(count_log "over lm1 failed (no data moved for 3 s)")
 chose_lm2=$(count_log "Network lm2 chosen for the migration to $dst")
 hb_before=$(guest_beat_on vm1 "$src")
-lines=$(guest_serial_lines vm1 "$dst")
+lines=$(guest_serial_mark vm1 "$dst")
 lm2_before=$(net_tx_bytes "$src" lm2)
 lm1_before=$(net_tx_bytes "$src" lm1)
 # mid-way: once lm1 carries the memory (not a fixed time after the move:
@@ -203,7 +203,7 @@ t_none=$(lab_now)
 on n1 crm_attribute --node "$cur" --name standby --update on
 ok "standby $cur: vm1 goes to $other, not to $none_node" wait_for --timeout 90 started_on "$other"
 last_is "...by a live migration" "live $other" mode to
-lines=$(guest_serial_lines vm1 "$none_node")
+lines=$(guest_serial_mark vm1 "$none_node")
 on n1 crm_attribute --node "$other" --name standby --update on
 ok "standby $other too: vm1 runs on $none_node, the only node left" \
     wait_for --timeout 120 started_on "$none_node"

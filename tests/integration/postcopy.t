@@ -14,7 +14,6 @@ export LAB_VM_AGENT=ocf:drover:VirtualDomain
 
 lab_start --nodes 2
 
-started_on() { [ "$(vm_node "$1")" = "$2" ] && [ "$(vm_role "$1")" = Started ]; }
 other() { if [ "$1" = n1 ]; then echo n2; else echo n1; fi; }
 log_has() { on "$1" grep -q "$2" /var/log/pacemaker/pacemaker.log; }
 
@@ -36,10 +35,10 @@ pc_vm pc1 120s
 src=$(vm_node pc1)
 dst=$(other "$src")
 hb_before=$(guest_heartbeat pc1)
-lines=$(guest_serial_lines pc1 "$dst")
+lines=$(guest_serial_mark pc1 "$dst")
 t_mig=$(lab_now)
 on n1 crm_resource --move -r pc1 -N "$dst" --quiet
-ok "pc1 moves to $dst" wait_for --timeout 150 started_on pc1 "$dst"
+ok "pc1 moves to $dst" wait_for --timeout 150 vm_started_on pc1 "$dst"
 on n1 crm_resource --clear -r pc1 --quiet
 read -r _ _ _ m_node m_rc <<<"$(migrations "${t_mig%.*}" | grep ' pc1 ' | tail -n 1)"
 is "$m_node $m_rc" "$src 0" "migrate_to on $src succeeded"

@@ -39,7 +39,7 @@ on n1 crm_resource --wait --timeout=60s
 declare -A hb lines
 for vm in $(lab_vm_list); do
     hb[$vm]=$(guest_heartbeat "$vm")
-    lines[$vm]=$(guest_serial_lines "$vm" n2)
+    lines[$vm]=$(guest_serial_mark "$vm" n2)
 done
 t_standby=$(lab_now)
 on n1 crm_attribute --node n1 --name standby --update on

@@ -42,8 +42,7 @@ on n1 bash -c '
 # All three leave n1 in one transition (Pacemaker starts no new action
 # while one runs, so separate moves would go one by one)
 on n1 crm_attribute --node n1 --name standby --update on
-off_n1() { local vm; for vm in vm1 vm2 vm3; do
-    [ "$(vm_node "$vm")" != n1 ] && [ "$(vm_role "$vm")" = Started ] || return 1; done; }
+off_n1() { vms_started_off n1 vm1 vm2 vm3; }
 ok "the three VMs leave n1" wait_for --timeout 180 off_n1
 pkill -f 'virsh domjobinfo' 2>/dev/null
 wait 2>/dev/null

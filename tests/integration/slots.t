@@ -15,19 +15,9 @@ vms=8
 lab_start --nodes 3 --vms "$vms"
 
 all_vms() { seq -f 'vm%g' 1 "$vms"; }
-on_node_count() { # NODE: VMs started there
-    local n=0 vm
-    for vm in $(all_vms); do
-        [ "$(vm_node "$vm")" = "$1" ] && [ "$(vm_role "$vm")" = Started ] && n=$((n + 1))
-    done
-    echo "$n"
-}
-all_started_off() { # NODE: every VM started, none on NODE
-    local vm
-    for vm in $(all_vms); do
-        [ "$(vm_role "$vm")" = Started ] && [ "$(vm_node "$vm")" != "$1" ] || return 1
-    done
-}
+on_node_count() { vm_table | grep -cE "^vm[0-9]+ Started $1\$"; } # NODE: VMs started there
+# shellcheck disable=SC2046  # the VM names split at blanks
+all_started_off() { vms_started_off "$1" $(all_vms); } # NODE: every VM started, none on NODE
 
 # Sample each node's libvirt migration jobs: "TIME NODE VM out|in", one
 # line per sighting.  A pass over the domains takes a while, so counts per

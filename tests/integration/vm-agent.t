@@ -56,7 +56,6 @@ start_sampler() {
 stop_sampler() { kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null; }
 max_running() { awk -v vm="$1" '$1 == vm && $2 > m { m = $2 } END { print m + 0 }' "$samples"; }
 
-started_on() { [ "$(vm_node "$1")" = "$2" ] && [ "$(vm_role "$1")" = Started ]; }
 
 # The exit reason Pacemaker recorded for the first failed operation whose
 # key starts with $1 (from crm_mon)
@@ -76,9 +75,9 @@ for target in n1 n2 n3; do
     for vm in $VMS; do
         [ "$(vm_node "$vm")" = "$target" ] && continue
         hb_before=$(guest_heartbeat "$vm")
-        lines=$(guest_serial_lines "$vm" "$target")
+        lines=$(guest_serial_mark "$vm" "$target")
         on n1 crm_resource --move -r "$vm" -N "$target" --quiet
-        ok "$vm moves to $target" wait_for --timeout 60 started_on "$vm" "$target"
+        ok "$vm moves to $target" wait_for --timeout 60 vm_started_on "$vm" "$target"
         on n1 crm_resource --clear -r "$vm" --quiet
         moves=$((moves + 1))
         is "$(vm_running_nodes "$vm")" "$target" "$vm runs on $target only"
@@ -138,13 +137,8 @@ ok "a recurring monitor on n3 fails with 'did not answer'" \
 diag "monitor failure seen $(($(date +%s) - t_hang)) s after libvirtd stopped"
 ok "...returned by the agent itself, not killed at Pacemaker's timeout" \
     eval '! crm_mon_xml n1 | grep "_monitor_10000" | grep -q "Timed Out"'
-elsewhere() {
-    local vm
-    for vm in $VMS; do
-        case "$(vm_node "$vm")" in n1 | n2) ;; *) return 1 ;; esac
-        [ "$(vm_role "$vm")" = Started ] || return 1
-    done
-}
+# shellcheck disable=SC2086  # the VM names split at blanks
+elsewhere() { vms_started_off n3 $VMS; } # n1 or n2: the lab has three nodes
 ok "Pacemaker recovers every VM on n1 or n2" wait_for --timeout 120 elsewhere
 failures=$(crm_mon_xml n1 | grep -o 'op_key="[^"]*"' | sort -u | xargs)
 ok "no stop failed (a failed stop would fence n3): $failures" \
@@ -329,12 +323,8 @@ no_failed_ops "crm_mon shows no failed operation (the monitors said running)"
 declare -A hb_before
 for vm in $hung_vms; do hb_before[$vm]=$(guest_heartbeat "$vm"); done
 on n1 crm_attribute --node "$hung" --name standby --update on
-off_hung() {
-    local vm
-    for vm in $hung_vms; do
-        [ "$(vm_role "$vm")" = Started ] && [ "$(vm_node "$vm")" != "$hung" ] || return 1
-    done
-}
+# shellcheck disable=SC2086  # the VM names split at blanks
+off_hung() { vms_started_off "$hung" $hung_vms; }
 ok "crm_standby $hung: $hung_vms leave it" wait_for --timeout 180 off_hung
 for vm in $hung_vms; do
     is "$(vm_running_nodes "$vm" | wc -w)" 1 "$vm runs on exactly one node"

@@ -62,13 +62,15 @@ cmp_ok() {
 pass() { _tap_result 0 "$1"; }
 fail() { _tap_result 1 "$1"; }
 
+# Each result line ends with the seconds since the test began, so that a
+# log shows where a scenario's time goes.
 _tap_result() {
     _tap_count=$((_tap_count + 1))
     if [ "$1" -eq 0 ]; then
-        echo "ok $_tap_count - $2"
+        echo "ok $_tap_count - $2 [${SECONDS} s]"
     else
         _tap_failed=$((_tap_failed + 1))
-        echo "not ok $_tap_count - $2"
+        echo "not ok $_tap_count - $2 [${SECONDS} s]"
         diag "Failed test '$2' at ${BASH_SOURCE[2]##*/} line ${BASH_LINENO[1]}."
     fi
     return "$1" # so that ok can be asked: if ! ok ...; then diagnose
@@ -133,18 +135,20 @@ _lab_exit_trap() {
 
 # --- waiting ---------------------------------------------------------------
 
-# wait_for [--timeout SECONDS] CMD...: poll CMD (every 0.2 s) until it
-# succeeds; false after the deadline (default 60 s).
+# wait_for [--timeout SECONDS] CMD...: poll CMD until it succeeds; false
+# after the deadline (default 60 s).  Every 0.2 s for 3 s, then every
+# 0.5 s: most questions cost a crm_mon, and a poll of a long wait would
+# otherwise take a quarter of a core from the lab it waits on.
 wait_for() {
     local secs=60 deadline
     if [ "$1" = --timeout ]; then
         secs=$2
         shift 2
     fi
-    deadline=$(($(date +%s%N) + secs * 1000000000))
+    deadline=$((SECONDS + secs))
     until "$@"; do
-        [ "$(date +%s%N)" -lt "$deadline" ] || return 1
-        sleep 0.2
+        [ "$SECONDS" -lt "$deadline" ] || return 1
+        if [ $((deadline - SECONDS)) -gt $((secs - 3)) ]; then sleep 0.2; else sleep 0.5; fi
     done
 }
 
@@ -163,11 +167,33 @@ on() { lab_node_run "$@"; }
 
 crm_mon_xml() { lab_crm_mon_xml "$@"; }
 
-# Where Pacemaker says VM is active (node names, space-separated; empty if
-# nowhere).
-vm_node() { lab_crm_mon_xml | lab_xml_rsc_nodes "$1" | xargs; }
+# Every resource as Pacemaker sees it, one line each: "ID ROLE NODE..."
+# (lab_xml_rsc_table).  One crm_mon: a question about several VMs reads
+# one table, not a crm_mon per VM and per question.
+vm_table() { lab_crm_mon_xml | lab_xml_rsc_table; }
 
-vm_role() { lab_crm_mon_xml | lab_xml_rsc_role "$1"; }
+# "ROLE NODE..." of VM, e.g. "Started n2", "Migrating n1", "Stopped".
+vm_state() { vm_table | awk -v id="$1" '$1 == id { sub(/^[^ ]+ /, ""); print; exit }'; }
+
+# Where Pacemaker says VM is active (node names, space-separated; empty if
+# nowhere), and its role (Started, Stopped, Migrating, ...).
+vm_node() { vm_state "$1" | cut -s -d' ' -f2-; }
+vm_role() { vm_state "$1" | cut -d' ' -f1; }
+
+# Whether VM is started on NODE, and there only.
+vm_started_on() { [ "$(vm_state "$1")" = "Started $2" ]; }
+
+# vms_started_off NODE VM...: whether every VM is started on one node,
+# not NODE (one crm_mon)
+vms_started_off() {
+    local off=$1 table vm
+    shift
+    table=$(vm_table) || return 1
+    for vm; do
+        awk -v id="$vm" -v off="$off" '$1 == id && $2 == "Started" && NF == 3 && $3 != off { f = 1 }
+            END { exit !f }' <<<"$table" || return 1
+    done
+}
 
 # Where the VM really is, per libvirt and QEMU on every node (space-separated;
 # see lab_vm_running_nodes).  Must be exactly one node for a running VM.
@@ -190,13 +216,16 @@ guest_boots() {
         grep -a -c 'drover-guest ready'
 }
 
-# A node's serial log of a VM appends across visits: count its lines before
-# a move (guest_serial_lines VM NODE), then read the first heartbeat written
-# after them (guest_beat_after VM NODE LINES; empty until there is one)
-guest_serial_lines() { on "$2" cat "$(lab_vm_serial_log "$1")" 2>/dev/null | wc -l; }
+# A node's serial log of a VM appends across visits: mark its end before
+# a move (guest_serial_mark VM NODE: its size in bytes), then read the
+# first heartbeat written after it (guest_beat_after VM NODE MARK; empty
+# until there is one).  Bytes, and a beat only at the start of a line: a
+# VM that left the node may have left its last line unfinished (QEMU
+# killed mid-line), and the next visit's output goes on from there.
+guest_serial_mark() { on "$2" stat -c %s "$(lab_vm_serial_log "$1")" 2>/dev/null || echo 0; }
 guest_beat_after() {
-    on "$2" cat "$(lab_vm_serial_log "$1")" 2>/dev/null | tail -n "+$(($3 + 1))" |
-        grep -o 'hb=[0-9]*' | head -n 1 | cut -d= -f2
+    on "$2" tail -c "+$(($3 + 1))" "$(lab_vm_serial_log "$1")" 2>/dev/null |
+        grep -a -o '^drover-guest hb=[0-9]* ' | head -n 1 | cut -d= -f2 | tr -d ' '
 }
 guest_has_beat_after() { [ -n "$(guest_beat_after "$@")" ]; }
 # The lab's VMs (vm1..vmK, from lab up --vms K)
@@ -204,9 +233,10 @@ lab_vm_list() { seq -f 'vm%g' 1 "$(sed -n 's/^vms=//p' "$LAB_DIR/lab.env")"; }
 
 # Whether every VM runs, started, on NODE
 all_vms_on() {
-    local vm
+    local table vm
+    table=$(vm_table) || return 1
     for vm in $(lab_vm_list); do
-        [ "$(vm_node "$vm")" = "$1" ] && [ "$(vm_role "$vm")" = Started ] || return 1
+        grep -qx "$vm Started $1" <<<"$table" || return 1
     done
 }
 
@@ -264,13 +294,12 @@ nodehealth_clone() {
 # The last heartbeat in NODE's serial log of VM (guest_beat_on VM NODE)
 guest_beat_on() {
     on "$2" cat "$(lab_vm_serial_log "$1")" 2>/dev/null |
-        grep -a -o 'hb=[0-9]*' | tail -n 1 | cut -d= -f2
+        grep -a -o 'drover-guest hb=[0-9]* ' | tail -n 1 | cut -d= -f2 | tr -d ' '
 }
 
 # --- moving a VM in a 2-node lab ----------------------------------------------
 
 other_node() { if [ "$1" = n1 ]; then echo n2; else echo n1; fi; }
-vm_started_on() { [ "$(vm_node "$1")" = "$2" ] && [ "$(vm_role "$1")" = Started ]; }
 mib() { echo "$(($1 / 1048576)) MiB"; }
 
 # move_vm VM: move VM to the other node as an admin would (crm_resource
@@ -283,7 +312,7 @@ move_vm() {
     declare -gA sent
     for net in lm1 lm2 mgmt; do sent[$net]=$(net_tx_bytes "$src" "$net"); done
     hb_before=$(guest_heartbeat "$vm")
-    lines=$(guest_serial_lines "$vm" "$dst")
+    lines=$(guest_serial_mark "$vm" "$dst")
     on n1 crm_resource --move -r "$vm" -N "$dst" --quiet
     wait_for --timeout 90 vm_started_on "$vm" "$dst" || return 1
     on n1 crm_resource --clear -r "$vm" --quiet

@@ -31,7 +31,7 @@ warm() { [ "$(guest_heartbeat vm1)" -ge 5 ]; }
 ok "vm1's guest has beaten 5 times" wait_for --timeout 30 warm
 
 hb_before=$(guest_heartbeat vm1)
-lines=$(guest_serial_lines vm1 n2)
+lines=$(guest_serial_mark vm1 n2)
 lm1_tx0=$(net_tx_bytes n1 lm1)
 mgmt_tx0=$(net_tx_bytes n1 mgmt)
 lm1_rx0=$(net_rx_bytes n2 lm1)
@@ -39,7 +39,7 @@ t_move=$(lab_now)
 
 # --- the move ------------------------------------------------------------------
 ok "crm_resource --move vm1 to n2" on n1 crm_resource --move -r vm1 -N n2 --quiet
-moved() { [ "$(vm_node vm1)" = n2 ] && [ "$(vm_role vm1)" = Started ]; }
+moved() { vm_started_on vm1 n2; }
 ok "Pacemaker reports vm1 started on n2" wait_for --timeout 60 moved
 move_secs=$(lab_since "$t_move")
 ok "crm_resource --clear vm1" on n1 crm_resource --clear -r vm1 --quiet

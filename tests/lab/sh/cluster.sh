@@ -32,14 +32,25 @@ lab_xml_quorate() {
     [ "$(xmllint --xpath 'string(//summary/current_dc/@with_quorum)' - 2>/dev/null)" = true ]
 }
 
-# Nodes a resource is active on, per Pacemaker (crm_mon XML on stdin).
-lab_xml_rsc_nodes() {
-    lab_xpath_attrs "//resources//resource[@id='$1' and @active='true']/node/@name"
-}
-
-# Role of a resource (Started, Stopped, Migrating, ...).
-lab_xml_rsc_role() {
-    xmllint --xpath "string(//resources//resource[@id='$1']/@role)" - 2>/dev/null
+# Every resource in crm_mon XML on stdin, one line each: "ID ROLE NODE...",
+# the nodes it is active on (none when it is not).  One pass of awk over
+# one crm_mon, where an xmllint per question cost a crm_mon per question
+# (crm_mon of Pacemaker 3.0 takes 0.2 s of CPU): crm_mon writes one element
+# per line.  A clone's instances are one line each, under its member's ID.
+lab_xml_rsc_table() {
+    awk '
+        function attr(name) {
+            if (!match($0, " " name "=\"[^\"]*\"")) return ""
+            return substr($0, RSTART + length(name) + 3, RLENGTH - length(name) - 4)
+        }
+        /<resource / {
+            id = attr("id"); role = attr("role"); active = attr("active") == "true"; nodes = ""
+            if ($0 ~ /\/>[[:space:]]*$/) { print id, role; id = "" }
+            next
+        }
+        id != "" && /<node / { if (active) nodes = nodes " " attr("name"); next }
+        id != "" && /<\/resource>/ { print id, role nodes; id = "" }
+    '
 }
 
 # True when all N nodes are online and quorate, as seen from NODE.
@@ -51,11 +62,10 @@ lab_cluster_formed() {
 
 # True when every VM vm1..vmK is Started on exactly one node.
 lab_vms_started() {
-    local k=$1 xml i
-    xml=$(lab_crm_mon_xml) || return 1
+    local k=$1 table i
+    table=$(lab_crm_mon_xml | lab_xml_rsc_table) || return 1
     for ((i = 1; i <= k; i++)); do
-        [ "$(lab_xml_rsc_role "vm$i" <<<"$xml")" = Started ] || return 1
-        [ "$(lab_xml_rsc_nodes "vm$i" <<<"$xml" | wc -l)" -eq 1 ] || return 1
+        grep -qE "^vm$i Started [^ ]+\$" <<<"$table" || return 1
     done
 }
 

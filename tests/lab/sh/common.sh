@@ -135,22 +135,34 @@ lab_check_node() {
     [ "$i" -le "$(lab_node_count)" ] || lab_die "no node $1 (the lab has $(lab_node_count))"
 }
 
-# PID (in the machine's namespace) of NODE's init, if the node is up.  The
-# PID file is trusted only while that process still owns the recorded PID
-# namespace.
+# PID (in the machine's namespace) of NODE's init, if the node is up.
 lab_node_pid() {
-    local dir pid ns
-    dir=$(lab_node_dir "$1")
-    [ -r "$dir/pid" ] && [ -r "$dir/ns.pid" ] || return 1
-    pid=$(cat "$dir/pid")
-    ns=$(readlink "/proc/$pid/ns/pid" 2>/dev/null) || return 1
-    [ "$ns" = "$(cat "$dir/ns.pid")" ] || return 1
-    # A zombie init is a dead node.
-    [ "$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)" != Z ] || return 1
-    echo "$pid"
+    _lab_node_pid "$1" && echo "$_lab_pid"
 }
 
-lab_node_up() { lab_node_pid "$1" >/dev/null; }
+# PID's start time (clock ticks since boot): with the PID, it names one
+# process, whatever PIDs the kernel hands out later.
+lab_proc_start() {
+    local stat f
+    read -r stat <"/proc/$1/stat" 2>/dev/null || return 1
+    read -ra f <<<"${stat##*) }" # after "PID (comm) ": state is f[0]
+    echo "${f[19]}"
+}
+
+# NODE's init PID in _lab_pid, unless it died (gone, a zombie, or its PID
+# now someone else's).  Builtins only, no fork: every command a test
+# sends into a node passes here, and forks cost a loaded lab its time.
+_lab_node_pid() {
+    local dir=$LAB_DIR/nodes/$1 pid start stat f
+    _lab_pid=
+    { read -r pid <"$dir/pid" && read -r start <"$dir/pid.start" &&
+        read -r stat <"/proc/$pid/stat"; } 2>/dev/null || return 1
+    read -ra f <<<"${stat##*) }"
+    [ "${f[0]}" != Z ] && [ "${f[19]}" = "$start" ] || return 1
+    _lab_pid=$pid
+}
+
+lab_node_up() { _lab_node_pid "$1"; }
 
 # Run a command inside NODE with all its namespaces, in the caller's working
 # directory when the node sees it (nsenter -m would change to / otherwise).
@@ -158,7 +170,9 @@ lab_node_up() { lab_node_pid "$1" >/dev/null; }
 lab_node_run() {
     local node=$1 pid wd=/
     shift
-    pid=$(lab_node_pid "$node") || { lab_say "node $node is down"; return 125; }
+    _lab_node_pid "$node" || { lab_say "node $node is down"; return 125; }
+    pid=$_lab_pid
+    [ -z "${LAB_TRACE:-}" ] || echo "$EPOCHREALTIME $node $*" >>"$LAB_TRACE"
     [ -d "/proc/$pid/root$PWD" ] && wd=$PWD
     # nsenter forks CMD into the node and does not pass signals on: should
     # nsenter die (timeout, Ctrl-C), CMD dies with it.
@@ -170,10 +184,10 @@ lab_node_run() {
 # Same, in the network namespace only (ip, tc, nft, ethtool, sysfs reads
 # that do not need the node's mounts).
 lab_node_net() {
-    local node=$1 pid
+    local node=$1
     shift
-    pid=$(lab_node_pid "$node") || { lab_say "node $node is down"; return 125; }
-    nsenter -t "$pid" -n -- "$@"
+    _lab_node_pid "$node" || { lab_say "node $node is down"; return 125; }
+    nsenter -t "$_lab_pid" -n -- "$@"
 }
 
 # A command in a clean environment, for the daemons started in a node.

@@ -239,14 +239,15 @@ lab_mountpoints() {
 
 # --- boot, daemons, crash --------------------------------------------------
 
-# Record the namespaces of NODE's init: lab_node_pid trusts the PID only
-# with them, and lab down checks that none of them survives.
+# Record NODE's init: its namespaces (lab down checks that none of them
+# survives) and its start time (lab_node_pid trusts the PID only with it).
 lab_node_record() {
     local node=$1 pid=$2 dir t
     dir=$(lab_node_dir "$node")
     for t in pid net mnt uts ipc; do
         readlink "/proc/$pid/ns/$t" > "$dir/ns.$t"
     done
+    lab_proc_start "$pid" > "$dir/pid.start"
     echo "$pid" > "$dir/pid"
 }
 
