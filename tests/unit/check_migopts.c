@@ -149,26 +149,33 @@ START_TEST(every_virsh_word)
     };
     g_autoptr(GString) reason = g_string_new(NULL);
 
-    for (const char *const *w = flags; *w != NULL; w++) {
-        drover_migopts_t o;
+    const char *const *lists[] = { flags, valued, NULL };
 
-        if (drover_migopts_parse(*w, &o, reason) != 0) {
-            ck_assert_msg(strstr(reason->str, "is not taken: ") != NULL, "%s",
-                          reason->str);
-        }
-        drover_migopts_clear(&o);
-    }
-    for (const char *const *w = valued; *w != NULL; w++) {
-        drover_migopts_t o;
+    for (const char *const *const *l = lists; *l != NULL; l++) {
+        for (const char *const *w = *l; *w != NULL; w++) {
+            drover_migopts_t o;
 
-        if (drover_migopts_parse(*w, &o, reason) != 0) {
-            ck_assert_msg(strstr(reason->str, "is not taken: ") != NULL, "%s",
-                          reason->str);
+            if (drover_migopts_parse(*w, &o, reason) != 0) {
+                ck_assert_msg(strstr(reason->str, "is not taken: ") != NULL,
+                              "%s", reason->str);
+            }
+            drover_migopts_clear(&o);
         }
-        drover_migopts_clear(&o);
     }
 }
 END_TEST
+
+/* \p text is refused with exactly \p expected */
+static void
+refused_with(const char *text, const char *expected)
+{
+    g_autoptr(GString) reason = g_string_new(NULL);
+    drover_migopts_t o;
+
+    ck_assert_int_eq(drover_migopts_parse(text, &o, reason), DROVER_RC_CONFIG);
+    ck_assert_str_eq(reason->str, expected);
+    drover_migopts_clear(&o);
+}
 
 /* A typed parameter: its libvirt name, type and value as given; a value
  * out of range names the range */
@@ -208,23 +215,13 @@ START_TEST(typed_parameters)
     drover_migopts_clear(&o);
     ck_assert_ptr_null(o.params);
 
-    ck_assert_int_eq(drover_migopts_parse("--disks-port=70000", &o, reason),
-                     DROVER_RC_CONFIG);
-    ck_assert_str_eq(reason->str, "migrate_options: --disks-port needs a "
-                                  "number from 1 to 65535, not '70000'");
-    drover_migopts_clear(&o);
-    ck_assert_int_eq(
-        drover_migopts_parse("--migrate-disks=vda,,vdb", &o, reason),
-        DROVER_RC_CONFIG);
-    ck_assert_str_eq(reason->str, "migrate_options: --migrate-disks needs "
-                                  "names separated by commas, not "
-                                  "'vda,,vdb'");
-    drover_migopts_clear(&o);
-    ck_assert_int_eq(drover_migopts_parse("--tls-destination=", &o, reason),
-                     DROVER_RC_CONFIG);
-    ck_assert_str_eq(reason->str,
-                     "migrate_options: --tls-destination needs a value");
-    drover_migopts_clear(&o);
+    refused_with("--disks-port=70000", "migrate_options: --disks-port needs a "
+                                       "number from 1 to 65535, not '70000'");
+    refused_with("--migrate-disks=vda,,vdb",
+                 "migrate_options: --migrate-disks needs names separated by "
+                 "commas, not 'vda,,vdb'");
+    refused_with("--tls-destination=",
+                 "migrate_options: --tls-destination needs a value");
 }
 END_TEST
 
@@ -234,13 +231,10 @@ START_TEST(refused_words)
     g_autoptr(GString) reason = g_string_new(NULL);
     drover_migopts_t o;
 
-    ck_assert_int_eq(drover_migopts_parse("--live --timeout 30", &o, reason),
-                     DROVER_RC_CONFIG);
-    ck_assert_str_eq(reason->str,
-                     "migrate_options: --timeout is not taken: the parameters "
-                     "migration_stall_timeout and migration_downtime_steps, "
-                     "and the operation's timeout, bound a migration");
-    drover_migopts_clear(&o);
+    refused_with("--live --timeout 30",
+                 "migrate_options: --timeout is not taken: the parameters "
+                 "migration_stall_timeout and migration_downtime_steps, and "
+                 "the operation's timeout, bound a migration");
     ck_assert_int_eq(drover_migopts_parse("--migrateuri", &o, reason),
                      DROVER_RC_CONFIG);
     ck_assert_ptr_nonnull(strstr(reason->str, "set the parameter migrateuri"));
