@@ -264,7 +264,7 @@ SHELL_SCRIPTS = tests/lab/lab tests/lab/node-init tests/lab/lib.sh tests/lab/dem
 # Scenarios on the real lab cluster (needs root); each test file brings its
 # own lab up and always takes it down (tests/lab/suites).  Every scenario
 # passes on Debian 12 nodes and on Debian 13 nodes: check-lab-both runs
-# them all on each, two labs at a time (about 70 minutes here).  make
+# them all on each, two labs at a time (57 minutes here).  make
 # check, which must stay within the hour, runs each one once, one lab at a
 # time: those in LAB_ON_13 on 13 nodes, the others on 12 (upgrade.t takes
 # 12's nodes to 13).  docs/design.md says why.

@@ -36,10 +36,11 @@ t=$(lab_now)
 on n1 crm_resource --resource vm1 --set-parameter migration_speed --parameter-value 64
 on n1 crm_resource --wait --timeout=60s
 reloaded() {
-    on "$here" grep -aE "Result of reload-agent operation for vm1 on $here: ok" \
+    on "$here" grep -aiE "Result of reload-agent operation for vm1 on $here: (ok|done)" \
         /var/log/pacemaker/pacemaker.log >/dev/null
 }
-ok "Pacemaker ran reload-agent on $here" wait_for --timeout 30 reloaded
+ok "Pacemaker ran reload-agent on $here" wait_for --timeout 30 reloaded ||
+    on "$here" grep -ai 'reload' /var/log/pacemaker/pacemaker.log | tail -n 5 | sed 's/^/# /' >&2
 ok "vm1 still runs on $here" vm_started_on vm1 "$here"
 is "$(guest_boots vm1)" "$boots" "...its guest did not boot again"
 now=$(guest_heartbeat vm1)

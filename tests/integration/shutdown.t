@@ -63,7 +63,7 @@ for vm in $(lab_vm_list); do
     is "$(guest_boots "$vm")" "${boots[$vm]}" "...and did not boot again"
 done
 moves=$(migrations "${t0%.*}")
-diag "$moves"
+diag "migrate_to: ${moves//$'\n'/; }"
 is "$(awk '$5 == 0' <<<"$moves" | wc -l)" 3 "three migrate_to, all succeeded"
 is "$(migrations_max_overlap "${t0%.*}")" 1 "one migration at a time (the limits)"
 failures=$(lab_crm_mon_xml n2 | grep -c '<failure ')
