@@ -2307,9 +2307,11 @@ fit_to_qemu(job_t *job, const char *source, const drover_platform_t *from,
 
         if (lacked_here || lacked_there) {
             g_array_remove_index(typed, i);
-            m->n_params = typed->len;
-            m->params = (const drover_migparam_t *) typed->data;
         }
+    }
+    if (typed != NULL) {
+        m->params = (const drover_migparam_t *) typed->data;
+        m->n_params = typed->len;
     }
     if (lacks->len == 0) {
         return;
