@@ -29,7 +29,7 @@ DEB_BUILD_DEPS := build-essential pkg-config pacemaker-dev libcpg-dev \
 	valgrind clang-format clang-14 libclang-rt-14-dev libgnutls28-dev \
 	libldap-dev
 DEB_LAB_DEPS := pacemaker pacemaker-cli-utils corosync libvirt-daemon \
-	libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 \
+	libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils \
 	resource-agents busybox-static iproute2 nftables ethtool \
 	iputils-ping util-linux procps psmisc cpio kmod perl shellcheck \
 	prometheus gnutls-bin slapd ldap-utils pcs debootstrap
@@ -43,7 +43,7 @@ DEB13_ROOT_PKGS := build-essential pkg-config pacemaker-dev libcpg-dev \
 	libxml2-utils libglib2.0-dev libjson-glib-dev libqb-dev check \
 	libgnutls28-dev libldap-dev pacemaker pacemaker-cli-utils corosync \
 	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients \
-	qemu-system-x86 resource-agents iproute2 iputils-ping util-linux \
+	qemu-system-x86 qemu-utils resource-agents iproute2 iputils-ping util-linux \
 	procps psmisc kmod perl gnutls-bin slapd ldap-utils ca-certificates \
 	man-db pcs busybox-static valgrind clang-19 libclang-rt-19-dev \
 	debhelper dpkg-dev fakeroot lintian rpm git

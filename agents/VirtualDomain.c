@@ -8,9 +8,11 @@
  * libvirtd does not answer.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib.h>
@@ -20,6 +22,7 @@
 
 #include <drover/cib.h>
 #include <drover/config.h>
+#include <drover/domxml.h>
 #include <drover/file.h>
 #include <drover/health.h>
 #include <drover/migopts.h>
@@ -30,6 +33,7 @@
 #include <drover/record.h>
 #include <drover/slot_group.h>
 #include <drover/slots.h>
+#include <drover/spawn.h>
 #include <drover/rc.h>
 #include <drover/virt.h>
 
@@ -213,11 +217,47 @@ check_migrate_options(const drover_ocf_param_t *param, const char *value,
     return rc;
 }
 
+/* monitor_scripts: programs, each one word (no shell reads them) */
+static int
+check_programs(const drover_ocf_param_t *param, const char *value,
+               GString *reason)
+{
+    g_auto(GStrv) words = g_strsplit_set(value, " \t\n", -1);
+
+    for (char **w = words; *w != NULL; w++) {
+        if (**w != '\0' && !g_utf8_validate(*w, -1, NULL)) {
+            g_string_printf(reason,
+                            "Parameter '%s' names a program that is "
+                            "not text",
+                            param->name);
+            return DROVER_RC_CONFIG;
+        }
+    }
+    return 0;
+}
+
+/* copyindirs: absolute paths */
+static int
+check_paths(const drover_ocf_param_t *param, const char *value, GString *reason)
+{
+    g_auto(GStrv) words = g_strsplit_set(value, " \t\n", -1);
+
+    for (char **w = words; *w != NULL; w++) {
+        if (**w != '\0' && !g_path_is_absolute(*w)) {
+            g_autofree char *shown = drover__shown(*w);
+
+            g_string_printf(reason,
+                            "Parameter '%s' takes absolute paths, not '%s'",
+                            param->name, shown);
+            return DROVER_RC_CONFIG;
+        }
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* The parameter table (also the meta-data and the man page)          */
 /* ------------------------------------------------------------------ */
-
-#define NOT_SUPPORTED(why) .unsupported = why
 
 static const drover_ocf_param_t params[] = {
     { .name = "config",
@@ -437,83 +477,124 @@ static const drover_ocf_param_t params[] = {
                   "--postcopy in migrate_options only enables the "
                   "capability, as with virsh.",
       .check = check_postcopy },
-    /* Accepted for compatibility with ocf:heartbeat:VirtualDomain only */
+    /* The stock agent's own, with its meaning */
     { .name = "autoset_utilization_cpu",
       .type = DROVER_PARAM_BOOLEAN,
-      .default_value = "false",
-      .shortdesc = "Not supported",
-      .longdesc = "Not supported; set utilization in the CIB.",
-      NOT_SUPPORTED("set the resource's utilization in the CIB instead") },
-    { .name = "autoset_utilization_hv_memory",
-      .type = DROVER_PARAM_BOOLEAN,
-      .default_value = "false",
-      .shortdesc = "Not supported",
-      .longdesc = "Not supported; set utilization in the CIB.",
-      NOT_SUPPORTED("set the resource's utilization in the CIB instead") },
+      .reloadable = true,
+      .default_value = "true",
+      .shortdesc = "Set the resource's cpu utilization",
+      .longdesc = "Set the resource's cpu utilization to the domain's "
+                  "number of vCPUs when a monitor finds it running (with "
+                  "crm_resource, only when the value changed)." },
     { .name = "autoset_utilization_host_memory",
       .type = DROVER_PARAM_BOOLEAN,
-      .default_value = "false",
-      .shortdesc = "Not supported",
-      .longdesc = "Not supported; set utilization in the CIB.",
-      NOT_SUPPORTED("set the resource's utilization in the CIB instead") },
+      .reloadable = true,
+      .default_value = "true",
+      .shortdesc = "Set the resource's host_memory utilization",
+      .longdesc = "Set the resource's host_memory utilization to the "
+                  "domain's maximum memory in MiB when a monitor finds it "
+                  "running (only when the value changed)." },
+    { .name = "autoset_utilization_hv_memory",
+      .type = DROVER_PARAM_BOOLEAN,
+      .reloadable = true,
+      .default_value = "true",
+      .shortdesc = "Set the resource's hv_memory utilization",
+      .longdesc = "Set the resource's hv_memory utilization to the "
+                  "domain's maximum memory in MiB when a monitor finds it "
+                  "running (only when the value changed)." },
     { .name = "unset_utilization_cpu",
       .type = DROVER_PARAM_BOOLEAN,
+      .reloadable = true,
       .default_value = "false",
-      .shortdesc = "Not supported",
-      .longdesc = "Not supported.",
-      NOT_SUPPORTED("utilization is never set by this agent") },
-    { .name = "unset_utilization_hv_memory",
-      .type = DROVER_PARAM_BOOLEAN,
-      .default_value = "false",
-      .shortdesc = "Not supported",
-      .longdesc = "Not supported.",
-      NOT_SUPPORTED("utilization is never set by this agent") },
+      .shortdesc = "Remove the resource's cpu utilization",
+      .longdesc = "With autoset_utilization_cpu false: remove the "
+                  "resource's cpu utilization when a monitor finds the "
+                  "domain running." },
     { .name = "unset_utilization_host_memory",
       .type = DROVER_PARAM_BOOLEAN,
+      .reloadable = true,
       .default_value = "false",
-      .shortdesc = "Not supported",
-      .longdesc = "Not supported.",
-      NOT_SUPPORTED("utilization is never set by this agent") },
+      .shortdesc = "Remove the resource's host_memory utilization",
+      .longdesc = "With autoset_utilization_host_memory false: remove the "
+                  "resource's host_memory utilization when a monitor finds "
+                  "the domain running." },
+    { .name = "unset_utilization_hv_memory",
+      .type = DROVER_PARAM_BOOLEAN,
+      .reloadable = true,
+      .default_value = "false",
+      .shortdesc = "Remove the resource's hv_memory utilization",
+      .longdesc = "With autoset_utilization_hv_memory false: remove the "
+                  "resource's hv_memory utilization when a monitor finds "
+                  "the domain running." },
     { .name = "monitor_scripts",
       .type = DROVER_PARAM_STRING,
-      .shortdesc = "Not supported",
-      .longdesc = "Not supported; use a separate resource to watch the "
-                  "guest's services.",
-      NOT_SUPPORTED("watch guest services with a resource of their own") },
+      .reloadable = true,
+      .shortdesc = "Programs that check the guest's services",
+      .longdesc = "Space-separated programs (absolute paths, or names "
+                  "found in PATH), each run without arguments and without "
+                  "a shell by every monitor of a running domain, within "
+                  "the monitor's timeout; one that exits non-zero or does "
+                  "not finish fails the monitor, its output in the exit "
+                  "reason.  start and migrate_from return only once they "
+                  "all pass (give those operations the time).",
+      .check = check_programs },
     { .name = "sync_config_on_stop",
       .type = DROVER_PARAM_BOOLEAN,
+      .reloadable = true,
       .default_value = "false",
-      .shortdesc = "Not supported",
-      .longdesc = "Not supported (csync2).",
-      NOT_SUPPORTED("keep the configuration on shared storage") },
+      .shortdesc = "Save the configuration on stop and sync it with csync2",
+      .longdesc = "Implies save_config_on_stop; after saving, run csync2 -x "
+                  "on config (csync2 set up for it; validate-all refuses "
+                  "the parameter where csync2 is not installed).  A failed "
+                  "sync is logged, the stop goes on." },
     { .name = "snapshot",
       .type = DROVER_PARAM_STRING,
-      .shortdesc = "Not supported",
-      .longdesc = "Not supported (saving memory state on stop).",
-      NOT_SUPPORTED("memory state is not saved on stop") },
+      .reloadable = true,
+      .shortdesc = "Directory to save the memory state to on stop",
+      .longdesc = "Absolute path of a directory: stop saves the running "
+                  "domain's memory state there (NAME.state, libvirt's "
+                  "save), start restores it and removes the file, so the "
+                  "guest goes on where it stopped.  A state older than any "
+                  "of the domain's disk files (the guest ran since, "
+                  "elsewhere) or incomplete is not restored: it is renamed "
+                  "NAME.state.stale and the domain boots.  Use a directory "
+                  "every node sees.  Not with force_stop.",
+      .check = drover_ocf_check_absolute_path },
     { .name = "backingfile",
       .type = DROVER_PARAM_STRING,
-      .shortdesc = "Not supported",
-      .longdesc = "Not supported (stateless overlay images).",
-      NOT_SUPPORTED("stateless overlays are not created") },
+      .shortdesc = "Backing image of a copy-on-write disk",
+      .longdesc = "Absolute path of an image that the domain's disk is a "
+                  "qcow2 copy-on-write layer over: start creates the layer "
+                  "with qemu-img when it is missing (or always, with "
+                  "stateless), at config's path up to its first '.', plus "
+                  ".qcow2 (the stock agent's place), then defines the "
+                  "domain and starts it.  The backing image is never "
+                  "written.",
+      .check = drover_ocf_check_absolute_path },
     { .name = "stateless",
       .type = DROVER_PARAM_BOOLEAN,
       .default_value = "false",
-      .shortdesc = "Not supported",
-      .longdesc = "Not supported (stateless overlay images).",
-      NOT_SUPPORTED("stateless overlays are not created") },
+      .shortdesc = "Create the copy-on-write layer afresh on each start",
+      .longdesc = "With backingfile: every start discards the layer and "
+                  "creates a new one over the backing image, so the VM "
+                  "starts from the same disk each time." },
     { .name = "copyindirs",
       .type = DROVER_PARAM_STRING,
-      .shortdesc = "Not supported",
-      .longdesc = "Not supported (stateless overlay images).",
-      NOT_SUPPORTED("stateless overlays are not created") },
+      .shortdesc = "Directories to copy into a new layer",
+      .longdesc = "Space-separated absolute paths of directories that "
+                  "virt-copy-in (libguestfs) copies into the root of a "
+                  "newly created layer before the first boot "
+                  "(backingfile).  validate-all refuses it where "
+                  "virt-copy-in is not installed.",
+      .check = check_paths },
     { .name = "start_resources",
       .type = DROVER_PARAM_BOOLEAN,
+      .reloadable = true,
       .default_value = "false",
-      .shortdesc = "Not supported",
-      .longdesc = "Not supported; manage libvirt networks and pools as "
-                  "resources of their own.",
-      NOT_SUPPORTED("manage libvirt networks and pools as resources") },
+      .shortdesc = "Start the pools and networks the domain uses",
+      .longdesc = "Before a start, and on the target before a migration, "
+                  "start the libvirt storage pools (refresh those already "
+                  "active) and networks that config names." },
     { 0 },
 };
 
@@ -723,6 +804,7 @@ validate_cluster_config(drover_ocf_t *ocf)
 
 static int not_running_unless_unknown(drover_ocf_t *ocf);
 static int validate_qemu_features(drover_ocf_t *ocf, const char *name);
+static int validate_stock_params(drover_ocf_t *ocf);
 
 static int
 validate(drover_ocf_t *ocf, int level)
@@ -732,6 +814,10 @@ validate(drover_ocf_t *ocf, int level)
     int rc = 0;
 
     /* the parameters' own checks (hypervisor's URI among them) have run */
+    rc = validate_stock_params(ocf);
+    if (rc != 0) {
+        return rc;
+    }
     if (strcmp(drover_ocf_action(ocf), "validate-all") == 0) {
         rc = validate_cluster_config(ocf);
         if (rc != 0) {
@@ -798,6 +884,18 @@ typedef struct {
     char *stream_address; /* numeric, where the memory goes (migration) */
     bool recovered;
     GPtrArray *active; /* names of the active domains (job_list_active) */
+    /* the stock agent's parameters */
+    bool want_info;             /* job_state: vCPUs and memory too */
+    unsigned int vcpus;         /* ... when the domain runs */
+    unsigned long long max_kib; /* ... its maximum memory */
+    drover_domxml_refs_t refs;  /* start_resources, snapshot */
+    bool start_resources;       /* start refs' pools and networks */
+    char *state_file;           /* snapshot: the saved memory state */
+    bool config_saved;          /* save_config wrote config */
+    char *backing;              /* backingfile */
+    char *overlay;              /* ... the copy-on-write layer over it */
+    bool stateless;             /* ... made afresh on each start */
+    bool overlay_created;       /* ... by this start */
 } job_t;
 
 static void
@@ -823,6 +921,10 @@ job_free(gpointer data)
     if (job->active != NULL) {
         g_ptr_array_unref(job->active);
     }
+    drover_domxml_refs_clear(&job->refs);
+    g_free(job->state_file);
+    g_free(job->backing);
+    g_free(job->overlay);
     g_free(job);
 }
 
@@ -871,7 +973,21 @@ job_state(void *data)
         return fail_job(job, rc, "Cannot connect to libvirt");
     }
     rc = drover_virt_state(conn, job->name, &job->state, &job->detail);
-    return (rc == 0) ? 0 : fail_job(job, rc, "Cannot read the domain state");
+    if (rc != 0) {
+        return fail_job(job, rc, "Cannot read the domain state");
+    }
+    if (job->want_info
+        && (job->state == DROVER_VM_RUNNING
+            || job->state == DROVER_VM_PAUSED)) {
+        g_autoptr(virDomain) dom = virDomainLookupByName(conn, job->name);
+        virDomainInfo info;
+
+        if (dom != NULL && virDomainGetInfo(dom, &info) == 0) {
+            job->vcpus = info.nrVirtCpu;
+            job->max_kib = info.maxMem;
+        }
+    }
+    return 0;
 }
 
 static int
@@ -1100,6 +1216,617 @@ not_running_unless_unknown(drover_ocf_t *ocf)
 }
 
 /* ------------------------------------------------------------------ */
+/* What the stock agent's parameters add                              */
+/* ------------------------------------------------------------------ */
+
+static const char *const utilization_kinds[] = { "cpu", "host_memory",
+                                                 "hv_memory", NULL };
+
+/* Whether any autoset_/unset_utilization_* is on */
+static bool
+utilization_wanted(drover_ocf_t *ocf)
+{
+    for (const char *const *k = utilization_kinds; *k != NULL; k++) {
+        g_autofree char *autoset =
+            g_strconcat("autoset_utilization_", *k, NULL);
+        g_autofree char *unset = g_strconcat("unset_utilization_", *k, NULL);
+
+        if (drover_ocf_param_bool(ocf, autoset)
+            || drover_ocf_param_bool(ocf, unset)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * autoset_utilization_* / unset_utilization_*: the resource's utilization
+ * from the running domain, written with crm_resource only when the CIB
+ * holds another value.  What was last found in step is kept in a state
+ * file, so that a monitor reads the CIB only when the domain changed (or
+ * after a start, a stop or a migration, which forget it).  A failure is
+ * a warning: the VM is healthy.
+ */
+static void
+update_utilization(drover_ocf_t *ocf, const job_t *job)
+{
+    const char *rsc = drover_ocf_resource(ocf);
+    g_autofree char *cache = drover_ocf_state_path(ocf, "utilization");
+    g_autofree char *cached = NULL;
+    g_autoptr(GString) wanted = g_string_new(NULL);
+    g_autoptr(drover_cib_t) cib = NULL;
+    gint64 left = drover_deadline_remaining_ms(drover_ocf_deadline(ocf));
+    char value[3][32];
+    bool ok = true;
+
+    if (rsc == NULL || job->vcpus == 0) {
+        return;
+    }
+    g_snprintf(value[0], sizeof(value[0]), "%u", job->vcpus);
+    g_snprintf(value[1], sizeof(value[1]), "%llu", job->max_kib / 1024);
+    g_snprintf(value[2], sizeof(value[2]), "%llu", job->max_kib / 1024);
+    for (int i = 0; utilization_kinds[i] != NULL; i++) {
+        g_autofree char *autoset =
+            g_strconcat("autoset_utilization_", utilization_kinds[i], NULL);
+        g_autofree char *unset =
+            g_strconcat("unset_utilization_", utilization_kinds[i], NULL);
+
+        if (drover_ocf_param_bool(ocf, autoset)) {
+            g_string_append_printf(wanted, "%s=%s\n", utilization_kinds[i],
+                                   value[i]);
+        } else if (drover_ocf_param_bool(ocf, unset)) {
+            g_string_append_printf(wanted, "%s=\n", utilization_kinds[i]);
+        }
+    }
+    if (wanted->len == 0
+        || (g_file_get_contents(cache, &cached, NULL, NULL)
+            && strcmp(cached, wanted->str) == 0)) {
+        return;
+    }
+    if (drover_cib_query(drover_deadline_in_ms(MIN(left / 4, 5000)), &cib)
+        != 0) {
+        qb_log(LOG_DEBUG, "Utilization of %s not updated: no CIB", rsc);
+        return;
+    }
+    if (!drover_cib_has_resource(cib, rsc)) {
+        qb_log(LOG_DEBUG, "Utilization not updated: %s is not in the CIB", rsc);
+        return;
+    }
+    for (int i = 0; utilization_kinds[i] != NULL; i++) {
+        g_autofree char *set =
+            g_strdup_printf("%s=%s\n", utilization_kinds[i], value[i]);
+        g_autofree char *del = g_strdup_printf("%s=\n", utilization_kinds[i]);
+        const char *now =
+            drover_cib_resource_utilization(cib, rsc, utilization_kinds[i]);
+        int rc = 0;
+
+        if (strstr(wanted->str, set) != NULL && g_strcmp0(now, value[i]) != 0) {
+            qb_log(LOG_INFO, "Setting utilization %s of %s to %s (was %s)",
+                   utilization_kinds[i], rsc, value[i],
+                   (now != NULL) ? now : "unset");
+            rc = drover_cib_set_resource_utilization(
+                rsc, utilization_kinds[i], value[i], drover_ocf_deadline(ocf));
+        } else if (strstr(wanted->str, del) != NULL && now != NULL) {
+            qb_log(LOG_INFO, "Removing utilization %s of %s (%s)",
+                   utilization_kinds[i], rsc, now);
+            rc = drover_cib_set_resource_utilization(
+                rsc, utilization_kinds[i], NULL, drover_ocf_deadline(ocf));
+        }
+        ok = ok && rc == 0;
+    }
+    if (ok) {
+        g_autofree char *dir = g_path_get_dirname(cache);
+
+        g_mkdir_with_parents(dir, 0755);
+        (void) g_file_set_contents(cache, wanted->str, -1, NULL);
+    }
+}
+
+static void
+forget_utilization(drover_ocf_t *ocf)
+{
+    g_autofree char *cache = drover_ocf_state_path(ocf, "utilization");
+
+    g_unlink(cache);
+}
+
+/* What a monitor script said, on one line and not too long */
+static char *
+script_output(const char *out, const char *err)
+{
+    g_autofree char *both =
+        g_strconcat((out != NULL) ? out : "", (err != NULL) ? err : "", NULL);
+    g_autofree char *shown = NULL;
+
+    g_strdelimit(g_strstrip(both), "\r\n\t", ' ');
+    shown = drover__shown(both);
+    return g_steal_pointer(&shown);
+}
+
+/*
+ * monitor_scripts: each program, as argv of one word (no shell), by the
+ * action's deadline.  0 when every one exited 0; else DROVER_RC_ERROR and
+ * \p why names the first that did not, and what it said.
+ */
+static int
+run_monitor_scripts(drover_ocf_t *ocf, const char *name, GString *why)
+{
+    const char *list = drover_ocf_param(ocf, "monitor_scripts");
+    g_auto(GStrv) programs =
+        g_strsplit_set((list != NULL) ? list : "", " \t\n", -1);
+
+    for (char **p = programs; *p != NULL; p++) {
+        const char *argv[] = { *p, NULL };
+        g_autofree char *out = NULL;
+        g_autofree char *err = NULL;
+        int status = -1;
+        int rc;
+
+        if (**p == '\0') {
+            continue;
+        }
+        rc = drover_spawn(argv, drover_ocf_deadline(ocf), &out, &err, &status);
+        if (rc == DROVER_RC_TIMEOUT) {
+            g_string_printf(why,
+                            "Monitor command \"%s\" for domain %s did not "
+                            "finish within the operation's timeout",
+                            *p, name);
+            return DROVER_RC_ERROR;
+        }
+        if (rc != 0) {
+            g_string_printf(why,
+                            "Monitor command \"%s\" for domain %s could not "
+                            "run: %s",
+                            *p, name, drover_rc_str(rc));
+            return DROVER_RC_ERROR;
+        }
+        if (status != 0) {
+            g_autofree char *said = script_output(out, err);
+
+            g_string_printf(why,
+                            "Monitor command \"%s\" for domain %s returned "
+                            "%d with output: %s",
+                            *p, name, status, said);
+            return DROVER_RC_ERROR;
+        }
+        qb_log(LOG_DEBUG, "Monitor command \"%s\" for domain %s passed", *p,
+               name);
+    }
+    return 0;
+}
+
+/* start and migrate_from end once the monitor scripts pass (stock) */
+static int
+wait_for_monitor_scripts(drover_ocf_t *ocf, const char *name)
+{
+    g_autoptr(GString) why = g_string_new(NULL);
+    bool said = false;
+
+    if (drover_ocf_param(ocf, "monitor_scripts") == NULL) {
+        return 0;
+    }
+    for (;;) {
+        if (run_monitor_scripts(ocf, name, why) == 0) {
+            return 0;
+        }
+        if (drover_deadline_remaining_ms(drover_ocf_deadline(ocf)) < 1500) {
+            drover_ocf_exit_reason(ocf,
+                                   "%s runs, but its monitor scripts did not "
+                                   "pass in time: %s",
+                                   name, why->str);
+            return DROVER_RC_ERROR;
+        }
+        if (!said) {
+            qb_log(LOG_INFO, "%s runs; waiting for its monitor scripts (%s)",
+                   name, why->str);
+            said = true;
+        }
+        g_usleep(G_USEC_PER_SEC);
+    }
+}
+
+/* start_resources: the pools and networks the domain names, started */
+static int
+start_pools_and_networks(virConnectPtr conn, job_t *job)
+{
+    for (guint i = 0; job->refs.pools != NULL && i < job->refs.pools->len;
+         i++) {
+        const char *name = g_ptr_array_index(job->refs.pools, i);
+        virStoragePoolPtr pool = virStoragePoolLookupByName(conn, name);
+        int rc = 0;
+
+        if (pool == NULL) {
+            g_autofree char *what =
+                g_strdup_printf("No storage pool %s for %s", name, job->name);
+
+            return fail_job(job, drover_rc_from_virt(NULL), what);
+        }
+        if (virStoragePoolIsActive(pool) == 1) {
+            if (virStoragePoolRefresh(pool, 0) < 0) {
+                qb_log(LOG_WARNING, "Cannot refresh storage pool %s: %s", name,
+                       drover_virt_error());
+            }
+        } else if (virStoragePoolCreate(pool, 0) < 0) {
+            g_autofree char *what = g_strdup_printf(
+                "Cannot start storage pool %s for %s", name, job->name);
+
+            rc = fail_job(job, drover_rc_from_virt(NULL), what);
+        } else {
+            qb_log(LOG_NOTICE, "Started storage pool %s for %s", name,
+                   job->name);
+        }
+        virStoragePoolFree(pool);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    for (guint i = 0; job->refs.networks != NULL && i < job->refs.networks->len;
+         i++) {
+        const char *name = g_ptr_array_index(job->refs.networks, i);
+        virNetworkPtr net = virNetworkLookupByName(conn, name);
+        int rc = 0;
+
+        if (net == NULL) {
+            g_autofree char *what =
+                g_strdup_printf("No network %s for %s", name, job->name);
+
+            return fail_job(job, drover_rc_from_virt(NULL), what);
+        }
+        if (virNetworkIsActive(net) == 1) {
+            /* running: nothing to do */
+        } else if (virNetworkCreate(net) < 0) {
+            g_autofree char *what = g_strdup_printf(
+                "Cannot start network %s for %s", name, job->name);
+
+            rc = fail_job(job, drover_rc_from_virt(NULL), what);
+        } else {
+            qb_log(LOG_NOTICE, "Started network %s for %s", name, job->name);
+        }
+        virNetworkFree(net);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static int
+job_start_pools_and_networks(void *data)
+{
+    job_t *job = data;
+    g_autoptr(virConnect) conn = NULL;
+    int rc = drover_virt_open(job->uri, &conn);
+
+    if (rc != 0) {
+        return fail_job(job, rc, "Cannot connect to libvirt");
+    }
+    return start_pools_and_networks(conn, job);
+}
+
+/* snapshot: where NAME's memory state is saved */
+static char *
+state_file(drover_ocf_t *ocf, const char *name)
+{
+    const char *dir = drover_ocf_param(ocf, "snapshot");
+
+    return (dir != NULL) ? g_strdup_printf("%s/%s.state", dir, name) : NULL;
+}
+
+/* Whether \p a was modified after \p b */
+static bool
+modified_after(const struct stat *a, const struct stat *b)
+{
+    return a->st_mtim.tv_sec > b->st_mtim.tv_sec
+           || (a->st_mtim.tv_sec == b->st_mtim.tv_sec
+               && a->st_mtim.tv_nsec > b->st_mtim.tv_nsec);
+}
+
+/*
+ * snapshot, at start: restore the saved memory state and remove it.  A
+ * state that a disk file changed after (the guest ran since, elsewhere:
+ * its memory no longer matches its disks, and resuming it would corrupt
+ * them) or that libvirt cannot read (a save cut short) is set aside as
+ * NAME.state.stale, and the domain boots.  0: restored; ENOENT: nothing
+ * to restore.
+ */
+static int
+restore_state(virConnectPtr conn, job_t *job)
+{
+    g_autofree char *why = NULL;
+    g_autofree char *header = NULL;
+    struct stat saved;
+
+    if (g_stat(job->state_file, &saved) != 0) {
+        return ENOENT;
+    }
+    for (guint i = 0; job->refs.files != NULL && i < job->refs.files->len;
+         i++) {
+        const char *disk = g_ptr_array_index(job->refs.files, i);
+        struct stat st;
+
+        if (g_stat(disk, &st) == 0 && modified_after(&st, &saved)) {
+            why = g_strdup_printf("%s changed after it was saved", disk);
+            break;
+        }
+    }
+    if (why == NULL) {
+        header = virDomainSaveImageGetXMLDesc(conn, job->state_file, 0);
+        if (header == NULL) {
+            why = g_strdup_printf("libvirt cannot read it (%s)",
+                                  drover_virt_error());
+        }
+    }
+    if (why != NULL) {
+        g_autofree char *aside = g_strconcat(job->state_file, ".stale", NULL);
+
+        qb_log(LOG_WARNING,
+               "Not restoring %s from %s: %s; set aside as %s, %s boots",
+               job->name, job->state_file, why, aside, job->name);
+        if (g_rename(job->state_file, aside) != 0) {
+            return fail_job(job, errno, "Cannot set the stale state aside");
+        }
+        return ENOENT;
+    }
+    if (virDomainRestore(conn, job->state_file) < 0) {
+        g_autofree char *what = g_strdup_printf("Failed to restore %s from %s",
+                                                job->name, job->state_file);
+
+        return fail_job(job, drover_rc_from_virt(NULL), what);
+    }
+    qb_log(LOG_NOTICE, "Restored %s from %s", job->name, job->state_file);
+    if (g_unlink(job->state_file) != 0) {
+        qb_log(LOG_WARNING, "Cannot remove %s: %s", job->state_file,
+               g_strerror(errno));
+    }
+    return 0;
+}
+
+/* Aborts a save still running at its deadline */
+typedef struct {
+    virDomainPtr dom;
+    drover_deadline_t until;
+    GMutex lock;
+    GCond cond;
+    bool done;
+} save_watch_t;
+
+static gpointer
+abort_save_at_deadline(gpointer data)
+{
+    save_watch_t *w = data;
+
+    g_mutex_lock(&w->lock);
+    while (!w->done) {
+        if (!g_cond_wait_until(&w->cond, &w->lock, w->until)) {
+            if (!w->done) {
+                qb_log(LOG_WARNING, "Saving the memory state is taking too "
+                                    "long: aborting it");
+                (void) virDomainAbortJob(w->dom);
+            }
+            break;
+        }
+    }
+    g_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+/*
+ * snapshot, at stop: save the memory state (the domain is gone after it).
+ * A save that has not ended 10 s before the stop's deadline is aborted and
+ * the stop goes on as without snapshot.  0: saved.
+ */
+static int
+save_state(virDomainPtr dom, job_t *job)
+{
+    save_watch_t w = { .dom = dom,
+                       .until = job->deadline - 10 * G_USEC_PER_SEC };
+    GThread *watcher = NULL;
+    int rc;
+
+    if (drover_deadline_passed(w.until)) {
+        qb_log(LOG_WARNING, "No time left to save %s's memory state",
+               job->name);
+        return ETIME;
+    }
+    g_mutex_init(&w.lock);
+    g_cond_init(&w.cond);
+    watcher = g_thread_new("save-deadline", abort_save_at_deadline, &w);
+    qb_log(LOG_INFO, "Saving %s's memory state to %s", job->name,
+           job->state_file);
+    rc = virDomainSave(dom, job->state_file);
+    g_mutex_lock(&w.lock);
+    w.done = true;
+    g_cond_signal(&w.cond);
+    g_mutex_unlock(&w.lock);
+    g_thread_join(watcher);
+    g_mutex_clear(&w.lock);
+    g_cond_clear(&w.cond);
+    if (rc < 0) {
+        qb_log(LOG_ERR, "Failed to save snapshot state of %s on stop: %s",
+               job->name, drover_virt_error());
+        (void) g_unlink(job->state_file);
+        return DROVER_RC_ERROR;
+    }
+    qb_log(LOG_NOTICE, "Saved %s's memory state to %s", job->name,
+           job->state_file);
+    return 0;
+}
+
+/*
+ * backingfile: the copy-on-write layer (made when missing, or afresh when
+ * stateless), then the domain defined.  Runs in a worker: the backing
+ * image's storage may hang.  qemu-img is given the backing image's format
+ * (QEMU refuses to guess since 6.1).
+ */
+static int
+job_prepare_overlay(void *data)
+{
+    job_t *job = data;
+    g_autoptr(virConnect) conn = NULL;
+    g_autoptr(virDomain) dom = NULL;
+    unsigned char head[4] = { 0 };
+    ssize_t got = 0;
+    struct stat st;
+    int rc;
+
+    if (job->stateless || g_stat(job->overlay, &st) != 0 || st.st_size == 0) {
+        int fd = g_open(job->backing, O_RDONLY | O_CLOEXEC, 0);
+        const char *format = NULL;
+        g_autofree char *err = NULL;
+        int status = -1;
+
+        if (fd < 0) {
+            g_autofree char *what =
+                g_strdup_printf("Cannot open backingfile %s", job->backing);
+
+            job->error = g_strdup_printf("%s: %s", what, g_strerror(errno));
+            return DROVER_RC_INSTALLED;
+        }
+        got = read(fd, head, sizeof(head));
+        close(fd);
+        format = drover_domxml_image_format(head, (got > 0) ? (size_t) got : 0);
+        {
+            const char *argv[] = { "qemu-img", "create",     "-q",         "-f",
+                                   "qcow2",    "-b",         job->backing, "-F",
+                                   format,     job->overlay, NULL };
+
+            rc = drover_spawn(argv, job->deadline, NULL, &err, &status);
+        }
+        if (rc != 0 || status != 0) {
+            job->error = g_strdup_printf(
+                "Failed qemu-img create %s with backing file %s: %s",
+                job->overlay, job->backing,
+                (rc != 0) ? drover_rc_str(rc) : g_strstrip(err));
+            return DROVER_RC_ERROR;
+        }
+        qb_log(LOG_NOTICE, "Created %s over %s (%s)", job->overlay,
+               job->backing, format);
+        job->overlay_created = true;
+    }
+    rc = drover_virt_open(job->uri, &conn);
+    if (rc != 0) {
+        return fail_job(job, rc, "Cannot connect to libvirt");
+    }
+    dom = virDomainDefineXML(conn, job->xml);
+    if (dom == NULL) {
+        return fail_job(job, drover_rc_from_virt(NULL),
+                        "Failed to define virtual domain");
+    }
+    return 0;
+}
+
+/* copyindirs: into a new layer, before its first boot */
+static int
+copy_in_dirs(drover_ocf_t *ocf, const char *name)
+{
+    const char *list = drover_ocf_param(ocf, "copyindirs");
+    g_auto(GStrv) dirs =
+        g_strsplit_set((list != NULL) ? list : "", " \t\n", -1);
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    g_autofree char *err = NULL;
+    int status = -1;
+    int rc;
+
+    g_ptr_array_add(argv, (gpointer) "virt-copy-in");
+    g_ptr_array_add(argv, (gpointer) "-d");
+    g_ptr_array_add(argv, (gpointer) name);
+    for (char **d = dirs; *d != NULL; d++) {
+        if (**d != '\0') {
+            g_ptr_array_add(argv, *d);
+        }
+    }
+    if (argv->len == 3) {
+        return 0;
+    }
+    g_ptr_array_add(argv, (gpointer) "/");
+    g_ptr_array_add(argv, NULL);
+    rc = drover_spawn((const char *const *) argv->pdata,
+                      drover_ocf_deadline(ocf), NULL, &err, &status);
+    if (rc != 0 || status != 0) {
+        drover_ocf_exit_reason(ocf, "Failed on virt-copy-in command %s: %s",
+                               name,
+                               (rc != 0) ? drover_rc_str(rc) : g_strstrip(err));
+        return DROVER_RC_ERROR;
+    }
+    return 0;
+}
+
+/* sync_config_on_stop: csync2 -x config, once it was saved */
+static void
+sync_config(drover_ocf_t *ocf)
+{
+    const char *config = drover_ocf_param(ocf, "config");
+    const char *argv[] = { "csync2", "-x", config, NULL };
+    g_autofree char *err = NULL;
+    int status = -1;
+    int rc;
+
+    qb_log(LOG_INFO, "Syncing %s with csync2 -x", config);
+    rc = drover_spawn(argv, drover_ocf_deadline(ocf), NULL, &err, &status);
+    if (rc != 0 || status != 0) {
+        qb_log(LOG_WARNING, "Syncing %s failed: %s", config,
+               (rc != 0) ? drover_rc_str(rc) : g_strstrip(err));
+    }
+}
+
+/*
+ * What the stock agent's parameters need: refused together as the stock
+ * agent refuses them, and the programs they run, at validate-all and
+ * start (a stop or a monitor never fails on them).
+ */
+static int
+validate_stock_params(drover_ocf_t *ocf)
+{
+    static const struct {
+        const char *param;
+        const char *program;
+        const char *package;
+    } needs[] = {
+        { "sync_config_on_stop", "csync2", "csync2" },
+        { "backingfile", "qemu-img", "qemu-utils" },
+        { "copyindirs", "virt-copy-in", "guestfs-tools" },
+    };
+    const char *action = drover_ocf_action(ocf);
+
+    if (strcmp(action, "validate-all") != 0 && strcmp(action, "start") != 0) {
+        return 0;
+    }
+    if (drover_ocf_param_bool(ocf, "force_stop")
+        && drover_ocf_param(ocf, "snapshot") != NULL) {
+        drover_ocf_exit_reason(ocf, "The 'force_stop' and 'snapshot' options "
+                                    "can not be used together");
+        return DROVER_RC_CONFIG;
+    }
+    if (drover_ocf_param_bool(ocf, "stateless")
+        && drover_ocf_param(ocf, "backingfile") == NULL) {
+        drover_ocf_exit_reason(ocf, "Parameter 'stateless' needs "
+                                    "'backingfile': the image to start from "
+                                    "each time");
+        return DROVER_RC_CONFIG;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(needs); i++) {
+        const char *value = drover_ocf_param(ocf, needs[i].param);
+        g_autofree char *found = NULL;
+
+        if (value == NULL
+            || (strcmp(needs[i].param, "sync_config_on_stop") == 0
+                && !drover_ocf_param_bool(ocf, needs[i].param))) {
+            continue;
+        }
+        found = g_find_program_in_path(needs[i].program);
+        if (found == NULL) {
+            drover_ocf_exit_reason(ocf,
+                                   "Parameter '%s' needs %s, which is not "
+                                   "installed on this node (package %s)",
+                                   needs[i].param, needs[i].program,
+                                   needs[i].package);
+            return DROVER_RC_INSTALLED;
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* monitor                                                            */
 /* ------------------------------------------------------------------ */
 
@@ -1154,7 +1881,8 @@ libvirtd_went_away(int rc)
  * NULL when the worker still owns it.
  */
 static int
-state_once_libvirtd_answers(drover_ocf_t *ocf, const char *name, job_t **job)
+state_once_libvirtd_answers(drover_ocf_t *ocf, const char *name, job_t **job,
+                            bool want_info)
 {
     gint64 left_ms = drover_deadline_remaining_ms(drover_ocf_deadline(ocf));
     drover_deadline_t retry_until =
@@ -1165,6 +1893,7 @@ state_once_libvirtd_answers(drover_ocf_t *ocf, const char *name, job_t **job)
         int rc;
 
         *job = job_new(ocf, name);
+        (*job)->want_info = want_info;
         rc = run_job(job_state, *job, drover_ocf_deadline(ocf));
         if (rc == DROVER_RC_TIMEOUT) {
             *job = NULL; /* the worker owns it */
@@ -1198,7 +1927,7 @@ vm_monitor(drover_ocf_t *ocf)
     if (name == NULL) {
         return DROVER_RC_NOT_RUNNING;
     }
-    rc = state_once_libvirtd_answers(ocf, name, &job);
+    rc = state_once_libvirtd_answers(ocf, name, &job, utilization_wanted(ocf));
     if (rc == DROVER_RC_TIMEOUT) {
         return unreachable(ocf, name, rc, NULL); /* the worker owns job */
     }
@@ -1251,6 +1980,15 @@ vm_monitor(drover_ocf_t *ocf)
             rc = DROVER_RC_NOT_RUNNING;
             break;
     }
+    if (rc == 0) {
+        g_autoptr(GString) why = g_string_new(NULL);
+
+        update_utilization(ocf, job);
+        if (run_monitor_scripts(ocf, name, why) != 0) {
+            drover_ocf_exit_reason(ocf, "%s", why->str);
+            rc = DROVER_RC_ERROR;
+        }
+    }
     job_free(job);
     return rc;
 }
@@ -1274,9 +2012,27 @@ job_start(void *data)
     if (rc != 0) {
         return fail_job(job, rc, "Cannot read the domain state");
     }
+    if (job->state == DROVER_VM_RUNNING || job->state == DROVER_VM_PAUSED) {
+        return 0; /* already started */
+    }
+    if (job->start_resources) {
+        rc = start_pools_and_networks(conn, job);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    if (job->state_file != NULL
+        && (job->state == DROVER_VM_ABSENT
+            || job->state == DROVER_VM_SHUTOFF)) {
+        rc = restore_state(conn, job);
+        if (rc == 0) {
+            return wait_for_state(conn, job, DROVER_VM_RUNNING, job->deadline);
+        }
+        if (rc != ENOENT) {
+            return rc;
+        }
+    }
     switch (job->state) {
-        case DROVER_VM_RUNNING:
-        case DROVER_VM_PAUSED: return 0; /* already started */
         case DROVER_VM_SHUTOFF:
             dom = virDomainLookupByName(conn, job->name);
             if (dom == NULL || virDomainCreate(dom) < 0) {
@@ -1300,19 +2056,68 @@ job_start(void *data)
     return wait_for_state(conn, job, DROVER_VM_RUNNING, job->deadline);
 }
 
+/*
+ * backingfile: the layer and the definition, unless the domain runs here
+ * already (a layer is never made afresh under a running domain); then
+ * copyindirs into a new layer
+ */
+static int
+prepare_overlay(drover_ocf_t *ocf, const char *name, const char *xml)
+{
+    job_t *job = job_new(ocf, name);
+    bool created = false;
+    int rc = run_job(job_state, job, drover_ocf_deadline(ocf));
+
+    if (rc == 0 && job->state != DROVER_VM_ABSENT
+        && job->state != DROVER_VM_SHUTOFF) {
+        job_free(job);
+        return 0; /* job_start() says what it is */
+    }
+    if (rc == 0) {
+        job_free(job);
+        job = job_new(ocf, name);
+        job->xml = g_strdup(xml);
+        job->backing = g_strdup(drover_ocf_param(ocf, "backingfile"));
+        job->overlay =
+            drover_domxml_overlay_path(drover_ocf_param(ocf, "config"));
+        job->stateless = drover_ocf_param_bool(ocf, "stateless");
+        rc = run_job(job_prepare_overlay, job, drover_ocf_deadline(ocf));
+    }
+    if (rc == DROVER_RC_TIMEOUT) { /* the worker still owns the job */
+        drover_ocf_exit_reason(ocf,
+                               "Preparing %s's disk over %s did not finish "
+                               "in time",
+                               name, drover_ocf_param(ocf, "backingfile"));
+        return rc;
+    }
+    if (rc != 0) {
+        drover_ocf_exit_reason(
+            ocf, "%s", (job->error != NULL) ? job->error : drover_rc_str(rc));
+    }
+    created = job->overlay_created;
+    job_free(job);
+    return (rc == 0 && created) ? copy_in_dirs(ocf, name) : rc;
+}
+
 static int
 vm_start(drover_ocf_t *ocf)
 {
     g_autoptr(GString) reason = g_string_new(NULL);
+    g_autofree char *name = NULL;
     job_t *job = job_new(ocf, NULL);
     int rc = read_domain_config(ocf, &job->name, &job->xml, reason);
 
+    if (rc == 0) {
+        rc = drover_domxml_refs(job->xml, &job->refs, reason);
+    }
     if (rc != 0) {
         drover_ocf_exit_reason(ocf, "%s", reason->str);
         job_free(job);
         return rc;
     }
+    name = g_strdup(job->name);
     remember_name(ocf, job->name);
+    forget_utilization(ocf);
     rc = libvirt_answers(ocf, job->name);
     if (rc != 0) {
         drover_ocf_exit_reason(ocf, "libvirtd at %s does not answer (%s)",
@@ -1320,6 +2125,15 @@ vm_start(drover_ocf_t *ocf)
                                drover_rc_str(rc));
         job_free(job);
         return rc;
+    }
+    job->start_resources = drover_ocf_param_bool(ocf, "start_resources");
+    job->state_file = state_file(ocf, job->name);
+    if (drover_ocf_param(ocf, "backingfile") != NULL) {
+        rc = prepare_overlay(ocf, job->name, job->xml);
+        if (rc != 0) {
+            job_free(job);
+            return rc;
+        }
     }
     rc = run_job(job_start, job, drover_ocf_deadline(ocf));
     if (rc == DROVER_RC_TIMEOUT) { /* the worker still owns the job */
@@ -1337,7 +2151,7 @@ vm_start(drover_ocf_t *ocf)
             ocf, "%s", (job->error != NULL) ? job->error : drover_rc_str(rc));
     }
     job_free(job);
-    return rc;
+    return (rc == 0) ? wait_for_monitor_scripts(ocf, name) : rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1380,7 +2194,7 @@ shutdown_flags(const char *modes)
  * no live ids, ports or labels), with its secrets, replacing config
  * atomically with its owner and its mode at most 0600 (docs/design.md)
  */
-static void
+static bool
 save_config(virDomainPtr dom, const char *path)
 {
     g_autofree char *xml = virDomainGetXMLDesc(
@@ -1399,7 +2213,10 @@ save_config(virDomainPtr dom, const char *path)
                != 0) {
         qb_log(LOG_WARNING, "Cannot save the configuration to %s: %s", path,
                reason->str);
+    } else {
+        return true;
     }
+    return false;
 }
 
 /*
@@ -1466,7 +2283,10 @@ job_stop(void *data)
         }
     }
     if (job->save_config) {
-        save_config(dom, job->config);
+        job->config_saved = save_config(dom, job->config);
+    }
+    if (job->state_file != NULL && !job->force && save_state(dom, job) == 0) {
+        return 0;
     }
     if (!job->force) {
         /* Graceful first, destroyed shortly before the deadline */
@@ -1551,7 +2371,9 @@ vm_stop(drover_ocf_t *ocf)
     job->force = drover_ocf_param_bool(ocf, "force_stop");
     job->shutdown_flags =
         shutdown_flags(drover_ocf_param(ocf, "shutdown_mode"));
-    job->save_config = drover_ocf_param_bool(ocf, "save_config_on_stop");
+    job->save_config = drover_ocf_param_bool(ocf, "save_config_on_stop")
+                       || drover_ocf_param_bool(ocf, "sync_config_on_stop");
+    job->state_file = state_file(ocf, name);
     if (job->save_config && config_hung) {
         /* writing it would wait as long as reading it did */
         qb_log(LOG_WARNING,
@@ -1571,8 +2393,13 @@ vm_stop(drover_ocf_t *ocf)
         }
         return kill_without_libvirt(ocf, name, deadline);
     }
+    if (job->config_saved
+        && drover_ocf_param_bool(ocf, "sync_config_on_stop")) {
+        sync_config(ocf);
+    }
     job_free(job);
     forget_name(ocf);
+    forget_utilization(ocf);
     return 0;
 }
 
@@ -2478,6 +3305,49 @@ typedef enum {
 } after_t;
 
 /*
+ * start_resources: the target's pools and networks, before the migration
+ * (as the stock agent does).  What fails is a warning: the migration
+ * itself says whether the target lacks it, and failing migrate_to here
+ * would restart the VM.
+ */
+static void
+start_target_pools_and_networks(drover_ocf_t *ocf, const char *name,
+                                const char *target)
+{
+    g_autoptr(GString) reason = g_string_new(NULL);
+    gint64 left = drover_deadline_remaining_ms(drover_ocf_deadline(ocf));
+    job_t *job = job_new(ocf, name);
+    g_autofree char *xml = NULL;
+    g_autofree char *ignored = NULL;
+    int rc = read_domain_config(ocf, &ignored, &xml, reason);
+
+    if (rc == 0) {
+        rc = drover_domxml_refs(xml, &job->refs, reason);
+    }
+    if (rc != 0) {
+        qb_log(LOG_WARNING, "Not starting %s's pools and networks on %s: %s",
+               name, target, reason->str);
+        job_free(job);
+        return;
+    }
+    g_free(job->uri);
+    job->uri = dest_uri(ocf, target);
+    rc = run_job(job_start_pools_and_networks, job,
+                 drover_deadline_in_ms(MIN(left / 4, 30000)));
+    if (rc == DROVER_RC_TIMEOUT) {
+        qb_log(LOG_WARNING,
+               "Starting %s's pools and networks on %s did not "
+               "finish in time",
+               name, target);
+        return; /* the worker owns the job */
+    }
+    if (rc != 0) {
+        qb_log(LOG_WARNING, "%s", job->error);
+    }
+    job_free(job);
+}
+
+/*
  * Before anything moves: the target, the networks and the target's
  * policy, its health and its first facts.  The VM still runs here after
  * any refusal.
@@ -2504,6 +3374,9 @@ plan_move(drover_ocf_t *ocf, move_t *move)
     if (rc == 0) {
         rc = wait_for_target_facts(ocf, move->source, move->target, &move->plan,
                                    &move->cib);
+    }
+    if (rc == 0 && drover_ocf_param_bool(ocf, "start_resources")) {
+        start_target_pools_and_networks(ocf, move->name, move->target);
     }
     return rc;
 }
@@ -2863,6 +3736,7 @@ vm_migrate_from(drover_ocf_t *ocf)
     if (rc == 0) {
         qb_log(LOG_INFO, "%s arrived from %s and runs here", name,
                (source != NULL) ? source : "its source");
+        forget_utilization(ocf);
     } else if (rc == ETIME) {
         drover_ocf_exit_reason(ocf, "%s from %s is %s here, not running", name,
                                (source != NULL) ? source : "its source",
@@ -2872,7 +3746,7 @@ vm_migrate_from(drover_ocf_t *ocf)
             ocf, "%s", (job->error != NULL) ? job->error : drover_rc_str(rc));
     }
     job_free(job);
-    return rc;
+    return (rc == 0) ? wait_for_monitor_scripts(ocf, name) : rc;
 }
 
 /*

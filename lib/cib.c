@@ -529,6 +529,35 @@ drover_cib_set_node_attr(const char *node, const char *name, const char *value,
     return 0;
 }
 
+int
+drover_cib_set_resource_utilization(const char *resource, const char *name,
+                                    const char *value,
+                                    drover_deadline_t deadline)
+{
+    g_autofree char *rsc_arg = g_strconcat("--resource=", resource, NULL);
+    g_autofree char *name_arg = g_strconcat(
+        (value != NULL) ? "--set-parameter=" : "--delete-parameter=", name,
+        NULL);
+    g_autofree char *value_arg =
+        (value != NULL) ? g_strconcat("--parameter-value=", value, NULL) : NULL;
+    g_autofree char *err = NULL;
+    const char *argv[] = { "crm_resource", rsc_arg,   "--utilization",
+                           name_arg,       value_arg, NULL };
+    int status = -1;
+    int rc = drover_spawn(argv, deadline, NULL, &err, &status);
+
+    if (rc != 0) {
+        return rc;
+    }
+    if (status != 0) {
+        g_strstrip(err);
+        qb_log(LOG_WARNING, "Cannot %s utilization %s of %s: %s",
+               (value != NULL) ? "set" : "delete", name, resource, err);
+        return rc_from_exit(status);
+    }
+    return 0;
+}
+
 bool
 drover_cib_boolean(const char *value, bool *result)
 {

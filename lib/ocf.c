@@ -347,21 +347,6 @@ drover_ocf_check_non_negative(const drover_ocf_param_t *param,
     return 0;
 }
 
-/* Whether \p value means the same as the parameter's default */
-static bool
-is_default(const drover_ocf_param_t *param, const char *value)
-{
-    bool a = false;
-    bool b = false;
-
-    if (param->type == DROVER_PARAM_BOOLEAN) {
-        (void) drover_cib_boolean(value, &a);
-        (void) drover_cib_boolean(param->default_value, &b);
-        return a == b;
-    }
-    return g_strcmp0(value, param->default_value) == 0;
-}
-
 static int
 check_value(const drover_ocf_param_t *param, const char *value, GString *reason)
 {
@@ -409,13 +394,6 @@ check_value(const drover_ocf_param_t *param, const char *value, GString *reason)
             break;
         }
         default: break;
-    }
-    if (param->unsupported != NULL && !is_default(param, value)) {
-        g_string_printf(reason,
-                        "Parameter '%s' is not supported by this "
-                        "agent: %s",
-                        param->name, param->unsupported);
-        return DROVER_RC_CONFIG;
     }
     if (param->check != NULL) {
         int rc = param->check(param, value, reason);

@@ -260,7 +260,7 @@ START_TEST(parameters_are_typed_and_defaulted)
     g_auto(result_t) r = { 0 };
 
     run_agent(&r, "start", cfg, "OCF_RESKEY_count=12", "OCF_RESKEY_verbose=yes",
-              "OCF_RESKEY_legacy=off", NULL);
+              NULL);
     ck_assert_int_eq(r.code, PCMK_OCF_OK);
     ck_assert_ptr_nonnull(strstr(r.out, "count=12 verbose=1"));
 }
@@ -311,9 +311,6 @@ START_TEST(bad_parameters)
                          "'count' is not valid UTF-8");
     /* Long values are cut short in the reason */
     assert_bad_parameter("start", long_env, NULL, "xxx...'");
-    assert_bad_parameter("start", cfg, "OCF_RESKEY_legacy=yes",
-                         "Parameter 'legacy' is not supported by this agent: "
-                         "nothing implements it");
     /* A probe with a bad parameter is still a configuration error */
     assert_bad_parameter("monitor", "OCF_RESKEY_config=relative", NULL,
                          "absolute path");

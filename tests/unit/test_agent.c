@@ -32,12 +32,6 @@ static const drover_ocf_param_t params[] = {
       .default_value = "false",
       .shortdesc = "Be verbose",
       .longdesc = "Whether to say more & use <markup> in descriptions." },
-    { .name = "legacy",
-      .type = DROVER_PARAM_BOOLEAN,
-      .default_value = "false",
-      .shortdesc = "An old switch",
-      .longdesc = "Accepted for compatibility only.",
-      .unsupported = "nothing implements it" },
     { 0 },
 };
 

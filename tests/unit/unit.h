@@ -30,6 +30,7 @@ Suite *file_suite(void);
 Suite *slot_group_suite(void);
 Suite *platform_suite(void);
 Suite *options_suite(void);
+Suite *domxml_suite(void);
 
 /* A file under tests/unit/data (DROVER_TEST_DATA) */
 char *unit_data_path(const char *name);

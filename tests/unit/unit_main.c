@@ -171,6 +171,7 @@ main(void)
     srunner_add_suite(runner, drain_suite());
     srunner_add_suite(runner, platform_suite());
     srunner_add_suite(runner, options_suite());
+    srunner_add_suite(runner, domxml_suite());
     srunner_add_suite(runner, probe_suite());
     srunner_add_suite(runner, config_suite());
     srunner_add_suite(runner, health_suite());

@@ -209,4 +209,12 @@ int drover_cib_set_node_attr(const char *node, const char *name,
                              const char *value, drover_attr_lifetime_t lifetime,
                              drover_deadline_t deadline);
 
+/*!
+ * \brief Set (\p value) or delete (NULL) utilization \p name of primitive
+ *        \p resource, with crm_resource, by \p deadline
+ */
+int drover_cib_set_resource_utilization(const char *resource, const char *name,
+                                        const char *value,
+                                        drover_deadline_t deadline);
+
 #endif /* DROVER_CIB__H */

@@ -46,9 +46,6 @@ struct drover_ocf_param_s {
     const char *shortdesc;
     const char *longdesc;
     drover_param_check_fn check; /* NULL: the type check is enough */
-    /* Accepted by name for compatibility, but not implemented: setting it
-     * to anything but its default is an error that says why */
-    const char *unsupported;
     /* Integers: the valid range, inclusive; both 0 means any 64-bit
      * integer.  Checked before .check, and added to the longdesc of the
      * meta-data and the man page. */

@@ -1,0 +1,47 @@
+/*
+ * What a domain's XML names that VirtualDomain acts on for the stock
+ * agent's parameters: storage pools and libvirt networks to start
+ * (start_resources), disk image files (a saved memory state older than
+ * its disks is stale: snapshot), and the copy-on-write image of
+ * backingfile.
+ */
+#ifndef DROVER_DOMXML__H
+#define DROVER_DOMXML__H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <glib.h>
+
+typedef struct {
+    GPtrArray *pools;    /* <disk><source pool='...'>, each once */
+    GPtrArray *networks; /* <interface><source network='...'>, each once */
+    GPtrArray *files;    /* <disk type='file'><source file='...'> */
+} drover_domxml_refs_t;
+
+/*!
+ * \brief Read the pools, networks and disk files \p xml names
+ *
+ * \return 0, or DROVER_RC_CONFIG (with \p reason) when \p xml is not a
+ *         domain
+ */
+int drover_domxml_refs(const char *xml, drover_domxml_refs_t *refs,
+                       GString *reason);
+
+void drover_domxml_refs_clear(drover_domxml_refs_t *refs);
+
+/*!
+ * \brief The copy-on-write image the stock agent makes for backingfile:
+ *        \p config's path up to its first '.', then ".qcow2"
+ *        (/etc/vms/vm1.xml: /etc/vms/vm1.qcow2)
+ */
+char *drover_domxml_overlay_path(const char *config);
+
+/*!
+ * \brief An image's format from its first bytes: "qcow2" (QEMU's magic
+ *        QFI\xfb) or "raw"; never probed further, as a raw image's
+ *        content is the guest's
+ */
+const char *drover_domxml_image_format(const unsigned char *head, size_t len);
+
+#endif /* DROVER_DOMXML__H */
