@@ -3347,6 +3347,83 @@ start_target_pools_and_networks(drover_ocf_t *ocf, const char *name,
     job_free(job);
 }
 
+static int
+job_live_xml(void *data)
+{
+    job_t *job = data;
+    g_autoptr(virConnect) conn = NULL;
+    g_autoptr(virDomain) dom = NULL;
+    int rc = drover_virt_open(job->uri, &conn);
+
+    if (rc != 0) {
+        return fail_job(job, rc, "Cannot connect to libvirt");
+    }
+    dom = virDomainLookupByName(conn, job->name);
+    job->xml = (dom != NULL) ? virDomainGetXMLDesc(dom, 0) : NULL;
+    return (job->xml != NULL) ? 0
+                              : fail_job(job, drover_rc_from_virt(NULL),
+                                         "Cannot read the domain's XML");
+}
+
+/*
+ * What keeps the running domain from moving live, before anything moves:
+ * a host device (drover_domxml_blocker()), or a disk on a file system
+ * only this host sees, unless migrate_options copies the disks.  libvirt
+ * refuses the first kind itself, late; the second it migrates when the
+ * disk's cache is none, and the target then runs the guest on its own
+ * file of that name, or fails.  Unknown (libvirtd slow) blocks nothing.
+ */
+static int
+check_movable(drover_ocf_t *ocf, const char *name, const char *target)
+{
+    gint64 left = drover_deadline_remaining_ms(drover_ocf_deadline(ocf));
+    job_t *job = job_new(ocf, name);
+    g_autoptr(GString) reason = g_string_new(NULL);
+    g_autofree char *blocker = NULL;
+    drover_migopts_t o = { 0 };
+    const char *options = drover_ocf_param(ocf, "migrate_options");
+    int rc =
+        run_job(job_live_xml, job, drover_deadline_in_ms(MIN(left / 10, 5000)));
+
+    if (rc == DROVER_RC_TIMEOUT) {
+        return 0; /* the worker owns the job; the migration will tell */
+    }
+    if (rc != 0) {
+        qb_log(LOG_INFO, "Not checking what blocks %s's move: %s", name,
+               job->error);
+        job_free(job);
+        return 0;
+    }
+    blocker = drover_domxml_blocker(job->xml);
+    if (blocker == NULL
+        && !(options != NULL && drover_migopts_parse(options, &o, reason) == 0
+             && (o.flags
+                 & (VIR_MIGRATE_NON_SHARED_DISK | VIR_MIGRATE_NON_SHARED_INC))
+                    != 0)
+        && drover_domxml_refs(job->xml, &job->refs, reason) == 0) {
+        g_autofree char *disk = drover_domxml_local_file(
+            job->refs.files, drover_deadline_in_ms(MIN(left / 10, 2000)));
+
+        if (disk != NULL) {
+            blocker = g_strdup_printf("disk %s here, which %s does not see "
+                                      "(migrate_options --copy-storage-all "
+                                      "copies it)",
+                                      disk, target);
+        }
+    }
+    drover_migopts_clear(&o);
+    job_free(job);
+    if (blocker != NULL) {
+        drover_ocf_exit_reason(
+            ocf,
+            "Not migrating %s to %s: %s; it can only be "
+            "stopped and started there (allow-migrate=false)",
+            name, target, blocker);
+        return DROVER_RC_ERROR;
+    }
+    return 0;
+}
+
 /*
  * Before anything moves: the target, the networks and the target's
  * policy, its health and its first facts.  The VM still runs here after
@@ -3627,6 +3704,10 @@ vm_migrate_to(drover_ocf_t *ocf)
     if (move.plan != NULL && move.plan->policy->mode == DROVER_INCOMING_NONE) {
         /* a start there reads the config: any QEMU will do */
         return migrate_offline(ocf, move.name, move.source, move.target);
+    }
+    rc = check_movable(ocf, move.name, move.target);
+    if (rc != 0) {
+        return rc;
     }
     (void) local_platform(ocf, &move.here);
     rc = check_target_platform(ocf, move.name, move.source, &move.here,

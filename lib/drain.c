@@ -45,6 +45,7 @@ drover_plan_vm_free(gpointer data)
     if (vm != NULL) {
         g_free(vm->id);
         g_free(vm->node);
+        g_free(vm->blocked);
         g_clear_pointer(&vm->banned, g_ptr_array_unref);
         g_clear_pointer(&vm->together, g_ptr_array_unref);
         g_clear_pointer(&vm->apart, g_ptr_array_unref);
@@ -519,6 +520,8 @@ drover_drain_plan(const char *node, GPtrArray *nodes, const GPtrArray *vms,
         step->vm = vm;
         if (!vm->migratable) {
             g_string_assign(why, "not live-migratable (allow-migrate is off)");
+        } else if (vm->blocked != NULL) {
+            g_string_printf(why, "blocked: %s", vm->blocked);
         } else {
             target = choose_target(node, nodes, vm, opts, planned, where, why);
         }

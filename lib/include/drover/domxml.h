@@ -16,7 +16,8 @@
 typedef struct {
     GPtrArray *pools;    /* <disk><source pool='...'>, each once */
     GPtrArray *networks; /* <interface><source network='...'>, each once */
-    GPtrArray *files;    /* <disk type='file'><source file='...'> */
+    GPtrArray *files;    /* <disk type='file'><source file='...'>, not
+                            <readonly/>: what the guest writes */
 } drover_domxml_refs_t;
 
 /*!
@@ -29,6 +30,28 @@ int drover_domxml_refs(const char *xml, drover_domxml_refs_t *refs,
                        GString *reason);
 
 void drover_domxml_refs_clear(drover_domxml_refs_t *refs);
+
+/*!
+ * \brief Why the domain of \p xml cannot be live-migrated, from its XML
+ *        alone, or NULL
+ *
+ * A host device passed through (<hostdev> of PCI, SCSI, SCSI host or a
+ * mediated device; USB ones are re-attached by libvirt), an SR-IOV
+ * virtual function as a NIC (<interface type='hostdev'>) unless it is the
+ * transient half of a failover team (<teaming type='transient'
+ * persistent='ALIAS'/> naming a virtio NIC of the domain: QEMU unplugs it
+ * for the migration and the guest's team carries the traffic meanwhile).
+ */
+char *drover_domxml_blocker(const char *xml);
+
+/*!
+ * \brief The first of \p files that is on a file system only this host
+ *        sees (ext4, xfs, btrfs, tmpfs, overlay, zfs, f2fs), as "PATH is
+ *        on FSTYPE"; NULL when every one is shared (NFS, CIFS/SMB,
+ *        GFS2, OCFS2, CephFS, FUSE, Lustre...) or cannot be told (another
+ *        file system, missing here, or no answer by \p deadline)
+ */
+char *drover_domxml_local_file(const GPtrArray *files, gint64 deadline);
 
 /*!
  * \brief The copy-on-write image the stock agent makes for backingfile:

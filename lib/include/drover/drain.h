@@ -58,6 +58,8 @@ typedef struct {
     int priority;      /* Pacemaker's priority meta attribute */
     gint64 memory_mib; /* utilization "memory"; 0: unknown */
     bool migratable;   /* allow-migrate */
+    char *blocked;     /* why it cannot move live (drover_domxml_blocker(),
+                          a disk only its node sees), or NULL */
     GPtrArray *banned; /* node names it may not run on (-INFINITY) */
     /* Dependencies (other VMs' ids; NULL: none) */
     GPtrArray *together; /* mandatory colocation: on the same node */
@@ -101,6 +103,9 @@ int drover_unmovable_parse(const char *text, drover_unmovable_t *value);
 
 /*!
  * \brief Plan the drain of \p node
+ *
+ * A VM not migratable or blocked is unmovable: \p opts on_unmovable says
+ * what becomes of it.
  *
  * Order: priority, highest first; then smallest memory first (it frees a
  * slot soonest and fits anywhere); then by id.  Target: among the nodes
