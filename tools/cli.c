@@ -9,7 +9,10 @@
 #include <sys/utsname.h>
 
 #include <drover/cib.h>
+#include <drover/domxml.h>
+#include <drover/file.h>
 #include <drover/log.h>
+#include <drover/migopts.h>
 #include <drover/rc.h>
 #include <drover/spawn.h>
 
@@ -214,4 +217,55 @@ cli_finish(cli_t *cli, drover_output_t *out, drover_output_text_fn text)
         return CRM_EX_IOERR;
     }
     return CRM_EX_OK;
+}
+
+/* libvirt's own limit for a domain XML file (virsh define's) */
+#define DOMAIN_CONFIG_MAX_BYTES (10 * 1024 * 1024)
+
+char *
+cli_vm_blocked(const drover_cib_t *cib, const char *vm, char **unknown)
+{
+    const char *config = drover_cib_resource_param(cib, vm, "config");
+    const char *options = drover_cib_resource_param(cib, vm, "migrate_options");
+    g_autoptr(GString) reason = g_string_new(NULL);
+    g_autofree char *xml = NULL;
+    g_autofree char *disk = NULL;
+    drover_domxml_refs_t refs = { 0 };
+    drover_migopts_t o = { 0 };
+    char *blocked = NULL;
+    bool copied = false;
+
+    if (config == NULL) {
+        if (unknown != NULL) {
+            *unknown = g_strdup("it has no config parameter");
+        }
+        return NULL;
+    }
+    if (drover_file_read(config, DOMAIN_CONFIG_MAX_BYTES,
+                         drover_deadline_in_ms(1000), &xml, NULL, reason)
+        != 0) {
+        if (unknown != NULL) {
+            *unknown = g_strdup(reason->str);
+        }
+        return NULL;
+    }
+    blocked = drover_domxml_blocker(xml);
+    if (blocked != NULL) {
+        return blocked;
+    }
+    copied = options != NULL && drover_migopts_parse(options, &o, reason) == 0
+             && (o.flags
+                 & (VIR_MIGRATE_NON_SHARED_DISK | VIR_MIGRATE_NON_SHARED_INC))
+                    != 0;
+    drover_migopts_clear(&o);
+    if (!copied && drover_domxml_refs(xml, &refs, reason) == 0) {
+        disk =
+            drover_domxml_local_file(refs.files, drover_deadline_in_ms(1000));
+    }
+    drover_domxml_refs_clear(&refs);
+    return (disk != NULL) ? g_strdup_printf("disk %s, a file system only its "
+                                            "host sees (migrate_options "
+                                            "--copy-storage-all copies it)",
+                                            disk)
+                          : NULL;
 }

@@ -89,6 +89,13 @@ xmlNode *cli_xml_find(xmlNode *node, const char *name);
 xmlNode *cli_mon_resource(xmlNode *node, const char *id);
 
 /* Subcommands */
+/* What keeps VM from moving live, from its config as this host reads it
+ * (within a second: a hung share blocks nothing): a host device
+ * (drover_domxml_blocker()), or a disk on a file system only one host
+ * sees unless its migrate_options copies the disks; NULL: nothing known
+ * (with \p unknown, when not NULL, saying why nothing could be read) */
+char *cli_vm_blocked(const drover_cib_t *cib, const char *vm, char **unknown);
+
 crm_exit_t cmd_config(cli_t *cli, int argc, char **argv);
 
 /*! \brief The SETTINGS section of drover(8), from lib/options.c */

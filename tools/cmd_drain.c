@@ -9,11 +9,8 @@
 
 #include <drover/cib.h>
 #include <drover/config.h>
-#include <drover/domxml.h>
-#include <drover/file.h>
 #include <drover/drain.h>
 #include <drover/health.h>
-#include <drover/migopts.h>
 #include <drover/netsel.h>
 #include <drover/rc.h>
 #include <drover/record.h>
@@ -166,58 +163,15 @@ collect_vms(const drover_cib_t *cib, xmlNode *resources, GPtrArray *vms)
     }
 }
 
-/* libvirt's own limit for a domain XML file (virsh define's) */
-#define DOMAIN_CONFIG_MAX_BYTES (10 * 1024 * 1024)
-
-/*
- * What keeps each VM on \p node from moving live: its domain's host
- * devices, and disks on a file system only one host sees (unless its
- * migrate_options copies them), from its config as this host reads it
- * (within a second: a hung share blocks nothing).  The agent checks the
- * same again on the live domain before a migration.
- */
+/* What keeps each VM on \p node from moving live (cli_vm_blocked()) */
 static void
 find_blockers(const drover_cib_t *cib, const char *node, GPtrArray *vms)
 {
     for (guint i = 0; i < vms->len; i++) {
         drover_plan_vm_t *vm = g_ptr_array_index(vms, i);
-        const char *config = drover_cib_resource_param(cib, vm->id, "config");
-        const char *options =
-            drover_cib_resource_param(cib, vm->id, "migrate_options");
-        g_autoptr(GString) reason = g_string_new(NULL);
-        g_autofree char *xml = NULL;
-        g_autofree char *disk = NULL;
-        drover_domxml_refs_t refs = { 0 };
-        drover_migopts_t o = { 0 };
 
-        if (strcmp(vm->node, node) != 0 || !vm->migratable || config == NULL
-            || drover_file_read(config, DOMAIN_CONFIG_MAX_BYTES,
-                                drover_deadline_in_ms(1000), &xml, NULL, NULL)
-                   != 0) {
-            continue;
-        }
-        vm->blocked = drover_domxml_blocker(xml);
-        if (vm->blocked != NULL) {
-            continue;
-        }
-        if (options != NULL && drover_migopts_parse(options, &o, reason) == 0
-            && (o.flags
-                & (VIR_MIGRATE_NON_SHARED_DISK | VIR_MIGRATE_NON_SHARED_INC))
-                   != 0) {
-            drover_migopts_clear(&o);
-            continue; /* libvirt copies the disks */
-        }
-        drover_migopts_clear(&o);
-        if (drover_domxml_refs(xml, &refs, reason) == 0) {
-            disk = drover_domxml_local_file(refs.files,
-                                            drover_deadline_in_ms(1000));
-        }
-        drover_domxml_refs_clear(&refs);
-        if (disk != NULL) {
-            vm->blocked = g_strdup_printf(
-                "disk %s, a file system only its host sees "
-                "(migrate_options --copy-storage-all copies it)",
-                disk);
+        if (strcmp(vm->node, node) == 0 && vm->migratable) {
+            vm->blocked = cli_vm_blocked(cib, vm->id, NULL);
         }
     }
 }

@@ -3,6 +3,8 @@
  * network a migration of VM would use, and why each other one would be
  * skipped — without migrating.  On the source node itself the path probes
  * run too; elsewhere the verdicts rest on what the nodes published.
+ * With --check, also what in VM's domain keeps it from moving live at all
+ * (host devices, node-local disks: what drover drain shows as blocked).
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,12 +19,17 @@
 
 static char *to_node = NULL;
 static char *from_node = NULL;
+static gboolean check = FALSE;
 
 static GOptionEntry entries[] = {
     { "to", 0, 0, G_OPTION_ARG_STRING, &to_node, "The target node (required)",
       "NODE" },
     { "from", 0, 0, G_OPTION_ARG_STRING, &from_node,
       "The source node (default: where VM runs now)", "NODE" },
+    { "check", 0, 0, G_OPTION_ARG_NONE, &check,
+      "Also check what in VM's domain keeps it from moving live (host "
+      "devices, disks only one node sees)",
+      NULL },
     { 0 },
 };
 
@@ -40,6 +47,24 @@ explain_text(const xmlNode *result, GString *text)
 
     if (list == NULL || !xmlStrEqual(list->name, BAD_CAST "networks")) {
         return;
+    }
+    if (strcmp(drover_output_get(list, "checked"), "true") == 0) {
+        if (*drover_output_get(list, "blocked") != '\0') {
+            g_string_append_printf(text, "%s cannot move live: %s\n",
+                                   drover_output_get(list, "vm"),
+                                   drover_output_get(list, "blocked"));
+        } else if (*drover_output_get(list, "unchecked") != '\0') {
+            g_string_append_printf(text,
+                                   "%s: what blocks a live move cannot be "
+                                   "told here: %s\n",
+                                   drover_output_get(list, "vm"),
+                                   drover_output_get(list, "unchecked"));
+        } else {
+            g_string_append_printf(text,
+                                   "%s: nothing in its domain blocks a live "
+                                   "move (host devices, disks)\n",
+                                   drover_output_get(list, "vm"));
+        }
     }
     g_string_append_printf(
         text, "%s from %s to %s", drover_output_get(list, "vm"),
@@ -80,6 +105,18 @@ running_on(xmlDoc *mon, const char *vm)
                : NULL;
 }
 
+/* With --check, a blocked VM makes the answer "unsatisfied" */
+static crm_exit_t
+finish(cli_t *cli, drover_output_t *out, const char *blocked)
+{
+    if (blocked == NULL) {
+        return cli_finish(cli, out, explain_text);
+    }
+    drover_output_status(out, CRM_EX_UNSATISFIED, "Cannot move live");
+    drover_output_print(out, cli->format, explain_text, stdout);
+    return CRM_EX_UNSATISFIED;
+}
+
 static crm_exit_t
 explain(cli_t *cli, const char *vm)
 {
@@ -89,6 +126,8 @@ explain(cli_t *cli, const char *vm)
     g_autoptr(GPtrArray) choices = NULL;
     g_autoptr(GString) reason = g_string_new(NULL);
     g_autoptr(xmlDoc) mon = NULL;
+    g_autofree char *blocked = NULL;
+    g_autofree char *unknown = NULL;
     const char *from = from_node;
     bool local = false;
     drover_netsel_t sel = { 0 };
@@ -136,8 +175,14 @@ explain(cli_t *cli, const char *vm)
     drover_output_set(list, "from", from);
     drover_output_set(list, "to", to_node);
     drover_output_set_bool(out, list, "configured", plan != NULL);
+    if (check) {
+        blocked = cli_vm_blocked(cib, vm, &unknown);
+        drover_output_set_bool(out, list, "checked", true);
+        drover_output_set(list, "blocked", blocked);
+        drover_output_set(list, "unchecked", unknown);
+    }
     if (plan == NULL) {
-        return cli_finish(cli, out, explain_text);
+        return finish(cli, out, blocked);
     }
     drover_output_set_bool(out, list, "probed", local);
     candidates = drover_output_add(list, "candidates");
@@ -162,7 +207,7 @@ explain(cli_t *cli, const char *vm)
         drover_output_set(n, "address", address);
     }
     if (chosen >= 0) {
-        return cli_finish(cli, out, explain_text);
+        return finish(cli, out, blocked);
     }
     drover_output_status(out, CRM_EX_UNSATISFIED,
                          "No usable migration network");
@@ -174,7 +219,7 @@ crm_exit_t
 cmd_networks(cli_t *cli, int argc, char **argv)
 {
     crm_exit_t rc = cli_parse(
-        cli, "networks", "explain VM --to NODE [--from NODE]",
+        cli, "networks", "explain VM --to NODE [--from NODE] [--check]",
         "Which migration network a migration of VM from one node to another "
         "would use, and why each other network would be skipped, without "
         "migrating.  Exit 0 if a network would be chosen, 113 if none.",

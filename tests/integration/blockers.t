@@ -27,6 +27,7 @@ on n1 truncate -s 16M "$disk"
 config=$(lab_vm_xml vm2)
 sed -i "s|</devices>|<disk type='file' device='disk'><driver name='qemu' type='raw' cache='none'/><source file='$disk'/><target dev='vda' bus='virtio'/></disk></devices>|" "$config"
 on n1 crm_resource --resource vm2 --move --node n1 --quiet
+mark=$(guest_serial_mark vm2 n1)
 set_role vm2 Started
 ok "vm2 runs on n1 with its disk there" wait_for --timeout 60 vm_started_on vm2 n1
 on n1 crm_resource --resource vm2 --clear --quiet
@@ -35,7 +36,8 @@ for vm in vm1 vm2; do
 done
 ok "vm1 and vm2 run on n1" wait_for --timeout 90 eval 'vm_started_on vm1 n1 && vm_started_on vm2 n1'
 for vm in vm1 vm2; do on n1 crm_resource --clear -r "$vm" --quiet; done
-ok "vm2's guest is up" wait_for --timeout 60 guest_ready vm2
+booted_with_disk() { on n1 tail -c "+$((mark + 1))" "$(lab_vm_serial_log vm2)" | grep -aq 'drover-guest ready'; }
+ok "vm2's guest is up" wait_for --timeout 60 booted_with_disk
 boots=$(guest_boots vm2)
 
 # --- the plan -------------------------------------------------------------------------------
@@ -62,7 +64,9 @@ ok "...saying why, before anything moved" \
 is "$(vm_running_nodes vm2)" n1 "vm2 still runs on n1 only"
 
 # --- the drain -------------------------------------------------------------------------------
-ok "drover drain n1 --on-unmovable=skip --wait" drover drain n1 --on-unmovable=skip --wait
+out=$(drover drain n1 --on-unmovable=skip --wait 2>&1)
+is "$?" 113 "drover drain n1 --on-unmovable=skip --wait: 113, a VM left on n1"
+ok "...naming it" like "$out" "n1 is drained but for vm2 (not movable, skipped)"
 ok "vm1 left for n2" vm_started_on vm1 n2
 is "$(vm_running_nodes vm1)" n2 "...and runs there only"
 ok "vm2 still runs on n1" vm_started_on vm2 n1
