@@ -42,7 +42,8 @@ DEB13_ROOT_PKGS := build-essential pkg-config pacemaker-dev libcpg-dev \
 	libquorum-dev libcorosync-common-dev libvirt-dev libxml2-dev \
 	libxml2-utils libglib2.0-dev libjson-glib-dev libqb-dev check \
 	libgnutls28-dev libldap-dev pacemaker pacemaker-cli-utils corosync \
-	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients \
+	libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-driver-network \
+	libvirt-daemon-driver-storage libvirt-clients \
 	qemu-system-x86 qemu-utils resource-agents iproute2 iputils-ping util-linux \
 	procps psmisc kmod perl gnutls-bin slapd ldap-utils ca-certificates \
 	man-db pcs busybox-static valgrind clang-19 libclang-rt-19-dev \
@@ -268,7 +269,7 @@ SHELL_SCRIPTS = tests/lab/lab tests/lab/node-init tests/lab/lib.sh tests/lab/dem
 # check, which must stay within the hour, runs each one once, one lab at a
 # time: those in LAB_ON_13 on 13 nodes, the others on 12 (upgrade.t takes
 # 12's nodes to 13).  docs/design.md says why.
-LAB_ON_13 := selftest docs health vm-agent misconfig drain reload
+LAB_ON_13 := selftest docs health vm-agent misconfig drain reload stock-params
 LAB_SPLIT := $(foreach t,$(LAB_TESTS),\
 	$(if $(filter $(basename $(notdir $(t))),$(LAB_ON_13)),13,12):$(t))
 LAB_BOTH := $(patsubst %/upgrade.t,12:%/upgrade.t,$(LAB_TESTS))
