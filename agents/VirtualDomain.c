@@ -217,7 +217,8 @@ check_migrate_options(const drover_ocf_param_t *param, const char *value,
     return rc;
 }
 
-/* monitor_scripts: programs, each one word (no shell reads them) */
+/* monitor_scripts: programs, each an absolute path or a name to find in
+ * PATH (a relative path would depend on the executor's directory) */
 static int
 check_programs(const drover_ocf_param_t *param, const char *value,
                GString *reason)
@@ -225,11 +226,13 @@ check_programs(const drover_ocf_param_t *param, const char *value,
     g_auto(GStrv) words = g_strsplit_set(value, " \t\n", -1);
 
     for (char **w = words; *w != NULL; w++) {
-        if (**w != '\0' && !g_utf8_validate(*w, -1, NULL)) {
+        if (**w != '\0' && !g_path_is_absolute(*w) && strchr(*w, '/') != NULL) {
+            g_autofree char *shown = drover__shown(*w);
+
             g_string_printf(reason,
-                            "Parameter '%s' names a program that is "
-                            "not text",
-                            param->name);
+                            "Parameter '%s' takes absolute paths or program "
+                            "names found in PATH, not '%s'",
+                            param->name, shown);
             return DROVER_RC_CONFIG;
         }
     }
@@ -1244,19 +1247,24 @@ utilization_wanted(drover_ocf_t *ocf)
  * from the running domain, written with crm_resource only when the CIB
  * holds another value.  What was last found in step is kept in a state
  * file, so that a monitor reads the CIB only when the domain changed (or
- * after a start, a stop or a migration, which forget it).  A failure is
- * a warning: the VM is healthy.
+ * after a start, a stop or a migration, which forget it).  All of it
+ * within a quarter of what is left of the action (5 s at most): a slow
+ * CIB must not cost the monitor.  A failure is a warning: the VM is
+ * healthy.
  */
 static void
 update_utilization(drover_ocf_t *ocf, const job_t *job)
 {
     const char *rsc = drover_ocf_resource(ocf);
+    gint64 left = drover_deadline_remaining_ms(drover_ocf_deadline(ocf));
+    drover_deadline_t until = drover_deadline_in_ms(MIN(left / 4, 5000));
     g_autofree char *cache = drover_ocf_state_path(ocf, "utilization");
     g_autofree char *cached = NULL;
-    g_autoptr(GString) wanted = g_string_new(NULL);
+    g_autoptr(GString) summary = g_string_new(NULL);
     g_autoptr(drover_cib_t) cib = NULL;
-    gint64 left = drover_deadline_remaining_ms(drover_ocf_deadline(ocf));
     char value[3][32];
+    /* per kind: the value to set, "" to remove it, NULL to leave it */
+    const char *wanted[3] = { NULL, NULL, NULL };
     bool ok = true;
 
     if (rsc == NULL || job->vcpus == 0) {
@@ -1272,19 +1280,21 @@ update_utilization(drover_ocf_t *ocf, const job_t *job)
             g_strconcat("unset_utilization_", utilization_kinds[i], NULL);
 
         if (drover_ocf_param_bool(ocf, autoset)) {
-            g_string_append_printf(wanted, "%s=%s\n", utilization_kinds[i],
-                                   value[i]);
+            wanted[i] = value[i];
         } else if (drover_ocf_param_bool(ocf, unset)) {
-            g_string_append_printf(wanted, "%s=\n", utilization_kinds[i]);
+            wanted[i] = "";
+        }
+        if (wanted[i] != NULL) {
+            g_string_append_printf(summary, "%s=%s\n", utilization_kinds[i],
+                                   wanted[i]);
         }
     }
-    if (wanted->len == 0
+    if (summary->len == 0
         || (g_file_get_contents(cache, &cached, NULL, NULL)
-            && strcmp(cached, wanted->str) == 0)) {
+            && strcmp(cached, summary->str) == 0)) {
         return;
     }
-    if (drover_cib_query(drover_deadline_in_ms(MIN(left / 4, 5000)), &cib)
-        != 0) {
+    if (drover_cib_query(until, &cib) != 0) {
         qb_log(LOG_DEBUG, "Utilization of %s not updated: no CIB", rsc);
         return;
     }
@@ -1293,24 +1303,20 @@ update_utilization(drover_ocf_t *ocf, const job_t *job)
         return;
     }
     for (int i = 0; utilization_kinds[i] != NULL; i++) {
-        g_autofree char *set =
-            g_strdup_printf("%s=%s\n", utilization_kinds[i], value[i]);
-        g_autofree char *del = g_strdup_printf("%s=\n", utilization_kinds[i]);
-        const char *now =
-            drover_cib_resource_utilization(cib, rsc, utilization_kinds[i]);
+        const char *kind = utilization_kinds[i];
+        const char *now = drover_cib_resource_utilization(cib, rsc, kind);
         int rc = 0;
 
-        if (strstr(wanted->str, set) != NULL && g_strcmp0(now, value[i]) != 0) {
+        if (wanted[i] != NULL && *wanted[i] != '\0'
+            && g_strcmp0(now, wanted[i]) != 0) {
             qb_log(LOG_INFO, "Setting utilization %s of %s to %s (was %s)",
-                   utilization_kinds[i], rsc, value[i],
-                   (now != NULL) ? now : "unset");
-            rc = drover_cib_set_resource_utilization(
-                rsc, utilization_kinds[i], value[i], drover_ocf_deadline(ocf));
-        } else if (strstr(wanted->str, del) != NULL && now != NULL) {
-            qb_log(LOG_INFO, "Removing utilization %s of %s (%s)",
-                   utilization_kinds[i], rsc, now);
-            rc = drover_cib_set_resource_utilization(
-                rsc, utilization_kinds[i], NULL, drover_ocf_deadline(ocf));
+                   kind, rsc, wanted[i], (now != NULL) ? now : "unset");
+            rc = drover_cib_set_resource_utilization(rsc, kind, wanted[i],
+                                                     until);
+        } else if (wanted[i] != NULL && *wanted[i] == '\0' && now != NULL) {
+            qb_log(LOG_INFO, "Removing utilization %s of %s (%s)", kind, rsc,
+                   now);
+            rc = drover_cib_set_resource_utilization(rsc, kind, NULL, until);
         }
         ok = ok && rc == 0;
     }
@@ -1318,7 +1324,7 @@ update_utilization(drover_ocf_t *ocf, const job_t *job)
         g_autofree char *dir = g_path_get_dirname(cache);
 
         g_mkdir_with_parents(dir, 0755);
-        (void) g_file_set_contents(cache, wanted->str, -1, NULL);
+        (void) g_file_set_contents(cache, summary->str, -1, NULL);
     }
 }
 
@@ -1568,8 +1574,10 @@ restore_state(virConnectPtr conn, job_t *job)
         return ENOENT;
     }
     if (virDomainRestore(conn, job->state_file) < 0) {
-        g_autofree char *what = g_strdup_printf("Failed to restore %s from %s",
-                                                job->name, job->state_file);
+        g_autofree char *what = g_strdup_printf(
+            "Failed to restore %s from %s (kept; move it away to boot %s "
+            "afresh)",
+            job->name, job->state_file, job->name);
 
         return fail_job(job, drover_rc_from_virt(NULL), what);
     }
@@ -1983,11 +1991,11 @@ vm_monitor(drover_ocf_t *ocf)
     if (rc == 0) {
         g_autoptr(GString) why = g_string_new(NULL);
 
-        update_utilization(ocf, job);
         if (run_monitor_scripts(ocf, name, why) != 0) {
             drover_ocf_exit_reason(ocf, "%s", why->str);
             rc = DROVER_RC_ERROR;
         }
+        update_utilization(ocf, job);
     }
     job_free(job);
     return rc;
