@@ -1431,21 +1431,31 @@ wait_for_monitor_scripts(drover_ocf_t *ocf, const char *name)
     }
 }
 
-/* start_resources: the pools and networks the domain names, started */
+/* fail_job() for "WHAT NAME for the domain" (libvirt's error appended) */
+static int
+fail_for(job_t *job, const char *what, const char *name)
+{
+    g_autofree char *text =
+        g_strdup_printf("%s %s for %s", what, name, job->name);
+
+    return fail_job(job, drover_rc_from_virt(NULL), text);
+}
+
+/* start_resources: the pools and networks the domain names, started (an
+ * active pool refreshed, as the stock agent does) */
 static int
 start_pools_and_networks(virConnectPtr conn, job_t *job)
 {
-    for (guint i = 0; job->refs.pools != NULL && i < job->refs.pools->len;
-         i++) {
-        const char *name = g_ptr_array_index(job->refs.pools, i);
+    GPtrArray *pools = job->refs.pools;
+    GPtrArray *networks = job->refs.networks;
+
+    for (guint i = 0; pools != NULL && i < pools->len; i++) {
+        const char *name = g_ptr_array_index(pools, i);
         virStoragePoolPtr pool = virStoragePoolLookupByName(conn, name);
         int rc = 0;
 
         if (pool == NULL) {
-            g_autofree char *what =
-                g_strdup_printf("No storage pool %s for %s", name, job->name);
-
-            return fail_job(job, drover_rc_from_virt(NULL), what);
+            return fail_for(job, "No storage pool", name);
         }
         if (virStoragePoolIsActive(pool) == 1) {
             if (virStoragePoolRefresh(pool, 0) < 0) {
@@ -1453,10 +1463,7 @@ start_pools_and_networks(virConnectPtr conn, job_t *job)
                        drover_virt_error());
             }
         } else if (virStoragePoolCreate(pool, 0) < 0) {
-            g_autofree char *what = g_strdup_printf(
-                "Cannot start storage pool %s for %s", name, job->name);
-
-            rc = fail_job(job, drover_rc_from_virt(NULL), what);
+            rc = fail_for(job, "Cannot start storage pool", name);
         } else {
             qb_log(LOG_NOTICE, "Started storage pool %s for %s", name,
                    job->name);
@@ -1466,25 +1473,18 @@ start_pools_and_networks(virConnectPtr conn, job_t *job)
             return rc;
         }
     }
-    for (guint i = 0; job->refs.networks != NULL && i < job->refs.networks->len;
-         i++) {
-        const char *name = g_ptr_array_index(job->refs.networks, i);
+    for (guint i = 0; networks != NULL && i < networks->len; i++) {
+        const char *name = g_ptr_array_index(networks, i);
         virNetworkPtr net = virNetworkLookupByName(conn, name);
         int rc = 0;
 
         if (net == NULL) {
-            g_autofree char *what =
-                g_strdup_printf("No network %s for %s", name, job->name);
-
-            return fail_job(job, drover_rc_from_virt(NULL), what);
+            return fail_for(job, "No network", name);
         }
         if (virNetworkIsActive(net) == 1) {
             /* running: nothing to do */
         } else if (virNetworkCreate(net) < 0) {
-            g_autofree char *what = g_strdup_printf(
-                "Cannot start network %s for %s", name, job->name);
-
-            rc = fail_job(job, drover_rc_from_virt(NULL), what);
+            rc = fail_for(job, "Cannot start network", name);
         } else {
             qb_log(LOG_NOTICE, "Started network %s for %s", name, job->name);
         }
