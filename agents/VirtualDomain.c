@@ -605,9 +605,6 @@ static const drover_ocf_param_t params[] = {
 /* The domain                                                         */
 /* ------------------------------------------------------------------ */
 
-/* libvirt's own limit for a domain XML file (virsh define's) */
-#define DOMAIN_CONFIG_MAX_BYTES (10 * 1024 * 1024)
-
 /* Whether reading the config timed out once in this action: the file
  * system did not answer, and asking again would only spend the deadline */
 static bool config_hung = false;
@@ -638,7 +635,7 @@ read_domain_config(drover_ocf_t *ocf, char **name, char **xml, GString *reason)
         g_string_printf(reason, "Config '%s' did not answer", path);
         return DROVER_RC_INSTALLED;
     }
-    rc = drover_file_read(path, DOMAIN_CONFIG_MAX_BYTES,
+    rc = drover_file_read(path, DROVER_DOMAIN_XML_MAX_BYTES,
                           drover_deadline_in_ms(allowed), &text, &length,
                           reason);
     if (rc == DROVER_RC_TIMEOUT) {
@@ -3388,7 +3385,6 @@ check_movable(drover_ocf_t *ocf, const char *name, const char *target)
     job_t *job = job_new(ocf, name);
     g_autoptr(GString) reason = g_string_new(NULL);
     g_autofree char *blocker = NULL;
-    drover_migopts_t o = { 0 };
     const char *options = drover_ocf_param(ocf, "migrate_options");
     int rc =
         run_job(job_live_xml, job, drover_deadline_in_ms(MIN(left / 10, 5000)));
@@ -3403,11 +3399,7 @@ check_movable(drover_ocf_t *ocf, const char *name, const char *target)
         return 0;
     }
     blocker = drover_domxml_blocker(job->xml);
-    if (blocker == NULL
-        && !(options != NULL && drover_migopts_parse(options, &o, reason) == 0
-             && (o.flags
-                 & (VIR_MIGRATE_NON_SHARED_DISK | VIR_MIGRATE_NON_SHARED_INC))
-                    != 0)
+    if (blocker == NULL && !drover_migopts_copy_storage(options)
         && drover_domxml_refs(job->xml, &job->refs, reason) == 0) {
         g_autofree char *disk = drover_domxml_local_file(
             job->refs.files, drover_deadline_in_ms(MIN(left / 10, 2000)));
@@ -3419,7 +3411,6 @@ check_movable(drover_ocf_t *ocf, const char *name, const char *target)
                                       disk, target);
         }
     }
-    drover_migopts_clear(&o);
     job_free(job);
     if (blocker != NULL) {
         drover_ocf_exit_reason(

@@ -397,3 +397,18 @@ drover_migopts_steps_parse(const char *text, GArray *steps, GString *reason)
     }
     return 0;
 }
+
+bool
+drover_migopts_copy_storage(const char *text)
+{
+    g_autoptr(GString) reason = g_string_new(NULL);
+    drover_migopts_t o = { 0 };
+    bool copies =
+        text != NULL && drover_migopts_parse(text, &o, reason) == 0
+        && (o.flags
+            & (VIR_MIGRATE_NON_SHARED_DISK | VIR_MIGRATE_NON_SHARED_INC))
+               != 0;
+
+    drover_migopts_clear(&o);
+    return copies;
+}

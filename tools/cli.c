@@ -219,9 +219,6 @@ cli_finish(cli_t *cli, drover_output_t *out, drover_output_text_fn text)
     return CRM_EX_OK;
 }
 
-/* libvirt's own limit for a domain XML file (virsh define's) */
-#define DOMAIN_CONFIG_MAX_BYTES (10 * 1024 * 1024)
-
 char *
 cli_vm_blocked(const drover_cib_t *cib, const char *vm, char **unknown)
 {
@@ -231,9 +228,7 @@ cli_vm_blocked(const drover_cib_t *cib, const char *vm, char **unknown)
     g_autofree char *xml = NULL;
     g_autofree char *disk = NULL;
     drover_domxml_refs_t refs = { 0 };
-    drover_migopts_t o = { 0 };
     char *blocked = NULL;
-    bool copied = false;
 
     if (config == NULL) {
         if (unknown != NULL) {
@@ -241,7 +236,7 @@ cli_vm_blocked(const drover_cib_t *cib, const char *vm, char **unknown)
         }
         return NULL;
     }
-    if (drover_file_read(config, DOMAIN_CONFIG_MAX_BYTES,
+    if (drover_file_read(config, DROVER_DOMAIN_XML_MAX_BYTES,
                          drover_deadline_in_ms(1000), &xml, NULL, reason)
         != 0) {
         if (unknown != NULL) {
@@ -253,12 +248,8 @@ cli_vm_blocked(const drover_cib_t *cib, const char *vm, char **unknown)
     if (blocked != NULL) {
         return blocked;
     }
-    copied = options != NULL && drover_migopts_parse(options, &o, reason) == 0
-             && (o.flags
-                 & (VIR_MIGRATE_NON_SHARED_DISK | VIR_MIGRATE_NON_SHARED_INC))
-                    != 0;
-    drover_migopts_clear(&o);
-    if (!copied && drover_domxml_refs(xml, &refs, reason) == 0) {
+    if (!drover_migopts_copy_storage(options)
+        && drover_domxml_refs(xml, &refs, reason) == 0) {
         disk =
             drover_domxml_local_file(refs.files, drover_deadline_in_ms(1000));
     }

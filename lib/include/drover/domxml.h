@@ -13,6 +13,9 @@
 
 #include <glib.h>
 
+/* libvirt's own limit for a domain XML file (virsh define's) */
+#define DROVER_DOMAIN_XML_MAX_BYTES (10 * 1024 * 1024)
+
 typedef struct {
     GPtrArray *pools;    /* <disk><source pool='...'>, each once */
     GPtrArray *networks; /* <interface><source network='...'>, each once */

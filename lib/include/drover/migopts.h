@@ -7,6 +7,8 @@
 #ifndef DROVER_MIGOPTS__H
 #define DROVER_MIGOPTS__H
 
+#include <stdbool.h>
+
 #include <glib.h>
 
 /* The highest step of migration_downtime_steps (ms: an hour) */
@@ -32,6 +34,10 @@ typedef struct {
     GPtrArray *compression;      /* methods, NULL-terminated; NULL: none */
     GArray *params;              /* drover_migparam_t; NULL: none */
 } drover_migopts_t;
+
+/* Whether migrate_options \p text (NULL: none) has libvirt copy the disks
+ * (--copy-storage-all or --copy-storage-inc) */
+bool drover_migopts_copy_storage(const char *text);
 
 /* The compression methods libvirt knows (NULL-terminated) */
 extern const char *const drover_migopts_compression[];
