@@ -6,7 +6,8 @@
  * ("address=10.20.1.12 mtu=9000 link=up"); a network where the node has no
  * address gets no attribute.  Only changes are written.  Also the host's
  * available memory and load, as the private attribute drover-host; its
- * libvirt and QEMU versions, as the private attribute drover-platform; and
+ * libvirt and QEMU versions and machine types, as the private attribute
+ * drover-platform; and
  * the result of drover's health checks (drover/health.h) as Pacemaker's
  * node health attribute #health-drover, why in drover-health-reason, and
  * the whole report as the private attribute drover-health.
@@ -68,9 +69,11 @@ static const drover_ocf_param_t params[] = {
       .shortdesc = "The libvirt URI the health check calls",
       .longdesc = "The libvirt connection whose daemon must answer a real "
                   "call (a listing of domains) for the node to be healthy, "
-                  "and whose libvirt and QEMU versions the node publishes "
-                  "as the private attribute drover-platform: the VM agent "
-                  "and drover drain never move a VM to an older QEMU.",
+                  "and whose libvirt and QEMU versions and QEMU machine "
+                  "types the node publishes as the private attribute "
+                  "drover-platform: the VM agent and drover drain never "
+                  "move a VM to an older QEMU, nor to one without the "
+                  "VM's machine type.",
       .check = drover_ocf_check_uri },
     { .name = "health_timeout",
       .type = DROVER_PARAM_INTEGER,
@@ -315,9 +318,10 @@ publish_host(drover_ocf_t *ocf)
     }
 }
 
-/* This node's libvirt and QEMU, for the VM agents' and drover drain's
- * rule that a VM never moves to an older QEMU: a private attribute, left
- * as it was when libvirtd does not answer */
+/* This node's libvirt and QEMU and its QEMU's machine types, for the VM
+ * agents' and drover drain's rule that a VM never moves to an older QEMU
+ * nor to one without its machine type: a private attribute, left as it
+ * was when libvirtd does not answer */
 static void
 publish_platform(drover_ocf_t *ocf)
 {
@@ -334,6 +338,7 @@ publish_platform(drover_ocf_t *ocf)
         return;
     }
     value = drover_platform_format(&platform);
+    drover_platform_clear(&platform);
     if (drover_private_attr_set(DROVER_PLATFORM_ATTR, value,
                                 drover_ocf_deadline(ocf))
         != 0) {

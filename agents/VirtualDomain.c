@@ -3087,6 +3087,7 @@ validate_qemu_features(drover_ocf_t *ocf, const char *name)
                                     lacks);
     }
     job_free(job);
+    drover_platform_clear(&here);
     if (lacks->len > 0) {
         drover_ocf_exit_reason(ocf, "%s", lacks->str);
         return DROVER_RC_CONFIG;
@@ -3163,13 +3164,17 @@ fit_to_qemu(job_t *job, const char *source, const drover_platform_t *from,
 }
 
 /*
- * The gate of versions: a VM never moves to an older QEMU.  The target's
- * versions are what its NodeHealth published; unknown refuses nothing.
+ * The gate of versions: a VM never moves to an older QEMU, nor to one
+ * without the machine type it runs with (\p arch, \p machine, from its
+ * live XML).  The target's versions and machine types are what its
+ * NodeHealth published, as drover drain reads them; unknown refuses
+ * nothing.
  */
 static int
 check_target_platform(drover_ocf_t *ocf, const char *name, const char *source,
                       const drover_platform_t *from, const char *target,
-                      drover_platform_t *to)
+                      drover_platform_t *to, const char *arch,
+                      const char *machine)
 {
     gint64 left = drover_deadline_remaining_ms(drover_ocf_deadline(ocf));
     g_autoptr(GHashTable) published = NULL;
@@ -3184,7 +3189,7 @@ check_target_platform(drover_ocf_t *ocf, const char *name, const char *source,
         && (text = g_hash_table_lookup(published, target)) != NULL) {
         (void) drover_platform_parse(text, to);
     }
-    why = drover_platform_refuses(source, from, target, to);
+    why = drover_platform_refuses(source, from, target, to, arch, machine);
     if (why == NULL) {
         return 0;
     }
@@ -3263,6 +3268,8 @@ typedef struct {
     drover_cib_t *cib;
     drover_platform_t here;
     drover_platform_t there;
+    char *arch;         /* the running domain's, from its live XML */
+    char *machine;      /* ... its machine type */
     GHashTable *failed; /* networks failed or skipped this time */
     GString *skipped;   /* and why, for the log and the record */
     drover_slot_group_t *slot;
@@ -3278,6 +3285,10 @@ move_clear(move_t *move)
     g_free(move->name);
     g_clear_pointer(&move->plan, drover_netplan_free);
     g_clear_pointer(&move->cib, drover_cib_free);
+    drover_platform_clear(&move->here);
+    drover_platform_clear(&move->there);
+    g_free(move->arch);
+    g_free(move->machine);
     g_hash_table_unref(move->failed);
     g_string_free(move->skipped, TRUE);
     g_clear_pointer(&move->slot, drover_slot_group_leave);
@@ -3377,9 +3388,11 @@ job_live_xml(void *data)
  * refuses the first kind itself, late; the second it migrates when the
  * disk's cache is none, and the target then runs the guest on its own
  * file of that name, or fails.  Unknown (libvirtd slow) blocks nothing.
+ * \p arch and \p machine get the domain's, for check_target_platform().
  */
 static int
-check_movable(drover_ocf_t *ocf, const char *name, const char *target)
+check_movable(drover_ocf_t *ocf, const char *name, const char *target,
+              char **arch, char **machine)
 {
     gint64 left = drover_deadline_remaining_ms(drover_ocf_deadline(ocf));
     job_t *job = job_new(ocf, name);
@@ -3398,6 +3411,7 @@ check_movable(drover_ocf_t *ocf, const char *name, const char *target)
         job_free(job);
         return 0;
     }
+    drover_domxml_machine(job->xml, arch, machine);
     blocker = drover_domxml_blocker(job->xml);
     if (blocker == NULL && !drover_migopts_copy_storage(options)
         && drover_domxml_refs(job->xml, &job->refs, reason) == 0) {
@@ -3704,13 +3718,14 @@ vm_migrate_to(drover_ocf_t *ocf)
         /* a start there reads the config: any QEMU will do */
         return migrate_offline(ocf, move.name, move.source, move.target);
     }
-    rc = check_movable(ocf, move.name, move.target);
+    rc = check_movable(ocf, move.name, move.target, &move.arch, &move.machine);
     if (rc != 0) {
         return rc;
     }
     (void) local_platform(ocf, &move.here);
     rc = check_target_platform(ocf, move.name, move.source, &move.here,
-                               move.target, &move.there);
+                               move.target, &move.there, move.arch,
+                               move.machine);
     if (rc != 0) {
         return rc;
     }

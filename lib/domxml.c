@@ -36,6 +36,28 @@ values(xmlXPathContext *ctx, const char *expr)
     return found;
 }
 
+void
+drover_domxml_machine(const char *xml, char **arch, char **machine)
+{
+    g_autoptr(xmlDoc) doc = xmlReadMemory(
+        xml, (int) strlen(xml), "domain.xml", NULL,
+        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    g_autoptr(xmlXPathContext) ctx = NULL;
+    g_autoptr(GPtrArray) a = NULL;
+    g_autoptr(GPtrArray) m = NULL;
+
+    *arch = NULL;
+    *machine = NULL;
+    if (doc == NULL) {
+        return;
+    }
+    ctx = xmlXPathNewContext(doc);
+    a = values(ctx, "/domain/os/type/@arch");
+    m = values(ctx, "/domain/os/type/@machine");
+    *arch = (a->len == 1) ? g_strdup(g_ptr_array_index(a, 0)) : NULL;
+    *machine = (m->len == 1) ? g_strdup(g_ptr_array_index(m, 0)) : NULL;
+}
+
 int
 drover_domxml_refs(const char *xml, drover_domxml_refs_t *refs, GString *reason)
 {

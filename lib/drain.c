@@ -33,6 +33,7 @@ drover_plan_node_free(gpointer data)
     if (n != NULL) {
         g_free(n->name);
         g_free(n->health_why);
+        drover_platform_clear(&n->platform);
         g_free(n);
     }
 }
@@ -46,6 +47,8 @@ drover_plan_vm_free(gpointer data)
         g_free(vm->id);
         g_free(vm->node);
         g_free(vm->blocked);
+        g_free(vm->arch);
+        g_free(vm->machine);
         g_clear_pointer(&vm->banned, g_ptr_array_unref);
         g_clear_pointer(&vm->together, g_ptr_array_unref);
         g_clear_pointer(&vm->apart, g_ptr_array_unref);
@@ -269,7 +272,7 @@ drover_host_facts_parse(const char *text, drover_host_facts_t *f)
 }
 
 /* The best target for \p vm, or NULL with \p why filled (with a target,
- * \p why names the nodes refused for an older QEMU, if any) */
+ * \p why names the nodes refused for their QEMU, if any) */
 static drover_plan_node_t *
 choose_target(const char *draining, GPtrArray *nodes,
               const drover_plan_vm_t *vm, const drover_drain_opts_t *opts,
@@ -278,7 +281,7 @@ choose_target(const char *draining, GPtrArray *nodes,
     drover_plan_node_t *best = NULL;
     const drover_plan_node_t *from = NULL;
     g_autoptr(GString) refused = g_string_new(NULL);
-    g_autoptr(GString) older_ones = g_string_new(NULL);
+    g_autoptr(GString) qemu_refused = g_string_new(NULL);
     g_autoptr(GString) scratch = g_string_new(NULL);
 
     for (guint i = 0; i < nodes->len; i++) {
@@ -290,7 +293,7 @@ choose_target(const char *draining, GPtrArray *nodes,
     }
     for (guint i = 0; i < nodes->len; i++) {
         drover_plan_node_t *n = g_ptr_array_index(nodes, i);
-        g_autofree char *older = NULL;
+        g_autofree char *qemu_no = NULL;
         const char *no = NULL;
 
         if (strcmp(n->name, draining) == 0) {
@@ -321,13 +324,15 @@ choose_target(const char *draining, GPtrArray *nodes,
                             host_free_mib(n));
             no = scratch->str;
         } else if (from != NULL
-                   && (older = drover_platform_refuses(
-                           from->name, &from->platform, n->name, &n->platform))
+                   && (qemu_no = drover_platform_refuses(
+                           from->name, &from->platform, n->name, &n->platform,
+                           vm->arch, vm->machine))
                           != NULL) {
-            /* "n2 runs QEMU ..., older than n1's ...": the node is named */
-            no = older + strlen(n->name) + 1;
-            g_string_append_printf(older_ones, "%snot %s",
-                                   (older_ones->len > 0) ? "; " : "", older);
+            /* "n2 runs QEMU ...": the node is named */
+            no = qemu_no + strlen(n->name) + 1;
+            g_string_append_printf(qemu_refused, "%snot %s",
+                                   (qemu_refused->len > 0) ? "; " : "",
+                                   qemu_no);
         }
         if (no != NULL) {
             g_string_append_printf(refused, "%s%s %s",
@@ -343,7 +348,7 @@ choose_target(const char *draining, GPtrArray *nodes,
                         (refused->len > 0) ? refused->str : "no other node");
     } else {
         /* what would have had room but for its QEMU: a dry run says so */
-        g_string_assign(why, older_ones->str);
+        g_string_assign(why, qemu_refused->str);
     }
     return best;
 }

@@ -117,7 +117,8 @@ const drover_option_t drover__options[] = {
       "drain's plan" },
     { DROVER_PLATFORM_ATTR, DROVER_OPTION_STATUS, DROVER_OPTION_TEXT, NULL,
       NULL, NULL,
-      "NodeHealth (private): the node's libvirt and QEMU versions" },
+      "NodeHealth (private): the node's libvirt and QEMU versions "
+      "and its QEMU's machine types" },
     { DROVER_RECORD_ATTR_PREFIX "<vm>", DROVER_OPTION_STATUS,
       DROVER_OPTION_TEXT, NULL, NULL, NULL,
       "VirtualDomain (private): the VM's last migration (network, result, "

@@ -1,10 +1,14 @@
 /*
  * What a node runs, and what follows from it (drover/platform.h).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <libvirt/libvirt.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
 
+#include <drover/autoptr.h>
 #include <drover/platform.h>
 #include <drover/rc.h>
 #include <drover/virt.h>
@@ -28,6 +32,7 @@ platform_call_free(gpointer data)
 {
     platform_call_t *c = data;
 
+    drover_platform_clear(&c->platform);
     g_free(c->uri);
     g_free(c->error);
     g_free(c);
@@ -50,6 +55,14 @@ platform_call(void *data)
         || virConnectGetVersion(conn, &c->platform.qemu) < 0) {
         c->error = g_strdup(drover_virt_error());
         rc = DROVER_RC_ERROR;
+    } else {
+        /* the machine types: unknown when libvirt cannot say them */
+        char *caps = virConnectGetCapabilities(conn);
+
+        if (caps != NULL) {
+            (void) drover_platform_read_capabilities(caps, &c->platform);
+        }
+        free(caps);
     }
     virConnectClose(conn);
     return rc;
@@ -73,6 +86,7 @@ drover_platform_local(const char *uri, drover_deadline_t deadline,
     }
     if (rc == 0) {
         *platform = c->platform;
+        c->platform = (drover_platform_t){ 0 };
     } else {
         *error = g_strdup((c->error != NULL) ? c->error : drover_rc_str(rc));
     }
@@ -90,13 +104,65 @@ drover_version_str(unsigned long v)
                            v % 1000);
 }
 
+void
+drover_platform_clear(drover_platform_t *p)
+{
+    g_free(p->arch);
+    g_strfreev(p->machines);
+    *p = (drover_platform_t){ 0 };
+}
+
 char *
 drover_platform_format(const drover_platform_t *p)
 {
     g_autofree char *libvirt = drover_version_str(p->libvirt);
     g_autofree char *qemu = drover_version_str(p->qemu);
+    GString *text = g_string_new(NULL);
 
-    return g_strdup_printf("libvirt=%s qemu=%s", libvirt, qemu);
+    g_string_printf(text, "libvirt=%s qemu=%s", libvirt, qemu);
+    if (p->arch != NULL && p->machines != NULL) {
+        g_autofree char *machines = g_strjoinv(",", p->machines);
+
+        g_string_append_printf(text, " arch=%s machines=%s", p->arch, machines);
+    }
+    return g_string_free(text, FALSE);
+}
+
+/* A machine type's or an architecture's name: what QEMU's are made of,
+ * and nothing that could change an XPath expression or the attribute's
+ * words */
+static bool
+plain_name(const char *name)
+{
+    size_t len = strlen(name);
+
+    if (len == 0 || len > 64) {
+        return false;
+    }
+    for (const char *c = name; *c != '\0'; c++) {
+        if (!g_ascii_isalnum(*c) && strchr("._-", *c) == NULL) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* "a,b,c" as a list of plain names; NULL when one is not, or too many */
+static GStrv
+machines_parse(const char *text)
+{
+    g_auto(GStrv) names =
+        g_strsplit(text, ",", DROVER_PLATFORM_MAX_MACHINES + 1);
+
+    if (g_strv_length(names) > DROVER_PLATFORM_MAX_MACHINES) {
+        return NULL;
+    }
+    for (char **n = names; *n != NULL; n++) {
+        if (!plain_name(*n)) {
+            return NULL;
+        }
+    }
+    return g_steal_pointer(&names);
 }
 
 /* "major.minor.micro", each below 1000, as libvirt's number; 0 if not */
@@ -131,9 +197,90 @@ drover_platform_parse(const char *text, drover_platform_t *p)
             p->libvirt = version_parse(*w + strlen("libvirt="));
         } else if (g_str_has_prefix(*w, "qemu=")) {
             p->qemu = version_parse(*w + strlen("qemu="));
+        } else if (g_str_has_prefix(*w, "arch=") && p->arch == NULL
+                   && plain_name(*w + strlen("arch="))) {
+            p->arch = g_strdup(*w + strlen("arch="));
+        } else if (g_str_has_prefix(*w, "machines=") && p->machines == NULL) {
+            p->machines = machines_parse(*w + strlen("machines="));
         }
     }
+    if (p->arch == NULL || p->machines == NULL) {
+        g_clear_pointer(&p->arch, g_free);
+        g_clear_pointer(&p->machines, g_strfreev);
+    }
     return (p->libvirt == 0 && p->qemu == 0) ? DROVER_RC_PROTOCOL : 0;
+}
+
+int
+drover_platform_read_capabilities(const char *xml, drover_platform_t *p)
+{
+    g_autoptr(xmlDoc) doc = xmlReadMemory(
+        xml, (int) strlen(xml), "capabilities.xml", NULL,
+        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    g_autoptr(xmlXPathContext) ctx = NULL;
+    g_autoptr(xmlXPathObject) found = NULL;
+    g_autoptr(GPtrArray) machines = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *arch = NULL;
+    g_autofree char *expr = NULL;
+    xmlNodeSet *set = NULL;
+
+    g_clear_pointer(&p->arch, g_free);
+    g_clear_pointer(&p->machines, g_strfreev);
+    if (doc == NULL) {
+        return DROVER_RC_PROTOCOL;
+    }
+    ctx = xmlXPathNewContext(doc);
+    found = xmlXPathEvalExpression(BAD_CAST "string(/capabilities/host/cpu/"
+                                            "arch)",
+                                   ctx);
+    arch = (found != NULL && found->stringval != NULL)
+               ? g_strstrip(g_strdup((const char *) found->stringval))
+               : NULL;
+    if (arch == NULL || !plain_name(arch)) {
+        return DROVER_RC_PROTOCOL;
+    }
+    /* the arch's own list and each accelerator's (<domain type='kvm'>) */
+    expr = g_strdup_printf("/capabilities/guest[os_type='hvm']/arch[@name='%s']"
+                           "//machine",
+                           arch);
+    g_clear_pointer(&found, xmlXPathFreeObject);
+    found = xmlXPathEvalExpression(BAD_CAST expr, ctx);
+    set = (found != NULL) ? found->nodesetval : NULL;
+    for (int i = 0; set != NULL && i < set->nodeNr; i++) {
+        g_autofree char *name = (char *) xmlNodeGetContent(set->nodeTab[i]);
+
+        if (name == NULL || !plain_name(g_strstrip(name))) {
+            continue;
+        }
+        if (!g_ptr_array_find_with_equal_func(machines, name, g_str_equal, NULL)
+            && machines->len < DROVER_PLATFORM_MAX_MACHINES) {
+            g_ptr_array_add(machines, g_steal_pointer(&name));
+        }
+    }
+    if (machines->len == 0) {
+        return DROVER_RC_PROTOCOL;
+    }
+    g_ptr_array_add(machines, NULL);
+    p->machines = (GStrv) g_ptr_array_free(g_steal_pointer(&machines), FALSE);
+    p->arch = g_steal_pointer(&arch);
+    return 0;
+}
+
+/* The target's QEMU lacks the VM's machine type (NULL: not known to) */
+static char *
+lacks_machine(const char *target_node, const drover_platform_t *target,
+              const char *arch, const char *machine)
+{
+    g_autofree char *qemu = NULL;
+
+    if (target->machines == NULL || target->arch == NULL || arch == NULL
+        || machine == NULL || strcmp(arch, target->arch) != 0
+        || g_strv_contains((const char *const *) target->machines, machine)) {
+        return NULL;
+    }
+    qemu = drover_version_str(target->qemu);
+    return g_strdup_printf("%s runs QEMU %s, which has no machine type %s",
+                           target_node, qemu, machine);
 }
 
 /* The release: major.minor (micro releases migrate both ways) */
@@ -147,7 +294,8 @@ char *
 drover_platform_refuses(const char *source_node,
                         const drover_platform_t *source,
                         const char *target_node,
-                        const drover_platform_t *target)
+                        const drover_platform_t *target, const char *arch,
+                        const char *machine)
 {
     g_autofree char *from = NULL;
     g_autofree char *to = NULL;
@@ -156,7 +304,7 @@ drover_platform_refuses(const char *source_node,
 
     if (source->qemu == 0 || target->qemu == 0
         || release(target->qemu) >= release(source->qemu)) {
-        return NULL;
+        return lacks_machine(target_node, target, arch, machine);
     }
     from = drover_version_str(source->qemu);
     to = drover_version_str(target->qemu);

@@ -220,7 +220,8 @@ cli_finish(cli_t *cli, drover_output_t *out, drover_output_text_fn text)
 }
 
 char *
-cli_vm_blocked(const drover_cib_t *cib, const char *vm, char **unknown)
+cli_vm_blocked(const drover_cib_t *cib, const char *vm, char **unknown,
+               char **arch, char **machine)
 {
     const char *config = drover_cib_resource_param(cib, vm, "config");
     const char *options = drover_cib_resource_param(cib, vm, "migrate_options");
@@ -243,6 +244,9 @@ cli_vm_blocked(const drover_cib_t *cib, const char *vm, char **unknown)
             *unknown = g_strdup(reason->str);
         }
         return NULL;
+    }
+    if (arch != NULL && machine != NULL) {
+        drover_domxml_machine(xml, arch, machine);
     }
     blocked = drover_domxml_blocker(xml);
     if (blocked != NULL) {

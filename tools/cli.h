@@ -93,8 +93,11 @@ xmlNode *cli_mon_resource(xmlNode *node, const char *id);
  * (within a second: a hung share blocks nothing): a host device
  * (drover_domxml_blocker()), or a disk on a file system only one host
  * sees unless its migrate_options copies the disks; NULL: nothing known
- * (with \p unknown, when not NULL, saying why nothing could be read) */
-char *cli_vm_blocked(const drover_cib_t *cib, const char *vm, char **unknown);
+ * (with \p unknown, when not NULL, saying why nothing could be read).
+ * \p arch and \p machine, when not NULL, get what the config says the VM
+ * runs with (drover_domxml_machine()). */
+char *cli_vm_blocked(const drover_cib_t *cib, const char *vm, char **unknown,
+                     char **arch, char **machine);
 
 crm_exit_t cmd_config(cli_t *cli, int argc, char **argv);
 

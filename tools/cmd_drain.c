@@ -163,7 +163,8 @@ collect_vms(const drover_cib_t *cib, xmlNode *resources, GPtrArray *vms)
     }
 }
 
-/* What keeps each VM on \p node from moving live (cli_vm_blocked()) */
+/* What keeps each VM on \p node from moving live (cli_vm_blocked()),
+ * and the machine type the planner asks each target for */
 static void
 find_blockers(const drover_cib_t *cib, const char *node, GPtrArray *vms)
 {
@@ -171,7 +172,8 @@ find_blockers(const drover_cib_t *cib, const char *node, GPtrArray *vms)
         drover_plan_vm_t *vm = g_ptr_array_index(vms, i);
 
         if (strcmp(vm->node, node) == 0 && vm->migratable) {
-            vm->blocked = cli_vm_blocked(cib, vm->id, NULL);
+            vm->blocked =
+                cli_vm_blocked(cib, vm->id, NULL, &vm->arch, &vm->machine);
         }
     }
 }

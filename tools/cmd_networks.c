@@ -11,8 +11,10 @@
 
 #include <drover/cib.h>
 #include <drover/netsel.h>
+#include <drover/platform.h>
 #include <drover/probe.h>
 #include <drover/rc.h>
+#include <drover/record.h>
 
 #include "cli.h"
 #include "drover_private.h"
@@ -117,6 +119,33 @@ finish(cli_t *cli, drover_output_t *out, const char *blocked)
     return CRM_EX_UNSATISFIED;
 }
 
+/* --check: whether \p to's QEMU takes the VM from \p from, as their
+ * NodeHealth published them (drover_platform_refuses()); nothing is known
+ * without a cluster (CIB_file) */
+static char *
+qemu_refuses(cli_t *cli, const char *from, const char *to, const char *arch,
+             const char *machine)
+{
+    g_autoptr(GHashTable) published = NULL;
+    drover_platform_t here = { 0 };
+    drover_platform_t there = { 0 };
+    char *why = NULL;
+
+    if (g_getenv("CIB_file") != NULL
+        || drover_private_attr_read(
+               DROVER_PLATFORM_ATTR,
+               MIN(cli_deadline(cli), drover_deadline_in_ms(5000)), &published)
+               != 0) {
+        return NULL;
+    }
+    (void) drover_platform_parse(g_hash_table_lookup(published, from), &here);
+    (void) drover_platform_parse(g_hash_table_lookup(published, to), &there);
+    why = drover_platform_refuses(from, &here, to, &there, arch, machine);
+    drover_platform_clear(&here);
+    drover_platform_clear(&there);
+    return why;
+}
+
 static crm_exit_t
 explain(cli_t *cli, const char *vm)
 {
@@ -176,7 +205,13 @@ explain(cli_t *cli, const char *vm)
     drover_output_set(list, "to", to_node);
     drover_output_set_bool(out, list, "configured", plan != NULL);
     if (check) {
-        blocked = cli_vm_blocked(cib, vm, &unknown);
+        g_autofree char *arch = NULL;
+        g_autofree char *machine = NULL;
+
+        blocked = cli_vm_blocked(cib, vm, &unknown, &arch, &machine);
+        if (blocked == NULL) {
+            blocked = qemu_refuses(cli, from, to_node, arch, machine);
+        }
         drover_output_set_bool(out, list, "checked", true);
         drover_output_set(list, "blocked", blocked);
         drover_output_set(list, "unchecked", unknown);

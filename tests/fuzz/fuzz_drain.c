@@ -183,17 +183,27 @@ check_platform(const char *text)
         if (platform.libvirt != 0 || platform.qemu != 0) {
             fail("versions refused but kept", text);
         }
+        drover_platform_clear(&platform);
         return;
     }
     formatted = drover_platform_format(&platform);
     if (drover_platform_parse(formatted, &again) != 0
-        || again.libvirt != platform.libvirt || again.qemu != platform.qemu) {
+        || again.libvirt != platform.libvirt || again.qemu != platform.qemu
+        || g_strcmp0(again.arch, platform.arch) != 0
+        || (again.machines == NULL) != (platform.machines == NULL)
+        || (again.machines != NULL
+            && !g_strv_equal((const char *const *) again.machines,
+                             (const char *const *) platform.machines))) {
         fail("formatted versions do not parse to the same", text);
     }
-    refused = drover_platform_refuses("n1", &platform, "n2", &again);
+    refused = drover_platform_refuses(
+        "n1", &platform, "n2", &again, platform.arch,
+        (platform.machines != NULL) ? platform.machines[0] : "pc");
     if (refused != NULL) {
-        fail("a move to the same versions is refused", text);
+        fail("a move to the same versions and machine types is refused", text);
     }
+    drover_platform_clear(&platform);
+    drover_platform_clear(&again);
 }
 
 int

@@ -6,7 +6,8 @@
 # drover built there), rejoins, `drover undrain NODE --failback`.  At every
 # step no guest boots again, no VM runs twice, no operation fails, the
 # limit holds across old and new agents, and drover's commands answer on
-# either release's nodes.
+# either release's nodes.  A move the new QEMU cannot take (a machine
+# type it dropped) is refused before anything moves.
 # shellcheck disable=SC2317,SC2016  # predicates through ok/wait_for, eval
 . "$(dirname "$0")/../lab/lib.sh"
 
@@ -84,6 +85,51 @@ older_qemu_refused() {
     ok "drover drain n1 --dry-run: $vm has no node, and says why" grep -qE \
         "$vm.*no node can take it \(n2 runs QEMU 7\.2\.[0-9]+ \(libvirt [0-9.]+\), older than n1's QEMU 10\.[0-9.]+ \(libvirt [0-9.]+\), n3 runs QEMU 7\.2" <<<"$out"
 }
+# Nor to a QEMU without its machine type: Debian 13's QEMU 10 (n1, now)
+# has no pc-i440fx-2.3, which Debian 12's QEMU 7.2 has.  A VM started
+# with it on n2 may go to n3 (12), never to n1: the drain's dry run and
+# `drover networks explain --check` say so, and the agent refuses before
+# anything moves.  The VM is removed after.
+machine_type_refused() {
+    local out rc
+    ok "n1's QEMU has no machine type pc-i440fx-2.3, n2's has" eval \
+        '! on n1 qemu-system-x86_64 -machine help | grep -q "^pc-i440fx-2\.3 " &&
+         on n2 qemu-system-x86_64 -machine help | grep -q "^pc-i440fx-2\.3 "'
+    ok "NodeHealth publishes n1's and n2's machine types" wait_for --timeout 90 eval \
+        '[[ "$(platform n1)" == *" machines="*pc-i440fx-10.0* && "$(platform n2)" == *" machines="*pc-i440fx-2.3* ]]'
+    LAB_VM_FILL=0 lab_vm_write_xml vmold
+    sed -i "s/machine='pc'/machine='pc-i440fx-2.3'/" "$(lab_vm_xml vmold)"
+    lab_write_vm_primitive vmold >"$LAB_DIR/vmold.xml"
+    on n1 cibadmin -C -o constraints -X '<rsc_location id="vmold-on-n2" rsc="vmold" node="n2" score="INFINITY"/>'
+    on n1 cibadmin -C -o resources -x "$LAB_DIR/vmold.xml"
+    ok "vmold (machine type pc-i440fx-2.3) starts on n2" wait_for --timeout 90 vm_started_on vmold n2
+    out=$(drover n2 drain n2 --dry-run 2>&1)
+    note "drover drain n2 --dry-run:"
+    while IFS= read -r line; do note "  $line"; done <<<"$out"
+    ok "drover drain n2 --dry-run: vmold goes to n3, not n1, and says why" grep -qE \
+        "vmold +-> n3 .*; not n1 runs QEMU 10\.[0-9.]+, which has no machine type pc-i440fx-2\.3$" <<<"$out"
+    out=$(drover n2 networks explain vmold --to n1 --check 2>&1)
+    rc=$?
+    note "$out"
+    is "$rc" 113 "drover networks explain vmold --to n1 --check: 113"
+    ok "...vmold cannot move live: n1's QEMU has no pc-i440fx-2.3" grep -qE \
+        "vmold cannot move live: n1 runs QEMU 10\.[0-9.]+, which has no machine type pc-i440fx-2\.3" <<<"$out"
+    out=$(on n2 env OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=vmold \
+        OCF_RESKEY_config="$(lab_vm_xml vmold)" OCF_RESKEY_CRM_meta_timeout=60000 \
+        OCF_RESKEY_CRM_meta_migrate_source=n2 OCF_RESKEY_CRM_meta_migrate_target=n1 \
+        /usr/lib/ocf/resource.d/drover/VirtualDomain migrate_to 2>&1)
+    rc=$?
+    note "$(grep '^ocf-exit-reason:' <<<"$out")"
+    is "$rc" 1 "migrate_to vmold from n2 (12) to n1 (13): refused"
+    ok "...naming the machine type and n1's QEMU" grep -qE \
+        "^ocf-exit-reason:Not migrating vmold: n1 runs QEMU 10\.[0-9.]+, which has no machine type pc-i440fx-2\.3$" <<<"$out"
+    is "$(vm_running_nodes vmold)" n2 "...and vmold still runs on n2 only"
+    on n1 crm_resource --resource vmold --meta --set-parameter target-role --parameter-value Stopped --quiet
+    ok "vmold stopped" wait_for --timeout 60 eval '[ "$(vm_role vmold)" = Stopped ] && [ -z "$(vm_running_nodes vmold)" ]'
+    on n1 cibadmin -D -o constraints -X '<rsc_location id="vmold-on-n2"/>'
+    on n1 cibadmin -D -o resources -X '<primitive id="vmold"/>'
+    ok "vmold removed" wait_for --timeout 30 eval '[ -z "$(vm_role vmold)" ]'
+}
 pacemaker_version() { on "$1" pacemakerd --version | sed -n '1s/^Pacemaker //p'; }
 table=()
 t_start=$(date +%s)
@@ -107,7 +153,8 @@ for node in n1 n2 n3; do
     all_well "after $node"
     if [ "$node" = n1 ]; then
         older_qemu_refused
-        all_well "after the refused move"
+        machine_type_refused
+        all_well "after the refused moves"
     fi
     for n in "$node" "$(other_node "$node")"; do
         ok "$node upgraded: drover status, slots and health answer on $n (Debian $(node_release "$n"))" \

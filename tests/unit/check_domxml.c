@@ -182,6 +182,27 @@ START_TEST(a_disk_only_this_host_sees)
 }
 END_TEST
 
+/* The machine type and arch a domain runs with, as its XML says them */
+START_TEST(machine_type)
+{
+    g_autofree char *arch = NULL;
+    g_autofree char *machine = NULL;
+
+    drover_domxml_machine("<domain type='qemu'><os><type arch='x86_64' "
+                          "machine='pc-i440fx-2.3'>hvm</type></os></domain>",
+                          &arch, &machine);
+    ck_assert_str_eq(arch, "x86_64");
+    ck_assert_str_eq(machine, "pc-i440fx-2.3");
+    g_clear_pointer(&arch, g_free);
+    g_clear_pointer(&machine, g_free);
+    drover_domxml_machine(domain, &arch, &machine);
+    ck_assert_ptr_null(arch);
+    ck_assert_ptr_null(machine);
+    drover_domxml_machine("<domain", &arch, &machine);
+    ck_assert_ptr_null(machine);
+}
+END_TEST
+
 Suite *
 domxml_suite(void)
 {
@@ -193,6 +214,7 @@ domxml_suite(void)
     tcase_add_test(tc, image_format_from_magic);
     tcase_add_test(tc, what_blocks_a_move);
     tcase_add_test(tc, a_disk_only_this_host_sees);
+    tcase_add_test(tc, machine_type);
     suite_add_tcase(s, tc);
     return s;
 }

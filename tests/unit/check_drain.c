@@ -200,6 +200,69 @@ START_TEST(never_to_an_older_qemu)
 }
 END_TEST
 
+/* Nor to a QEMU without the VM's machine type (QEMU 10.0 dropped
+ * pc-i440fx-2.3): the dry run names the node passed over */
+START_TEST(never_to_a_qemu_without_the_machine_type)
+{
+    g_autoptr(GPtrArray) nodes =
+        g_ptr_array_new_with_free_func(drover_plan_node_free);
+    g_autoptr(GPtrArray) vms =
+        g_ptr_array_new_with_free_func(drover_plan_vm_free);
+    g_autoptr(GPtrArray) steps = NULL;
+    g_autoptr(GString) reason = g_string_new(NULL);
+    g_autofree char *text = NULL;
+    drover_plan_node_t *n1 = node("n1", -1, 0);
+    drover_plan_node_t *n2 = node("n2", 4096, 0);
+    drover_plan_node_t *n3 = node("n3", 1024, 0);
+    drover_plan_vm_t *old = vm("old", "n1", 0, 512);
+    drover_plan_vm_t *current = vm("current", "n1", 0, 512);
+    drover_drain_opts_t opts = { .on_unmovable = DROVER_UNMOVABLE_SKIP };
+    const drover_plan_step_t *step = NULL;
+
+    n1->platform =
+        (drover_platform_t){ 9000000, 7002000, g_strdup("x86_64"),
+                             g_strsplit("pc-i440fx-2.3,pc", ",", -1) };
+    n2->platform =
+        (drover_platform_t){ 11003000, 10000000, g_strdup("x86_64"),
+                             g_strsplit("pc-i440fx-10.0,pc", ",", -1) };
+    n3->platform =
+        (drover_platform_t){ 9000000, 7002000, g_strdup("x86_64"),
+                             g_strsplit("pc-i440fx-2.3,pc", ",", -1) };
+    old->arch = g_strdup("x86_64");
+    old->machine = g_strdup("pc-i440fx-2.3");
+    current->arch = g_strdup("x86_64");
+    current->machine = g_strdup("pc");
+    g_ptr_array_add(nodes, n1);
+    g_ptr_array_add(nodes, n2);
+    g_ptr_array_add(nodes, n3);
+    g_ptr_array_add(vms, old);
+    g_ptr_array_add(vms, current);
+    ck_assert_int_eq(drover_drain_plan("n1", nodes, vms, &opts, &steps, reason),
+                     0);
+    text = plan_text(steps);
+    ck_assert_str_eq(text, "current>n2 old>n3");
+    step = g_ptr_array_index(steps, 1);
+    ck_assert_str_eq(step->reason,
+                     "most free memory (1024 MiB before it); not n2 runs QEMU "
+                     "10.0.0, which has no machine type pc-i440fx-2.3");
+
+    /* nowhere else has it: the dry run says why */
+    n3->platform.machines[0][0] = 'x';
+    n2->used_mib = n3->used_mib = 0;
+    g_clear_pointer(&steps, g_ptr_array_unref);
+    g_clear_pointer(&text, g_free);
+    ck_assert_int_eq(drover_drain_plan("n1", nodes, vms, &opts, &steps, reason),
+                     0);
+    text = plan_text(steps);
+    ck_assert_str_eq(text, "current>n2 old:skip");
+    step = g_ptr_array_index(steps, 1);
+    ck_assert_str_eq(step->reason,
+                     "no node can take it (n2 runs QEMU 10.0.0, which has no "
+                     "machine type pc-i440fx-2.3, n3 runs QEMU 7.2.0, which "
+                     "has no machine type pc-i440fx-2.3)");
+}
+END_TEST
+
 static GPtrArray *
 ids(const char *first, ...)
 {
@@ -528,6 +591,7 @@ drain_suite(void)
     tcase_add_test(tc, never_overfills);
     tcase_add_test(tc, unmovable_vms);
     tcase_add_test(tc, never_to_an_older_qemu);
+    tcase_add_test(tc, never_to_a_qemu_without_the_machine_type);
     tcase_add_test(tc, dependencies_and_order);
     tcase_add_test(tc, host_memory_health_and_load);
     tcase_add_test(tc, large_cluster);

@@ -43,6 +43,120 @@ START_TEST(format_and_parse)
 }
 END_TEST
 
+/* The machine types ride along, and come back the same */
+START_TEST(machine_types_format_and_parse)
+{
+    char *machines[] = { "pc-i440fx-7.2", "pc", "q35", NULL };
+    drover_platform_t p = { .libvirt = V(9, 0, 0),
+                            .qemu = V(7, 2, 0),
+                            .arch = "x86_64",
+                            .machines = machines };
+    g_autofree char *text = drover_platform_format(&p);
+    drover_platform_t back;
+
+    ck_assert_str_eq(text, "libvirt=9.0.0 qemu=7.2.0 arch=x86_64 "
+                           "machines=pc-i440fx-7.2,pc,q35");
+    ck_assert_int_eq(drover_platform_parse(text, &back), 0);
+    ck_assert_str_eq(back.arch, "x86_64");
+    ck_assert(g_strv_equal((const char *const *) back.machines,
+                           (const char *const *) machines));
+    drover_platform_clear(&back);
+    ck_assert_ptr_null(back.machines);
+
+    /* one name that is not plain, an arch without machines: unknown */
+    ck_assert_int_eq(drover_platform_parse("qemu=7.2.0 arch=x86_64 "
+                                           "machines=pc,p'c",
+                                           &back),
+                     0);
+    ck_assert_ptr_null(back.machines);
+    ck_assert_ptr_null(back.arch);
+    ck_assert_int_eq(drover_platform_parse("qemu=7.2.0 arch=x86_64", &back), 0);
+    ck_assert_ptr_null(back.arch);
+    ck_assert_int_eq(
+        drover_platform_parse("qemu=7.2.0 arch=x'86 machines=pc", &back), 0);
+    ck_assert_ptr_null(back.machines);
+    ck_assert_int_eq(drover_platform_parse("qemu=7.2.0 arch=x86_64 "
+                                           "machines=pc,,q35",
+                                           &back),
+                     0);
+    ck_assert_ptr_null(back.machines);
+}
+END_TEST
+
+/* From libvirt's capabilities: the host's arch, every machine type and
+ * alias for it (the accelerators' lists too), no other arch's */
+START_TEST(machine_types_from_capabilities)
+{
+    g_autofree char *path = unit_data_path("capabilities.xml");
+    g_autofree char *xml = NULL;
+    drover_platform_t p = { 0 };
+    const char *const expected[] = {
+        "pc-i440fx-7.2",      "pc", "pc-q35-7.2", "q35", "pc-i440fx-2.3",
+        "pc-q35-7.2-kvmonly", NULL
+    };
+
+    ck_assert(g_file_get_contents(path, &xml, NULL, NULL));
+    ck_assert_int_eq(drover_platform_read_capabilities(xml, &p), 0);
+    ck_assert_str_eq(p.arch, "x86_64");
+    ck_assert(g_strv_equal((const char *const *) p.machines, expected));
+    drover_platform_clear(&p);
+
+    ck_assert_int_eq(drover_platform_read_capabilities("<capabilities/>", &p),
+                     DROVER_RC_PROTOCOL);
+    ck_assert_ptr_null(p.machines);
+    ck_assert_int_eq(drover_platform_read_capabilities("not xml", &p),
+                     DROVER_RC_PROTOCOL);
+    ck_assert_int_eq(
+        drover_platform_read_capabilities(
+            "<capabilities><host><cpu><arch>x86'64</arch></cpu></host>"
+            "</capabilities>",
+            &p),
+        DROVER_RC_PROTOCOL);
+}
+END_TEST
+
+/* QEMU 10.0 has no pc-i440fx-2.3, which 7.2 has: a VM started with it on
+ * Debian 12 cannot move to Debian 13 */
+START_TEST(never_to_a_qemu_without_the_machine_type)
+{
+    char *m12[] = { "pc-i440fx-2.3", "pc-i440fx-7.2", "pc", NULL };
+    char *m13[] = { "pc-i440fx-7.2", "pc-i440fx-10.0", "pc", NULL };
+    drover_platform_t d12 = { .libvirt = V(9, 0, 0),
+                              .qemu = V(7, 2, 0),
+                              .arch = "x86_64",
+                              .machines = m12 };
+    drover_platform_t d13 = { .libvirt = V(11, 3, 0),
+                              .qemu = V(10, 0, 0),
+                              .arch = "x86_64",
+                              .machines = m13 };
+    drover_platform_t unknown = { 0 };
+    g_autofree char *why = NULL;
+
+    ck_assert_ptr_null(drover_platform_refuses("n1", &d12, "n3", &d13, "x86_64",
+                                               "pc-i440fx-7.2"));
+    ck_assert_ptr_null(
+        drover_platform_refuses("n1", &d12, "n3", &d13, "x86_64", "pc"));
+    /* unknown: the VM's machine, its arch, another arch, the target's list */
+    ck_assert_ptr_null(
+        drover_platform_refuses("n1", &d12, "n3", &d13, "x86_64", NULL));
+    ck_assert_ptr_null(
+        drover_platform_refuses("n1", &d12, "n3", &d13, NULL, "pc-i440fx-2.3"));
+    ck_assert_ptr_null(drover_platform_refuses("n1", &d12, "n3", &d13,
+                                               "aarch64", "pc-i440fx-2.3"));
+    ck_assert_ptr_null(drover_platform_refuses("n1", &d12, "n3", &unknown,
+                                               "x86_64", "pc-i440fx-2.3"));
+    why = drover_platform_refuses("n1", &d12, "n3", &d13, "x86_64",
+                                  "pc-i440fx-2.3");
+    ck_assert_str_eq(why, "n3 runs QEMU 10.0.0, which has no machine type "
+                          "pc-i440fx-2.3");
+    /* with the source unknown, the target's list still counts */
+    g_free(why);
+    why = drover_platform_refuses("n1", &unknown, "n3", &d13, "x86_64",
+                                  "pc-i440fx-2.3");
+    ck_assert_ptr_nonnull(why);
+}
+END_TEST
+
 START_TEST(never_to_an_older_qemu)
 {
     drover_platform_t d12 = { .libvirt = V(9, 0, 0), .qemu = V(7, 2, 0) };
@@ -51,13 +165,18 @@ START_TEST(never_to_an_older_qemu)
     drover_platform_t unknown = { 0 };
     g_autofree char *why = NULL;
 
-    ck_assert_ptr_null(drover_platform_refuses("n1", &d12, "n2", &d13));
-    ck_assert_ptr_null(drover_platform_refuses("n1", &d13, "n2", &d13));
+    ck_assert_ptr_null(
+        drover_platform_refuses("n1", &d12, "n2", &d13, NULL, NULL));
+    ck_assert_ptr_null(
+        drover_platform_refuses("n1", &d13, "n2", &d13, NULL, NULL));
     /* micro releases migrate both ways */
-    ck_assert_ptr_null(drover_platform_refuses("n1", &d12u, "n2", &d12));
-    ck_assert_ptr_null(drover_platform_refuses("n1", &d13, "n2", &unknown));
-    ck_assert_ptr_null(drover_platform_refuses("n1", &unknown, "n2", &d12));
-    why = drover_platform_refuses("n1", &d13, "n2", &d12);
+    ck_assert_ptr_null(
+        drover_platform_refuses("n1", &d12u, "n2", &d12, NULL, NULL));
+    ck_assert_ptr_null(
+        drover_platform_refuses("n1", &d13, "n2", &unknown, NULL, NULL));
+    ck_assert_ptr_null(
+        drover_platform_refuses("n1", &unknown, "n2", &d12, NULL, NULL));
+    why = drover_platform_refuses("n1", &d13, "n2", &d12, NULL, NULL);
     ck_assert_str_eq(why, "n2 runs QEMU 7.2.0 (libvirt 9.0.0), older than "
                           "n1's QEMU 10.0.0 (libvirt 11.3.0)");
 }
@@ -143,6 +262,9 @@ platform_suite(void)
 
     tcase_add_test(tc, format_and_parse);
     tcase_add_test(tc, never_to_an_older_qemu);
+    tcase_add_test(tc, machine_types_format_and_parse);
+    tcase_add_test(tc, machine_types_from_capabilities);
+    tcase_add_test(tc, never_to_a_qemu_without_the_machine_type);
     tcase_add_test(tc, what_a_qemu_lacks);
     tcase_add_test(tc, what_a_node_lacks_of_a_parameter);
     suite_add_tcase(s, tc);

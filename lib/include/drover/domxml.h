@@ -35,6 +35,14 @@ int drover_domxml_refs(const char *xml, drover_domxml_refs_t *refs,
 void drover_domxml_refs_clear(drover_domxml_refs_t *refs);
 
 /*!
+ * \brief The architecture and machine type the domain of \p xml runs
+ *        with (<os><type arch='x86_64' machine='pc-i440fx-7.2'>; a running
+ *        domain's XML names the machine type itself, a config may name an
+ *        alias such as "pc"), each NULL when not said (free them)
+ */
+void drover_domxml_machine(const char *xml, char **arch, char **machine);
+
+/*!
  * \brief Why the domain of \p xml cannot be live-migrated, from its XML
  *        alone, or NULL
  *

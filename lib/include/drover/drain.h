@@ -60,6 +60,8 @@ typedef struct {
     bool migratable;   /* allow-migrate */
     char *blocked;     /* why it cannot move live (drover_domxml_blocker(),
                           a disk only its node sees), or NULL */
+    char *arch;        /* its architecture and machine type (config), */
+    char *machine;     /* ... each NULL: unknown */
     GPtrArray *banned; /* node names it may not run on (-INFINITY) */
     /* Dependencies (other VMs' ids; NULL: none) */
     GPtrArray *together; /* mandatory colocation: on the same node */
@@ -110,7 +112,8 @@ int drover_unmovable_parse(const char *text, drover_unmovable_t *value);
  * Order: priority, highest first; then smallest memory first (it frees a
  * slot soonest and fits anywhere); then by id.  Target: among the nodes
  * that are online, not in standby, not red, accept live migrations, run
- * no older QEMU than the VM's node (drover_platform_refuses()), are
+ * no older QEMU than the VM's node and one with the VM's machine type
+ * (drover_platform_refuses()), are
  * allowed for the VM and in \p opts targets, and have room by both
  * utilization and the host's available memory (after what the plan
  * already sent there), the healthiest, then the one with the most free

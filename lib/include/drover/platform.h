@@ -1,9 +1,10 @@
 /*
- * What a node runs: its libvirt and QEMU releases, as NodeHealth
- * publishes them for the others (private attribute drover-platform,
- * "libvirt=11.3.0 qemu=10.0.0"), and the rules that follow from them: a
- * VM never moves to an older QEMU, and a migration asks QEMU only for
- * what its release has.
+ * What a node runs: its libvirt and QEMU releases and the machine types
+ * its QEMU has, as NodeHealth publishes them for the others (private
+ * attribute drover-platform, "libvirt=11.3.0 qemu=10.0.0 arch=x86_64
+ * machines=pc-i440fx-10.0,pc,..."), and the rules that follow from them:
+ * a VM never moves to an older QEMU nor to one without its machine type,
+ * and a migration asks QEMU only for what its release has.
  */
 #ifndef DROVER_PLATFORM__H
 #define DROVER_PLATFORM__H
@@ -21,7 +22,16 @@
 typedef struct {
     unsigned long libvirt; /* 0: unknown */
     unsigned long qemu;    /* 0: unknown */
+    char *arch;            /* the host's ("x86_64"); NULL: unknown */
+    GStrv machines;        /* QEMU's machine types for arch, aliases
+                              too ("pc"); NULL: unknown */
 } drover_platform_t;
+
+/* Free what \p platform holds and make it unknown */
+void drover_platform_clear(drover_platform_t *platform);
+
+/* At most this many machine types are published or read */
+#define DROVER_PLATFORM_MAX_MACHINES 512
 
 /*!
  * \brief This node's libvirt and QEMU, from the libvirtd at \p uri
@@ -32,12 +42,25 @@ typedef struct {
 int drover_platform_local(const char *uri, drover_deadline_t deadline,
                           drover_platform_t *platform, char **error);
 
-/* "libvirt=11.3.0 qemu=10.0.0" and back.  Parsing ignores words it does
- * not know (a newer NodeHealth may say more) and leaves a version that is
- * not major.minor.micro unknown (0); it returns DROVER_RC_PROTOCOL when it
- * found neither version. */
+/* "libvirt=11.3.0 qemu=10.0.0 arch=x86_64 machines=pc,q35,..." and back
+ * (arch and machines only when known).  Parsing ignores words it does
+ * not know (a newer NodeHealth may say more), leaves a version that is
+ * not major.minor.micro unknown (0), and the machine types unknown when
+ * one is not a plain name (letters, digits, '.', '_', '-') or there are
+ * more than DROVER_PLATFORM_MAX_MACHINES; it returns DROVER_RC_PROTOCOL
+ * when it found neither version.  Clear \p platform after either. */
 char *drover_platform_format(const drover_platform_t *platform);
 int drover_platform_parse(const char *text, drover_platform_t *platform);
+
+/*!
+ * \brief The host's architecture and its QEMU's machine types, from
+ *        libvirt's capabilities XML (virConnectGetCapabilities())
+ *
+ * \return 0, or DROVER_RC_PROTOCOL (\p platform's arch and machines
+ *         unknown) when \p xml does not say them
+ */
+int drover_platform_read_capabilities(const char *xml,
+                                      drover_platform_t *platform);
 
 /* "10.0.0" (free it); "unknown" for 0 */
 char *drover_version_str(unsigned long version);
@@ -47,16 +70,23 @@ char *drover_version_str(unsigned long version);
  *
  * A VM never moves to a QEMU of an older release (major.minor) than the
  * one it runs on: the machine type, device state and CPU model it was
- * started with may be newer than the target knows.  Unknown versions
- * (a node without NodeHealth, or one that cannot ask libvirt) refuse
- * nothing.
+ * started with may be newer than the target knows.  Nor does it move to
+ * a QEMU without the machine type it runs with, \p machine for \p arch:
+ * QEMU drops old machine types (10.0 has no pc-i440fx-2.3, which 7.2
+ * has).  Unknown versions or machine types (a node without NodeHealth,
+ * or one that cannot ask libvirt; \p arch or \p machine NULL; another
+ * architecture than the target's) refuse nothing.
  *
- * \return NULL, or why not, naming both nodes and their versions (free it)
+ * \return NULL, or why not, beginning with the target's name and naming
+ *         the versions: "n2 runs QEMU 7.2.0 (libvirt 9.0.0), older than
+ *         n1's ...", "n3 runs QEMU 10.0.0, which has no machine type
+ *         pc-i440fx-2.3" (free it)
  */
 char *drover_platform_refuses(const char *source_node,
                               const drover_platform_t *source,
                               const char *target_node,
-                              const drover_platform_t *target);
+                              const drover_platform_t *target, const char *arch,
+                              const char *machine);
 
 /* A migration's wishes that a QEMU release may not grant */
 typedef struct {
