@@ -3165,17 +3165,17 @@ fit_to_qemu(job_t *job, const char *source, const drover_platform_t *from,
 
 /*
  * The gate of versions: a VM never moves to an older QEMU, nor to one
- * without the machine type it runs with (\p arch, \p machine, from its
- * live XML).  The target's versions and machine types are what its
- * NodeHealth published, as drover drain reads them; unknown refuses
- * nothing.
+ * without the machine type it runs with (as \p live_xml names it).  The
+ * target's versions and machine types are what its NodeHealth published,
+ * as drover drain reads them; unknown refuses nothing.
  */
 static int
 check_target_platform(drover_ocf_t *ocf, const char *name, const char *source,
                       const drover_platform_t *from, const char *target,
-                      drover_platform_t *to, const char *arch,
-                      const char *machine)
+                      drover_platform_t *to, const char *live_xml)
 {
+    g_autofree char *arch = NULL;
+    g_autofree char *machine = NULL;
     gint64 left = drover_deadline_remaining_ms(drover_ocf_deadline(ocf));
     g_autoptr(GHashTable) published = NULL;
     g_autofree char *why = NULL;
@@ -3189,7 +3189,42 @@ check_target_platform(drover_ocf_t *ocf, const char *name, const char *source,
         && (text = g_hash_table_lookup(published, target)) != NULL) {
         (void) drover_platform_parse(text, to);
     }
+    if (live_xml != NULL) {
+        drover_domxml_machine(live_xml, &arch, &machine);
+    }
     why = drover_platform_refuses(source, from, target, to, arch, machine);
+    if (why == NULL) {
+        return 0;
+    }
+    drover_ocf_exit_reason(ocf, "Not migrating %s: %s", name, why);
+    return DROVER_RC_ERROR;
+}
+
+/*
+ * The target's libvirt on the domain's CPU (\p live_xml): one it cannot
+ * provide is refused before anything moves, in libvirt's words.  A
+ * libvirtd that does not answer in time refuses nothing: the migration
+ * will tell.
+ */
+static int
+check_target_cpu(drover_ocf_t *ocf, const char *name, const char *target,
+                 const char *live_xml)
+{
+    gint64 left = drover_deadline_remaining_ms(drover_ocf_deadline(ocf));
+    g_autofree char *uri = dest_uri(ocf, target);
+    g_autofree char *unknown = NULL;
+    g_autofree char *why = NULL;
+
+    if (live_xml == NULL) {
+        return 0;
+    }
+    why = drover_platform_cpu_refuses(
+        uri, target, live_xml, drover_deadline_in_ms(MIN(left / 10, 5000)),
+        &unknown);
+    if (unknown != NULL) {
+        qb_log(LOG_INFO, "Not checking %s's CPU on %s: %s", name, target,
+               unknown);
+    }
     if (why == NULL) {
         return 0;
     }
@@ -3268,8 +3303,7 @@ typedef struct {
     drover_cib_t *cib;
     drover_platform_t here;
     drover_platform_t there;
-    char *arch;         /* the running domain's, from its live XML */
-    char *machine;      /* ... its machine type */
+    char *live_xml;     /* the running domain's, NULL: not known */
     GHashTable *failed; /* networks failed or skipped this time */
     GString *skipped;   /* and why, for the log and the record */
     drover_slot_group_t *slot;
@@ -3287,8 +3321,7 @@ move_clear(move_t *move)
     g_clear_pointer(&move->cib, drover_cib_free);
     drover_platform_clear(&move->here);
     drover_platform_clear(&move->there);
-    g_free(move->arch);
-    g_free(move->machine);
+    g_free(move->live_xml);
     g_hash_table_unref(move->failed);
     g_string_free(move->skipped, TRUE);
     g_clear_pointer(&move->slot, drover_slot_group_leave);
@@ -3388,11 +3421,11 @@ job_live_xml(void *data)
  * refuses the first kind itself, late; the second it migrates when the
  * disk's cache is none, and the target then runs the guest on its own
  * file of that name, or fails.  Unknown (libvirtd slow) blocks nothing.
- * \p arch and \p machine get the domain's, for check_target_platform().
+ * \p live_xml gets the domain's XML, for the checks on the target.
  */
 static int
 check_movable(drover_ocf_t *ocf, const char *name, const char *target,
-              char **arch, char **machine)
+              char **live_xml)
 {
     gint64 left = drover_deadline_remaining_ms(drover_ocf_deadline(ocf));
     job_t *job = job_new(ocf, name);
@@ -3411,7 +3444,7 @@ check_movable(drover_ocf_t *ocf, const char *name, const char *target,
         job_free(job);
         return 0;
     }
-    drover_domxml_machine(job->xml, arch, machine);
+    *live_xml = g_strdup(job->xml);
     blocker = drover_domxml_blocker(job->xml);
     if (blocker == NULL && !drover_migopts_copy_storage(options)
         && drover_domxml_refs(job->xml, &job->refs, reason) == 0) {
@@ -3718,14 +3751,16 @@ vm_migrate_to(drover_ocf_t *ocf)
         /* a start there reads the config: any QEMU will do */
         return migrate_offline(ocf, move.name, move.source, move.target);
     }
-    rc = check_movable(ocf, move.name, move.target, &move.arch, &move.machine);
+    rc = check_movable(ocf, move.name, move.target, &move.live_xml);
     if (rc != 0) {
         return rc;
     }
     (void) local_platform(ocf, &move.here);
     rc = check_target_platform(ocf, move.name, move.source, &move.here,
-                               move.target, &move.there, move.arch,
-                               move.machine);
+                               move.target, &move.there, move.live_xml);
+    if (rc == 0) {
+        rc = check_target_cpu(ocf, move.name, move.target, move.live_xml);
+    }
     if (rc != 0) {
         return rc;
     }

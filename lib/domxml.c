@@ -58,6 +58,45 @@ drover_domxml_machine(const char *xml, char **arch, char **machine)
     *machine = (m->len == 1) ? g_strdup(g_ptr_array_index(m, 0)) : NULL;
 }
 
+void
+drover_domxml_cpu(const char *xml, char **cpu, char **virttype)
+{
+    g_autoptr(xmlDoc) doc = xmlReadMemory(
+        xml, (int) strlen(xml), "domain.xml", NULL,
+        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    g_autoptr(xmlXPathContext) ctx = NULL;
+    g_autoptr(xmlXPathObject) found = NULL;
+    g_autoptr(xmlBuffer) buf = NULL;
+    g_autofree char *mode = NULL;
+    g_autofree char *type = NULL;
+    xmlNode *node = NULL;
+
+    *cpu = NULL;
+    *virttype = NULL;
+    if (doc == NULL) {
+        return;
+    }
+    ctx = xmlXPathNewContext(doc);
+    found = xmlXPathEvalExpression(BAD_CAST "/domain/cpu[model]", ctx);
+    if (found == NULL || found->nodesetval == NULL
+        || found->nodesetval->nodeNr != 1) {
+        return;
+    }
+    node = found->nodesetval->nodeTab[0];
+    mode = (char *) xmlGetProp(node, BAD_CAST "mode");
+    if (mode != NULL && strcmp(mode, "custom") != 0
+        && strcmp(mode, "host-model") != 0) {
+        return;
+    }
+    buf = xmlBufferCreate();
+    if (xmlNodeDump(buf, doc, node, 0, 0) < 0) {
+        return;
+    }
+    type = (char *) xmlGetProp(xmlDocGetRootElement(doc), BAD_CAST "type");
+    *cpu = g_strdup((const char *) xmlBufferContent(buf));
+    *virttype = g_strdup(type);
+}
+
 int
 drover_domxml_refs(const char *xml, drover_domxml_refs_t *refs, GString *reason)
 {

@@ -9,6 +9,7 @@
 #include <libxml/xpath.h>
 
 #include <drover/autoptr.h>
+#include <drover/domxml.h>
 #include <drover/platform.h>
 #include <drover/rc.h>
 #include <drover/virt.h>
@@ -102,6 +103,99 @@ drover_version_str(unsigned long v)
     }
     return g_strdup_printf("%lu.%lu.%lu", v / 1000000, v / 1000 % 1000,
                            v % 1000);
+}
+
+/* One CPU comparison on the target's libvirt, in a worker */
+typedef struct {
+    char *uri;
+    char *cpu;
+    char *virttype;
+    char *arch;
+    char *machine;
+    char *why;   /* incompatible: libvirt's words */
+    char *error; /* not compared */
+} cpu_call_t;
+
+static void
+cpu_call_free(gpointer data)
+{
+    cpu_call_t *c = data;
+
+    g_free(c->uri);
+    g_free(c->cpu);
+    g_free(c->virttype);
+    g_free(c->arch);
+    g_free(c->machine);
+    g_free(c->why);
+    g_free(c->error);
+    g_free(c);
+}
+
+static int
+cpu_call(void *data)
+{
+    cpu_call_t *c = data;
+    g_autoptr(virConnect) conn = NULL;
+    const virError *err = NULL;
+    const char *words = NULL;
+
+    if (drover_virt_open(c->uri, &conn) != 0) {
+        c->error = g_strdup(drover_virt_error());
+        return 0;
+    }
+    if (virConnectCompareHypervisorCPU(
+            conn, NULL, c->arch, c->machine, c->virttype, c->cpu,
+            VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE)
+        > VIR_CPU_COMPARE_INCOMPATIBLE) {
+        return 0;
+    }
+    err = virGetLastError();
+    words = (err != NULL && err->message != NULL) ? err->message : "no reason";
+    if (err != NULL && err->code == VIR_ERR_CPU_INCOMPATIBLE) {
+        /* "the CPU is incompatible with host CPU: Host CPU does not
+         * provide required features: pcommit": the last part says it */
+        const char *tail = strstr(words, "host CPU: ");
+
+        c->why = g_strdup((tail != NULL) ? tail + strlen("host CPU: ") : words);
+    } else {
+        c->error = g_strdup(words);
+    }
+    return 0;
+}
+
+char *
+drover_platform_cpu_refuses(const char *uri, const char *target_node,
+                            const char *domain_xml, drover_deadline_t deadline,
+                            char **unknown)
+{
+    cpu_call_t *c = g_new0(cpu_call_t, 1);
+    char *why = NULL;
+    int rc;
+
+    drover_domxml_cpu(domain_xml, &c->cpu, &c->virttype);
+    drover_domxml_machine(domain_xml, &c->arch, &c->machine);
+    if (c->cpu == NULL) {
+        cpu_call_free(c);
+        return NULL;
+    }
+    drover_virt_init();
+    c->uri = g_strdup(uri);
+    rc = drover_deadline_run(deadline, cpu_call, c, cpu_call_free);
+    if (rc == DROVER_RC_TIMEOUT) {
+        if (unknown != NULL) {
+            *unknown =
+                g_strdup_printf("libvirtd at %s did not answer in time", uri);
+        }
+        return NULL; /* the worker owns c */
+    }
+    if (c->why != NULL) {
+        why = g_strdup_printf("%s cannot provide its CPU (%s)", target_node,
+                              c->why);
+    } else if (c->error != NULL && unknown != NULL) {
+        *unknown = g_strdup(c->error);
+    }
+    cpu_call_free(c);
+    return why;
 }
 
 void

@@ -85,11 +85,12 @@ older_qemu_refused() {
     ok "drover drain n1 --dry-run: $vm has no node, and says why" grep -qE \
         "$vm.*no node can take it \(n2 runs QEMU 7\.2\.[0-9]+ \(libvirt [0-9.]+\), older than n1's QEMU 10\.[0-9.]+ \(libvirt [0-9.]+\), n3 runs QEMU 7\.2" <<<"$out"
 }
-# Nor to a QEMU without its machine type: Debian 13's QEMU 10 (n1, now)
-# has no pc-i440fx-2.3, which Debian 12's QEMU 7.2 has.  A VM started
-# with it on n2 may go to n3 (12), never to n1: the drain's dry run and
-# `drover networks explain --check` say so, and the agent refuses before
-# anything moves.  The VM is removed after.
+# Nor to a QEMU without its machine type or its CPU: Debian 13's QEMU 10
+# (n1, now) has no pc-i440fx-2.3 and, under TCG, no pcommit, which Debian
+# 12's QEMU 7.2 has.  A VM started with either on n2 may go to n3 (12),
+# never to n1.  For the machine type the drain's dry run and `drover
+# networks explain --check` say so; the agent refuses both before
+# anything moves.  The VMs are removed after.
 machine_type_refused() {
     local out rc
     ok "n1's QEMU has no machine type pc-i440fx-2.3, n2's has" eval \
@@ -99,10 +100,16 @@ machine_type_refused() {
         '[[ "$(platform n1)" == *" machines="*pc-i440fx-10.0* && "$(platform n2)" == *" machines="*pc-i440fx-2.3* ]]'
     LAB_VM_FILL=0 lab_vm_write_xml vmold
     sed -i "s/machine='pc'/machine='pc-i440fx-2.3'/" "$(lab_vm_xml vmold)"
-    lab_write_vm_primitive vmold >"$LAB_DIR/vmold.xml"
-    on n1 cibadmin -C -o constraints -X '<rsc_location id="vmold-on-n2" rsc="vmold" node="n2" score="INFINITY"/>'
-    on n1 cibadmin -C -o resources -x "$LAB_DIR/vmold.xml"
+    LAB_VM_FILL=0 lab_vm_write_xml vmcpu
+    sed -i "s|</os>|</os><cpu mode='custom' match='exact' check='full'><model fallback='forbid'>qemu64</model><feature policy='require' name='pcommit'/></cpu>|" \
+        "$(lab_vm_xml vmcpu)"
+    for vm in vmold vmcpu; do
+        lab_write_vm_primitive "$vm" >"$LAB_DIR/$vm.xml"
+        on n1 cibadmin -C -o constraints -X "<rsc_location id=\"$vm-on-n2\" rsc=\"$vm\" node=\"n2\" score=\"INFINITY\"/>"
+        on n1 cibadmin -C -o resources -x "$LAB_DIR/$vm.xml"
+    done
     ok "vmold (machine type pc-i440fx-2.3) starts on n2" wait_for --timeout 90 vm_started_on vmold n2
+    ok "vmcpu (CPU qemu64 with pcommit) starts on n2" wait_for --timeout 90 vm_started_on vmcpu n2
     out=$(drover n2 drain n2 --dry-run 2>&1)
     note "drover drain n2 --dry-run:"
     while IFS= read -r line; do note "  $line"; done <<<"$out"
@@ -124,11 +131,29 @@ machine_type_refused() {
     ok "...naming the machine type and n1's QEMU" grep -qE \
         "^ocf-exit-reason:Not migrating vmold: n1 runs QEMU 10\.[0-9.]+, which has no machine type pc-i440fx-2\.3$" <<<"$out"
     is "$(vm_running_nodes vmold)" n2 "...and vmold still runs on n2 only"
-    on n1 crm_resource --resource vmold --meta --set-parameter target-role --parameter-value Stopped --quiet
-    ok "vmold stopped" wait_for --timeout 60 eval '[ "$(vm_role vmold)" = Stopped ] && [ -z "$(vm_running_nodes vmold)" ]'
-    on n1 cibadmin -D -o constraints -X '<rsc_location id="vmold-on-n2"/>'
-    on n1 cibadmin -D -o resources -X '<primitive id="vmold"/>'
-    ok "vmold removed" wait_for --timeout 30 eval '[ -z "$(vm_role vmold)" ]'
+    ok "n1's libvirt cannot provide pcommit, n2's can" eval \
+        '! on n1 virsh -q hypervisor-cpu-compare --virttype qemu "$(lab_vm_xml vmcpu)" >/dev/null 2>&1 &&
+         on n2 virsh -q hypervisor-cpu-compare --virttype qemu "$(lab_vm_xml vmcpu)" >/dev/null 2>&1'
+    out=$(on n2 env OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=vmcpu \
+        OCF_RESKEY_config="$(lab_vm_xml vmcpu)" OCF_RESKEY_CRM_meta_timeout=60000 \
+        OCF_RESKEY_migration_transport=tcp \
+        OCF_RESKEY_CRM_meta_migrate_source=n2 OCF_RESKEY_CRM_meta_migrate_target=n1 \
+        /usr/lib/ocf/resource.d/drover/VirtualDomain migrate_to 2>&1)
+    rc=$?
+    note "$(grep '^ocf-exit-reason:' <<<"$out")"
+    is "$rc" 1 "migrate_to vmcpu from n2 (12) to n1 (13): refused"
+    ok "...in libvirt's words: n1 cannot provide pcommit" grep -qE \
+        "^ocf-exit-reason:Not migrating vmcpu: n1 cannot provide its CPU \(.*pcommit\)$" <<<"$out"
+    is "$(vm_running_nodes vmcpu)" n2 "...and vmcpu still runs on n2 only"
+    for vm in vmold vmcpu; do
+        on n1 crm_resource --resource "$vm" --meta --set-parameter target-role --parameter-value Stopped --quiet
+    done
+    for vm in vmold vmcpu; do
+        ok "$vm stopped" wait_for --timeout 60 eval '[ "$(vm_role '"$vm"')" = Stopped ] && [ -z "$(vm_running_nodes '"$vm"')" ]'
+        on n1 cibadmin -D -o constraints -X "<rsc_location id=\"$vm-on-n2\"/>"
+        on n1 cibadmin -D -o resources -X "<primitive id=\"$vm\"/>"
+        ok "$vm removed" wait_for --timeout 30 eval '[ -z "$(vm_role '"$vm"')" ]'
+    done
 }
 pacemaker_version() { on "$1" pacemakerd --version | sed -n '1s/^Pacemaker //p'; }
 table=()

@@ -203,6 +203,42 @@ START_TEST(machine_type)
 }
 END_TEST
 
+/* The CPU libvirt compares: custom or host-model, with the domain's type;
+ * none for host-passthrough (only an identical host runs it) */
+START_TEST(cpu_to_compare)
+{
+    g_autofree char *cpu = NULL;
+    g_autofree char *type = NULL;
+
+    drover_domxml_cpu("<domain type='qemu'><cpu mode='custom' match='exact'>"
+                      "<model fallback='forbid'>qemu64</model>"
+                      "<feature policy='require' name='pcommit'/></cpu>"
+                      "</domain>",
+                      &cpu, &type);
+    ck_assert_str_eq(cpu, "<cpu mode=\"custom\" match=\"exact\"><model "
+                          "fallback=\"forbid\">qemu64</model><feature "
+                          "policy=\"require\" name=\"pcommit\"/></cpu>");
+    ck_assert_str_eq(type, "qemu");
+    g_clear_pointer(&cpu, g_free);
+    g_clear_pointer(&type, g_free);
+    drover_domxml_cpu("<domain type='kvm'><cpu><model>EPYC</model></cpu>"
+                      "</domain>",
+                      &cpu, &type);
+    ck_assert_str_eq(cpu, "<cpu><model>EPYC</model></cpu>");
+    ck_assert_str_eq(type, "kvm");
+    g_clear_pointer(&cpu, g_free);
+    g_clear_pointer(&type, g_free);
+    drover_domxml_cpu("<domain type='kvm'><cpu mode='host-passthrough'>"
+                      "<model>EPYC</model></cpu></domain>",
+                      &cpu, &type);
+    ck_assert_ptr_null(cpu);
+    drover_domxml_cpu(domain, &cpu, &type);
+    ck_assert_ptr_null(cpu);
+    drover_domxml_cpu("<domain", &cpu, &type);
+    ck_assert_ptr_null(cpu);
+}
+END_TEST
+
 Suite *
 domxml_suite(void)
 {
@@ -215,6 +251,7 @@ domxml_suite(void)
     tcase_add_test(tc, what_blocks_a_move);
     tcase_add_test(tc, a_disk_only_this_host_sees);
     tcase_add_test(tc, machine_type);
+    tcase_add_test(tc, cpu_to_compare);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -46,11 +46,11 @@ END_TEST
 /* The machine types ride along, and come back the same */
 START_TEST(machine_types_format_and_parse)
 {
-    char *machines[] = { "pc-i440fx-7.2", "pc", "q35", NULL };
     drover_platform_t p = { .libvirt = V(9, 0, 0),
                             .qemu = V(7, 2, 0),
-                            .arch = "x86_64",
-                            .machines = machines };
+                            .arch = g_strdup("x86_64"),
+                            .machines =
+                                g_strsplit("pc-i440fx-7.2,pc,q35", ",", -1) };
     g_autofree char *text = drover_platform_format(&p);
     drover_platform_t back;
 
@@ -59,8 +59,9 @@ START_TEST(machine_types_format_and_parse)
     ck_assert_int_eq(drover_platform_parse(text, &back), 0);
     ck_assert_str_eq(back.arch, "x86_64");
     ck_assert(g_strv_equal((const char *const *) back.machines,
-                           (const char *const *) machines));
+                           (const char *const *) p.machines));
     drover_platform_clear(&back);
+    drover_platform_clear(&p);
     ck_assert_ptr_null(back.machines);
 
     /* one name that is not plain, an arch without machines: unknown */
@@ -119,16 +120,16 @@ END_TEST
  * Debian 12 cannot move to Debian 13 */
 START_TEST(never_to_a_qemu_without_the_machine_type)
 {
-    char *m12[] = { "pc-i440fx-2.3", "pc-i440fx-7.2", "pc", NULL };
-    char *m13[] = { "pc-i440fx-7.2", "pc-i440fx-10.0", "pc", NULL };
     drover_platform_t d12 = { .libvirt = V(9, 0, 0),
                               .qemu = V(7, 2, 0),
-                              .arch = "x86_64",
-                              .machines = m12 };
+                              .arch = g_strdup("x86_64"),
+                              .machines = g_strsplit(
+                                  "pc-i440fx-2.3,pc-i440fx-7.2,pc", ",", -1) };
     drover_platform_t d13 = { .libvirt = V(11, 3, 0),
                               .qemu = V(10, 0, 0),
-                              .arch = "x86_64",
-                              .machines = m13 };
+                              .arch = g_strdup("x86_64"),
+                              .machines = g_strsplit(
+                                  "pc-i440fx-7.2,pc-i440fx-10.0,pc", ",", -1) };
     drover_platform_t unknown = { 0 };
     g_autofree char *why = NULL;
 
@@ -154,6 +155,8 @@ START_TEST(never_to_a_qemu_without_the_machine_type)
     why = drover_platform_refuses("n1", &unknown, "n3", &d13, "x86_64",
                                   "pc-i440fx-2.3");
     ck_assert_ptr_nonnull(why);
+    drover_platform_clear(&d12);
+    drover_platform_clear(&d13);
 }
 END_TEST
 
@@ -254,6 +257,28 @@ START_TEST(what_a_node_lacks_of_a_parameter)
 }
 END_TEST
 
+/* A libvirt that cannot compare CPUs (the test driver) refuses nothing,
+ * and says why; a CPU libvirt does not compare is not asked about */
+START_TEST(cpu_unknown_refuses_nothing)
+{
+    const char *xml = "<domain type='test'><os><type arch='x86_64'>hvm</type>"
+                      "</os><cpu mode='custom'><model>qemu64</model></cpu>"
+                      "</domain>";
+    g_autofree char *unknown = NULL;
+
+    ck_assert_ptr_null(drover_platform_cpu_refuses(
+        "test:///default", "n2", xml, drover_deadline_in_ms(5000), &unknown));
+    ck_assert_ptr_nonnull(unknown);
+    ck_assert_ptr_nonnull(strstr(unknown, "not supported"));
+    g_clear_pointer(&unknown, g_free);
+    ck_assert_ptr_null(drover_platform_cpu_refuses(
+        "test:///default", "n2",
+        "<domain type='kvm'><cpu mode='host-passthrough'/></domain>",
+        drover_deadline_in_ms(5000), &unknown));
+    ck_assert_ptr_null(unknown);
+}
+END_TEST
+
 Suite *
 platform_suite(void)
 {
@@ -265,6 +290,7 @@ platform_suite(void)
     tcase_add_test(tc, machine_types_format_and_parse);
     tcase_add_test(tc, machine_types_from_capabilities);
     tcase_add_test(tc, never_to_a_qemu_without_the_machine_type);
+    tcase_add_test(tc, cpu_unknown_refuses_nothing);
     tcase_add_test(tc, what_a_qemu_lacks);
     tcase_add_test(tc, what_a_node_lacks_of_a_parameter);
     suite_add_tcase(s, tc);

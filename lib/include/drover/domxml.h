@@ -43,6 +43,15 @@ void drover_domxml_refs_clear(drover_domxml_refs_t *refs);
 void drover_domxml_machine(const char *xml, char **arch, char **machine);
 
 /*!
+ * \brief The domain's <cpu> element as libvirt compares it with a host's
+ *        (mode custom, as a running domain's XML has it, or host-model),
+ *        and the domain's type ("kvm", "qemu"); NULL for a CPU libvirt
+ *        does not compare (host-passthrough, maximum: only an identical
+ *        host runs it) or none said (free them)
+ */
+void drover_domxml_cpu(const char *xml, char **cpu, char **virttype);
+
+/*!
  * \brief Why the domain of \p xml cannot be live-migrated, from its XML
  *        alone, or NULL
  *

@@ -88,6 +88,24 @@ char *drover_platform_refuses(const char *source_node,
                               const drover_platform_t *target, const char *arch,
                               const char *machine);
 
+/*!
+ * \brief Whether the libvirt at \p uri (the target's) can provide the
+ *        CPU of the domain of \p domain_xml (its live XML), by libvirt's
+ *        own comparison with what that host's hypervisor offers
+ *        (virConnectCompareHypervisorCPU()): Debian 13's QEMU 10 under
+ *        TCG has no pcommit, which 7.2's has
+ *
+ * A CPU libvirt does not compare (host-passthrough, none said), a libvirt
+ * that does not answer by \p deadline or cannot compare refuses nothing:
+ * \p unknown (when not NULL) then says why (free it).
+ *
+ * \return NULL, or why not: "n1 cannot provide its CPU (Host CPU does not
+ *         provide required features: pcommit)" (free it)
+ */
+char *drover_platform_cpu_refuses(const char *uri, const char *target_node,
+                                  const char *domain_xml,
+                                  drover_deadline_t deadline, char **unknown);
+
 /* A migration's wishes that a QEMU release may not grant */
 typedef struct {
     const char *const *compression; /* NULL-terminated, or NULL */
