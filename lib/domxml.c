@@ -16,6 +16,15 @@
 
 #include "drover_private.h"
 
+/* A domain's XML as libxml2 reads it, quietly and offline; NULL if not XML */
+static xmlDoc *
+read_domain(const char *xml)
+{
+    return xmlReadMemory(xml, (int) strlen(xml), "domain.xml", NULL,
+                         XML_PARSE_NONET | XML_PARSE_NOERROR
+                             | XML_PARSE_NOWARNING);
+}
+
 /* Each value of \p expr (attributes) in \p ctx, once, into \p into */
 static GPtrArray *
 values(xmlXPathContext *ctx, const char *expr)
@@ -39,9 +48,7 @@ values(xmlXPathContext *ctx, const char *expr)
 void
 drover_domxml_machine(const char *xml, char **arch, char **machine)
 {
-    g_autoptr(xmlDoc) doc = xmlReadMemory(
-        xml, (int) strlen(xml), "domain.xml", NULL,
-        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    g_autoptr(xmlDoc) doc = read_domain(xml);
     g_autoptr(xmlXPathContext) ctx = NULL;
     g_autoptr(GPtrArray) a = NULL;
     g_autoptr(GPtrArray) m = NULL;
@@ -61,9 +68,7 @@ drover_domxml_machine(const char *xml, char **arch, char **machine)
 void
 drover_domxml_cpu(const char *xml, char **cpu, char **virttype)
 {
-    g_autoptr(xmlDoc) doc = xmlReadMemory(
-        xml, (int) strlen(xml), "domain.xml", NULL,
-        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    g_autoptr(xmlDoc) doc = read_domain(xml);
     g_autoptr(xmlXPathContext) ctx = NULL;
     g_autoptr(xmlXPathObject) found = NULL;
     g_autoptr(xmlBuffer) buf = NULL;
@@ -105,9 +110,7 @@ drover_domxml_refs(const char *xml, drover_domxml_refs_t *refs, GString *reason)
     xmlNode *root = NULL;
 
     memset(refs, 0, sizeof(*refs));
-    doc = xmlReadMemory(xml, (int) strlen(xml), "domain.xml", NULL,
-                        XML_PARSE_NONET | XML_PARSE_NOERROR
-                            | XML_PARSE_NOWARNING);
+    doc = read_domain(xml);
     root = (doc != NULL) ? xmlDocGetRootElement(doc) : NULL;
     if (root == NULL || !xmlStrEqual(root->name, BAD_CAST "domain")) {
         g_string_printf(reason, "not a libvirt domain XML");
@@ -191,9 +194,7 @@ pci_address(xmlXPathContext *ctx, xmlNode *dev)
 char *
 drover_domxml_blocker(const char *xml)
 {
-    g_autoptr(xmlDoc) doc = xmlReadMemory(
-        xml, (int) strlen(xml), "domain.xml", NULL,
-        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    g_autoptr(xmlDoc) doc = read_domain(xml);
     g_autoptr(xmlXPathContext) ctx = NULL;
     g_autoptr(xmlXPathObject) devs = NULL;
     xmlNodeSet *set = NULL;

@@ -60,6 +60,15 @@ platform() {
     on n1 attrd_updater --query --name drover-platform --node "$1" 2>/dev/null |
         sed -n 's/.*value="\(.*\)"$/\1/p'
 }
+# The VM agent's migrate_to of VM from FROM to TO, run by hand on FROM as
+# Pacemaker runs it: its output, and its exit code as the function's
+agent_migrate_to() { # VM FROM TO
+    on "$2" env OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE="$1" \
+        OCF_RESKEY_config="$(lab_vm_xml "$1")" OCF_RESKEY_CRM_meta_timeout=60000 \
+        OCF_RESKEY_migration_transport=tcp \
+        OCF_RESKEY_CRM_meta_migrate_source="$2" OCF_RESKEY_CRM_meta_migrate_target="$3" \
+        /usr/lib/ocf/resource.d/drover/VirtualDomain migrate_to 2>&1
+}
 # A VM never moves to an older QEMU: with n1 on Debian 13 and n2, n3 still
 # on 12, the agent refuses before anything moves, naming both nodes'
 # versions, and a dry run of n1's drain says why no node can take its VMs
@@ -69,10 +78,7 @@ older_qemu_refused() {
         wait_for --timeout 90 eval '[[ "$(platform n1)" == *" qemu=10."* && "$(platform n2)" == *" qemu=7.2."* ]]'
     for vm in $VMS; do [ "$(vm_node "$vm")" = n1 ] && break; done
     is "$(vm_node "$vm")" n1 "a VM runs on n1 ($vm)"
-    out=$(on n1 env OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE="$vm" \
-        OCF_RESKEY_config="$(lab_vm_xml "$vm")" OCF_RESKEY_CRM_meta_timeout=60000 \
-        OCF_RESKEY_CRM_meta_migrate_source=n1 OCF_RESKEY_CRM_meta_migrate_target=n2 \
-        /usr/lib/ocf/resource.d/drover/VirtualDomain migrate_to 2>&1)
+    out=$(agent_migrate_to "$vm" n1 n2)
     rc=$?
     note "$(grep '^ocf-exit-reason:' <<<"$out")"
     is "$rc" 1 "migrate_to $vm from n1 (13) to n2 (12): refused"
@@ -101,12 +107,17 @@ machine_type_refused() {
     LAB_VM_FILL=0 lab_vm_write_xml vmold
     sed -i "s/machine='pc'/machine='pc-i440fx-2.3'/" "$(lab_vm_xml vmold)"
     LAB_VM_FILL=0 lab_vm_write_xml vmcpu
-    sed -i "s|</os>|</os><cpu mode='custom' match='exact' check='full'><model fallback='forbid'>qemu64</model><feature policy='require' name='pcommit'/></cpu>|" \
+    sed -i "s|</os>|</os><cpu mode='custom' match='exact' check='full'><model fallback='forbid'>qemu64</model><feature policy='require' name='hypervisor'/><feature policy='require' name='lahf_lm'/><feature policy='require' name='pcommit'/></cpu>|" \
         "$(lab_vm_xml vmcpu)"
+    # each made stopped, then pinned to n2, then started: it never
+    # starts elsewhere first (a constraint must name a resource that is)
     for vm in vmold vmcpu; do
-        lab_write_vm_primitive "$vm" >"$LAB_DIR/$vm.xml"
-        on n1 cibadmin -C -o constraints -X "<rsc_location id=\"$vm-on-n2\" rsc=\"$vm\" node=\"n2\" score=\"INFINITY\"/>"
+        lab_write_vm_primitive "$vm" |
+            sed "s|<nvpair id=\"$vm-meta-allow-migrate\"|<nvpair id=\"$vm-meta-target-role\" name=\"target-role\" value=\"Stopped\"/>&|" \
+                >"$LAB_DIR/$vm.xml"
         on n1 cibadmin -C -o resources -x "$LAB_DIR/$vm.xml"
+        on n1 cibadmin -C -o constraints -X "<rsc_location id=\"$vm-on-n2\" rsc=\"$vm\" node=\"n2\" score=\"INFINITY\"/>"
+        on n1 crm_resource --resource "$vm" --meta --set-parameter target-role --parameter-value Started --quiet
     done
     ok "vmold (machine type pc-i440fx-2.3) starts on n2" wait_for --timeout 90 vm_started_on vmold n2
     ok "vmcpu (CPU qemu64 with pcommit) starts on n2" wait_for --timeout 90 vm_started_on vmcpu n2
@@ -121,10 +132,7 @@ machine_type_refused() {
     is "$rc" 113 "drover networks explain vmold --to n1 --check: 113"
     ok "...vmold cannot move live: n1's QEMU has no pc-i440fx-2.3" grep -qE \
         "vmold cannot move live: n1 runs QEMU 10\.[0-9.]+, which has no machine type pc-i440fx-2\.3" <<<"$out"
-    out=$(on n2 env OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=vmold \
-        OCF_RESKEY_config="$(lab_vm_xml vmold)" OCF_RESKEY_CRM_meta_timeout=60000 \
-        OCF_RESKEY_CRM_meta_migrate_source=n2 OCF_RESKEY_CRM_meta_migrate_target=n1 \
-        /usr/lib/ocf/resource.d/drover/VirtualDomain migrate_to 2>&1)
+    out=$(agent_migrate_to vmold n2 n1)
     rc=$?
     note "$(grep '^ocf-exit-reason:' <<<"$out")"
     is "$rc" 1 "migrate_to vmold from n2 (12) to n1 (13): refused"
@@ -134,11 +142,7 @@ machine_type_refused() {
     ok "n1's libvirt cannot provide pcommit, n2's can" eval \
         '! on n1 virsh -q hypervisor-cpu-compare --virttype qemu "$(lab_vm_xml vmcpu)" >/dev/null 2>&1 &&
          on n2 virsh -q hypervisor-cpu-compare --virttype qemu "$(lab_vm_xml vmcpu)" >/dev/null 2>&1'
-    out=$(on n2 env OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=vmcpu \
-        OCF_RESKEY_config="$(lab_vm_xml vmcpu)" OCF_RESKEY_CRM_meta_timeout=60000 \
-        OCF_RESKEY_migration_transport=tcp \
-        OCF_RESKEY_CRM_meta_migrate_source=n2 OCF_RESKEY_CRM_meta_migrate_target=n1 \
-        /usr/lib/ocf/resource.d/drover/VirtualDomain migrate_to 2>&1)
+    out=$(agent_migrate_to vmcpu n2 n1)
     rc=$?
     note "$(grep '^ocf-exit-reason:' <<<"$out")"
     is "$rc" 1 "migrate_to vmcpu from n2 (12) to n1 (13): refused"
