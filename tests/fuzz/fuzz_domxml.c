@@ -1,13 +1,15 @@
 /*
  * libFuzzer target: what VirtualDomain and drover drain read from a domain
  * XML (drover/domxml.h): the pools, networks and disk files it names, what
- * blocks its live move, and the stock agent's overlay path of a config.
+ * blocks its live move, its machine type and the CPU libvirt would
+ * compare, and the stock agent's overlay path of a config.
  *
  * Input: a domain XML (also taken as a config path).  Besides not crashing
  * or leaking on any text: every name read is non-empty and found once; a
- * blocker is only ever found in a document that names a hostdev; the
- * overlay path ends in ".qcow2" and starts with the config's text up to
- * its first '.'.
+ * blocker is only ever found in a document that names a hostdev; a
+ * machine type or arch read is non-empty; a CPU read is a <cpu> element
+ * with a model; the overlay path ends in ".qcow2" and starts with the
+ * config's text up to its first '.'.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -49,6 +51,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     g_autoptr(GString) reason = g_string_new(NULL);
     g_autofree char *blocker = NULL;
     g_autofree char *overlay = NULL;
+    g_autofree char *arch = NULL;
+    g_autofree char *machine = NULL;
+    g_autofree char *cpu = NULL;
+    g_autofree char *virttype = NULL;
     drover_domxml_refs_t refs;
     const char *dot = strchr(text, '.');
     size_t stem = (dot != NULL) ? (size_t) (dot - text) : strlen(text);
@@ -65,6 +71,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     blocker = drover_domxml_blocker(text);
     if (blocker != NULL && strstr(text, "hostdev") == NULL) {
         fail("a blocker without a hostdev", text);
+    }
+
+    drover_domxml_machine(text, &arch, &machine);
+    if ((arch != NULL && *arch == '\0')
+        || (machine != NULL && *machine == '\0')) {
+        fail("an empty machine type or arch read", text);
+    }
+    drover_domxml_cpu(text, &cpu, &virttype);
+    if (cpu != NULL
+        && (!g_str_has_prefix(cpu, "<cpu") || strstr(cpu, "<model") == NULL)) {
+        fail("a CPU read that is not a <cpu> with a model", text);
     }
 
     overlay = drover_domxml_overlay_path(text);
