@@ -241,14 +241,16 @@ plain_name(const char *name)
     return true;
 }
 
-/* "a,b,c" as a list of plain names; NULL when one is not, or too many */
+/* "a,b,c" as a list of plain names; NULL when one is not, or none (a
+ * list of no machine type would refuse every VM), or too many */
 static GStrv
 machines_parse(const char *text)
 {
     g_auto(GStrv) names =
         g_strsplit(text, ",", DROVER_PLATFORM_MAX_MACHINES + 1);
+    guint count = g_strv_length(names);
 
-    if (g_strv_length(names) > DROVER_PLATFORM_MAX_MACHINES) {
+    if (count == 0 || count > DROVER_PLATFORM_MAX_MACHINES) {
         return NULL;
     }
     for (char **n = names; *n != NULL; n++) {

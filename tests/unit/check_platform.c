@@ -81,6 +81,10 @@ START_TEST(machine_types_format_and_parse)
                                            &back),
                      0);
     ck_assert_ptr_null(back.machines);
+    /* none at all is unknown, not "has no machine type" */
+    ck_assert_int_eq(
+        drover_platform_parse("qemu=7.2.0 arch=x86_64 machines=", &back), 0);
+    ck_assert_ptr_null(back.machines);
 }
 END_TEST
 
