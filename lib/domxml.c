@@ -73,6 +73,7 @@ drover_domxml_cpu(const char *xml, char **cpu, char **virttype)
     g_autoptr(xmlXPathObject) found = NULL;
     g_autoptr(xmlBuffer) buf = NULL;
     g_autofree char *mode = NULL;
+    g_autofree char *check = NULL;
     g_autofree char *type = NULL;
     xmlNode *node = NULL;
 
@@ -89,9 +90,11 @@ drover_domxml_cpu(const char *xml, char **cpu, char **virttype)
     }
     node = found->nodesetval->nodeTab[0];
     mode = (char *) xmlGetProp(node, BAD_CAST "mode");
-    if (mode != NULL && strcmp(mode, "custom") != 0
-        && strcmp(mode, "host-model") != 0) {
-        return;
+    check = (char *) xmlGetProp(node, BAD_CAST "check");
+    if ((mode != NULL && strcmp(mode, "custom") != 0
+         && strcmp(mode, "host-model") != 0)
+        || g_strcmp0(check, "none") == 0) {
+        return; /* check='none': the admin asked libvirt not to compare */
     }
     buf = xmlBufferCreate();
     if (xmlNodeDump(buf, doc, node, 0, 0) < 0) {

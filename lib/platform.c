@@ -345,11 +345,14 @@ drover_platform_read_capabilities(const char *xml, drover_platform_t *p)
     for (int i = 0; set != NULL && i < set->nodeNr; i++) {
         g_autofree char *name = (char *) xmlNodeGetContent(set->nodeTab[i]);
 
-        if (name == NULL || !plain_name(g_strstrip(name))) {
-            continue;
+        /* a name it cannot publish, or too many: a list that misses one
+         * would refuse the VMs that run with it, so none is known */
+        if (name == NULL || !plain_name(g_strstrip(name))
+            || machines->len == DROVER_PLATFORM_MAX_MACHINES) {
+            return DROVER_RC_PROTOCOL;
         }
-        if (!g_ptr_array_find_with_equal_func(machines, name, g_str_equal, NULL)
-            && machines->len < DROVER_PLATFORM_MAX_MACHINES) {
+        if (!g_ptr_array_find_with_equal_func(machines, name, g_str_equal,
+                                              NULL)) {
             g_ptr_array_add(machines, g_steal_pointer(&name));
         }
     }
@@ -373,6 +376,10 @@ lacks_machine(const char *target_node, const drover_platform_t *target,
         || machine == NULL || strcmp(arch, target->arch) != 0
         || g_strv_contains((const char *const *) target->machines, machine)) {
         return NULL;
+    }
+    if (target->qemu == 0) {
+        return g_strdup_printf("%s has a QEMU without machine type %s",
+                               target_node, machine);
     }
     qemu = drover_version_str(target->qemu);
     return g_strdup_printf("%s runs QEMU %s, which has no machine type %s",

@@ -232,6 +232,11 @@ START_TEST(cpu_to_compare)
                       "<model>EPYC</model></cpu></domain>",
                       &cpu, &type);
     ck_assert_ptr_null(cpu);
+    g_clear_pointer(&type, g_free);
+    drover_domxml_cpu("<domain type='kvm'><cpu mode='custom' check='none'>"
+                      "<model>EPYC</model></cpu></domain>",
+                      &cpu, &type);
+    ck_assert_ptr_null(cpu);
     drover_domxml_cpu(domain, &cpu, &type);
     ck_assert_ptr_null(cpu);
     drover_domxml_cpu("<domain", &cpu, &type);

@@ -117,6 +117,16 @@ START_TEST(machine_types_from_capabilities)
             "</capabilities>",
             &p),
         DROVER_RC_PROTOCOL);
+    /* a name it could not publish: no list rather than one without it */
+    ck_assert_int_eq(
+        drover_platform_read_capabilities(
+            "<capabilities><host><cpu><arch>x86_64</arch></cpu></host>"
+            "<guest><os_type>hvm</os_type><arch name='x86_64'>"
+            "<machine>pc</machine><machine>p c</machine></arch></guest>"
+            "</capabilities>",
+            &p),
+        DROVER_RC_PROTOCOL);
+    ck_assert_ptr_null(p.machines);
 }
 END_TEST
 
@@ -159,6 +169,12 @@ START_TEST(never_to_a_qemu_without_the_machine_type)
     why = drover_platform_refuses("n1", &unknown, "n3", &d13, "x86_64",
                                   "pc-i440fx-2.3");
     ck_assert_ptr_nonnull(why);
+    /* the target's version unknown, its list known */
+    g_free(why);
+    d13.qemu = 0;
+    why = drover_platform_refuses("n1", &d12, "n3", &d13, "x86_64",
+                                  "pc-i440fx-2.3");
+    ck_assert_str_eq(why, "n3 has a QEMU without machine type pc-i440fx-2.3");
     drover_platform_clear(&d12);
     drover_platform_clear(&d13);
 }

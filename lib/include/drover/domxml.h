@@ -47,7 +47,8 @@ void drover_domxml_machine(const char *xml, char **arch, char **machine);
  *        (mode custom, as a running domain's XML has it, or host-model),
  *        and the domain's type ("kvm", "qemu"); NULL for a CPU libvirt
  *        does not compare (host-passthrough, maximum: only an identical
- *        host runs it) or none said (free them)
+ *        host runs it; check='none': the admin turned the comparison
+ *        off) or none said (free them)
  */
 void drover_domxml_cpu(const char *xml, char **cpu, char **virttype);
 
