@@ -122,7 +122,7 @@ check_downtime_steps(const drover_ocf_param_t *param, const char *value,
 
 /*
  * migrateuri and remoteuri: a URI once "%n" is replaced by the target
- * node's name (as in expand_node(); a stand-in name here)
+ * node's name (as in drover_virt_expand_node(); a stand-in name here)
  */
 static int
 check_node_uri(const drover_ocf_param_t *param, const char *value,
@@ -273,7 +273,7 @@ static const drover_ocf_param_t params[] = {
       .check = drover_ocf_check_absolute_path },
     { .name = "hypervisor",
       .type = DROVER_PARAM_STRING,
-      .default_value = "qemu:///system",
+      .default_value = DROVER_DEFAULT_HYPERVISOR,
       .shortdesc = "Hypervisor URI",
       .longdesc = "Hypervisor URI to connect to (see the libvirt "
                   "documentation).  Printable ASCII without blanks, quotes "
@@ -2412,37 +2412,14 @@ vm_stop(drover_ocf_t *ocf)
 /* migrate_to / migrate_from                                          */
 /* ------------------------------------------------------------------ */
 
-/* "%n" in \p pattern becomes the target node's name */
-static char *
-expand_node(const char *pattern, const char *target)
-{
-    g_autoptr(GString) s = g_string_new(pattern);
-
-    g_string_replace(s, "%n", target, 0);
-    return g_string_free(g_steal_pointer(&s), FALSE);
-}
-
 /* The target's libvirt URI */
 static char *
 dest_uri(drover_ocf_t *ocf, const char *target)
 {
-    const char *remote = drover_ocf_param(ocf, "remoteuri");
-    const char *transport = drover_ocf_param(ocf, "migration_transport");
-    const char *user = drover_ocf_param(ocf, "migration_user");
-    g_autoptr(GUri) local = NULL;
-    g_autofree char *scheme = NULL;
-
-    if (remote != NULL) {
-        return expand_node(remote, target);
-    }
-    local = g_uri_parse(drover_ocf_param(ocf, "hypervisor"), G_URI_FLAGS_NONE,
-                        NULL);
-    scheme = (transport != NULL)
-                 ? g_strdup_printf("%s+%s", g_uri_get_scheme(local), transport)
-                 : g_strdup(g_uri_get_scheme(local));
-    return g_strdup_printf("%s://%s%s%s%s", scheme, (user != NULL) ? user : "",
-                           (user != NULL) ? "@" : "", target,
-                           g_uri_get_path(local));
+    return drover_virt_dest_uri(
+        drover_ocf_param(ocf, "hypervisor"), drover_ocf_param(ocf, "remoteuri"),
+        drover_ocf_param(ocf, "migration_transport"),
+        drover_ocf_param(ocf, "migration_user"), target);
 }
 
 /* Where the memory stream goes; NULL: libvirt's choice.  The network
@@ -2455,7 +2432,7 @@ choose_migrate_uri(drover_ocf_t *ocf, const char *target)
     const char *port = drover_ocf_param(ocf, "migrateport");
 
     if (uri != NULL) {
-        return expand_node(uri, target);
+        return drover_virt_expand_node(uri, target);
     }
     if (suffix == NULL && port == NULL) {
         return NULL;

@@ -49,6 +49,7 @@ drover_plan_vm_free(gpointer data)
         g_free(vm->blocked);
         g_free(vm->arch);
         g_free(vm->machine);
+        g_clear_pointer(&vm->cpu_refused, g_hash_table_unref);
         g_clear_pointer(&vm->banned, g_ptr_array_unref);
         g_clear_pointer(&vm->together, g_ptr_array_unref);
         g_clear_pointer(&vm->apart, g_ptr_array_unref);
@@ -323,11 +324,15 @@ choose_target(const char *draining, GPtrArray *nodes,
                             " MiB available)",
                             host_free_mib(n));
             no = scratch->str;
-        } else if (from != NULL
-                   && (qemu_no = drover_platform_refuses(
-                           from->name, &from->platform, n->name, &n->platform,
-                           vm->arch, vm->machine))
-                          != NULL) {
+        } else if ((from != NULL
+                    && (qemu_no = drover_platform_refuses(
+                            from->name, &from->platform, n->name, &n->platform,
+                            vm->arch, vm->machine))
+                           != NULL)
+                   || (vm->cpu_refused != NULL
+                       && (qemu_no = g_strdup(
+                               g_hash_table_lookup(vm->cpu_refused, n->name)))
+                              != NULL)) {
             /* "n2 runs QEMU ...": the node is named */
             no = qemu_no + strlen(n->name) + 1;
             g_string_append_printf(qemu_refused, "%snot %s",

@@ -1066,3 +1066,37 @@ drover_virt_kill_qemu(const char *run_dir, const char *name,
     }
     return 0;
 }
+
+char *
+drover_virt_expand_node(const char *pattern, const char *target)
+{
+    g_autoptr(GString) s = g_string_new(pattern);
+
+    g_string_replace(s, "%n", target, 0);
+    return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+char *
+drover_virt_dest_uri(const char *hypervisor, const char *remoteuri,
+                     const char *transport, const char *user,
+                     const char *target)
+{
+    g_autoptr(GUri) local = NULL;
+    g_autofree char *scheme = NULL;
+
+    if (remoteuri != NULL) {
+        return drover_virt_expand_node(remoteuri, target);
+    }
+    local = g_uri_parse((hypervisor != NULL) ? hypervisor
+                                             : DROVER_DEFAULT_HYPERVISOR,
+                        G_URI_FLAGS_NONE, NULL);
+    if (local == NULL) {
+        return NULL;
+    }
+    scheme = (transport != NULL)
+                 ? g_strdup_printf("%s+%s", g_uri_get_scheme(local), transport)
+                 : g_strdup(g_uri_get_scheme(local));
+    return g_strdup_printf("%s://%s%s%s%s", scheme, (user != NULL) ? user : "",
+                           (user != NULL) ? "@" : "", target,
+                           g_uri_get_path(local));
+}

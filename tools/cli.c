@@ -13,8 +13,10 @@
 #include <drover/file.h>
 #include <drover/log.h>
 #include <drover/migopts.h>
+#include <drover/platform.h>
 #include <drover/rc.h>
 #include <drover/spawn.h>
+#include <drover/virt.h>
 
 #include "cli.h"
 #include "drover_private.h"
@@ -221,7 +223,7 @@ cli_finish(cli_t *cli, drover_output_t *out, drover_output_text_fn text)
 
 char *
 cli_vm_blocked(const drover_cib_t *cib, const char *vm, char **unknown,
-               char **arch, char **machine)
+               char **config_xml)
 {
     const char *config = drover_cib_resource_param(cib, vm, "config");
     const char *options = drover_cib_resource_param(cib, vm, "migrate_options");
@@ -245,8 +247,8 @@ cli_vm_blocked(const drover_cib_t *cib, const char *vm, char **unknown,
         }
         return NULL;
     }
-    if (arch != NULL && machine != NULL) {
-        drover_domxml_machine(xml, arch, machine);
+    if (config_xml != NULL) {
+        *config_xml = g_strdup(xml);
     }
     blocked = drover_domxml_blocker(xml);
     if (blocked != NULL) {
@@ -263,4 +265,41 @@ cli_vm_blocked(const drover_cib_t *cib, const char *vm, char **unknown,
                                             "--copy-storage-all copies it)",
                                             disk)
                           : NULL;
+}
+
+GHashTable *
+cli_cpu_refused(cli_t *cli, const drover_cib_t *cib, const char *vm,
+                const char *config, const GPtrArray *nodes)
+{
+    GHashTable *refused = NULL;
+    g_autofree char *cpu = NULL;
+    g_autofree char *virttype = NULL;
+
+    drover_domxml_cpu(config, &cpu, &virttype);
+    if (cpu == NULL || g_getenv("CIB_file") != NULL) {
+        return NULL;
+    }
+    for (guint i = 0; i < nodes->len; i++) {
+        const char *node = g_ptr_array_index(nodes, i);
+        g_autofree char *uri = drover_virt_dest_uri(
+            drover_cib_resource_param(cib, vm, "hypervisor"),
+            drover_cib_resource_param(cib, vm, "remoteuri"),
+            drover_cib_resource_param(cib, vm, "migration_transport"),
+            drover_cib_resource_param(cib, vm, "migration_user"), node);
+        char *why =
+            (uri != NULL) ? drover_platform_cpu_refuses(
+                uri, node, config,
+                MIN(cli_deadline(cli), drover_deadline_in_ms(2000)), NULL)
+                          : NULL;
+
+        if (why == NULL) {
+            continue;
+        }
+        if (refused == NULL) {
+            refused =
+                g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        }
+        g_hash_table_insert(refused, g_strdup(node), why);
+    }
+    return refused;
 }

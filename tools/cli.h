@@ -94,10 +94,16 @@ xmlNode *cli_mon_resource(xmlNode *node, const char *id);
  * (drover_domxml_blocker()), or a disk on a file system only one host
  * sees unless its migrate_options copies the disks; NULL: nothing known
  * (with \p unknown, when not NULL, saying why nothing could be read).
- * \p arch and \p machine, when not NULL, get what the config says the VM
- * runs with (drover_domxml_machine()). */
+ * \p config, when not NULL, gets the config's XML (NULL: not read). */
 char *cli_vm_blocked(const drover_cib_t *cib, const char *vm, char **unknown,
-                     char **arch, char **machine);
+                     char **config);
+
+/* Which of \p nodes cannot provide the CPU that VM's \p config names,
+ * each node's libvirt asked as VM's agent would ask it before a
+ * migration (drover_platform_cpu_refuses()): node name to why; NULL when
+ * none refuses or nothing was asked (a CIB file, no CPU to compare) */
+GHashTable *cli_cpu_refused(cli_t *cli, const drover_cib_t *cib, const char *vm,
+                            const char *config, const GPtrArray *nodes);
 
 crm_exit_t cmd_config(cli_t *cli, int argc, char **argv);
 

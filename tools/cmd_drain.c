@@ -9,6 +9,7 @@
 
 #include <drover/cib.h>
 #include <drover/config.h>
+#include <drover/domxml.h>
 #include <drover/drain.h>
 #include <drover/health.h>
 #include <drover/netsel.h>
@@ -164,16 +165,34 @@ collect_vms(const drover_cib_t *cib, xmlNode *resources, GPtrArray *vms)
 }
 
 /* What keeps each VM on \p node from moving live (cli_vm_blocked()),
- * and the machine type the planner asks each target for */
+ * and what the planner asks of each target: the VM's machine type, and
+ * which online nodes' libvirt cannot provide its CPU */
 static void
-find_blockers(const drover_cib_t *cib, const char *node, GPtrArray *vms)
+find_blockers(cli_t *cli, const drover_cib_t *cib, const char *node,
+              GPtrArray *vms, const GPtrArray *nodes)
 {
+    g_autoptr(GPtrArray) others = g_ptr_array_new();
+
+    for (guint i = 0; i < nodes->len; i++) {
+        const drover_plan_node_t *n = g_ptr_array_index(nodes, i);
+
+        if (n->online && strcmp(n->name, node) != 0) {
+            g_ptr_array_add(others, n->name);
+        }
+    }
     for (guint i = 0; i < vms->len; i++) {
         drover_plan_vm_t *vm = g_ptr_array_index(vms, i);
+        g_autofree char *config = NULL;
 
-        if (strcmp(vm->node, node) == 0 && vm->migratable) {
-            vm->blocked =
-                cli_vm_blocked(cib, vm->id, NULL, &vm->arch, &vm->machine);
+        if (strcmp(vm->node, node) != 0 || !vm->migratable) {
+            continue;
+        }
+        vm->blocked = cli_vm_blocked(cib, vm->id, NULL, &config);
+        if (config != NULL) {
+            drover_domxml_machine(config, &vm->arch, &vm->machine);
+        }
+        if (config != NULL && vm->blocked == NULL) {
+            vm->cpu_refused = cli_cpu_refused(cli, cib, vm->id, config, others);
         }
     }
 }
@@ -1007,8 +1026,8 @@ plan(cli_t *cli, const char *node_name)
     root = xmlDocGetRootElement(mon);
     collect_vms(cib, cli_xml_find(root, "resources"), vms);
     follow_other_drains(cib, cli_xml_find(root, "nodes"), vms);
-    find_blockers(cib, node_name, vms);
     nodes = collect_nodes(cli, cib, cli_xml_find(root, "nodes"), vms);
+    find_blockers(cli, cib, node_name, vms, nodes);
     for (guint i = 0; i < nodes->len; i++) {
         known =
             known

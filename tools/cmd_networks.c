@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <drover/cib.h>
+#include <drover/domxml.h>
 #include <drover/netsel.h>
 #include <drover/platform.h>
 #include <drover/probe.h>
@@ -205,12 +206,26 @@ explain(cli_t *cli, const char *vm)
     drover_output_set(list, "to", to_node);
     drover_output_set_bool(out, list, "configured", plan != NULL);
     if (check) {
+        g_autofree char *config = NULL;
         g_autofree char *arch = NULL;
         g_autofree char *machine = NULL;
 
-        blocked = cli_vm_blocked(cib, vm, &unknown, &arch, &machine);
+        blocked = cli_vm_blocked(cib, vm, &unknown, &config);
+        if (config != NULL) {
+            drover_domxml_machine(config, &arch, &machine);
+        }
         if (blocked == NULL) {
             blocked = qemu_refuses(cli, from, to_node, arch, machine);
+        }
+        if (blocked == NULL && config != NULL) {
+            g_autoptr(GPtrArray) to = g_ptr_array_new();
+            g_autoptr(GHashTable) cpu = NULL;
+
+            g_ptr_array_add(to, (char *) to_node);
+            cpu = cli_cpu_refused(cli, cib, vm, config, to);
+            blocked = (cpu != NULL)
+                          ? g_strdup(g_hash_table_lookup(cpu, to_node))
+                          : NULL;
         }
         drover_output_set_bool(out, list, "checked", true);
         drover_output_set(list, "blocked", blocked);

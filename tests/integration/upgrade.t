@@ -94,9 +94,9 @@ older_qemu_refused() {
 # Nor to a QEMU without its machine type or its CPU: Debian 13's QEMU 10
 # (n1, now) has no pc-i440fx-2.3 and, under TCG, no pcommit, which Debian
 # 12's QEMU 7.2 has.  A VM started with either on n2 may go to n3 (12),
-# never to n1.  For the machine type the drain's dry run and `drover
-# networks explain --check` say so; the agent refuses both before
-# anything moves.  The VMs are removed after.
+# never to n1: the drain's dry run and `drover networks explain --check`
+# say so, and the agent refuses both before anything moves.  The VMs are
+# removed after.
 machine_type_refused() {
     local out rc
     ok "n1's QEMU has no machine type pc-i440fx-2.3, n2's has" eval \
@@ -126,6 +126,8 @@ machine_type_refused() {
     while IFS= read -r line; do note "  $line"; done <<<"$out"
     ok "drover drain n2 --dry-run: vmold goes to n3, not n1, and says why" grep -qE \
         "vmold +-> n3 .*; not n1 runs QEMU 10\.[0-9.]+, which has no machine type pc-i440fx-2\.3$" <<<"$out"
+    ok "...and vmcpu goes to n3, not n1, whose libvirt cannot provide pcommit" grep -qE \
+        "vmcpu +-> n3 .*; not n1 cannot provide its CPU \(.*pcommit\)$" <<<"$out"
     out=$(drover n2 networks explain vmold --to n1 --check 2>&1)
     rc=$?
     note "$out"
@@ -142,6 +144,12 @@ machine_type_refused() {
     ok "n1's libvirt cannot provide pcommit, n2's can" eval \
         '! on n1 virsh -q hypervisor-cpu-compare --virttype qemu "$(lab_vm_xml vmcpu)" >/dev/null 2>&1 &&
          on n2 virsh -q hypervisor-cpu-compare --virttype qemu "$(lab_vm_xml vmcpu)" >/dev/null 2>&1'
+    out=$(drover n2 networks explain vmcpu --to n1 --check 2>&1)
+    rc=$?
+    note "$out"
+    is "$rc" 113 "drover networks explain vmcpu --to n1 --check: 113"
+    ok "...vmcpu cannot move live: n1 cannot provide its CPU" grep -qE \
+        "vmcpu cannot move live: n1 cannot provide its CPU \(.*pcommit\)" <<<"$out"
     out=$(agent_migrate_to vmcpu n2 n1)
     rc=$?
     note "$(grep '^ocf-exit-reason:' <<<"$out")"

@@ -165,9 +165,9 @@ START_TEST(never_to_an_older_qemu)
     drover_drain_opts_t opts = { .on_unmovable = DROVER_UNMOVABLE_SKIP };
     const drover_plan_step_t *step = NULL;
 
-    n1->platform = (drover_platform_t){ 11003000, 10000000 };
-    n2->platform = (drover_platform_t){ 9000000, 7002000 };
-    n3->platform = (drover_platform_t){ 11003000, 10000000 };
+    n1->platform = (drover_platform_t){ .libvirt = 11003000, .qemu = 10000000 };
+    n2->platform = (drover_platform_t){ .libvirt = 9000000, .qemu = 7002000 };
+    n3->platform = (drover_platform_t){ .libvirt = 11003000, .qemu = 10000000 };
     g_ptr_array_add(nodes, n1);
     g_ptr_array_add(nodes, n2);
     g_ptr_array_add(nodes, n3);
@@ -260,6 +260,25 @@ START_TEST(never_to_a_qemu_without_the_machine_type)
                      "no node can take it (n2 runs QEMU 10.0.0, which has no "
                      "machine type pc-i440fx-2.3, n3 runs QEMU 7.2.0, which "
                      "has no machine type pc-i440fx-2.3)");
+
+    /* nor to a node whose libvirt cannot provide the VM's CPU */
+    current->cpu_refused =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    g_hash_table_insert(current->cpu_refused, g_strdup("n2"),
+                        g_strdup("n2 cannot provide its CPU (Host CPU does "
+                                 "not provide required features: pcommit)"));
+    n2->used_mib = n3->used_mib = 0;
+    g_clear_pointer(&steps, g_ptr_array_unref);
+    g_clear_pointer(&text, g_free);
+    ck_assert_int_eq(drover_drain_plan("n1", nodes, vms, &opts, &steps, reason),
+                     0);
+    text = plan_text(steps);
+    ck_assert_str_eq(text, "current>n3 old:skip");
+    step = g_ptr_array_index(steps, 0);
+    ck_assert_str_eq(step->reason,
+                     "most free memory (1024 MiB before it); not n2 cannot "
+                     "provide its CPU (Host CPU does not provide required "
+                     "features: pcommit)");
 }
 END_TEST
 

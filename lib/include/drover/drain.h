@@ -62,7 +62,9 @@ typedef struct {
                           a disk only its node sees), or NULL */
     char *arch;        /* its architecture and machine type (config), */
     char *machine;     /* ... each NULL: unknown */
-    GPtrArray *banned; /* node names it may not run on (-INFINITY) */
+    GHashTable *cpu_refused; /* node name to why that node cannot provide
+                                its CPU (its libvirt asked); NULL: none */
+    GPtrArray *banned;       /* node names it may not run on (-INFINITY) */
     /* Dependencies (other VMs' ids; NULL: none) */
     GPtrArray *together; /* mandatory colocation: on the same node */
     GPtrArray *apart;    /* -INFINITY colocation: never on the same node */
@@ -113,7 +115,7 @@ int drover_unmovable_parse(const char *text, drover_unmovable_t *value);
  * slot soonest and fits anywhere); then by id.  Target: among the nodes
  * that are online, not in standby, not red, accept live migrations, run
  * no older QEMU than the VM's node and one with the VM's machine type
- * (drover_platform_refuses()), are
+ * (drover_platform_refuses()) and can provide its CPU, are
  * allowed for the VM and in \p opts targets, and have room by both
  * utilization and the host's available memory (after what the plan
  * already sent there), the healthiest, then the one with the most free

@@ -193,4 +193,21 @@ int drover_virt_kill_qemu(const char *run_dir, const char *name,
  */
 bool drover_virt_qemu_alive(const char *run_dir, const char *name, pid_t *pid);
 
+/* VirtualDomain's hypervisor when none is given */
+#define DROVER_DEFAULT_HYPERVISOR "qemu:///system"
+
+/* \p pattern with "%n" replaced by \p target (migrateuri, remoteuri) */
+char *drover_virt_expand_node(const char *pattern, const char *target);
+
+/*!
+ * \brief The target's libvirt URI for a migration, from VirtualDomain's
+ *        parameters: \p remoteuri with "%n" replaced, else \p hypervisor
+ *        (NULL: DROVER_DEFAULT_HYPERVISOR) with \p target as its host,
+ *        "+transport" added to its scheme and "user@" before the host
+ *        when given (qemu:///system, tcp, n2: qemu+tcp://n2/system)
+ */
+char *drover_virt_dest_uri(const char *hypervisor, const char *remoteuri,
+                           const char *transport, const char *user,
+                           const char *target);
+
 #endif /* DROVER_VIRT__H */
