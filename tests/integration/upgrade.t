@@ -91,14 +91,32 @@ older_qemu_refused() {
     ok "drover drain n1 --dry-run: $vm has no node, and says why" grep -qE \
         "$vm.*no node can take it \(n2 runs QEMU 7\.2\.[0-9]+ \(libvirt [0-9.]+\), older than n1's QEMU 10\.[0-9.]+ \(libvirt [0-9.]+\), n3 runs QEMU 7\.2" <<<"$out"
 }
+# VM on n2 cannot move to n1, saying WHY (a pattern): networks explain
+# --check exits 113, migrate_to exits 1 with WHY as its exit reason, and
+# the VM still runs on n2 only
+refused_from_n2_to_n1() { # VM WHY
+    local out rc
+    out=$(drover n2 networks explain "$1" --to n1 --check 2>&1)
+    rc=$?
+    note "$out"
+    is "$rc" 113 "drover networks explain $1 --to n1 --check: 113"
+    ok "...$1 cannot move live: $2" grep -qE "$1 cannot move live: $2" <<<"$out"
+    out=$(agent_migrate_to "$1" n2 n1)
+    rc=$?
+    note "$(grep '^ocf-exit-reason:' <<<"$out")"
+    is "$rc" 1 "migrate_to $1 from n2 (12) to n1 (13): refused"
+    ok "...before anything moved, saying why" grep -qE "^ocf-exit-reason:Not migrating $1: $2$" <<<"$out"
+    is "$(vm_running_nodes "$1")" n2 "...and $1 still runs on n2 only"
+}
+
 # Nor to a QEMU without its machine type or its CPU: Debian 13's QEMU 10
 # (n1, now) has no pc-i440fx-2.3 and, under TCG, no pcommit, which Debian
 # 12's QEMU 7.2 has.  A VM started with either on n2 may go to n3 (12),
 # never to n1: the drain's dry run and `drover networks explain --check`
 # say so, and the agent refuses both before anything moves.  The VMs are
 # removed after.
-machine_type_refused() {
-    local out rc
+new_qemu_refused() {
+    local out
     ok "n1's QEMU has no machine type pc-i440fx-2.3, n2's has" eval \
         '! on n1 qemu-system-x86_64 -machine help | grep -q "^pc-i440fx-2\.3 " &&
          on n2 qemu-system-x86_64 -machine help | grep -q "^pc-i440fx-2\.3 "'
@@ -128,35 +146,11 @@ machine_type_refused() {
         "vmold +-> n3 .*; not n1 runs QEMU 10\.[0-9.]+, which has no machine type pc-i440fx-2\.3$" <<<"$out"
     ok "...and vmcpu goes to n3, not n1, whose libvirt cannot provide pcommit" grep -qE \
         "vmcpu +-> n3 .*; not n1 cannot provide its CPU \(.*pcommit\)$" <<<"$out"
-    out=$(drover n2 networks explain vmold --to n1 --check 2>&1)
-    rc=$?
-    note "$out"
-    is "$rc" 113 "drover networks explain vmold --to n1 --check: 113"
-    ok "...vmold cannot move live: n1's QEMU has no pc-i440fx-2.3" grep -qE \
-        "vmold cannot move live: n1 runs QEMU 10\.[0-9.]+, which has no machine type pc-i440fx-2\.3" <<<"$out"
-    out=$(agent_migrate_to vmold n2 n1)
-    rc=$?
-    note "$(grep '^ocf-exit-reason:' <<<"$out")"
-    is "$rc" 1 "migrate_to vmold from n2 (12) to n1 (13): refused"
-    ok "...naming the machine type and n1's QEMU" grep -qE \
-        "^ocf-exit-reason:Not migrating vmold: n1 runs QEMU 10\.[0-9.]+, which has no machine type pc-i440fx-2\.3$" <<<"$out"
-    is "$(vm_running_nodes vmold)" n2 "...and vmold still runs on n2 only"
     ok "n1's libvirt cannot provide pcommit, n2's can" eval \
         '! on n1 virsh -q hypervisor-cpu-compare --virttype qemu "$(lab_vm_xml vmcpu)" >/dev/null 2>&1 &&
          on n2 virsh -q hypervisor-cpu-compare --virttype qemu "$(lab_vm_xml vmcpu)" >/dev/null 2>&1'
-    out=$(drover n2 networks explain vmcpu --to n1 --check 2>&1)
-    rc=$?
-    note "$out"
-    is "$rc" 113 "drover networks explain vmcpu --to n1 --check: 113"
-    ok "...vmcpu cannot move live: n1 cannot provide its CPU" grep -qE \
-        "vmcpu cannot move live: n1 cannot provide its CPU \(.*pcommit\)" <<<"$out"
-    out=$(agent_migrate_to vmcpu n2 n1)
-    rc=$?
-    note "$(grep '^ocf-exit-reason:' <<<"$out")"
-    is "$rc" 1 "migrate_to vmcpu from n2 (12) to n1 (13): refused"
-    ok "...in libvirt's words: n1 cannot provide pcommit" grep -qE \
-        "^ocf-exit-reason:Not migrating vmcpu: n1 cannot provide its CPU \(.*pcommit\)$" <<<"$out"
-    is "$(vm_running_nodes vmcpu)" n2 "...and vmcpu still runs on n2 only"
+    refused_from_n2_to_n1 vmold "n1 runs QEMU 10\.[0-9.]+, which has no machine type pc-i440fx-2\.3"
+    refused_from_n2_to_n1 vmcpu "n1 cannot provide its CPU \(Host CPU does not provide required features: pcommit\)"
     for vm in vmold vmcpu; do
         on n1 crm_resource --resource "$vm" --meta --set-parameter target-role --parameter-value Stopped --quiet
     done
@@ -190,7 +184,7 @@ for node in n1 n2 n3; do
     all_well "after $node"
     if [ "$node" = n1 ]; then
         older_qemu_refused
-        machine_type_refused
+        new_qemu_refused
         all_well "after the refused moves"
     fi
     for n in "$node" "$(other_node "$node")"; do
