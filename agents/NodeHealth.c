@@ -331,7 +331,7 @@ publish_platform(drover_ocf_t *ocf)
     g_autofree char *value = NULL;
 
     if (drover_platform_local(drover_ocf_param(ocf, "libvirt_uri"),
-                              drover_deadline_in_ms(MIN(left / 4, 5000)),
+                              drover_deadline_in_ms(MIN(left / 4, 5000)), true,
                               &platform, &error)
         != 0) {
         qb_log(LOG_INFO, "Cannot ask libvirt for its versions (%s)", error);

@@ -3027,7 +3027,7 @@ local_platform(drover_ocf_t *ocf, drover_platform_t *platform)
     g_autofree char *error = NULL;
     int rc = drover_platform_local(drover_ocf_param(ocf, "hypervisor"),
                                    drover_deadline_in_ms(MIN(left / 4, 5000)),
-                                   platform, &error);
+                                   false, platform, &error);
 
     if (rc != 0) {
         qb_log(LOG_INFO, "Cannot ask libvirt for its versions (%s)", error);

@@ -24,6 +24,7 @@
 
 typedef struct {
     char *uri;
+    bool machine_types; /* read the capabilities too */
     drover_platform_t platform;
     char *error;
 } platform_call_t;
@@ -56,8 +57,8 @@ platform_call(void *data)
         || virConnectGetVersion(conn, &c->platform.qemu) < 0) {
         c->error = g_strdup(drover_virt_error());
         rc = DROVER_RC_ERROR;
-    } else {
-        /* the machine types: unknown when libvirt cannot say them */
+    } else if (c->machine_types) {
+        /* unknown when libvirt cannot say them */
         char *caps = virConnectGetCapabilities(conn);
 
         if (caps != NULL) {
@@ -71,7 +72,8 @@ platform_call(void *data)
 
 int
 drover_platform_local(const char *uri, drover_deadline_t deadline,
-                      drover_platform_t *platform, char **error)
+                      bool machine_types, drover_platform_t *platform,
+                      char **error)
 {
     platform_call_t *c = g_new0(platform_call_t, 1);
     int rc;
@@ -80,6 +82,7 @@ drover_platform_local(const char *uri, drover_deadline_t deadline,
     *error = NULL;
     drover_virt_init();
     c->uri = g_strdup(uri);
+    c->machine_types = machine_types;
     rc = drover_deadline_run(deadline, platform_call, c, platform_call_free);
     if (rc == DROVER_RC_TIMEOUT) {
         *error = g_strdup_printf("libvirtd at %s did not answer in time", uri);

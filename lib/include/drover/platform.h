@@ -34,13 +34,16 @@ void drover_platform_clear(drover_platform_t *platform);
 #define DROVER_PLATFORM_MAX_MACHINES 512
 
 /*!
- * \brief This node's libvirt and QEMU, from the libvirtd at \p uri
+ * \brief This node's libvirt and QEMU, from the libvirtd at \p uri, and
+ *        with \p machine_types its QEMU's machine types too (libvirt's
+ *        capabilities: only NodeHealth, which publishes them, asks)
  *
  * \return 0, DROVER_RC_TIMEOUT, or another error with \p error (free it)
  *         saying libvirt's words
  */
 int drover_platform_local(const char *uri, drover_deadline_t deadline,
-                          drover_platform_t *platform, char **error);
+                          bool machine_types, drover_platform_t *platform,
+                          char **error);
 
 /* "libvirt=11.3.0 qemu=10.0.0 arch=x86_64 machines=pc,q35,..." and back
  * (arch and machines only when known).  Parsing ignores words it does
