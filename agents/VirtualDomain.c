@@ -655,9 +655,7 @@ read_domain_config(drover_ocf_t *ocf, char **name, char **xml, GString *reason)
                         drover_rc_str(rc));
         return DROVER_RC_INSTALLED;
     }
-    doc = xmlReadMemory(text, (int) length, path, NULL,
-                        XML_PARSE_NONET | XML_PARSE_NOERROR
-                            | XML_PARSE_NOWARNING);
+    doc = drover__xml_read(text, length, path);
     root = (doc != NULL) ? xmlDocGetRootElement(doc) : NULL;
     if (root == NULL || !xmlStrEqual(root->name, BAD_CAST "domain")) {
         g_string_printf(reason, "Config '%s' is not a libvirt domain XML",

@@ -16,13 +16,11 @@
 
 #include "drover_private.h"
 
-/* A domain's XML as libxml2 reads it, quietly and offline; NULL if not XML */
+/* A domain's XML; NULL if not XML */
 static xmlDoc *
 read_domain(const char *xml)
 {
-    return xmlReadMemory(xml, (int) strlen(xml), "domain.xml", NULL,
-                         XML_PARSE_NONET | XML_PARSE_NOERROR
-                             | XML_PARSE_NOWARNING);
+    return drover__xml_read(xml, strlen(xml), "domain.xml");
 }
 
 /* Each value of \p expr (attributes) in \p ctx, once, into \p into */

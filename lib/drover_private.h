@@ -8,6 +8,7 @@
 
 #include <glib.h>
 #include <json-glib/json-glib.h>
+#include <libxml/parser.h>
 #include <libxml/tree.h>
 
 #include <drover/autoptr.h>
@@ -79,5 +80,13 @@ gint64 drover__json_int(JsonObject *o, const char *key);
  * The value lives as long as the node.
  */
 const char *drover__xml_attr(const xmlNode *node, const char *name);
+
+/*!
+ * \brief \p length bytes of \p text (named \p name) as XML, read offline
+ *        and quietly: the one reader of what others write (a domain's
+ *        config, libvirt's capabilities, crm_mon's and attrd_updater's
+ *        output), which reports a bad document by its NULL alone
+ */
+xmlDoc *drover__xml_read(const char *text, size_t length, const char *name);
 
 #endif /* DROVER_PRIVATE__H */

@@ -313,9 +313,8 @@ drover_platform_parse(const char *text, drover_platform_t *p)
 int
 drover_platform_read_capabilities(const char *xml, drover_platform_t *p)
 {
-    g_autoptr(xmlDoc) doc = xmlReadMemory(
-        xml, (int) strlen(xml), "capabilities.xml", NULL,
-        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    g_autoptr(xmlDoc) doc =
+        drover__xml_read(xml, strlen(xml), "capabilities.xml");
     g_autoptr(xmlXPathContext) ctx = NULL;
     g_autoptr(xmlXPathObject) found = NULL;
     g_autoptr(GPtrArray) machines = g_ptr_array_new_with_free_func(g_free);

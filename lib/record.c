@@ -155,9 +155,7 @@ drover_private_attr_read(const char *name, drover_deadline_t deadline,
         /* attrd_updater exits 105 (CRM_EX_NOSUCH) for an unknown name */
         return (status == 105) ? DROVER_RC_NO_SUCH : DROVER_RC_UNREACHABLE;
     }
-    doc = xmlReadMemory(out, (int) strlen(out), "attrd_updater", NULL,
-                        XML_PARSE_NONET | XML_PARSE_NOERROR
-                            | XML_PARSE_NOWARNING);
+    doc = drover__xml_read(out, strlen(out), "attrd_updater");
     if (doc == NULL) {
         return DROVER_RC_PROTOCOL;
     }

@@ -274,3 +274,14 @@ drover__xml_attr(const xmlNode *node, const char *name)
     }
     return (a->children != NULL) ? (const char *) a->children->content : "";
 }
+
+xmlDoc *
+drover__xml_read(const char *text, size_t length, const char *name)
+{
+    if (length > INT_MAX) {
+        return NULL;
+    }
+    return xmlReadMemory(text, (int) length, name, NULL,
+                         XML_PARSE_NONET | XML_PARSE_NOERROR
+                             | XML_PARSE_NOWARNING);
+}

@@ -11,6 +11,7 @@
 #include <drover/spawn.h>
 
 #include "cli.h"
+#include "drover_private.h"
 
 /* crm_mon's view of the cluster, or an exit code after saying why not */
 crm_exit_t
@@ -32,9 +33,7 @@ cli_crm_mon(cli_t *cli, drover_output_t *out, xmlDoc **doc)
         return cli_fail(cli, out, drover_rc_to_exit(rc),
                         "Cannot run crm_mon: %s", drover_rc_str(rc));
     }
-    *doc = xmlReadMemory(
-        stdout_text, (int) strlen(stdout_text), "crm_mon", NULL,
-        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    *doc = drover__xml_read(stdout_text, strlen(stdout_text), "crm_mon");
     if (status != 0 || *doc == NULL) {
         return cli_fail(
             cli, out, (status > 0) ? (crm_exit_t) status : CRM_EX_PROTOCOL,
