@@ -267,39 +267,22 @@ cli_vm_blocked(const drover_cib_t *cib, const char *vm, char **unknown,
                           : NULL;
 }
 
-GHashTable *
-cli_cpu_refused(cli_t *cli, const drover_cib_t *cib, const char *vm,
-                const char *config, const GPtrArray *nodes)
+char *
+cli_cpu_refuses(cli_t *cli, const drover_cib_t *cib, const char *vm,
+                const char *config, const char *node)
 {
-    GHashTable *refused = NULL;
-    g_autofree char *cpu = NULL;
-    g_autofree char *virttype = NULL;
+    g_autofree char *uri = NULL;
 
-    drover_domxml_cpu(config, &cpu, &virttype);
-    if (cpu == NULL || g_getenv("CIB_file") != NULL) {
+    if (g_getenv("CIB_file") != NULL) {
         return NULL;
     }
-    for (guint i = 0; i < nodes->len; i++) {
-        const char *node = g_ptr_array_index(nodes, i);
-        g_autofree char *uri = drover_virt_dest_uri(
-            drover_cib_resource_param(cib, vm, "hypervisor"),
-            drover_cib_resource_param(cib, vm, "remoteuri"),
-            drover_cib_resource_param(cib, vm, "migration_transport"),
-            drover_cib_resource_param(cib, vm, "migration_user"), node);
-        char *why =
-            (uri != NULL) ? drover_platform_cpu_refuses(
-                uri, node, config,
-                MIN(cli_deadline(cli), drover_deadline_in_ms(2000)), NULL)
-                          : NULL;
-
-        if (why == NULL) {
-            continue;
-        }
-        if (refused == NULL) {
-            refused =
-                g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-        }
-        g_hash_table_insert(refused, g_strdup(node), why);
-    }
-    return refused;
+    uri = drover_virt_dest_uri(
+        drover_cib_resource_param(cib, vm, "hypervisor"),
+        drover_cib_resource_param(cib, vm, "remoteuri"),
+        drover_cib_resource_param(cib, vm, "migration_transport"),
+        drover_cib_resource_param(cib, vm, "migration_user"), node);
+    return (uri != NULL) ? drover_platform_cpu_refuses(
+               uri, node, config,
+               MIN(cli_deadline(cli), drover_deadline_in_ms(2000)), NULL)
+                         : NULL;
 }

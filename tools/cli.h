@@ -98,12 +98,12 @@ xmlNode *cli_mon_resource(xmlNode *node, const char *id);
 char *cli_vm_blocked(const drover_cib_t *cib, const char *vm, char **unknown,
                      char **config);
 
-/* Which of \p nodes cannot provide the CPU that VM's \p config names,
- * each node's libvirt asked as VM's agent would ask it before a
- * migration (drover_platform_cpu_refuses()): node name to why; NULL when
- * none refuses or nothing was asked (a CIB file, no CPU to compare) */
-GHashTable *cli_cpu_refused(cli_t *cli, const drover_cib_t *cib, const char *vm,
-                            const char *config, const GPtrArray *nodes);
+/* Why \p node cannot provide the CPU that VM's \p config names, its
+ * libvirt asked as VM's agent would ask it before a migration
+ * (drover_platform_cpu_refuses()); NULL when it can or nothing was asked
+ * (a CIB file, no CPU to compare, no answer within 2 s) */
+char *cli_cpu_refuses(cli_t *cli, const drover_cib_t *cib, const char *vm,
+                      const char *config, const char *node);
 
 crm_exit_t cmd_config(cli_t *cli, int argc, char **argv);
 

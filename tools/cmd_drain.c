@@ -171,15 +171,6 @@ static void
 find_blockers(cli_t *cli, const drover_cib_t *cib, const char *node,
               GPtrArray *vms, const GPtrArray *nodes)
 {
-    g_autoptr(GPtrArray) others = g_ptr_array_new();
-
-    for (guint i = 0; i < nodes->len; i++) {
-        const drover_plan_node_t *n = g_ptr_array_index(nodes, i);
-
-        if (n->online && strcmp(n->name, node) != 0) {
-            g_ptr_array_add(others, n->name);
-        }
-    }
     for (guint i = 0; i < vms->len; i++) {
         drover_plan_vm_t *vm = g_ptr_array_index(vms, i);
         g_autofree char *config = NULL;
@@ -188,11 +179,24 @@ find_blockers(cli_t *cli, const drover_cib_t *cib, const char *node,
             continue;
         }
         vm->blocked = cli_vm_blocked(cib, vm->id, NULL, &config);
-        if (config != NULL) {
-            drover_domxml_machine(config, &vm->arch, &vm->machine);
+        if (config == NULL) {
+            continue;
         }
-        if (config != NULL && vm->blocked == NULL) {
-            vm->cpu_refused = cli_cpu_refused(cli, cib, vm->id, config, others);
+        drover_domxml_machine(config, &vm->arch, &vm->machine);
+        for (guint j = 0; j < nodes->len && vm->blocked == NULL; j++) {
+            const drover_plan_node_t *n = g_ptr_array_index(nodes, j);
+            char *why = (n->online && strcmp(n->name, node) != 0)
+                            ? cli_cpu_refuses(cli, cib, vm->id, config, n->name)
+                            : NULL;
+
+            if (why == NULL) {
+                continue;
+            }
+            if (vm->cpu_refused == NULL) {
+                vm->cpu_refused = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                                        g_free, g_free);
+            }
+            g_hash_table_insert(vm->cpu_refused, g_strdup(n->name), why);
         }
     }
 }

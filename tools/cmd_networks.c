@@ -218,14 +218,7 @@ explain(cli_t *cli, const char *vm)
             blocked = qemu_refuses(cli, from, to_node, arch, machine);
         }
         if (blocked == NULL && config != NULL) {
-            g_autoptr(GPtrArray) to = g_ptr_array_new();
-            g_autoptr(GHashTable) cpu = NULL;
-
-            g_ptr_array_add(to, (char *) to_node);
-            cpu = cli_cpu_refused(cli, cib, vm, config, to);
-            blocked = (cpu != NULL)
-                          ? g_strdup(g_hash_table_lookup(cpu, to_node))
-                          : NULL;
+            blocked = cli_cpu_refuses(cli, cib, vm, config, to_node);
         }
         drover_output_set_bool(out, list, "checked", true);
         drover_output_set(list, "blocked", blocked);
