@@ -272,6 +272,25 @@ drover_host_facts_parse(const char *text, drover_host_facts_t *f)
     return 0;
 }
 
+/* Why \p n's QEMU cannot take \p vm from \p from ("n2 runs QEMU ...":
+ * older, or without its machine type; "n2 cannot provide its CPU"), or
+ * NULL (free it) */
+static char *
+qemu_refuses(const drover_plan_node_t *from, const drover_plan_node_t *n,
+             const drover_plan_vm_t *vm)
+{
+    char *why =
+        (from != NULL)
+            ? drover_platform_refuses(from->name, &from->platform, n->name,
+                                      &n->platform, vm->arch, vm->machine)
+            : NULL;
+
+    if (why == NULL && vm->cpu_refused != NULL) {
+        why = g_strdup(g_hash_table_lookup(vm->cpu_refused, n->name));
+    }
+    return why;
+}
+
 /* The best target for \p vm, or NULL with \p why filled (with a target,
  * \p why names the nodes refused for their QEMU, if any) */
 static drover_plan_node_t *
@@ -324,15 +343,7 @@ choose_target(const char *draining, GPtrArray *nodes,
                             " MiB available)",
                             host_free_mib(n));
             no = scratch->str;
-        } else if ((from != NULL
-                    && (qemu_no = drover_platform_refuses(
-                            from->name, &from->platform, n->name, &n->platform,
-                            vm->arch, vm->machine))
-                           != NULL)
-                   || (vm->cpu_refused != NULL
-                       && (qemu_no = g_strdup(
-                               g_hash_table_lookup(vm->cpu_refused, n->name)))
-                              != NULL)) {
+        } else if ((qemu_no = qemu_refuses(from, n, vm)) != NULL) {
             /* "n2 runs QEMU ...": the node is named */
             no = qemu_no + strlen(n->name) + 1;
             g_string_append_printf(qemu_refused, "%snot %s",
