@@ -2694,8 +2694,7 @@ rdma_here(const drover_netplan_t *plan, const drover_network_t *network,
 static int
 choose_network(drover_ocf_t *ocf, const drover_netplan_t *plan,
                GHashTable *failed, const char *source, const char *target,
-               const drover_network_t **network, GInetAddress **address,
-               GString *skipped)
+               GPtrArray **usable, GString *skipped)
 {
     /* The target's QEMU listens on migrateport, else on the first free
      * port from libvirt's migration_port_min (49152 unless changed): a
@@ -2744,11 +2743,18 @@ choose_network(drover_ocf_t *ocf, const drover_netplan_t *plan,
         return DROVER_RC_ERROR;
     }
     c = g_ptr_array_index(choices, chosen);
-    *network = c->network;
-    *address = g_object_ref(c->target);
     qb_log(LOG_INFO, "Network %s chosen for the migration to %s (%s)%s%s",
            c->network->name, target, c->reason,
            (skipped->len > 0) ? "; skipped " : "", skipped->str);
+    *usable = g_ptr_array_new_with_free_func(drover_net_choice_free);
+    g_ptr_array_add(*usable, g_ptr_array_steal_index(choices, chosen));
+    for (guint i = 0; i < choices->len; i++) {
+        c = g_ptr_array_index(choices, i);
+        if (c->verdict == DROVER_NET_EQUAL) {
+            qb_log(LOG_INFO, "Network %s: %s", c->network->name, c->reason);
+            g_ptr_array_add(*usable, g_ptr_array_steal_index(choices, i--));
+        }
+    }
     return 0;
 }
 
@@ -2866,7 +2872,7 @@ report_progress(void *slot, guint64 bytes_done, guint64 bytes_left,
  */
 static int
 take_slot(drover_ocf_t *ocf, const drover_cib_t *cib, const char *name,
-          const char *source, const char *target, const char *network,
+          const char *source, const char *target, const GPtrArray *usable,
           bool fallback, drover_slot_group_t **slot)
 {
     drover_deadline_t deadline = drover_ocf_deadline(ocf);
@@ -2874,20 +2880,35 @@ take_slot(drover_ocf_t *ocf, const drover_cib_t *cib, const char *name,
     /* a third of the time, 30 s if it can, half of it at most */
     gint64 reserve = MAX(budget / 3, MIN(SLOT_RESERVE_MIN_MS, budget / 2));
     gint64 started = g_get_monotonic_time();
-    drover_slot_req_t req;
+    guint n = (usable != NULL) ? usable->len : 1;
+    g_autofree drover_slot_req_t *reqs = g_new0(drover_slot_req_t, n);
+    g_autofree const drover_slot_req_t **candidates =
+        g_new0(const drover_slot_req_t *, n);
+    g_autofree char *network = NULL;
     int rc;
 
     *slot = NULL;
     if (cib == NULL) {
         return 0;
     }
-    drover_slot_req_from_cib(cib, name, source, target, network, &req);
-    rc = drover_slot_group_join(
-        &req, drover_deadline_in_ms(MIN(budget / 4, 5000)), slot);
-    g_free(req.vm);
-    g_free(req.source);
-    g_free(req.target);
-    g_free(req.network);
+    /* one request per usable network of the group: the spread picks */
+    for (guint i = 0; i < n; i++) {
+        const drover_net_choice_t *c =
+            (usable != NULL) ? g_ptr_array_index(usable, i) : NULL;
+
+        drover_slot_req_from_cib(cib, name, source, target,
+                                 (c != NULL) ? c->network->name : NULL,
+                                 &reqs[i]);
+        candidates[i] = &reqs[i];
+    }
+    rc = drover_slot_group_join_spread(
+        candidates, n, drover_deadline_in_ms(MIN(budget / 4, 5000)), slot);
+    for (guint i = 0; i < n; i++) {
+        g_free(reqs[i].vm);
+        g_free(reqs[i].source);
+        g_free(reqs[i].target);
+        g_free(reqs[i].network);
+    }
     if (rc != 0) {
         qb_log(LOG_WARNING,
                "Migrating %s without a slot (limits not enforced): Corosync "
@@ -2898,6 +2919,7 @@ take_slot(drover_ocf_t *ocf, const drover_cib_t *cib, const char *name,
     }
     rc = drover_slot_group_wait_granted(
         *slot, drover_deadline_in_ms(MAX(budget - reserve, 0)));
+    network = drover_slot_group_network(*slot);
     if (rc == DROVER_RC_TIMEOUT && fallback) {
         /* The VM is half-way through a move: failing now would make
          * Pacemaker restart it.  It goes on, in line for the slot, which
@@ -2906,7 +2928,7 @@ take_slot(drover_ocf_t *ocf, const drover_cib_t *cib, const char *name,
                "No slot on %s for %s in %" G_GINT64_FORMAT " s: migrating "
                "over it now, still in line (a failed migrate_to would "
                "restart the VM)",
-               network, name,
+               (network != NULL) ? network : "its network", name,
                (g_get_monotonic_time() - started) / G_USEC_PER_SEC);
         return 0;
     }
@@ -3311,6 +3333,9 @@ typedef struct {
     const drover_network_t *network; /* NULL without networks */
     GInetAddress *address;           /* the target's on that network */
     char *uri;                       /* QEMU's migrateuri, or NULL */
+    /* drover_net_choice_t *: the usable networks of the first usable
+     * one's group, it first (the slot decides which carries it) */
+    GPtrArray *usable;
 } route_t;
 
 static void
@@ -3318,7 +3343,26 @@ route_clear(route_t *route)
 {
     g_clear_object(&route->address);
     g_clear_pointer(&route->uri, g_free);
+    g_clear_pointer(&route->usable, g_ptr_array_unref);
     route->network = NULL;
+}
+
+/* The route over \p network, one of route->usable */
+static void
+route_over(drover_ocf_t *ocf, route_t *route, const char *network)
+{
+    for (guint i = 0; i < route->usable->len; i++) {
+        const drover_net_choice_t *c = g_ptr_array_index(route->usable, i);
+
+        if (i == 0 || g_strcmp0(c->network->name, network) == 0) {
+            route->network = c->network;
+            g_clear_object(&route->address);
+            route->address = g_object_ref(c->target);
+        }
+    }
+    g_free(route->uri);
+    route->uri = drover_net_migrate_uri(route->network, route->address,
+                                        drover_ocf_param(ocf, "migrateport"));
 }
 
 /* What follows an attempt */
@@ -3491,44 +3535,66 @@ next_route(move_t *move, route_t *route)
         return 0;
     }
     rc = choose_network(ocf, move->plan, move->failed, move->source,
-                        move->target, &route->network, &route->address,
-                        move->skipped);
+                        move->target, &route->usable, move->skipped);
     if (rc == 0) {
-        route->uri =
-            drover_net_migrate_uri(route->network, route->address,
-                                   drover_ocf_param(ocf, "migrateport"));
+        route_over(ocf, route, NULL);
     }
     return rc;
 }
 
+/* Whether \p network is one of \p route's usable ones */
+static bool
+route_may_use(const route_t *route, const char *network)
+{
+    for (guint i = 0; route->usable != NULL && i < route->usable->len; i++) {
+        const drover_net_choice_t *c = g_ptr_array_index(route->usable, i);
+
+        if (g_strcmp0(c->network->name, network) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /*
- * The slot is for the network that carries the migration: after a
+ * The slot is for the network that carries the migration: of a group's
+ * usable networks, the one the slot group's spread gives it.  After a
  * fallback, the next network's limit and bandwidth budget hold it and
  * the last one's are free (it waits in line again, but goes on if its
  * turn does not come in time).
  */
 static int
-slot_for_route(move_t *move, const route_t *route)
+slot_for_route(move_t *move, route_t *route)
 {
     bool fallback = false;
+    int rc;
 
     if (move->slot != NULL && route->network != NULL
-        && g_strcmp0(move->slot_network, route->network->name) != 0) {
+        && !route_may_use(route, move->slot_network)) {
         qb_log(LOG_INFO, "%s: giving back the slot on %s for one on %s",
                move->name, move->slot_network, route->network->name);
         g_clear_pointer(&move->slot, drover_slot_group_leave);
         move->slot_asked = false;
         fallback = true;
     }
-    if (move->slot_asked) {
-        return 0;
+    if (!move->slot_asked) {
+        move->slot_asked = true;
+        g_clear_pointer(&move->slot_network, g_free);
+        rc = take_slot(move->ocf, move->cib, move->name, move->source,
+                       move->target, route->usable, fallback, &move->slot);
+        if (rc != 0) {
+            return rc;
+        }
+        move->slot_network =
+            (move->slot != NULL) ? drover_slot_group_network(move->slot) : NULL;
+        if (move->slot_network == NULL && route->network != NULL) {
+            move->slot_network = g_strdup(route->network->name);
+        }
     }
-    move->slot_asked = true;
-    g_free(move->slot_network);
-    move->slot_network =
-        (route->network != NULL) ? g_strdup(route->network->name) : NULL;
-    return take_slot(move->ocf, move->cib, move->name, move->source,
-                     move->target, move->slot_network, fallback, &move->slot);
+    if (route->usable != NULL && route->usable->len > 1) {
+        route_over(move->ocf, route, move->slot_network);
+    }
+    return 0;
 }
 
 /* The libvirt job of one attempt over \p route */

@@ -13,6 +13,7 @@
 #include <drover/config.h>
 #include <drover/netsel.h>
 #include <drover/rc.h>
+#include <drover/slot_group.h>
 
 #include "drover_private.h"
 #include "netsel_private.h"
@@ -111,34 +112,71 @@ network_unfit(const drover_netsel_t *sel, const drover_network_t *network)
     return NULL;
 }
 
+/* \p order with each group in its first network's place */
+static GPtrArray *
+tiered(const GPtrArray *order)
+{
+    GPtrArray *result = g_ptr_array_new();
+
+    for (guint i = 0; i < order->len; i++) {
+        const drover_network_t *n = g_ptr_array_index(order, i);
+
+        if (g_ptr_array_find(result, n, NULL)) {
+            continue; /* placed with its group */
+        }
+        g_ptr_array_add(result, (gpointer) n);
+        for (guint j = i + 1; n->group != NULL && j < order->len; j++) {
+            const drover_network_t *other = g_ptr_array_index(order, j);
+
+            if (g_strcmp0(other->group, n->group) == 0) {
+                g_ptr_array_add(result, (gpointer) other);
+            }
+        }
+    }
+    return result;
+}
+
 int
 drover_netsel_choose(const drover_netsel_t *sel, GPtrArray **choices)
 {
     GPtrArray *result = g_ptr_array_new_with_free_func(drover_net_choice_free);
+    g_autoptr(GPtrArray) order = tiered(sel->order);
+    const drover_network_t *first = NULL; /* the chosen one */
     int chosen = -1;
 
-    for (guint i = 0; i < sel->order->len; i++) {
-        const drover_network_t *network = g_ptr_array_index(sel->order, i);
+    for (guint i = 0; i < order->len; i++) {
+        const drover_network_t *network = g_ptr_array_index(order, i);
         const drover_net_facts_t *dst =
             g_hash_table_lookup(sel->target_facts, network->name);
         drover_net_choice_t *choice = g_new0(drover_net_choice_t, 1);
+        bool same_group = first != NULL && first->group != NULL
+                          && g_strcmp0(network->group, first->group) == 0;
 
         choice->network = network;
         if (dst != NULL && dst->address != NULL) {
             choice->target = g_object_ref(dst->address);
         }
-        if (chosen >= 0) {
+        if (first != NULL && !same_group) {
             choice->verdict = DROVER_NET_NOT_TRIED;
             choice->reason = g_strdup("an earlier network was chosen");
+        } else if ((choice->reason = network_unfit(sel, network)) != NULL) {
+            choice->verdict = DROVER_NET_SKIPPED;
+        } else if (first == NULL) {
+            choice->verdict = DROVER_NET_CHOSEN;
+            choice->reason =
+                (network->group != NULL)
+                    ? g_strdup_printf("first usable network in the order "
+                                      "(group %s)",
+                                      network->group)
+                    : g_strdup("first usable network in the order");
+            first = network;
+            chosen = (int) i;
         } else {
-            choice->reason = network_unfit(sel, network);
-            if (choice->reason == NULL) {
-                choice->verdict = DROVER_NET_CHOSEN;
-                choice->reason = g_strdup("first usable network in the order");
-                chosen = (int) i;
-            } else {
-                choice->verdict = DROVER_NET_SKIPPED;
-            }
+            choice->verdict = DROVER_NET_EQUAL;
+            choice->reason = g_strdup_printf(
+                "usable, of equal preference (group %s): migrations spread "
+                "over the group",
+                network->group);
         }
         g_ptr_array_add(result, choice);
     }
@@ -335,6 +373,9 @@ drover_netplan_load(const drover_cib_t *cib, const char *vm_order,
     for (guint i = 0; i < p->networks->len; i++) {
         drover_network_t *n = g_ptr_array_index(p->networks, i);
         g_autofree char *property = drover_transport_property(n->name);
+        g_autofree char *group_property =
+            drover_network_property(n->name, "group");
+        const char *group = drover_cib_property(cib, group_property);
 
         if (drover_transport_parse(drover_cib_property(cib, property),
                                    &n->transport, reason)
@@ -343,6 +384,17 @@ drover_netplan_load(const drover_cib_t *cib, const char *vm_order,
             g_string_prepend(reason, property);
             return DROVER_RC_CONFIG;
         }
+        if (group != NULL && !drover__network_name_valid(group)) {
+            g_autofree char *shown = drover__shown(group);
+
+            g_string_printf(reason,
+                            "%s: '%s' is not a valid group name; use 1-32 of "
+                            "a-z, 0-9, '-' and '_', starting with a letter "
+                            "or digit",
+                            group_property, shown);
+            return DROVER_RC_CONFIG;
+        }
+        n->group = g_strdup(group);
     }
     if (p->order == NULL) {
         p->order = g_ptr_array_new();

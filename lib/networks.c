@@ -21,12 +21,13 @@ drover_network_free(gpointer data)
     drover_network_t *network = data;
 
     g_free(network->name);
+    g_free(network->group);
     g_ptr_array_unref(network->subnets);
     g_free(network);
 }
 
-static bool
-valid_name(const char *name)
+bool
+drover__network_name_valid(const char *name)
 {
     size_t len = strlen(name);
 
@@ -146,7 +147,7 @@ parse_network(const char *entry, GPtrArray *networks, GString *reason)
         return DROVER_RC_CONFIG;
     }
     name = g_strndup(entry, eq - entry);
-    if (!valid_name(name)) {
+    if (!drover__network_name_valid(name)) {
         say_bad_name(reason, name);
         return DROVER_RC_CONFIG;
     }
@@ -358,7 +359,7 @@ drover_networks_order_check(const char *text, GString *reason)
         if (**w == '\0') {
             continue;
         }
-        if (!valid_name(*w)) {
+        if (!drover__network_name_valid(*w)) {
             say_bad_name(reason, *w);
             return DROVER_RC_CONFIG;
         }

@@ -12,6 +12,7 @@
 #include <drover/slots.h>
 
 #include "drover_private.h"
+#include "netsel_private.h"
 #include "options.h"
 
 /* In the order docs/options.md lists them: the admin's settings by
@@ -28,6 +29,13 @@ const drover_option_t drover__options[] = {
       DROVER_OPTION_WORD, "tcp tls rdma", "tcp", NULL,
       "How QEMU carries a migration on this network: tcp, tls (QEMU's own "
       "TLS) or rdma" },
+    { "drover-network-<network>-group", DROVER_OPTION_NETWORK,
+      DROVER_OPTION_NAME, NULL, NULL,
+      "the network stands alone in the order",
+      "Networks of one group are of equal preference (multichannel): the "
+      "group takes the place of its first network in an order, and "
+      "migrations spread over its usable networks, each new one to the "
+      "network with the fewest" },
     { DROVER_INCOMING_ATTR, DROVER_OPTION_NODE, DROVER_OPTION_INCOMING, NULL,
       "any", NULL,
       "Which migrations this node takes in: any, none, network names, or "
@@ -244,6 +252,11 @@ drover__option_valid(const drover_option_t *option, const char *value,
         case DROVER_OPTION_LDAP_URIS:
             return words_valid(value, " \t,", is_ldap_uri,
                                "an ldap:// or ldaps:// URI", values, reason);
+        case DROVER_OPTION_NAME:
+            if (drover__network_name_valid(value)) {
+                return true;
+            }
+            break;
     }
     g_string_printf(reason, "Expected %s", values);
     return false;
@@ -302,6 +315,9 @@ drover__option_values(const drover_option_t *option)
             return g_strdup("NAME=SUBNET[,SUBNET...], blank-separated");
         case DROVER_OPTION_INCOMING:
             return g_strdup("any, none, or network names and addresses");
+        case DROVER_OPTION_NAME:
+            return g_strdup("a name: 1-32 of a-z, 0-9, '-' and '_', starting "
+                            "with a letter or digit");
         case DROVER_OPTION_TEXT: break;
     }
     return g_strdup("text");

@@ -33,6 +33,7 @@ typedef enum {
     DROVER_OPTION_LDAP_URIS, /* ldap:// or ldaps:// URIs */
     DROVER_OPTION_NETWORKS,  /* the network list (lib/netsel.c) */
     DROVER_OPTION_INCOMING,  /* an incoming policy (against the networks) */
+    DROVER_OPTION_NAME,      /* a name as a network's (lib/networks.c) */
 } drover_option_type_t;
 
 typedef struct {

@@ -37,6 +37,7 @@ struct drover_slot_group_s {
     int error;
     bool granted;
     drover_slots_t *table; /* a copy, after each event */
+    char *network;         /* own request's, once in the table */
     gint bandwidth;        /* atomic */
     bool progress_pending; /* the dispatch thread sends it */
     guint64 progress[3];   /* bytes done, left, per second */
@@ -154,13 +155,12 @@ publish(drover_slot_group_t *g)
 {
     const drover_slots_t *table = drover_slot_member_table(g->member);
     drover_slots_t *copy = NULL;
+    const drover_slot_req_t *mine = NULL;
 
     if (table != NULL) {
         copy = drover_slots_copy(table);
         if (g->own != NULL) {
-            const drover_slot_req_t *mine =
-                drover_slots_find(table, g->own->nodeid, g->own->pid);
-
+            mine = drover_slots_find(table, g->own->nodeid, g->own->pid);
             g_atomic_int_set(&g->bandwidth,
                              (mine != NULL && mine->granted)
                                  ? drover_slots_bandwidth_share(table, mine)
@@ -168,6 +168,9 @@ publish(drover_slot_group_t *g)
         }
     }
     g_mutex_lock(&g->lock);
+    if (mine != NULL && g->network == NULL && mine->network != NULL) {
+        g->network = g_strdup(mine->network);
+    }
     g->granted = drover_slot_member_granted(g->member);
     drover_slots_free(g->table);
     g->table = copy;
@@ -270,6 +273,7 @@ group_free(drover_slot_group_t *g)
     drover_slot_member_free(g->member);
     drover_slot_req_free(g->own);
     drover_slots_free(g->table);
+    g_free(g->network);
     g_mutex_clear(&g->lock);
     g_cond_clear(&g->changed);
     g_free(g);
@@ -394,6 +398,16 @@ int
 drover_slot_group_join(const drover_slot_req_t *own, drover_deadline_t deadline,
                        drover_slot_group_t **group)
 {
+    return drover_slot_group_join_spread(&own, (own != NULL) ? 1 : 0, deadline,
+                                         group);
+}
+
+int
+drover_slot_group_join_spread(const drover_slot_req_t *const *candidates,
+                              guint n, drover_deadline_t deadline,
+                              drover_slot_group_t **group)
+{
+    const drover_slot_req_t *own = (n > 0) ? candidates[0] : NULL;
     drover_slot_group_t *g = g_new0(drover_slot_group_t, 1);
     join_t *j = g_new0(join_t, 1);
     int rc;
@@ -427,6 +441,9 @@ drover_slot_group_join(const drover_slot_req_t *own, drover_deadline_t deadline,
     g->member = drover_slot_member_new(
         (drover_slot_id_t){ j->nodeid, (guint32) getpid() }, g->own,
         send_message, g);
+    if (n > 1) {
+        drover_slot_member_spread(g->member, candidates, n);
+    }
     g_free(j); /* the handles are g's now */
     g->thread = g_thread_new("drover-slots", dispatch_thread, g);
     *group = g;
@@ -477,6 +494,17 @@ drover_slot_group_table(drover_slot_group_t *g)
     }
     g_mutex_unlock(&g->lock);
     return copy;
+}
+
+char *
+drover_slot_group_network(drover_slot_group_t *g)
+{
+    char *network = NULL;
+
+    g_mutex_lock(&g->lock);
+    network = g_strdup(g->network);
+    g_mutex_unlock(&g->lock);
+    return network;
 }
 
 const gint *

@@ -435,6 +435,45 @@ drover_slots_bandwidth_share(const drover_slots_t *slots,
     return req->bandwidth / MAX(holders, 1);
 }
 
+guint
+drover_slots_spread(const drover_slots_t *slots,
+                    const drover_slot_req_t *const *candidates, guint n,
+                    guint rank)
+{
+    g_autoptr(GArray) best = g_array_new(FALSE, FALSE, sizeof(guint));
+    int best_room = -1;
+    int best_used = G_MAXINT;
+
+    for (guint i = 0; i < n; i++) {
+        const drover_slot_req_t *c = candidates[i];
+        int used = 0;
+        int max = c->max_network;
+        int room;
+
+        for (guint j = 0; j < slots->reqs->len; j++) {
+            const drover_slot_req_t *r = g_ptr_array_index(slots->reqs, j);
+
+            if (r->silent || g_strcmp0(r->network, c->network) == 0) {
+                used++;
+                if (!r->silent && r->max_network > 0
+                    && (max == 0 || r->max_network < max)) {
+                    max = r->max_network;
+                }
+            }
+        }
+        room = (max == 0 || used < max) ? 1 : 0;
+        if (room > best_room || (room == best_room && used < best_used)) {
+            g_array_set_size(best, 0);
+            best_room = room;
+            best_used = used;
+        }
+        if (room == best_room && used == best_used) {
+            g_array_append_val(best, i);
+        }
+    }
+    return (n == 0) ? 0 : g_array_index(best, guint, rank % best->len);
+}
+
 /* ------------------------------------------------------------------ */
 /* One member                                                         */
 /* ------------------------------------------------------------------ */
@@ -484,6 +523,8 @@ typedef struct {
 struct drover_slot_member_s {
     drover_slot_id_t self;
     drover_slot_req_t *own; /* NULL: watching */
+    GPtrArray *candidates;  /* drover_slot_req_t *: own's networks to spread
+                               over, NULL: own's alone */
     int version;            /* the protocol it speaks */
     drover_slot_send_fn send;
     void *send_data;
@@ -786,10 +827,32 @@ drover_slot_member_new(drover_slot_id_t self, const drover_slot_req_t *own,
 }
 
 void
+drover_slot_member_spread(drover_slot_member_t *m,
+                          const drover_slot_req_t *const *candidates, guint n)
+{
+    g_return_if_fail(m->own != NULL && !m->announce_sent);
+    g_clear_pointer(&m->candidates, g_ptr_array_unref);
+    if (n < 2) {
+        return;
+    }
+    m->candidates = g_ptr_array_new_with_free_func(drover_slot_req_free);
+    for (guint i = 0; i < n; i++) {
+        g_ptr_array_add(m->candidates, drover_slot_req_copy(candidates[i]));
+    }
+}
+
+const char *
+drover_slot_member_network(const drover_slot_member_t *m)
+{
+    return (m->own != NULL) ? m->own->network : NULL;
+}
+
+void
 drover_slot_member_free(drover_slot_member_t *m)
 {
     if (m != NULL) {
         drover_slot_req_free(m->own);
+        g_clear_pointer(&m->candidates, g_ptr_array_unref);
         drover_slots_free(m->table);
         g_array_unref(m->members);
         g_array_unref(m->waiting);
@@ -1122,6 +1185,40 @@ start_sync(drover_slot_member_t *m, const GArray *members)
 
 /* Asked once the table is known: its A then always arrives while it is
  * synced, and it learns its place in the order */
+/* Before it asks: of its candidates, the network the spread gives it.
+ * Members about to ask at once (in the group, nothing in the table yet)
+ * see the same table; each takes a different one of equal networks by
+ * its rank among them. */
+static void
+choose_network(drover_slot_member_t *m)
+{
+    const drover_slot_req_t *chosen = NULL;
+    guint rank = 0;
+
+    if (m->candidates == NULL) {
+        return;
+    }
+    for (guint i = 0; i < m->members->len; i++) {
+        drover_slot_id_t id = g_array_index(m->members, drover_slot_id_t, i);
+
+        if (!same_id(id, m->self)
+            && drover_slots_find(m->table, id.nodeid, id.pid) == NULL
+            && (id.nodeid < m->self.nodeid
+                || (id.nodeid == m->self.nodeid && id.pid < m->self.pid))) {
+            rank++;
+        }
+    }
+    chosen = g_ptr_array_index(
+        m->candidates,
+        drover_slots_spread(
+            m->table, (const drover_slot_req_t *const *) m->candidates->pdata,
+            m->candidates->len, rank));
+    g_free(m->own->network);
+    m->own->network = g_strdup(chosen->network);
+    m->own->max_network = chosen->max_network;
+    m->own->bandwidth = chosen->bandwidth;
+}
+
 static void
 maybe_announce(drover_slot_member_t *m)
 {
@@ -1129,6 +1226,7 @@ maybe_announce(drover_slot_member_t *m)
 
     if (m->own != NULL && m->synced && m->version >= 2 && !m->self_silent
         && !m->announce_sent && !m->announced_seen) {
+        choose_network(m);
         m->announce_sent = true;
         send_msg(m, &a);
     }

@@ -304,11 +304,15 @@ collect_nodes(cli_t *cli, const drover_cib_t *cib, xmlNode *mon_nodes,
 }
 
 /* The network the migration would take, from what the nodes published
- * (no probes: this may not run on the source) */
+ * (no probes: this may not run on the source).  Of a group's usable
+ * networks, the one the plan gave the fewest migrations so far
+ * (\p assigned: name -> count), as the slot group spreads them. */
 static char *
 plan_network(const drover_cib_t *cib, const char *vm, const char *from,
-             const char *to)
+             const char *to, GHashTable *assigned)
 {
+    const char *best = NULL;
+    guint best_count = G_MAXUINT;
     g_autoptr(drover_netplan_t) plan = NULL;
     g_autoptr(GPtrArray) choices = NULL;
     g_autoptr(GString) ignored = g_string_new(NULL);
@@ -332,8 +336,20 @@ plan_network(const drover_cib_t *cib, const char *vm, const char *from,
     if (chosen < 0) {
         return g_strdup("none usable");
     }
-    return g_strdup(((drover_net_choice_t *) g_ptr_array_index(choices, chosen))
-                        ->network->name);
+    for (guint i = chosen; i < choices->len; i++) {
+        const drover_net_choice_t *c = g_ptr_array_index(choices, i);
+        guint n =
+            GPOINTER_TO_UINT(g_hash_table_lookup(assigned, c->network->name));
+
+        if ((c->verdict == DROVER_NET_CHOSEN || c->verdict == DROVER_NET_EQUAL)
+            && n < best_count) {
+            best = c->network->name;
+            best_count = n;
+        }
+    }
+    g_hash_table_insert(assigned, g_strdup(best),
+                        GUINT_TO_POINTER(best_count + 1));
+    return g_strdup(best);
 }
 
 /* ------------------------------------------------------------------ */
@@ -999,6 +1015,8 @@ plan(cli_t *cli, const char *node_name)
     g_autoptr(GPtrArray) nodes = NULL;
     g_autoptr(GPtrArray) steps = NULL;
     g_autoptr(GString) reason = g_string_new(NULL);
+    g_autoptr(GHashTable) assigned =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     g_auto(GStrv) first = (order != NULL) ? g_strsplit(order, ",", -1) : NULL;
     drover_drain_opts_t opts = { .on_unmovable = DROVER_UNMOVABLE_FAIL,
                                  .targets = (const char *const *) targets,
@@ -1081,7 +1099,7 @@ plan(cli_t *cli, const char *node_name)
         xmlNode *step = drover_output_add(list, "step");
         g_autofree char *network =
             (s->action == DROVER_STEP_MIGRATE)
-                ? plan_network(cib, s->vm->id, node_name, s->target)
+                ? plan_network(cib, s->vm->id, node_name, s->target, assigned)
                 : NULL;
 
         drover_output_set_int(out, step, "order", i + 1);

@@ -40,6 +40,7 @@ static const char *verdict_names[] = {
     [DROVER_NET_CHOSEN] = "chosen",
     [DROVER_NET_SKIPPED] = "skipped",
     [DROVER_NET_NOT_TRIED] = "not tried",
+    [DROVER_NET_EQUAL] = "equal",
 };
 
 static void

@@ -248,10 +248,12 @@ fake_probe(void *data, GInetAddress *source, GInetAddress *target, int size,
     return 0;
 }
 
-/* Choose for n1 -> n2 and describe: "lm1:skipped:why|lm2:chosen:..." */
+/* Choose for n1 -> n2 with the networks in \p groups ("lm1=fast
+ * mgmt=fast") and describe: "lm1:skipped:why|lm2:chosen:..." */
 static char *
-choose(const char *order_text, const char *policy_text, GHashTable *src,
-       GHashTable *dst, int *probes)
+choose_in_groups(const char *groups, const char *order_text,
+                 const char *policy_text, GHashTable *src, GHashTable *dst,
+                 int *probes)
 {
     g_autoptr(GPtrArray) nets = networks();
     g_autoptr(GString) reason = g_string_new(NULL);
@@ -259,9 +261,21 @@ choose(const char *order_text, const char *policy_text, GHashTable *src,
     g_autoptr(GPtrArray) choices = NULL;
     g_autoptr(drover_incoming_t) policy = NULL;
     g_autoptr(GString) out = g_string_new(NULL);
-    static const char *verdicts[] = { "chosen", "skipped", "not tried" };
+    static const char *verdicts[] = { "chosen", "skipped", "not tried",
+                                      "equal" };
+    g_auto(GStrv) memberships = g_strsplit(groups, " ", -1);
     drover_netsel_t sel = { 0 };
     int chosen;
+
+    for (char **m = memberships; *m != NULL; m++) {
+        g_auto(GStrv) pair = g_strsplit(*m, "=", 2);
+
+        for (guint i = 0; i < nets->len; i++) {
+            if (strcmp(net(nets, i)->name, pair[0]) == 0) {
+                net(nets, i)->group = g_strdup(pair[1]);
+            }
+        }
+    }
 
     ck_assert_int_eq(drover_networks_order(nets, order_text, &order, reason),
                      0);
@@ -289,6 +303,13 @@ choose(const char *order_text, const char *policy_text, GHashTable *src,
     return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
+static char *
+choose(const char *order_text, const char *policy_text, GHashTable *src,
+       GHashTable *dst, int *probes)
+{
+    return choose_in_groups("", order_text, policy_text, src, dst, probes);
+}
+
 #define N1_LM1  "address=10.20.1.11 mtu=1500 link=up"
 #define N1_LM2  "address=10.20.2.11 mtu=1500 link=up"
 #define N1_MGMT "address=10.20.0.11 mtu=1500 link=up"
@@ -307,6 +328,61 @@ START_TEST(first_usable_network)
                           "lm2: not tried (an earlier network was chosen) | "
                           "mgmt: not tried (an earlier network was chosen)");
     ck_assert_int_eq(probes, 1);
+}
+END_TEST
+
+/* Networks of one group are of equal preference: all usable ones are
+ * named, the group takes its first network's place in the order */
+START_TEST(group_of_equal_networks)
+{
+    int probes = 0;
+    g_autofree char *both =
+        choose_in_groups("lm1=fast lm2=fast", "lm1 lm2 mgmt", NULL,
+                         facts_of(N1_LM1, N1_LM2, N1_MGMT),
+                         facts_of(N2_LM1, N2_LM2, N2_MGMT), &probes);
+    g_autofree char *placed = NULL;
+    g_autofree char *one_down = NULL;
+    g_autofree char *first_down = NULL;
+
+    ck_assert_str_eq(both, "lm1: chosen (first usable network in the order "
+                           "(group fast)) | lm2: equal (usable, of equal "
+                           "preference (group fast): migrations spread over "
+                           "the group) | mgmt: not tried (an earlier network "
+                           "was chosen)");
+    ck_assert_int_eq(probes, 2);
+
+    /* lm1 and mgmt are one group: mgmt comes before lm2 */
+    probes = 0;
+    placed = choose_in_groups("lm1=fast mgmt=fast", "lm1 lm2 mgmt", NULL,
+                              facts_of(N1_LM1, N1_LM2, N1_MGMT),
+                              facts_of(N2_LM1, N2_LM2, N2_MGMT), &probes);
+    ck_assert_str_eq(placed, "lm1: chosen (first usable network in the order "
+                             "(group fast)) | mgmt: equal (usable, of equal "
+                             "preference (group fast): migrations spread "
+                             "over the group) | lm2: not tried (an earlier "
+                             "network was chosen)");
+
+    /* a member that is down is skipped; the others still spread */
+    one_down = choose_in_groups(
+        "lm1=fast lm2=fast", "lm1 lm2 mgmt", NULL,
+        facts_of(N1_LM1, N1_LM2, N1_MGMT),
+        facts_of(N2_LM1, "address=10.20.2.12 mtu=1500 link=down", N2_MGMT),
+        &probes);
+    ck_assert_str_eq(one_down, "lm1: chosen (first usable network in the "
+                               "order (group fast)) | lm2: skipped (n2's "
+                               "link is down) | mgmt: not tried (an earlier "
+                               "network was chosen)");
+
+    /* the first member down: the second is chosen, the group still first */
+    first_down = choose_in_groups(
+        "lm1=fast lm2=fast", "lm1 mgmt lm2", NULL,
+        facts_of(N1_LM1, N1_LM2, N1_MGMT),
+        facts_of("address=10.20.1.12 mtu=1500 link=down", N2_LM2, N2_MGMT),
+        &probes);
+    ck_assert_str_eq(first_down, "lm1: skipped (n2's link is down) | lm2: "
+                                 "chosen (first usable network in the order "
+                                 "(group fast)) | mgmt: not tried (an earlier "
+                                 "network was chosen)");
 }
 END_TEST
 
@@ -590,6 +666,7 @@ netsel_suite(void)
     tcase_add_test(tc, vm_order_syntax);
     tcase_add_test(tc, incoming_policies);
     tcase_add_test(tc, first_usable_network);
+    tcase_add_test(tc, group_of_equal_networks);
     tcase_add_test(tc, falls_back_on_link_down);
     tcase_add_test(tc, falls_back_on_mtu_mismatch);
     tcase_add_test(tc, falls_back_on_a_lost_probe);

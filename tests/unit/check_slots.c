@@ -774,6 +774,85 @@ START_TEST(silent_counts_everywhere)
 }
 END_TEST
 
+/* Of a group's networks: room first, then the fewest requests, then the
+ * rank among those asking at once */
+START_TEST(spread_over_a_group)
+{
+    g_autoptr(drover_slots_t) t = drover_slots_new();
+    drover_slot_req_t lm1 = req(1, 10, 1, "n1", "n2", "lm1");
+    drover_slot_req_t lm2 = req(1, 10, 1, "n1", "n2", "lm2");
+    const drover_slot_req_t *both[] = { &lm1, &lm2 };
+    drover_slot_req_t a = req(2, 20, 1, "n2", "n3", "lm1");
+    drover_slot_req_t b = req(2, 21, 2, "n2", "n3", "lm2");
+    drover_slot_req_t c = req(3, 30, 3, "n3", "n1", "lm2");
+
+    a.version = b.version = c.version = DROVER_SLOTS_PROTOCOL;
+    /* nothing anywhere: the rank tells equal ones apart */
+    ck_assert_uint_eq(drover_slots_spread(t, both, 2, 0), 0);
+    ck_assert_uint_eq(drover_slots_spread(t, both, 2, 1), 1);
+    ck_assert_uint_eq(drover_slots_spread(t, both, 2, 2), 0);
+    /* one on lm1 (waiting counts too): lm2, whatever the rank */
+    drover_slots_enqueue(t, &a);
+    ck_assert_uint_eq(drover_slots_spread(t, both, 2, 0), 1);
+    ck_assert_uint_eq(drover_slots_spread(t, both, 2, 1), 1);
+    /* two on lm2, one on lm1: lm1 */
+    drover_slots_enqueue(t, &b);
+    drover_slots_enqueue(t, &c);
+    ck_assert_uint_eq(drover_slots_spread(t, both, 2, 1), 0);
+    /* lm1 full (a limit of 1, as a request on it read), lm2 without
+     * one: lm2 although it has more */
+    drover_slots_remove(t, 2, 20);
+    a.max_network = 1;
+    drover_slots_enqueue(t, &a);
+    ck_assert_uint_eq(drover_slots_spread(t, both, 2, 0), 1);
+    /* a silent member is on every network */
+    drover_slots_remove(t, 2, 21);
+    drover_slots_remove(t, 3, 30);
+    drover_slots_remove(t, 2, 20);
+    drover_slots_silence(t, 4, 40, 0);
+    lm2.max_network = 1;
+    ck_assert_uint_eq(drover_slots_spread(t, both, 2, 0), 0);
+    lm1.max_network = 1;
+    ck_assert_uint_eq(drover_slots_spread(t, both, 2, 1), 1);
+}
+END_TEST
+
+/* Two migrations of a drain asking at once over a group of two networks
+ * take one each; one asking later takes the less used one */
+START_TEST(joiners_spread_over_a_group)
+{
+    sim_t sim;
+    proc_t *p[3];
+    gint64 now = 0;
+
+    sim_init(&sim);
+    for (int i = 0; i < 3; i++) {
+        drover_slot_req_t lm2;
+
+        p[i] = sim_add(&sim, SIM_AGENT, 1, "n1", (i < 2) ? "n2" : "n3");
+        lm2 = p[i]->req;
+        lm2.network = (char *) "lm2";
+        drover_slot_member_spread(
+            p[i]->member,
+            (const drover_slot_req_t *const[]){ &p[i]->req, &lm2 }, 2);
+        if (i == 1) {
+            now = sim_run(&sim, now, 0);
+            ck_assert(drover_slot_member_granted(p[0]->member));
+            ck_assert(drover_slot_member_granted(p[1]->member));
+            ck_assert_str_ne(drover_slot_member_network(p[0]->member),
+                             drover_slot_member_network(p[1]->member));
+            /* p[0] is done */
+            sim_leave(&sim, p[0], false);
+        }
+    }
+    now = sim_run(&sim, now, 0);
+    ck_assert(drover_slot_member_granted(p[2]->member));
+    ck_assert_str_eq(drover_slot_member_network(p[2]->member),
+                     drover_slot_member_network(p[0]->member));
+    sim_clear(&sim);
+}
+END_TEST
+
 /* A drover drain stopped with Ctrl-Z while an agent knows it: the next
  * joiner is told it holds nothing and does not wait */
 START_TEST(stopped_watcher_is_vouched_for)
@@ -1003,6 +1082,8 @@ slots_suite(void)
     tcase_add_test(tc, version1_rules_while_one_asks);
     tcase_add_test(tc, lowest_limit_wins);
     tcase_add_test(tc, silent_counts_everywhere);
+    tcase_add_test(tc, spread_over_a_group);
+    tcase_add_test(tc, joiners_spread_over_a_group);
     tcase_add_test(tc, stopped_watcher_is_vouched_for);
     tcase_add_test(tc, stopped_watcher_alone);
     tcase_add_test(tc, malformed_answer_counts);

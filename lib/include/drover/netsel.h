@@ -28,6 +28,9 @@ typedef struct {
     char *name;
     GPtrArray *subnets; /* GInetAddressMask *, at least one */
     drover_transport_t transport;
+    /* drover-network-<name>-group: networks of one group are of equal
+     * preference (NULL: alone) */
+    char *group;
 } drover_network_t;
 
 /*!
@@ -172,6 +175,8 @@ typedef enum {
     DROVER_NET_CHOSEN,
     DROVER_NET_SKIPPED,
     DROVER_NET_NOT_TRIED, /* an earlier one was chosen */
+    DROVER_NET_EQUAL,     /* usable, in the chosen one's group: the
+                             migrations spread over these and it */
 } drover_net_verdict_t;
 
 typedef struct {
@@ -196,11 +201,16 @@ typedef struct {
 } drover_netsel_t;
 
 /*!
- * \brief Try the networks in order; the first usable one is chosen
+ * \brief Try the networks in order, each group (drover_network_t.group) in
+ *        its first network's place; the first usable one is chosen, and
+ *        the other usable networks of its group are of equal preference
+ *        (DROVER_NET_EQUAL)
  *
- * \param[out] choices  drover_net_choice_t *, one per network in order
+ * \param[out] choices  drover_net_choice_t *, one per network, in that
+ *                      order
  *
- * \return index of the chosen network, or -1 if none is usable
+ * \return index in \p choices of the chosen network, or -1 if none is
+ *         usable
  */
 int drover_netsel_choose(const drover_netsel_t *sel, GPtrArray **choices);
 

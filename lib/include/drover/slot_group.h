@@ -57,6 +57,22 @@ int drover_slot_group_join(const drover_slot_req_t *own,
                            drover_slot_group_t **group);
 
 /*!
+ * \brief Join asking for one of \p candidates (n >= 1; alike but for
+ *        their network and its limits): the network drover_slots_spread()
+ *        gives it when it asks, which drover_slot_group_network() then
+ *        tells
+ */
+int drover_slot_group_join_spread(const drover_slot_req_t *const *candidates,
+                                  guint n, drover_deadline_t deadline,
+                                  drover_slot_group_t **group);
+
+/*!
+ * \brief The network this member's request is for, once in the table
+ *        (free it; NULL before, or without networks)
+ */
+char *drover_slot_group_network(drover_slot_group_t *group);
+
+/*!
  * \brief Wait until this member holds its slot
  *
  * \return 0, DROVER_RC_TIMEOUT, or a result when the group failed

@@ -152,6 +152,19 @@ GPtrArray *drover_slots_list(const drover_slots_t *slots);
 int drover_slots_bandwidth_share(const drover_slots_t *slots,
                                  const drover_slot_req_t *req);
 
+/*!
+ * \brief Which of \p candidates (one migration's requests, alike but for
+ *        their network: a group's usable networks, drover/netsel.h) to
+ *        ask for: a network with room before a full one, then the one
+ *        with the fewest requests (held or waiting; a silent member is on
+ *        every network); of equal ones, the \p rank-th (modulo)
+ *
+ * \return an index into \p candidates (0 when \p n is 0)
+ */
+guint drover_slots_spread(const drover_slots_t *slots,
+                          const drover_slot_req_t *const *candidates, guint n,
+                          guint rank);
+
 /* ------------------------------------------------------------------ */
 /* One member of the group                                            */
 /* ------------------------------------------------------------------ */
@@ -192,6 +205,18 @@ drover_slot_member_t *drover_slot_member_new(drover_slot_id_t self,
                                              void *send_data);
 void drover_slot_member_free(drover_slot_member_t *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(drover_slot_member_t, drover_slot_member_free)
+
+/*!
+ * \brief Let the member's request go over any of \p candidates' networks
+ *        (copied; the first is its own as created): when it asks, it
+ *        takes the one drover_slots_spread() gives it.  Before it asks.
+ */
+void drover_slot_member_spread(drover_slot_member_t *m,
+                               const drover_slot_req_t *const *candidates,
+                               guint n);
+
+/* The network its request is for (the spread's once it asked) */
+const char *drover_slot_member_network(const drover_slot_member_t *m);
 
 /* A membership change (CPG confchg), \p members after it; \p merged when
  * partitions merged (CPG_REASON_NODEUP): it resyncs */
