@@ -30,8 +30,7 @@ const drover_option_t drover__options[] = {
       "How QEMU carries a migration on this network: tcp, tls (QEMU's own "
       "TLS) or rdma" },
     { "drover-network-<network>-group", DROVER_OPTION_NETWORK,
-      DROVER_OPTION_NAME, NULL, NULL,
-      "the network stands alone in the order",
+      DROVER_OPTION_NAME, NULL, NULL, "the network stands alone in the order",
       "Networks of one group are of equal preference (multichannel): the "
       "group takes the place of its first network in an order, and "
       "migrations spread over its usable networks, each new one to the "
