@@ -95,7 +95,13 @@ add_file_target(const char *path, int priority)
         qb_log(LOG_WARNING, "Cannot log to %s: %s", path, g_strerror(-target));
         return;
     }
+    /* milliseconds, as Pacemaker's own lines have them: a migration's
+     * steps are read against the executor's (tests/bench/timeline) */
+#ifdef QB_FEATURE_LOG_HIRES_TIMESTAMPS
+    format = tagged_format("%T ", "[%P]: %p: %b");
+#else
     format = tagged_format("%t ", "[%P]: %p: %b");
+#endif
     qb_log_format_set(target, format);
     enable_target(target, priority);
     file_targets[n_file_targets++] = target;

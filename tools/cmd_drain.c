@@ -469,6 +469,9 @@ report(cli_t *cli, const char *vm, const vm_progress_t *p, double at)
                         "{\"event\": \"vm\", \"vm\": \"%s\", \"state\": "
                         "\"%s\", \"node\": \"%s\", \"seconds\": %.1f",
                         vm, p->state, p->node, at);
+        if (q != NULL && q->network != NULL) {
+            g_string_append_printf(line, ", \"network\": \"%s\"", q->network);
+        }
         if (q != NULL) {
             g_string_append_printf(
                 line,
@@ -485,6 +488,9 @@ report(cli_t *cli, const char *vm, const vm_progress_t *p, double at)
 
         g_string_printf(line, "%7.1f s  %-12s %-10s %s", at, vm, p->state,
                         p->node);
+        if (q != NULL && q->network != NULL) {
+            g_string_append_printf(line, " over %s", q->network);
+        }
         if (q != NULL && q->bytes_done > 0) {
             g_string_append_printf(
                 line, "  %.0f MiB sent, %.0f MiB left, %.1f MiB/s",
@@ -497,27 +503,67 @@ report(cli_t *cli, const char *vm, const vm_progress_t *p, double at)
     fflush(stdout);
 }
 
-/* All of it: VMs done, and when the rest should be moved at the current
- * speed (the queued ones by their utilization memory) */
+/* Each network's throughput: name -> bytes per second, of \p slots' holders
+ * (none without networks) */
+static GHashTable *
+per_network(const GPtrArray *slots)
+{
+    GHashTable *rates = g_hash_table_new(g_str_hash, g_str_equal);
+
+    for (guint i = 0; slots != NULL && i < slots->len; i++) {
+        const drover_slot_req_t *r = g_ptr_array_index(slots, i);
+
+        if (r->granted && r->network != NULL) {
+            g_hash_table_insert(
+                rates, r->network,
+                GSIZE_TO_POINTER(
+                    GPOINTER_TO_SIZE(g_hash_table_lookup(rates, r->network))
+                    + (gsize) r->bytes_per_s));
+        }
+    }
+    return rates;
+}
+
+/* All of it: VMs done, when the rest should be moved at the current speed
+ * (the queued ones by their utilization memory), and each network's part
+ * of the speed */
 static void
 report_overall(cli_t *cli, guint done, guint total, double bytes_left,
-               double per_s, double at)
+               double per_s, const GPtrArray *slots, double at)
 {
     double eta = eta_of(bytes_left, per_s);
+    g_autoptr(GHashTable) rates = per_network(slots);
+    g_autoptr(GList) names =
+        g_list_sort(g_hash_table_get_keys(rates), (GCompareFunc) strcmp);
+    g_autoptr(GString) line = g_string_new(NULL);
 
     if (cli->format == DROVER_OUTPUT_JSON) {
-        printf("{\"event\": \"progress\", \"done\": %u, \"total\": %u, "
-               "\"bytes-left\": %.0f, \"bytes-per-second\": %.0f, "
-               "\"eta-seconds\": %.0f, \"seconds\": %.1f}\n",
-               done, total, bytes_left, per_s, eta, at);
+        g_string_printf(line,
+                        "{\"event\": \"progress\", \"done\": %u, "
+                        "\"total\": %u, \"bytes-left\": %.0f, "
+                        "\"bytes-per-second\": %.0f, \"eta-seconds\": %.0f, "
+                        "\"seconds\": %.1f, \"networks\": [",
+                        done, total, bytes_left, per_s, eta, at);
+        for (GList *n = names; n != NULL; n = n->next) {
+            g_string_append_printf(
+                line, "%s{\"name\": \"%s\", \"bytes-per-second\": %zu}",
+                (n != names) ? ", " : "", (const char *) n->data,
+                GPOINTER_TO_SIZE(g_hash_table_lookup(rates, n->data)));
+        }
+        printf("%s]}\n", line->str);
     } else if (cli->format == DROVER_OUTPUT_TEXT) {
-        g_autoptr(GString) line = g_string_new(NULL);
-
         g_string_printf(line,
                         "%7.1f s  %u of %u done, %.0f MiB to move, "
                         "%.1f MiB/s",
                         at, done, total, bytes_left / MIB, per_s / MIB);
         append_eta(line, eta);
+        for (GList *n = names; n != NULL; n = n->next) {
+            g_string_append_printf(
+                line, "%s%s %.1f MiB/s", (n == names) ? " (" : ", ",
+                (const char *) n->data,
+                GPOINTER_TO_SIZE(g_hash_table_lookup(rates, n->data)) / MIB);
+        }
+        g_string_append(line, (names != NULL) ? ")" : "");
         puts(line->str);
     }
     fflush(stdout);
@@ -680,7 +726,7 @@ watch(cli_t *cli, const drover_cib_t *cib, const char *from, GPtrArray *vms,
             }
         }
         if (show && tick && migrating > 0) {
-            report_overall(cli, done, vms->len, bytes_left, per_s, at);
+            report_overall(cli, done, vms->len, bytes_left, per_s, slots, at);
         }
         if (tick) {
             last_progress = now;

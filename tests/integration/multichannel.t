@@ -70,6 +70,10 @@ diag "$plan"
 ok "the plan spreads the two VMs over lm1 and lm2" \
     eval 'grep -q " over lm1 " <<<"$plan" && grep -q " over lm2 " <<<"$plan"'
 drain_n1 "spread"
+ok "progress names each migration's network" \
+    eval 'grep -q " migrating  n1 over lm1  " <<<"$out" && grep -q " migrating  n1 over lm2  " <<<"$out"'
+ok "...and each network's part of the speed" \
+    grep -qE 'MiB/s, ETA [0-9]+ s \(lm1 [0-9.]+ MiB/s, lm2 [0-9.]+ MiB/s\)' <<<"$out"
 cmp_ok "${sent[lm1]}" -ge "$carried" "a guest's memory over lm1 ($(mib "${sent[lm1]}"))"
 cmp_ok "${sent[lm2]}" -ge "$carried" "a guest's memory over lm2 ($(mib "${sent[lm2]}"))"
 cmp_ok "${sent[mgmt]}" -lt "$little" "none over mgmt ($(mib "${sent[mgmt]}"))"
