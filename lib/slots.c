@@ -525,6 +525,7 @@ struct drover_slot_member_s {
     drover_slot_req_t *own; /* NULL: watching */
     GPtrArray *candidates;  /* drover_slot_req_t *: own's networks to spread
                                over, NULL: own's alone */
+    GArray *before_me;      /* drover_slot_id_t: the members when it joined */
     int version;            /* the protocol it speaks */
     drover_slot_send_fn send;
     void *send_data;
@@ -853,6 +854,7 @@ drover_slot_member_free(drover_slot_member_t *m)
     if (m != NULL) {
         drover_slot_req_free(m->own);
         g_clear_pointer(&m->candidates, g_ptr_array_unref);
+        g_clear_pointer(&m->before_me, g_array_unref);
         drover_slots_free(m->table);
         g_array_unref(m->members);
         g_array_unref(m->waiting);
@@ -1186,9 +1188,11 @@ start_sync(drover_slot_member_t *m, const GArray *members)
 /* Asked once the table is known: its A then always arrives while it is
  * synced, and it learns its place in the order */
 /* Before it asks: of its candidates, the network the spread gives it.
- * Members about to ask at once (in the group, nothing in the table yet)
- * see the same table; each takes a different one of equal networks by
- * its rank among them. */
+ * Members that joined before it and have not asked (as far as its table
+ * shows) may be choosing at the same moment, from a table that does not
+ * show it either: its rank is their number, so that each of those
+ * joining one after the other takes the next of equal networks, whether
+ * or not it saw the others' requests (docs/design.md). */
 static void
 choose_network(drover_slot_member_t *m)
 {
@@ -1198,13 +1202,11 @@ choose_network(drover_slot_member_t *m)
     if (m->candidates == NULL) {
         return;
     }
-    for (guint i = 0; i < m->members->len; i++) {
-        drover_slot_id_t id = g_array_index(m->members, drover_slot_id_t, i);
+    for (guint i = 0; m->before_me != NULL && i < m->before_me->len; i++) {
+        drover_slot_id_t id = g_array_index(m->before_me, drover_slot_id_t, i);
 
-        if (!same_id(id, m->self)
-            && drover_slots_find(m->table, id.nodeid, id.pid) == NULL
-            && (id.nodeid < m->self.nodeid
-                || (id.nodeid == m->self.nodeid && id.pid < m->self.pid))) {
+        if (has_id(m->members, id)
+            && drover_slots_find(m->table, id.nodeid, id.pid) == NULL) {
             rank++;
         }
     }
@@ -1429,6 +1431,8 @@ drover_slot_member_confchg(drover_slot_member_t *m,
         }
         /* its join is its first sync point */
         g_array_append_vals(m->members, members, (guint) n_members);
+        m->before_me = g_array_copy(m->members);
+        remove_id(m->before_me, m->self);
         m->round_since = now;
         start_sync(m, m->members);
         if (m->own != NULL && m->version < 2) {

@@ -853,6 +853,78 @@ START_TEST(joiners_spread_over_a_group)
 }
 END_TEST
 
+/* Let \p p's request go over lm1 or lm2 */
+static void
+spread_lm1_lm2(proc_t *p)
+{
+    drover_slot_req_t lm2 = p->req;
+
+    lm2.network = (char *) "lm2";
+    drover_slot_member_spread(
+        p->member, (const drover_slot_req_t *const[]){ &p->req, &lm2 }, 2);
+}
+
+/* The lab's race: a watcher (drover drain) vouches for a member that
+ * joined just before, as holding nothing, while that member's request is
+ * on its way behind the next joiner's join.  The joiner then finishes its
+ * sync without that request, and still takes the other network. */
+START_TEST(joiners_spread_when_views_differ)
+{
+    sim_t sim;
+    proc_t *first = NULL;
+    proc_t *second = NULL;
+    item_t *request = NULL;
+    gint64 now = 0;
+
+    sim_init(&sim);
+    sim_add(&sim, SIM_WATCHER, 1, "n1", "n2");
+    now = sim_run(&sim, now, 0);
+    /* as on the lab, the one forked last joins first */
+    sim.next_pid = 300;
+    first = sim_add(&sim, SIM_AGENT, 1, "n1", "n2");
+    spread_lm1_lm2(first);
+    /* until the first sends its request */
+    for (;;) {
+        item_t *tail = g_queue_peek_tail(&sim.queue);
+
+        if (tail != NULL && !tail->confchg
+            && tail->who.nodeid == first->id.nodeid
+            && tail->who.pid == first->id.pid) {
+            break;
+        }
+        ck_assert(!g_queue_is_empty(&sim.queue));
+        sim_deliver(&sim, now);
+    }
+    /* the second's join is ordered before that request, and so are the
+     * watcher's answers to it (only the first's own messages keep their
+     * order): the second finishes its sync without the request */
+    request = g_queue_pop_tail(&sim.queue);
+    while (!g_queue_is_empty(&sim.queue)) {
+        sim_deliver(&sim, now);
+    }
+    sim.next_pid = 200;
+    second = sim_add(&sim, SIM_AGENT, 1, "n1", "n3");
+    spread_lm1_lm2(second);
+    sim_deliver(&sim, now); /* its join */
+    for (GList *l = sim.queue.head; request != NULL; l = l->next) {
+        item_t *it = (l != NULL) ? l->data : NULL;
+
+        if (it == NULL
+            || (it->who.nodeid == first->id.nodeid
+                && it->who.pid == first->id.pid)) {
+            g_queue_insert_before(&sim.queue, l, request);
+            request = NULL;
+        }
+    }
+    now = sim_run(&sim, now, 0);
+    ck_assert(drover_slot_member_granted(first->member));
+    ck_assert(drover_slot_member_granted(second->member));
+    ck_assert_str_ne(drover_slot_member_network(first->member),
+                     drover_slot_member_network(second->member));
+    sim_clear(&sim);
+}
+END_TEST
+
 /* A drover drain stopped with Ctrl-Z while an agent knows it: the next
  * joiner is told it holds nothing and does not wait */
 START_TEST(stopped_watcher_is_vouched_for)
@@ -1084,6 +1156,7 @@ slots_suite(void)
     tcase_add_test(tc, silent_counts_everywhere);
     tcase_add_test(tc, spread_over_a_group);
     tcase_add_test(tc, joiners_spread_over_a_group);
+    tcase_add_test(tc, joiners_spread_when_views_differ);
     tcase_add_test(tc, stopped_watcher_is_vouched_for);
     tcase_add_test(tc, stopped_watcher_alone);
     tcase_add_test(tc, malformed_answer_counts);
