@@ -3779,12 +3779,20 @@ vm_migrate_to(drover_ocf_t *ocf)
         .skipped = g_string_new(NULL),
     };
     after_t after = AFTER_DONE;
+    /* what each step before the first attempt took (ms), for the log */
+    gint64 took[6] = { 0 };
+    gint64 mark = g_get_monotonic_time();
     int rc;
+
+#define TOOK(i)                                                                \
+    (took[i] = (g_get_monotonic_time() - mark) / 1000,                         \
+     mark = g_get_monotonic_time())
 
     if (move.source == NULL) {
         move.source = g_get_host_name();
     }
     rc = plan_move(ocf, &move);
+    TOOK(0);
     if (rc != 0) {
         return rc;
     }
@@ -3793,14 +3801,17 @@ vm_migrate_to(drover_ocf_t *ocf)
         return migrate_offline(ocf, move.name, move.source, move.target);
     }
     rc = check_movable(ocf, move.name, move.target, &move.live_xml);
+    TOOK(1);
     if (rc != 0) {
         return rc;
     }
     (void) local_platform(ocf, &move.here);
     rc = check_target_platform(ocf, move.name, move.source, &move.here,
                                move.target, &move.there, move.live_xml);
+    TOOK(2);
     if (rc == 0) {
         rc = check_target_cpu(ocf, move.name, move.target, move.live_xml);
+        TOOK(3);
     }
     if (rc != 0) {
         return rc;
@@ -3808,11 +3819,27 @@ vm_migrate_to(drover_ocf_t *ocf)
 
     do {
         route_t route = { 0 };
+        bool first = !move.slot_asked;
 
         after = AFTER_DONE;
         rc = next_route(&move, &route);
+        if (first) {
+            TOOK(4);
+        }
         if (rc == 0) {
             rc = slot_for_route(&move, &route);
+        }
+        if (first && rc == 0) {
+            TOOK(5);
+            qb_log(LOG_INFO,
+                   "%s: ready to migrate: cluster %" G_GINT64_FORMAT
+                   " ms, domain %" G_GINT64_FORMAT
+                   " ms, versions %" G_GINT64_FORMAT
+                   " ms, CPU %" G_GINT64_FORMAT
+                   " ms, networks %" G_GINT64_FORMAT
+                   " ms, slot %" G_GINT64_FORMAT " ms",
+                   move.name, took[0], took[1], took[2], took[3], took[4],
+                   took[5]);
         }
         if (rc == 0) {
             after = attempt(&move, &route, &rc);
@@ -3820,6 +3847,9 @@ vm_migrate_to(drover_ocf_t *ocf)
         route_clear(&route);
     } while (rc != 0 && after != AFTER_DONE);
 
+    /* the network and the limits are free for the next one now, not
+     * once the record is written */
+    g_clear_pointer(&move.slot, drover_slot_group_leave);
     move.record.source = g_strdup(move.source);
     move.record.target = g_strdup(move.target);
     move.record.mode = g_strdup("live");
@@ -3831,6 +3861,7 @@ vm_migrate_to(drover_ocf_t *ocf)
     }
     record_migration(ocf, &move.record);
     return rc;
+#undef TOOK
 }
 
 static int
