@@ -2702,6 +2702,9 @@ choose_network(drover_ocf_t *ocf, const drover_netplan_t *plan,
     guint16 port = (drover_ocf_param(ocf, "migrateport") != NULL)
                        ? (guint16) drover_ocf_param_int(ocf, "migrateport")
                        : MIGRATION_PORT_MIN;
+    /* the groups placed before networks are left out: the rest of a
+     * group keeps the place of its first network */
+    g_autoptr(GPtrArray) tiered = drover_netsel_tiered(plan->order);
     g_autoptr(GPtrArray) order = g_ptr_array_new();
     g_autoptr(GPtrArray) choices = NULL;
     drover_netsel_t sel = {
@@ -2716,8 +2719,8 @@ choose_network(drover_ocf_t *ocf, const drover_netplan_t *plan,
     drover_net_choice_t *c;
     int chosen;
 
-    for (guint i = 0; i < plan->order->len; i++) {
-        drover_network_t *n = g_ptr_array_index(plan->order, i);
+    for (guint i = 0; i < tiered->len; i++) {
+        drover_network_t *n = g_ptr_array_index(tiered, i);
 
         if (!g_hash_table_contains(failed, n->name)
             && rdma_here(plan, n, failed, skipped)) {
@@ -2880,7 +2883,9 @@ take_slot(drover_ocf_t *ocf, const drover_cib_t *cib, const char *name,
     /* a third of the time, 30 s if it can, half of it at most */
     gint64 reserve = MAX(budget / 3, MIN(SLOT_RESERVE_MIN_MS, budget / 2));
     gint64 started = g_get_monotonic_time();
-    guint n = (usable != NULL) ? usable->len : 1;
+    /* after a fallback it goes over the route's network even if its turn
+     * does not come: the slot must be for that one */
+    guint n = (usable != NULL && !fallback) ? usable->len : 1;
     g_autofree drover_slot_req_t *reqs = g_new0(drover_slot_req_t, n);
     g_autofree const drover_slot_req_t **candidates =
         g_new0(const drover_slot_req_t *, n);
@@ -3819,7 +3824,7 @@ vm_migrate_to(drover_ocf_t *ocf)
 
     do {
         route_t route = { 0 };
-        bool first = !move.slot_asked;
+        bool first = move.record.attempts == 0 && !move.slot_asked;
 
         after = AFTER_DONE;
         rc = next_route(&move, &route);
@@ -3847,6 +3852,12 @@ vm_migrate_to(drover_ocf_t *ocf)
         route_clear(&route);
     } while (rc != 0 && after != AFTER_DONE);
 
+    if (rc == DROVER_RC_TIMEOUT) {
+        /* libvirtd did not answer: the worker still owns the job, which
+         * reports its progress to the slot.  Kept to the end: Corosync
+         * drops this process's membership when it exits. */
+        (void) g_steal_pointer(&move.slot);
+    }
     /* the network and the limits are free for the next one now, not
      * once the record is written */
     g_clear_pointer(&move.slot, drover_slot_group_leave);

@@ -9,6 +9,8 @@
 #include <net/if.h>
 #include <string.h>
 
+#include <qb/qblog.h>
+
 #include <drover/cib.h>
 #include <drover/config.h>
 #include <drover/netsel.h>
@@ -112,9 +114,8 @@ network_unfit(const drover_netsel_t *sel, const drover_network_t *network)
     return NULL;
 }
 
-/* \p order with each group in its first network's place */
-static GPtrArray *
-tiered(const GPtrArray *order)
+GPtrArray *
+drover_netsel_tiered(const GPtrArray *order)
 {
     GPtrArray *result = g_ptr_array_new();
 
@@ -140,7 +141,7 @@ int
 drover_netsel_choose(const drover_netsel_t *sel, GPtrArray **choices)
 {
     GPtrArray *result = g_ptr_array_new_with_free_func(drover_net_choice_free);
-    g_autoptr(GPtrArray) order = tiered(sel->order);
+    g_autoptr(GPtrArray) order = drover_netsel_tiered(sel->order);
     const drover_network_t *first = NULL; /* the chosen one */
     int chosen = -1;
 
@@ -387,12 +388,14 @@ drover_netplan_load(const drover_cib_t *cib, const char *vm_order,
         if (group != NULL && !drover__network_name_valid(group)) {
             g_autofree char *shown = drover__shown(group);
 
-            g_string_printf(reason,
-                            "%s: '%s' is not a valid group name; use 1-32 of "
-                            "a-z, 0-9, '-' and '_', starting with a letter "
-                            "or digit",
-                            group_property, shown);
-            return DROVER_RC_CONFIG;
+            /* a preference only: a migration goes on without it (a
+             * failed migrate_to would restart the VM); drover config
+             * check reports it */
+            qb_log(LOG_WARNING,
+                   "Ignoring %s: '%s' is not a valid group name (drover "
+                   "config check)",
+                   group_property, shown);
+            group = NULL;
         }
         n->group = g_strdup(group);
     }

@@ -331,6 +331,27 @@ START_TEST(first_usable_network)
 }
 END_TEST
 
+/* A group in its first network's place; leaving out that network (it
+ * failed) after tiering keeps the rest of the group there */
+START_TEST(group_keeps_its_place)
+{
+    g_autoptr(GPtrArray) nets = networks();
+    g_autoptr(GPtrArray) order = g_ptr_array_new();
+    g_autoptr(GPtrArray) tiered = NULL;
+
+    net(nets, 0)->group = g_strdup("fast"); /* lm1 */
+    net(nets, 1)->group = g_strdup("fast"); /* lm2 */
+    g_ptr_array_add(order, net(nets, 0));
+    g_ptr_array_add(order, net(nets, 2)); /* mgmt */
+    g_ptr_array_add(order, net(nets, 1));
+    tiered = drover_netsel_tiered(order);
+    ck_assert_uint_eq(tiered->len, 3);
+    ck_assert_str_eq(net(tiered, 0)->name, "lm1");
+    ck_assert_str_eq(net(tiered, 1)->name, "lm2");
+    ck_assert_str_eq(net(tiered, 2)->name, "mgmt");
+}
+END_TEST
+
 /* Networks of one group are of equal preference: all usable ones are
  * named, the group takes its first network's place in the order */
 START_TEST(group_of_equal_networks)
@@ -667,6 +688,7 @@ netsel_suite(void)
     tcase_add_test(tc, incoming_policies);
     tcase_add_test(tc, first_usable_network);
     tcase_add_test(tc, group_of_equal_networks);
+    tcase_add_test(tc, group_keeps_its_place);
     tcase_add_test(tc, falls_back_on_link_down);
     tcase_add_test(tc, falls_back_on_mtu_mismatch);
     tcase_add_test(tc, falls_back_on_a_lost_probe);

@@ -201,6 +201,15 @@ typedef struct {
 } drover_netsel_t;
 
 /*!
+ * \brief \p order with each group in its first network's place (borrowed
+ *        drover_network_t *; free the array)
+ *
+ * Leave networks out of an order after this, not before: a group keeps
+ * its place when its first network is left out.
+ */
+GPtrArray *drover_netsel_tiered(const GPtrArray *order);
+
+/*!
  * \brief Try the networks in order, each group (drover_network_t.group) in
  *        its first network's place; the first usable one is chosen, and
  *        the other usable networks of its group are of equal preference
