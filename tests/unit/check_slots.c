@@ -817,6 +817,25 @@ START_TEST(spread_over_a_group)
 }
 END_TEST
 
+/* Let \p p's request go over lm1 or lm2 */
+static void
+spread_lm1_lm2(proc_t *p)
+{
+    drover_slot_req_t lm2 = p->req;
+
+    lm2.network = (char *) "lm2";
+    drover_slot_member_spread(
+        p->member, (const drover_slot_req_t *const[]){ &p->req, &lm2 }, 2);
+}
+
+/* Whether \p it is a message of \p p's */
+static bool
+sent_by(const item_t *it, const proc_t *p)
+{
+    return it != NULL && !it->confchg && it->who.nodeid == p->id.nodeid
+           && it->who.pid == p->id.pid;
+}
+
 /* Two migrations of a drain asking at once over a group of two networks
  * take one each; one asking later takes the less used one */
 START_TEST(joiners_spread_over_a_group)
@@ -827,14 +846,8 @@ START_TEST(joiners_spread_over_a_group)
 
     sim_init(&sim);
     for (int i = 0; i < 3; i++) {
-        drover_slot_req_t lm2;
-
         p[i] = sim_add(&sim, SIM_AGENT, 1, "n1", (i < 2) ? "n2" : "n3");
-        lm2 = p[i]->req;
-        lm2.network = (char *) "lm2";
-        drover_slot_member_spread(
-            p[i]->member,
-            (const drover_slot_req_t *const[]){ &p[i]->req, &lm2 }, 2);
+        spread_lm1_lm2(p[i]);
         if (i == 1) {
             now = sim_run(&sim, now, 0);
             ck_assert(drover_slot_member_granted(p[0]->member));
@@ -852,17 +865,6 @@ START_TEST(joiners_spread_over_a_group)
     sim_clear(&sim);
 }
 END_TEST
-
-/* Let \p p's request go over lm1 or lm2 */
-static void
-spread_lm1_lm2(proc_t *p)
-{
-    drover_slot_req_t lm2 = p->req;
-
-    lm2.network = (char *) "lm2";
-    drover_slot_member_spread(
-        p->member, (const drover_slot_req_t *const[]){ &p->req, &lm2 }, 2);
-}
 
 /* The lab's race: a watcher (drover drain) vouches for a member that
  * joined just before, as holding nothing, while that member's request is
@@ -885,11 +887,7 @@ START_TEST(joiners_spread_when_views_differ)
     spread_lm1_lm2(first);
     /* until the first sends its request */
     for (;;) {
-        item_t *tail = g_queue_peek_tail(&sim.queue);
-
-        if (tail != NULL && !tail->confchg
-            && tail->who.nodeid == first->id.nodeid
-            && tail->who.pid == first->id.pid) {
+        if (sent_by(g_queue_peek_tail(&sim.queue), first)) {
             break;
         }
         ck_assert(!g_queue_is_empty(&sim.queue));
@@ -907,11 +905,7 @@ START_TEST(joiners_spread_when_views_differ)
     spread_lm1_lm2(second);
     sim_deliver(&sim, now); /* its join */
     for (GList *l = sim.queue.head; request != NULL; l = l->next) {
-        item_t *it = (l != NULL) ? l->data : NULL;
-
-        if (it == NULL
-            || (it->who.nodeid == first->id.nodeid
-                && it->who.pid == first->id.pid)) {
+        if (l == NULL || sent_by(l->data, first)) {
             g_queue_insert_before(&sim.queue, l, request);
             request = NULL;
         }
