@@ -3168,26 +3168,23 @@ fit_to_qemu(job_t *job, const char *source, const drover_platform_t *from,
 /*
  * The gate of versions: a VM never moves to an older QEMU, nor to one
  * without the machine type it runs with (as \p live_xml names it).  The
- * target's versions and machine types are what its NodeHealth published,
- * as drover drain reads them; unknown refuses nothing.
+ * target's versions and machine types are what its NodeHealth published
+ * (\p published: node -> drover-platform, NULL: not known), as drover
+ * drain reads them; unknown refuses nothing.
  */
 static int
 check_target_platform(drover_ocf_t *ocf, const char *name, const char *source,
                       const drover_platform_t *from, const char *target,
-                      drover_platform_t *to, const char *live_xml)
+                      drover_platform_t *to, GHashTable *published,
+                      const char *live_xml)
 {
     g_autofree char *arch = NULL;
     g_autofree char *machine = NULL;
-    gint64 left = drover_deadline_remaining_ms(drover_ocf_deadline(ocf));
-    g_autoptr(GHashTable) published = NULL;
     g_autofree char *why = NULL;
     const char *text = NULL;
 
     *to = (drover_platform_t){ 0 };
-    if (drover_private_attr_read(DROVER_PLATFORM_ATTR,
-                                 drover_deadline_in_ms(MIN(left / 10, 5000)),
-                                 &published)
-            == 0
+    if (published != NULL
         && (text = g_hash_table_lookup(published, target)) != NULL) {
         (void) drover_platform_parse(text, to);
     }
@@ -3295,6 +3292,24 @@ migrate_offline(drover_ocf_t *ocf, const char *name, const char *source,
 /* migrate_to: the plan, each usable network in turn, the record      */
 /* ------------------------------------------------------------------ */
 
+/* The platforms the nodes' NodeHealth published (drover-platform), read
+ * by a thread of its own while migrate_to reads the CIB and asks libvirt:
+ * attrd_updater is the slowest of those steps */
+typedef struct {
+    drover_deadline_t deadline;
+    GHashTable *published; /* node -> text; NULL: not known */
+} published_read_t;
+
+static gpointer
+read_published(gpointer data)
+{
+    published_read_t *r = data;
+
+    (void) drover_private_attr_read(DROVER_PLATFORM_ATTR, r->deadline,
+                                    &r->published);
+    return NULL;
+}
+
 /* One migrate_to: what holds across its attempts */
 typedef struct {
     drover_ocf_t *ocf;
@@ -3313,11 +3328,25 @@ typedef struct {
     bool slot_asked;
     unsigned int target_retries;
     drover_record_t record;
+    GThread *platform_reader; /* reads platforms, NULL once joined */
+    published_read_t platforms;
 } move_t;
+
+/* What the nodes published of their platforms (NULL: not known) */
+static GHashTable *
+published_platforms(move_t *move)
+{
+    if (move->platform_reader != NULL) {
+        g_thread_join(g_steal_pointer(&move->platform_reader));
+    }
+    return move->platforms.published;
+}
 
 static void
 move_clear(move_t *move)
 {
+    (void) published_platforms(move); /* bounded by its deadline */
+    g_clear_pointer(&move->platforms.published, g_hash_table_unref);
     g_free(move->name);
     g_clear_pointer(&move->plan, drover_netplan_free);
     g_clear_pointer(&move->cib, drover_cib_free);
@@ -3796,6 +3825,10 @@ vm_migrate_to(drover_ocf_t *ocf)
     if (move.source == NULL) {
         move.source = g_get_host_name();
     }
+    move.platforms.deadline = drover_deadline_in_ms(
+        MIN(drover_deadline_remaining_ms(drover_ocf_deadline(ocf)) / 10, 5000));
+    move.platform_reader =
+        g_thread_new("drover-platforms", read_published, &move.platforms);
     rc = plan_move(ocf, &move);
     TOOK(0);
     if (rc != 0) {
@@ -3812,7 +3845,8 @@ vm_migrate_to(drover_ocf_t *ocf)
     }
     (void) local_platform(ocf, &move.here);
     rc = check_target_platform(ocf, move.name, move.source, &move.here,
-                               move.target, &move.there, move.live_xml);
+                               move.target, &move.there,
+                               published_platforms(&move), move.live_xml);
     TOOK(2);
     if (rc == 0) {
         rc = check_target_cpu(ocf, move.name, move.target, move.live_xml);
