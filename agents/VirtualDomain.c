@@ -2645,6 +2645,19 @@ load_net_plan(drover_ocf_t *ocf, const char *source, const char *target,
     }
     rc = drover_netplan_load(cib, drover_ocf_param(ocf, "migration_networks"),
                              source, target, true, plan, reason);
+    if (rc == DROVER_RC_CONFIG) {
+        /* A bad network list, transport, order or incoming policy: failing
+         * migrate_to as not configured would have Pacemaker stop the VM on
+         * every node.  It moves as without networks (migrateuri or
+         * libvirt's default), said loudly; drover config check names the
+         * value. */
+        qb_log(LOG_WARNING,
+               "Migrating without the migration networks: %s (see drover "
+               "config check)",
+               reason->str);
+        *plan = NULL;
+        rc = 0;
+    }
     if (rc != 0) {
         drover_ocf_exit_reason(ocf, "%s", reason->str);
     } else if (cib_out != NULL) {

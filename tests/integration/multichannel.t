@@ -4,7 +4,7 @@
 # both of n1's interfaces' byte counters carry a guest's memory, mgmt
 # none.  Then a drain while lm2 turns into a black hole part-way: the
 # migration on it stalls, is abandoned and goes over lm1; no VM restarted,
-# no failed operation.
+# no failed operation.  Last, a bad network setting: the VM still moves.
 # shellcheck disable=SC2317,SC2016  # predicates called through ok/wait_for/eval
 . "$(dirname "$0")/../lab/lib.sh"
 
@@ -103,6 +103,26 @@ for line in "${runs[@]}"; do
 done
 is "${#runs[@]}" 2 "two migrate_to in all"
 drover undrain n1 >/dev/null
+
+# --- a bad network setting: the VM moves without the networks ------------------
+# (failing migrate_to as "not configured" would have Pacemaker stop the VM
+# on every node)
+on n1 crm_attribute --type crm_config --name drover-network-lm1-transport --update carrier-pigeon
+drover config check >"$LAB_DIR/check.out" 2>&1
+is "$?" 78 "drover config check: exit 78"
+ok "...naming the bad transport" grep -q "drover-network-lm1-transport 'carrier-pigeon'" "$LAB_DIR/check.out"
+from=$(vm_node vm1)
+hb=$(guest_heartbeat vm1)
+on n1 crm_resource --move -r vm1 -N n1 --quiet
+ok "vm1 moves to n1 all the same" wait_for --timeout 120 vm_started_on vm1 n1
+on n1 crm_resource --clear -r vm1 --quiet
+is "$(vm_running_nodes vm1)" n1 "vm1 runs on n1 only"
+cmp_ok "$(guest_heartbeat vm1)" -gt "$hb" "vm1's guest ran on throughout"
+no_failed_ops "crm_mon shows no failed operation"
+ok "the agent said it migrated without the networks, and why" \
+    grep -q "Migrating without the migration networks: drover-network-lm1-transport: Unknown transport 'carrier-pigeon'" \
+    "$(lab_node_root "$from")/var/log/pacemaker/pacemaker.log"
+on n1 crm_attribute --type crm_config --name drover-network-lm1-transport --delete
 
 ok "crm_verify -L: configuration valid" on n1 crm_verify -L
 lab_stop
