@@ -2922,10 +2922,7 @@ take_slot(drover_ocf_t *ocf, const drover_cib_t *cib, const char *name,
     rc = drover_slot_group_join_spread(
         candidates, n, drover_deadline_in_ms(MIN(budget / 4, 5000)), slot);
     for (guint i = 0; i < n; i++) {
-        g_free(reqs[i].vm);
-        g_free(reqs[i].source);
-        g_free(reqs[i].target);
-        g_free(reqs[i].network);
+        drover_slot_req_clear(&reqs[i]);
     }
     if (rc != 0) {
         qb_log(LOG_WARNING,
@@ -3394,19 +3391,33 @@ route_clear(route_t *route)
     route->network = NULL;
 }
 
-/* The route over \p network, one of route->usable */
+/* \p network among \p route's usable ones, or NULL */
+static const drover_net_choice_t *
+usable_choice(const route_t *route, const char *network)
+{
+    for (guint i = 0; route->usable != NULL && i < route->usable->len; i++) {
+        const drover_net_choice_t *c = g_ptr_array_index(route->usable, i);
+
+        if (g_strcmp0(c->network->name, network) == 0) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+/* The route over \p network if it is one of route->usable, else over the
+ * first of them */
 static void
 route_over(drover_ocf_t *ocf, route_t *route, const char *network)
 {
-    for (guint i = 0; i < route->usable->len; i++) {
-        const drover_net_choice_t *c = g_ptr_array_index(route->usable, i);
+    const drover_net_choice_t *c = usable_choice(route, network);
 
-        if (i == 0 || g_strcmp0(c->network->name, network) == 0) {
-            route->network = c->network;
-            g_clear_object(&route->address);
-            route->address = g_object_ref(c->target);
-        }
+    if (c == NULL) {
+        c = g_ptr_array_index(route->usable, 0);
     }
+    route->network = c->network;
+    g_clear_object(&route->address);
+    route->address = g_object_ref(c->target);
     g_free(route->uri);
     route->uri = drover_net_migrate_uri(route->network, route->address,
                                         drover_ocf_param(ocf, "migrateport"));
@@ -3589,20 +3600,6 @@ next_route(move_t *move, route_t *route)
     return rc;
 }
 
-/* Whether \p network is one of \p route's usable ones */
-static bool
-route_may_use(const route_t *route, const char *network)
-{
-    for (guint i = 0; route->usable != NULL && i < route->usable->len; i++) {
-        const drover_net_choice_t *c = g_ptr_array_index(route->usable, i);
-
-        if (g_strcmp0(c->network->name, network) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 /*
  * The slot is for the network that carries the migration: of a group's
  * usable networks, the one the slot group's spread gives it.  After a
@@ -3617,7 +3614,7 @@ slot_for_route(move_t *move, route_t *route)
     int rc;
 
     if (move->slot != NULL && route->network != NULL
-        && !route_may_use(route, move->slot_network)) {
+        && usable_choice(route, move->slot_network) == NULL) {
         qb_log(LOG_INFO, "%s: giving back the slot on %s for one on %s",
                move->name, move->slot_network, route->network->name);
         g_clear_pointer(&move->slot, drover_slot_group_leave);

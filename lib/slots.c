@@ -15,18 +15,21 @@ struct drover_slots_s {
 };
 
 void
+drover_slot_req_clear(drover_slot_req_t *r)
+{
+    g_clear_pointer(&r->vm, g_free);
+    g_clear_pointer(&r->source, g_free);
+    g_clear_pointer(&r->target, g_free);
+    g_clear_pointer(&r->network, g_free);
+}
+
+void
 drover_slot_req_free(gpointer data)
 {
-    drover_slot_req_t *r = data;
-
-    if (r == NULL) {
-        return;
+    if (data != NULL) {
+        drover_slot_req_clear(data);
+        g_free(data);
     }
-    g_free(r->vm);
-    g_free(r->source);
-    g_free(r->target);
-    g_free(r->network);
-    g_free(r);
 }
 
 drover_slot_req_t *

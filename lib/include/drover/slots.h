@@ -67,6 +67,8 @@ typedef struct {
     bool silent;
 } drover_slot_req_t;
 
+/* Frees a request's names (drover_slot_req_from_cib() fills them) */
+void drover_slot_req_clear(drover_slot_req_t *req);
 void drover_slot_req_free(gpointer req);
 drover_slot_req_t *drover_slot_req_copy(const drover_slot_req_t *req);
 
