@@ -3807,6 +3807,17 @@ attempt(move_t *move, const route_t *route, int *rc_out)
     return after;
 }
 
+/* Milliseconds since \p mark, which becomes now */
+static gint64
+lap_ms(gint64 *mark)
+{
+    gint64 now = g_get_monotonic_time();
+    gint64 ms = (now - *mark) / 1000;
+
+    *mark = now;
+    return ms;
+}
+
 /*
  * migrate_to: plan, then for each usable network in turn its slot and an
  * attempt, then the record `drover status` shows.
@@ -3828,10 +3839,6 @@ vm_migrate_to(drover_ocf_t *ocf)
     gint64 mark = g_get_monotonic_time();
     int rc;
 
-#define TOOK(i)                                                                \
-    (took[i] = (g_get_monotonic_time() - mark) / 1000,                         \
-     mark = g_get_monotonic_time())
-
     if (move.source == NULL) {
         move.source = g_get_host_name();
     }
@@ -3840,7 +3847,7 @@ vm_migrate_to(drover_ocf_t *ocf)
     move.platform_reader =
         g_thread_new("drover-platforms", read_published, &move.platforms);
     rc = plan_move(ocf, &move);
-    TOOK(0);
+    took[0] = lap_ms(&mark);
     if (rc != 0) {
         return rc;
     }
@@ -3849,7 +3856,7 @@ vm_migrate_to(drover_ocf_t *ocf)
         return migrate_offline(ocf, move.name, move.source, move.target);
     }
     rc = check_movable(ocf, move.name, move.target, &move.live_xml);
-    TOOK(1);
+    took[1] = lap_ms(&mark);
     if (rc != 0) {
         return rc;
     }
@@ -3857,10 +3864,10 @@ vm_migrate_to(drover_ocf_t *ocf)
     rc = check_target_platform(ocf, move.name, move.source, &move.here,
                                move.target, &move.there,
                                published_platforms(&move), move.live_xml);
-    TOOK(2);
+    took[2] = lap_ms(&mark);
     if (rc == 0) {
         rc = check_target_cpu(ocf, move.name, move.target, move.live_xml);
-        TOOK(3);
+        took[3] = lap_ms(&mark);
     }
     if (rc != 0) {
         return rc;
@@ -3873,13 +3880,13 @@ vm_migrate_to(drover_ocf_t *ocf)
         after = AFTER_DONE;
         rc = next_route(&move, &route);
         if (first) {
-            TOOK(4);
+            took[4] = lap_ms(&mark);
         }
         if (rc == 0) {
             rc = slot_for_route(&move, &route);
         }
         if (first && rc == 0) {
-            TOOK(5);
+            took[5] = lap_ms(&mark);
             qb_log(LOG_INFO,
                    "%s: ready to migrate: cluster %" G_GINT64_FORMAT
                    " ms, domain %" G_GINT64_FORMAT
@@ -3916,7 +3923,6 @@ vm_migrate_to(drover_ocf_t *ocf)
     }
     record_migration(ocf, &move.record);
     return rc;
-#undef TOOK
 }
 
 static int
